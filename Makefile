@@ -1,0 +1,89 @@
+# The one entry point. `make test` and `make demo` set everything up themselves from a fresh clone.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+# The generator's post hooks call `ruff`: make it the pinned one from the venv.
+export PATH := $(BIN):$(PATH)
+
+PACKAGE := runai_tokens_client
+GENERATED := generated/$(PACKAGE)
+GENERATE = openapi-python-client generate --path openapi.yaml --config generator-config.yaml \
+	--meta none --overwrite --fail-on-warning
+
+# --- set-up ---------------------------------------------------------------------------------
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the Prism mock server" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: setup
+setup: $(VENV)/.installed node_modules/.installed
+
+# --- the pipeline ---------------------------------------------------------------------------
+.PHONY: generate
+generate: $(VENV)/.installed
+	rm -rf $(GENERATED)
+	$(GENERATE) --output-path $(GENERATED)
+
+.PHONY: check-generated
+check-generated: $(VENV)/.installed
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GENERATE) --output-path "$$tmp/$(PACKAGE)" >/dev/null; \
+	if ! diff -ru "$$tmp/$(PACKAGE)" $(GENERATED); then \
+		echo "generated/ differs from what 'make generate' produces: run 'make generate' and commit both." >&2; \
+		exit 1; \
+	fi; \
+	echo "generated/ is up to date"
+
+.PHONY: lint-spec
+lint-spec: $(VENV)/.installed
+	openapi-spec-validator openapi.yaml
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(GENERATE) --output-path "$$tmp/$(PACKAGE)" >/dev/null && echo "generator: no warnings"
+
+.PHONY: lint
+lint: $(VENV)/.installed
+	ruff check overrides tests bench
+	ruff format --check overrides tests bench
+	mypy
+
+.PHONY: test
+test: setup check-generated lint-spec lint
+	$(BIN)/python -m pytest
+
+.PHONY: demo
+demo: $(VENV)/.installed
+	$(BIN)/python -m runai_tokens.demo
+
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(BIN)/python -m pytest bench -q -s -p no:randomly
+
+.PHONY: build
+build: $(VENV)/.installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+
+# Copy both import packages into DEST (e.g. `make vendor DEST=../myrepo/third_party`).
+.PHONY: vendor
+vendor:
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/dir" >&2; exit 2; }
+	mkdir -p "$(DEST)"
+	rm -rf "$(DEST)/$(PACKAGE)" "$(DEST)/runai_tokens"
+	cp -R $(GENERATED) overrides/runai_tokens "$(DEST)/"
+	find "$(DEST)/$(PACKAGE)" "$(DEST)/runai_tokens" -name __pycache__ -prune -exec rm -rf {} +
+	@echo "vendored $(PACKAGE) and runai_tokens into $(DEST)"
+
+.PHONY: clean
+clean:
+	rm -rf dist build .mypy_cache .ruff_cache

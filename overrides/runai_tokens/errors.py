@@ -1,0 +1,90 @@
+"""ApiException: the one error type callers catch.
+
+It carries what the server said (status, reason, headers, body, the parsed Error envelope) but its
+str() and repr() show only the status, the reason and the envelope's message: a body can hold a
+token (a 200 with a truncated JSON body, say), so it is kept on the object and never printed.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ._generated import Error
+
+
+class ApiException(Exception):
+    """An operation did not return what the contract promises.
+
+    status is None when no response arrived at all (connection refused, timeout after retries);
+    the underlying httpx error is then the exception's __cause__.
+    """
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        *,
+        headers: httpx.Headers | None = None,
+        body: str | None = None,
+        error: Error | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason or (_status_phrase(status) if status is not None else "no response")
+        self.headers = headers if headers is not None else httpx.Headers()
+        self.body = body
+        self.error = error
+        super().__init__(self._summary())
+
+    @classmethod
+    def from_response(cls, response: httpx.Response, reason: str | None = None) -> ApiException:
+        """Build from a response that is not what the contract promises; parses the envelope."""
+        try:
+            body: str | None = response.text
+        except (httpx.ResponseNotRead, UnicodeDecodeError):
+            body = None
+        return cls(
+            response.status_code,
+            reason,
+            headers=response.headers,
+            body=body,
+            error=parse_error_envelope(body),
+        )
+
+    def _summary(self) -> str:
+        parts = [f"({self.status})" if self.status is not None else "(no response)", self.reason]
+        if self.error is not None:
+            parts.append(f"- {self.error.message}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, reason={self.reason!r})"
+
+
+def parse_error_envelope(body: str | None) -> Error | None:
+    """The Error envelope {code, message, details?} in a body, or None when it is not one."""
+    if not body:
+        return None
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return None
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("code"), int)
+        and isinstance(data.get("message"), str)
+    ):
+        return None
+    if "details" in data and not isinstance(data["details"], str):
+        return None
+    return Error.from_dict(data)
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown status"

@@ -1,0 +1,1 @@
+"""Test kit for code that calls Run:ai: a fake token server and a pytest plugin."""

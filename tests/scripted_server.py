@@ -1,0 +1,160 @@
+"""A tiny scripted HTTP server on loopback, for tests that need exact control over each reply.
+
+Each test passes a function that turns a recorded request into a Reply. The server records every
+request it saw, so a test can assert on what went over the wire. It is a real socket server
+(ThreadingHTTPServer), so httpx's real transports, pools and timeouts are exercised.
+
+The behaviour server for end-to-end flows is runai_tokens.testing.FakeRunaiServer; this one is for
+retry and auth edge cases that need a reply scripted per request.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+
+
+@attrs.frozen
+class Recorded:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@attrs.frozen
+class Reply:
+    """What to answer. drop=True closes the socket without answering."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    drop: bool = False
+
+    @classmethod
+    def json(cls, status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
+        return cls(
+            status,
+            json.dumps(data).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
+
+
+Handler = Callable[[Recorded], Reply]
+
+
+class ScriptedServer:
+    """Serves `handler` on 127.0.0.1 and an ephemeral port; use as a context manager."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler_class())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def count(self, path: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if path is None or r.path == path)
+
+    def __enter__(self) -> ScriptedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def _record(self, request: Recorded) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+        return self.handler(request)
+
+    def _make_handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    body = self._read_chunked()
+                split = urlsplit(self.path)
+                reply = server._record(
+                    Recorded(
+                        method=self.command,
+                        path=split.path,
+                        query=parse_qs(split.query),
+                        headers={k.lower(): v for k, v in self.headers.items()},
+                        body=body,
+                    )
+                )
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            def _read_chunked(self) -> bytes:
+                chunks: list[bytes] = []
+                while True:
+                    size = int(self.rfile.readline().strip(), 16)
+                    if size == 0:
+                        self.rfile.readline()
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep test output quiet; the request log is server.requests
+
+        return _Handler
+
+
+@contextmanager
+def scripted(handler: Handler) -> Iterator[ScriptedServer]:
+    with ScriptedServer(handler) as server:
+        yield server
+
+
+def sequence(*replies: Reply) -> Handler:
+    """A handler that answers with `replies` in order, then repeats the last one."""
+    lock = threading.Lock()
+    remaining = list(replies)
+
+    def handle(_: Recorded) -> Reply:
+        with lock:
+            return remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+    return handle

@@ -1,0 +1,30 @@
+"""The scripted server itself: it answers what it is told and records what it got."""
+
+import httpx
+import pytest
+
+from tests.scripted_server import Reply, scripted, sequence
+
+
+def test_replies_in_order_and_records_requests() -> None:
+    handler = sequence(Reply.json(503, {"code": 503, "message": "busy"}), Reply(200, b"ok"))
+    with scripted(handler) as server, httpx.Client(base_url=server.url) as client:
+        first = client.post("/a?x=1", json={"k": "v"})
+        second = client.get("/b")
+        third = client.get("/b")
+    assert [first.status_code, second.status_code, third.status_code] == [503, 200, 200]
+    assert first.json() == {"code": 503, "message": "busy"}
+    assert server.count() == 3
+    assert server.count("/b") == 2
+    assert server.requests[0].query == {"x": ["1"]}
+    assert server.requests[0].json() == {"k": "v"}
+
+
+def test_drop_closes_without_answer() -> None:
+    with (
+        scripted(sequence(Reply(drop=True))) as server,
+        httpx.Client(base_url=server.url) as c,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        c.get("/")
+    assert server.count() == 1
