@@ -88,3 +88,32 @@ def _status_phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown status"
+
+
+class RetryAfterExceedsDeadline(ApiException):
+    """The server asked to wait (Retry-After) past the retry deadline, so no retry was made.
+
+    Raised at once rather than sleeping into a request that could not finish in time. It carries
+    the response it was built from (status, headers, body, envelope) and the delay asked for.
+    """
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        *,
+        retry_after: float,
+        attempts: int,
+        headers: httpx.Headers | None = None,
+        body: str | None = None,
+        error: Error | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.attempts = attempts
+        super().__init__(status, reason, headers=headers, body=body, error=error)
+
+    def _summary(self) -> str:
+        return (
+            f"{super()._summary()} (server asked to retry after {self.retry_after:g}s, past the "
+            f"retry deadline; {self.attempts} attempt(s) made)"
+        )
