@@ -1,0 +1,105 @@
+"""Which failures of which requests are safe to retry.
+
+A retry is only safe when sending the request twice cannot do harm. Three kinds of request:
+
+- repeatable: idempotent methods, and token requests that mint a fresh token from long-lived
+  credentials (a client secret, an app secret, a password). Retried on network errors, timeouts
+  and the policy's statuses.
+- single-use: token requests that spend a one-time input, a refresh token (which a server may
+  rotate) or an authorization code. A 500 or a read timeout may mean the server consumed it, and
+  a resend would fail with a misleading 400, so these retry only failures that prove the request
+  was not processed: never sent at all, or answered 429 / 503 (turned away before any work).
+- anything else (POST, PATCH): retried only when it was never sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Collection
+
+import httpx
+
+from ._generated import app_token, exchange_code_for_token, is_grant_path, refresh_token
+
+
+class Kind(enum.Enum):
+    REPEATABLE = "repeatable"
+    SINGLE_USE = "single-use"
+    UNSAFE = "unsafe"
+
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+# The request never reached the server: no connection, or no free connection in the pool.
+NEVER_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+# The request may have reached the server. RemoteProtocolError is what a keep-alive connection the
+# server closed in the meantime looks like, the commonest transient failure of all.
+MAYBE_SENT: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+# Statuses that mean "not processed", so safe even for a single-use request.
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+
+# The deprecated operations (they left the published API in 2.20). apptoken takes an app's id and
+# secret, so like a grant it mints a new token each time: repeatable. token/exchange spends an
+# authorization code and tokens/refresh a refresh token: single-use, even though exchange is a GET
+# (the method says idempotent, the code does not).
+_APPTOKEN_PATH: str = app_token._get_kwargs()["url"]
+_SINGLE_USE_PATHS: tuple[str, ...] = (
+    exchange_code_for_token._get_kwargs(redirect_uri="", code="")["url"],
+    refresh_token._get_kwargs(refresh_token="")["url"],
+)
+# grant_token grants that spend a one-time input. exchange_token spends an authorization code
+# just as refresh_token may spend a rotating refresh token.
+_SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token"})
+
+
+def classify(request: httpx.Request) -> Kind:
+    path = request.url.path
+    if path.endswith(_SINGLE_USE_PATHS):
+        return Kind.SINGLE_USE
+    if request.method == "POST" and path.endswith(_APPTOKEN_PATH):
+        return Kind.REPEATABLE
+    if request.method == "POST" and is_grant_path(path):
+        grant = _grant_type(request)
+        # A body we cannot read counts as single-use: nothing proves a resend is harmless.
+        if grant is None or grant in _SINGLE_USE_GRANTS:
+            return Kind.SINGLE_USE
+        return Kind.REPEATABLE
+    return Kind.REPEATABLE if request.method in IDEMPOTENT_METHODS else Kind.UNSAFE
+
+
+def is_replayable(request: httpx.Request) -> bool:
+    """True when the body can be sent again. Streams (iterators, generators, multipart) cannot:
+    httpx turns content it has read into a ByteStream, anything else may be consumed."""
+    return isinstance(request.stream, httpx.ByteStream)
+
+
+def error_is_retryable(kind: Kind, error: Exception) -> bool:
+    if isinstance(error, NEVER_SENT):
+        return True
+    return kind is Kind.REPEATABLE and isinstance(error, MAYBE_SENT)
+
+
+def status_is_retryable(kind: Kind, status: int, statuses: Collection[int]) -> bool:
+    if status not in statuses:
+        return False
+    if kind is Kind.REPEATABLE:
+        return True
+    return kind is Kind.SINGLE_USE and status in NOT_PROCESSED_STATUSES
+
+
+def _grant_type(request: httpx.Request) -> str | None:
+    try:
+        data = json.loads(request.content)
+    except (httpx.RequestNotRead, ValueError):
+        return None
+    grant = data.get("grantType") if isinstance(data, dict) else None
+    return grant if isinstance(grant, str) else None
