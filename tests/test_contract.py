@@ -1,0 +1,279 @@
+"""The generated client against Prism serving openapi.yaml: every operation, sync and async.
+
+Prism answers in static mode, so a valid call comes back with the document's own example, which
+the parsed model must reproduce key for key. Calls that break the contract, sent with raw httpx,
+must be rejected: that proves the mock validates, so the passing calls mean something.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+import yaml
+from runai_tokens_client import AuthenticatedClient, Client
+from runai_tokens_client.api.tokens import (
+    app_token,
+    exchange_code_for_token,
+    grant_token,
+    refresh_token,
+)
+from runai_tokens_client.models import (
+    AppTokenRequest,
+    AppTokenResponse,
+    GrantType,
+    TokenRequest,
+    TokenResponse,
+)
+from runai_tokens_client.types import Response
+
+# Loaded as a plugin, not imported: pytest would warn that it came in unrewritten.
+pytest_plugins = ["tests.prism"]
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT = httpx.Timeout(10.0)
+
+AnyClient = Client | AuthenticatedClient
+
+
+@attrs.frozen
+class Call:
+    """One valid call of an operation through the generated client, sync and asyncio."""
+
+    operation_id: str
+    sync: Callable[[AnyClient], Response[Any]]
+    asyncio: Callable[[AnyClient], Awaitable[Response[Any]]]
+    model: type[AppTokenResponse] | type[TokenResponse]
+
+
+APP = AppTokenRequest(
+    id="3f2c9a8e-6b1d-4f0e-9c55-0d7e2a41b8c3", name="nightly-training", secret="fake-secret-app"
+)
+# A grant that 2.18 already knew, so the upstream tests can send the very same calls.
+GRANT = TokenRequest(
+    grant_type=GrantType.PASSWORD, username="researcher@example.com", password="fake-secret-pw"
+)
+REDIRECT_URI = "https://example.run.ai/oauth-code"
+CODE = "example-authorization-code"
+REFRESH = "fake-secret-refresh-token"
+USER_AGENT = "runai-tokens-contract-tests/0"
+
+CALLS = [
+    Call(
+        "app_token",
+        lambda c: app_token.sync_detailed(client=c, body=APP),
+        lambda c: app_token.asyncio_detailed(client=c, body=APP),
+        AppTokenResponse,
+    ),
+    Call(
+        "exchange_code_for_token",
+        lambda c: exchange_code_for_token.sync_detailed(
+            client=c, redirect_uri=REDIRECT_URI, code=CODE
+        ),
+        lambda c: exchange_code_for_token.asyncio_detailed(
+            client=c, redirect_uri=REDIRECT_URI, code=CODE
+        ),
+        TokenResponse,
+    ),
+    Call(
+        "grant_token",
+        lambda c: grant_token.sync_detailed(client=c, body=GRANT, user_agent=USER_AGENT),
+        lambda c: grant_token.asyncio_detailed(client=c, body=GRANT, user_agent=USER_AGENT),
+        TokenResponse,
+    ),
+    Call(
+        "refresh_token",
+        lambda c: refresh_token.sync_detailed(client=c, refresh_token=REFRESH),
+        lambda c: refresh_token.asyncio_detailed(client=c, refresh_token=REFRESH),
+        TokenResponse,
+    ),
+]
+CALL_IDS = [call.operation_id for call in CALLS]
+
+
+@attrs.frozen
+class Violation:
+    """A request that breaks the contract, and the field Prism must name."""
+
+    name: str
+    method: str
+    path: str
+    params: Mapping[str, str] = attrs.field(factory=dict)
+    body: Any = None
+    field: str = ""
+
+
+VIOLATIONS = [
+    Violation(
+        "exchange without redirect_uri",
+        "GET",
+        "/v1/k8s/auth/token/exchange",
+        params={"code": CODE},
+        field="redirect_uri",
+    ),
+    Violation(
+        "exchange without code",
+        "GET",
+        "/v1/k8s/auth/token/exchange",
+        params={"redirect_uri": REDIRECT_URI},
+        field="code",
+    ),
+    Violation(
+        "refresh without refresh_token",
+        "POST",
+        "/v1/k8s/auth/oauth/tokens/refresh",
+        field="refresh_token",
+    ),
+    Violation(
+        "unknown grantType",
+        "POST",
+        "/api/v1/token",
+        body={"grantType": "client_secret_jwt", "clientID": "ci-pipeline"},
+        field="grantType",
+    ),
+    Violation(
+        "grantType not a string",
+        "POST",
+        "/api/v1/token",
+        body={"grantType": 7},
+        field="grantType",
+    ),
+    Violation(
+        "username not a string",
+        "POST",
+        "/api/v1/token",
+        body={"grantType": "password", "username": 42, "password": "fake-secret-pw"},
+        field="username",
+    ),
+    Violation(
+        "apptoken without secret",
+        "POST",
+        "/v1/k8s/auth/oauth/apptoken",
+        body={"id": "3f2c9a8e", "name": "nightly-training"},
+        field="secret",
+    ),
+    Violation(
+        "apptoken id not a string",
+        "POST",
+        "/v1/k8s/auth/oauth/apptoken",
+        body={"id": 3, "name": "nightly-training", "secret": "fake-secret-app"},
+        field="id",
+    ),
+]
+
+
+def violations(response: httpx.Response) -> list[dict[str, Any]]:
+    """Prism's validation findings: the sl-violations header, or a problem+json body's list.
+
+    Prism puts them in the header when it can answer with a documented error response, and in
+    the body of its own 422 problem otherwise.
+    """
+    header = response.headers.get("sl-violations")
+    if header is not None:
+        found: list[dict[str, Any]] = json.loads(header)
+        return found
+    if response.headers.get("content-type", "").startswith("application/problem+json"):
+        problem: dict[str, Any] = response.json()
+        return list(problem.get("validation", []))
+    return []
+
+
+def assert_rejected(base_url: str, violation: Violation, headers: Mapping[str, str]) -> None:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT) as raw:
+        response = raw.request(
+            violation.method,
+            violation.path,
+            params=violation.params,
+            json=violation.body,
+        )
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    found = violations(response)
+    assert found, f"no Prism violation reported: {response.headers} {response.text}"
+    # The field's name, as the last step of a finding's location or quoted in its message.
+    named = [f for f in found if f["location"][-1:] == [violation.field]]
+    named += [f for f in found if f"'{violation.field}'" in f["message"]]
+    assert named, json.dumps(found)
+
+
+# --- the project's document -----------------------------------------------------------------
+SPEC: dict[str, Any] = yaml.safe_load((REPO / "openapi.yaml").read_text())
+
+
+def resolve(node: Any) -> Any:
+    """Follow a local $ref (``#/components/...``) to the node it names."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = SPEC
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def operation(operation_id: str) -> dict[str, Any]:
+    for item in SPEC["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
+                return op
+    raise LookupError(operation_id)
+
+
+def example_200(operation_id: str) -> dict[str, Any]:
+    content = resolve(operation(operation_id)["responses"]["200"])["content"]
+    example: dict[str, Any] = content["application/json"]["example"]
+    return example
+
+
+GRANT_EXAMPLES: dict[str, dict[str, Any]] = {
+    name: resolve(example)["value"]
+    for name, example in operation("grant_token")["requestBody"]["content"]["application/json"][
+        "examples"
+    ].items()
+}
+
+
+def assert_example(response: Response[Any], call: Call) -> None:
+    assert response.status_code == 200, response.content
+    assert isinstance(response.parsed, call.model)
+    assert response.parsed.to_dict() == example_200(call.operation_id)
+
+
+@pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
+def test_every_operation_sync(prism_ours: str, call: Call) -> None:
+    # No Authorization header: the contract accepts a bearer but does not require one.
+    with Client(base_url=prism_ours, timeout=TIMEOUT) as client:
+        assert_example(call.sync(client), call)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
+async def test_every_operation_asyncio(prism_ours: str, call: Call) -> None:
+    async with Client(base_url=prism_ours, timeout=TIMEOUT) as client:
+        assert_example(await call.asyncio(client), call)
+
+
+@pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
+def test_a_bearer_is_accepted_too(prism_ours: str, call: Call) -> None:
+    with AuthenticatedClient(base_url=prism_ours, token="fake-token", timeout=TIMEOUT) as client:
+        assert_example(call.sync(client), call)
+
+
+@pytest.mark.parametrize("name", sorted(GRANT_EXAMPLES))
+def test_grant_token_accepts_every_documented_request(prism_ours: str, name: str) -> None:
+    body = TokenRequest.from_dict(GRANT_EXAMPLES[name])
+    assert body.to_dict() == GRANT_EXAMPLES[name]
+    with Client(base_url=prism_ours, timeout=TIMEOUT) as client:
+        response = grant_token.sync_detailed(client=client, body=body)
+    assert_example(response, CALLS[CALL_IDS.index("grant_token")])
+
+
+def test_every_grant_type_has_a_documented_request() -> None:
+    assert {example["grantType"] for example in GRANT_EXAMPLES.values()} == set(GrantType)
+
+
+@pytest.mark.parametrize("violation", VIOLATIONS, ids=[v.name for v in VIOLATIONS])
+def test_prism_rejects_a_contract_violation(prism_ours: str, violation: Violation) -> None:
+    assert_rejected(prism_ours, violation, headers={})
