@@ -1,0 +1,118 @@
+"""Minting a token for `runai-token get`: the only CLI module that imports httpx.
+
+cli.py imports this on a cache miss only, so a warm `get` never pays for httpx and the generated
+client. Every failure leaves here as a CliError with a one-line, secret-free message and the exit
+code the CLI documents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+import attrs
+
+from ._cache import CachedToken
+from ._cli_settings import CliError, ExitCode, GetSettings
+from ._token import lifetime_of
+from .auth import TokenAuth
+from .credentials import AppCredentials, ClientCredentials, GrantCredentials, PasswordCredentials
+from .errors import ApiException, RetryAfterExceedsDeadline
+from .retry import RetryPolicy, RetryTransport
+
+REJECTED = frozenset({400, 401, 403})
+
+
+@attrs.define
+class StatusSleep:
+    """RetryTransport's sleep, saying on a terminal what it waits for.
+
+    A person running runai-token by hand sees why nothing happens for a few seconds; a script or
+    kubectl reading stderr from a pipe sees nothing. It also counts the attempts for the error
+    message when the last one fails too.
+    """
+
+    stream: TextIO
+    max_attempts: int
+    sleep: Callable[[float], object] = time.sleep
+    attempts: int = 1
+
+    def __call__(self, seconds: float) -> None:
+        self.attempts += 1
+        if _isatty(self.stream):
+            print(
+                f"runai-token: waiting {seconds:.1f}s before retry "
+                f"(attempt {self.attempts}/{self.max_attempts})...",
+                file=self.stream,
+                flush=True,
+            )
+        self.sleep(seconds)
+
+
+def credentials_for(settings: GetSettings) -> GrantCredentials:
+    if settings.grant == "app":
+        return AppCredentials(settings.identity, settings.secret)
+    if settings.grant == "password":
+        return PasswordCredentials(settings.identity, settings.secret)
+    return ClientCredentials(settings.identity, settings.secret)
+
+
+def mint(
+    settings: GetSettings,
+    *,
+    status: TextIO,
+    sleep: Callable[[float], object] = time.sleep,
+    wall_clock: Callable[[], float] = time.time,
+) -> CachedToken:
+    """Get a new token from the control plane. Raises CliError."""
+    policy = (
+        RetryPolicy()
+        if settings.max_attempts is None
+        else (RetryPolicy(max_attempts=settings.max_attempts))
+    )
+    waits = StatusSleep(status, policy.max_attempts, sleep)
+    auth = TokenAuth(
+        settings.base_url,
+        credentials_for(settings),
+        retry=policy,
+        timeout=settings.timeout,
+        transport=RetryTransport(policy, sleep=waits),
+    )
+    # The server counts the lifetime from when it issued the token, after we asked: anchoring at
+    # the start of the request errs on the safe side by the round trip.
+    started = wall_clock()
+    try:
+        token = auth.get_token()
+    except ApiException as exc:
+        raise _cli_error(exc, waits.attempts) from None
+    except Exception as exc:
+        # Not ApiException, so not vetted for secrets: its type is all that is shown.
+        raise CliError(ExitCode.ERROR, f"unexpected error: {type(exc).__name__}") from None
+    finally:
+        auth.close()
+    lifetime = lifetime_of(token, None, wall_clock=wall_clock)
+    return CachedToken(token, None if lifetime is None else started + lifetime, started)
+
+
+def _cli_error(exc: ApiException, attempts: int) -> CliError:
+    # ApiException's str() shows status, reason and the server's message, never a body or header.
+    if exc.status in REJECTED:
+        return CliError(ExitCode.REJECTED, f"credentials rejected: {exc}")
+    if isinstance(exc, RetryAfterExceedsDeadline):
+        return CliError(ExitCode.UNAVAILABLE, f"service unavailable: {exc}")
+    if exc.status is None or exc.status == 429 or exc.status >= 500:
+        what = "service unreachable" if exc.status is None else "service unavailable"
+        return CliError(ExitCode.UNAVAILABLE, f"{what} after {_attempts(attempts)}: {exc}")
+    return CliError(ExitCode.ERROR, f"unexpected answer: {exc}")
+
+
+def _attempts(n: int) -> str:
+    return "1 attempt" if n == 1 else f"{n} attempts"
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or fake stream
+        return False

@@ -1,0 +1,118 @@
+"""What `runai-token get` was asked for: flags and environment resolved into one value.
+
+Standard library (and attrs) only, like everything on the warm path. Secrets come from the
+environment, a file or stdin, never from argv: argv is world-readable in `ps` and lands in shell
+history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+import attrs
+
+
+class ExitCode(enum.IntEnum):
+    """runai-token's exit codes (documented in `runai-token --help`)."""
+
+    OK = 0
+    ERROR = 1  # anything not covered below (an unexpected answer, a bug)
+    USAGE = 2  # bad flags, missing credentials, unreadable secret file
+    REJECTED = 3  # the server refused the credentials (400, 401 or 403)
+    UNAVAILABLE = 4  # no usable answer after retries (no response, 429, 5xx)
+
+
+class CliError(Exception):
+    """A one-line failure for stderr and the exit code that goes with it. Never holds a secret."""
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+GRANTS = ("client_credentials", "app", "password")
+
+
+@attrs.frozen
+class GetSettings:
+    """One `runai-token get`: where, who, and how hard to try."""
+
+    base_url: str
+    grant: str
+    identity: str  # client id, app id or username
+    secret: str = attrs.field(repr=False)  # client secret, app secret or password
+    timeout: float
+    max_attempts: int | None
+
+
+def resolve_get(
+    args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | None = None
+) -> GetSettings:
+    """Flags win over the environment; every gap is a usage error naming what is missing."""
+    stdin = sys.stdin if stdin is None else stdin
+    base_url = (args.base_url or environ.get("RUNAI_BASE_URL", "")).strip()
+    if not base_url:
+        raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
+    if not base_url.startswith(("https://", "http://")):
+        # Not echoed: a URL pasted in the wrong place could be anything, a secret included.
+        raise CliError(ExitCode.USAGE, "the base URL must start with https:// or http://")
+    if args.client_secret_file == args.password_file == "-":  # noqa: S105 - "-" is stdin
+        raise CliError(ExitCode.USAGE, "only one of the secret files can be '-' (stdin)")
+
+    if args.grant == "password":
+        identity = _required(
+            args.username or environ.get("RUNAI_USERNAME", ""),
+            "no username: pass --username or set RUNAI_USERNAME",
+        )
+        secret = _secret(
+            args.password_file,
+            "--password-file",
+            environ.get("RUNAI_PASSWORD", ""),
+            "no password: pass --password-file or set RUNAI_PASSWORD",
+            stdin,
+        )
+    else:
+        # For --grant app the client id and secret are the application's id and secret.
+        identity = _required(
+            args.client_id or environ.get("RUNAI_CLIENT_ID", ""),
+            "no client id: set RUNAI_CLIENT_ID or pass --client-id",
+        )
+        secret = _secret(
+            args.client_secret_file,
+            "--client-secret-file",
+            environ.get("RUNAI_CLIENT_SECRET", ""),
+            "no client secret: set RUNAI_CLIENT_SECRET or pass --client-secret-file",
+            stdin,
+        )
+    return GetSettings(
+        base_url=base_url.rstrip("/"),
+        grant=args.grant,
+        identity=identity,
+        secret=secret,
+        timeout=args.timeout,
+        max_attempts=args.max_attempts,
+    )
+
+
+def _required(value: str, message: str) -> str:
+    value = value.strip()
+    if not value:
+        raise CliError(ExitCode.USAGE, message)
+    return value
+
+
+def _secret(path: str | None, flag: str, env_value: str, missing: str, stdin: TextIO) -> str:
+    if path is None:
+        return _required(env_value, missing)
+    try:
+        text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise CliError(ExitCode.USAGE, f"cannot read {flag} {path}: {reason}") from None
+    # Files written by `echo` or an editor end in a newline that is not part of the secret.
+    return _required(text.strip(), f"{flag} {path} is empty")

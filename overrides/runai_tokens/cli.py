@@ -1,0 +1,252 @@
+"""runai-token: print a Run:ai access token for shell scripts, CI jobs and kubectl.
+
+    runai-token get [--output plain|json|env|exec-credential]
+    runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
+
+A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
+the generated client, so this module and the ones it imports at the top are standard library (and
+attrs) only. Minting (_cli_mint) and the fake server (_cli_serve) are imported when needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import __version__
+from ._cache import CachedToken, CacheKey, TokenCache, default_cache_dir, reuse_margin
+from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
+from ._cli_settings import GRANTS, CliError, ExitCode, GetSettings, resolve_get
+
+PROG = "runai-token"
+
+_EPILOG = """\
+environment:
+  RUNAI_BASE_URL        the control plane's URL, e.g. https://mytenant.run.ai (or --base-url)
+  RUNAI_CLIENT_ID       the client id; the app id with --grant app (or --client-id)
+  RUNAI_CLIENT_SECRET   the client secret; the app secret with --grant app
+                        (or --client-secret-file)
+  RUNAI_USERNAME        the user, with --grant password (or --username)
+  RUNAI_PASSWORD        the password, with --grant password (or --password-file)
+  XDG_CACHE_HOME        the token cache is $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
+  KUBERNETES_EXEC_INFO  set by kubectl; picks the ExecCredential apiVersion (v1 or v1beta1)
+
+secrets are never taken as command-line arguments: use the environment or a file ('-' = stdin).
+
+exit codes:
+  0  the token was printed
+  1  unexpected error (an answer the contract does not allow, a bug)
+  2  usage: bad flags, missing or unreadable credentials
+  3  credentials rejected by the server (HTTP 400, 401 or 403)
+  4  the service was unreachable or unavailable after retries (no response, 429, 5xx)
+"""
+
+_GET_EPILOG = """\
+outputs:
+  plain            the access token and a newline
+  json             {"accessToken", "expiresAt" (RFC 3339, UTC), "expiresIn" (seconds left)}
+  env              export RUNAI_ACCESS_TOKEN=...  (and RUNAI_ACCESS_TOKEN_EXPIRES_AT=...), for
+                   eval "$(runai-token get --output env)"
+  exec-credential  a Kubernetes ExecCredential, for a kubeconfig user:
+                     exec:
+                       apiVersion: client.authentication.k8s.io/v1
+                       command: runai-token
+                       args: [get, --output, exec-credential]
+                       interactiveMode: Never
+
+Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused while
+they have a tenth of their lifetime (at most 5 minutes) left; --no-cache always mints.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (exit code 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Print a Run:ai access token, or run a fake Run:ai server for testing.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    get = commands.add_parser(
+        "get",
+        help="print an access token (cached while valid)",
+        description="Mint (or reuse a cached) Run:ai access token and print it.",
+        epilog=_GET_EPILOG + "\n" + _EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    get.add_argument("--base-url", metavar="URL", help="default: $RUNAI_BASE_URL")
+    get.add_argument(
+        "--grant",
+        choices=GRANTS,
+        default="client_credentials",
+        help="client_credentials (default); app (the client id and secret are the app's); "
+        "password (--username, --password-file)",
+    )
+    get.add_argument("--client-id", metavar="ID", help="default: $RUNAI_CLIENT_ID")
+    get.add_argument(
+        "--client-secret-file",
+        metavar="PATH",
+        help="read the client secret from PATH ('-' = stdin); default: $RUNAI_CLIENT_SECRET",
+    )
+    get.add_argument("--username", metavar="NAME", help="default: $RUNAI_USERNAME")
+    get.add_argument(
+        "--password-file",
+        metavar="PATH",
+        help="read the password from PATH ('-' = stdin); default: $RUNAI_PASSWORD",
+    )
+    get.add_argument("-o", "--output", choices=FORMATS, default="plain")
+    get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+    get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    get.add_argument(
+        "--timeout", type=_positive_float, default=30.0, metavar="S", help="per request (30)"
+    )
+    get.add_argument(
+        "--max-attempts", type=_positive_int, metavar="N", help="requests per token (default 3)"
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="run a fake Run:ai token server on 127.0.0.1 (for trying things out)",
+        description="Run the fake Run:ai server (runai_tokens.testing) until Ctrl-C or SIGTERM.",
+    )
+    serve.add_argument("--port", type=int, default=0, help="default: any free port")
+    serve.add_argument(
+        "--lifetime", type=_positive_float, default=3600.0, metavar="S", help="token lifetime"
+    )
+    serve.add_argument(
+        "--version",
+        dest="server_version",
+        choices=("2.18", "2.24"),
+        default="2.24",
+        help="the control-plane version to answer as (default 2.24)",
+    )
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the CLI; returns the exit code (the console script passes it to sys.exit)."""
+    environ = os.environ if environ is None else environ
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "serve":
+            from ._cli_serve import serve
+
+            return serve(args, stdout=stdout, stderr=stderr)
+        return _get(args, environ, stdout, stderr)
+    except CliError as exc:
+        print(f"{PROG}: {exc}", file=stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=stderr)
+        return 130
+
+
+def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    settings = resolve_get(args, environ)
+    try:
+        if args.output == "exec-credential":
+            # Checked before any network traffic, so a bad KUBERNETES_EXEC_INFO costs no token.
+            exec_credential_api_version(environ)
+    except OutputError as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from None
+    cache = None
+    if not args.no_cache:
+        directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
+        cache = TokenCache(directory)
+    token = _cached_or_minted(settings, cache, err)
+    out.write(render(args.output, token.access_token, token.expires_at, time.time(), environ))
+    out.flush()
+    return ExitCode.OK
+
+
+def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: TextIO) -> CachedToken:
+    if cache is None:
+        return _mint(settings, err)
+    key = CacheKey.build(settings.base_url, settings.grant, settings.identity, settings.secret)
+    hit = cache.load(key)
+    if hit is not None and _fresh(hit):
+        return hit
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(cache.lock(key))
+        except OSError as exc:
+            _warn_cache(err, cache, exc)
+            return _mint(settings, err)
+        # Whoever held the lock before us may have just minted the token we need.
+        hit = cache.load(key)
+        if hit is not None and _fresh(hit):
+            return hit
+        token = _mint(settings, err)
+        if token.expires_at is not None:  # a token of unknown lifetime cannot be reused safely
+            try:
+                cache.store(key, token)
+            except OSError as exc:
+                _warn_cache(err, cache, exc)
+        return token
+    raise AssertionError("unreachable")  # pragma: no cover - ExitStack never swallows here
+
+
+def _fresh(token: CachedToken) -> bool:
+    if token.expires_at is None:
+        return False
+    return token.valid_at(time.time(), reuse_margin(token.expires_at - token.issued_at))
+
+
+def _mint(settings: GetSettings, err: TextIO) -> CachedToken:
+    from ._cli_mint import mint  # imports httpx and the generated client: only on a miss
+
+    return mint(settings, status=err)
+
+
+def _warn_cache(err: TextIO, cache: TokenCache, exc: OSError) -> None:
+    reason = exc.strerror or type(exc).__name__
+    print(f"{PROG}: warning: token cache {cache.directory} not usable ({reason})", file=err)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def run() -> NoReturn:
+    """Entry point for `python -m runai_tokens`."""
+    sys.exit(main())
