@@ -1,0 +1,185 @@
+"""What TokensApi and AsyncTokensApi share: building a request, and reading the answer.
+
+Requests are built by the generated operations' own `_get_kwargs` (method, path, query, JSON
+body, headers: all from openapi.yaml). Answers are NOT read with the generated `sync_detailed`:
+its `_parse_response` calls `response.json()` and `Model.from_dict()` unguarded, so an HTML 502
+or a truncated body escapes as a bare JSONDecodeError/KeyError before we could see the response,
+and its `HTTPStatus(status)` raises ValueError on a status outside the enum (a proxy's 520). So
+the facade sends the generated request on the client's own httpx client, exactly as
+sync_detailed does, and parses the body itself with the generated from_dict inside a guard.
+
+Caller mistakes (a body that is not a valid request model) raise TypeError before anything is
+sent; whatever the server does (a non-2xx, a body that is not the promised model) raises
+ApiException; a request that got no response at all raises ApiException(status=None) with the
+httpx error as __cause__.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+import warnings
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+import attrs
+import httpx
+
+from ._generated import UNSET, GrantType, TokenRequest, Unset
+from ._redact import redact_token_queries
+from .errors import ApiException
+
+
+class WireModel(Protocol):
+    """What the generated models have in common (attrs classes with from_dict)."""
+
+    additional_properties: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+
+Model = TypeVar("Model", bound=WireModel)
+Body = TypeVar("Body", bound=WireModel)
+
+
+@attrs.frozen
+class Call(Generic[Model]):
+    """One operation, ready to send: the generated request kwargs and what a 2xx must parse as."""
+
+    kwargs: dict[str, Any]
+    model: type[Model]
+
+    def describe(self) -> str:
+        """METHOD /path, never the query (the deprecated operations put secrets there)."""
+        return f"{str(self.kwargs['method']).upper()} {self.kwargs['url']}"
+
+
+# The grant that replaces each deprecated operation, and the TokenRequest keys it takes.
+_REPLACEMENTS: dict[str, tuple[GrantType, str]] = {
+    "app_token": (
+        GrantType.APP_TOKEN,
+        "appID, appSecret; the grant is itself deprecated, client_credentials replaces it on 2.20+",
+    ),
+    "exchange_code_for_token": (GrantType.EXCHANGE_TOKEN, "code, redirectUri, clientID"),
+    "refresh_token": (GrantType.REFRESH_TOKEN, "refreshToken, clientID"),
+}
+
+
+def warn_deprecated(operation: str) -> None:
+    """Warn that `operation` is deprecated, pointing at the code that called the public method."""
+    grant, keys = _REPLACEMENTS[operation]
+    warnings.warn(
+        f"{operation} is deprecated (it left Run:ai's published API in 2.20): use "
+        f"grant_token with grantType {grant.value!r} ({keys})",
+        DeprecationWarning,
+        stacklevel=3,  # warn_deprecated -> the TokensApi method -> its caller
+    )
+
+
+def request_body(model: type[Body], body: Body | Mapping[str, Any] | None, op: str) -> Body | Unset:
+    """body as the generated request model: a model instance as is, a dict of wire keys converted.
+
+    Raises TypeError for anything that would not serialise to a valid request, before any send.
+    """
+    if body is None:
+        return UNSET
+    name = model.__name__
+    if isinstance(body, Mapping):
+        try:
+            converted = model.from_dict(body)
+        except KeyError as exc:
+            raise TypeError(f"{op}: body lacks the required {name} key {exc.args[0]!r}") from None
+        except (TypeError, ValueError, AttributeError):
+            hint = (
+                f" (grantType is one of {[g.value for g in GrantType]})"
+                if model is TokenRequest
+                else ""
+            )
+            raise TypeError(f"{op}: body is not a valid {name}{hint}") from None
+        misnamed = [k for k in converted.additional_properties if k in _field_types(model)]
+        if misnamed:
+            raise TypeError(
+                f"{op}: body key {misnamed[0]!r} is a Python attribute name; a dict body uses "
+                f"the wire keys of openapi.yaml (camelCase: grantType, clientID, ...)"
+            )
+        body = converted
+    elif not isinstance(body, model):
+        raise TypeError(f"{op}: body must be a {name} or a dict, not {type(body).__name__}")
+    wrong = wrong_field(body)
+    if wrong is not None:
+        raise TypeError(f"{op}: body {wrong}")
+    return body
+
+
+def require_str(op: str, **params: object) -> None:
+    """The swagger client's check for required parameters, as TypeError before any send."""
+    for param, value in params.items():
+        if not isinstance(value, str):
+            raise TypeError(f"{op}: {param} must be a str, not {type(value).__name__}")
+
+
+def parse(call: Call[Model], response: httpx.Response) -> Model:
+    """The 2xx body as call.model; ApiException for anything else, whatever the body holds."""
+    if not response.is_success:
+        raise ApiException.from_response(response)
+    what = f"malformed {call.model.__name__}"
+    try:
+        data = json.loads(response.content)
+    except ValueError:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not text
+        raise ApiException.from_response(response, f"{what}: the body is not JSON") from None
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ApiException.from_response(response, f"{what}: expected a JSON object, got {kind}")
+    try:
+        parsed = call.model.from_dict(data)
+    except KeyError as exc:
+        reason = f"{what}: missing required key {exc.args[0]!r}"
+        raise ApiException.from_response(response, reason) from None
+    except (TypeError, ValueError, AttributeError):
+        raise ApiException.from_response(response, what) from None
+    wrong = wrong_field(parsed)
+    if wrong is not None:
+        raise ApiException.from_response(response, f"{what}: {wrong}")
+    return parsed
+
+
+def no_response(call: Call[Any], exc: httpx.RequestError) -> ApiException:
+    """The ApiException for a request that got no usable response (after the transport's retries).
+
+    The message names the method and path only; httpx's own text is scrubbed of token queries.
+    """
+    detail = redact_token_queries(str(exc)) or "no detail"
+    return ApiException(None, f"{type(exc).__name__} on {call.describe()}: {detail}")
+
+
+def wrong_field(obj: object) -> str | None:
+    """'Model.field is int, expected str' for the first field whose value has the wrong type.
+
+    The generated from_dict copies JSON values without checking them, so {"accessToken": 42}
+    would otherwise come back as a TokenResponse holding an int. Names types, never values.
+    """
+    model: Any = type(obj)
+    for name, expected in _field_types(model).items():
+        value = getattr(obj, name)
+        try:
+            ok = isinstance(value, expected)
+        except TypeError:  # a parametrised generic; the token models have none
+            continue
+        # JSON true is an int to isinstance; no field of these models is a bool.
+        if not ok or (isinstance(value, bool) and bool not in _members(expected)):
+            wanted = " or ".join(t.__name__ for t in _members(expected) if t is not Unset)
+            return f"{model.__name__}.{name} is {type(value).__name__}, expected {wanted}"
+    return None
+
+
+@cache
+def _field_types(model: Any) -> dict[str, Any]:
+    # The generated modules use `from __future__ import annotations`: resolve the strings.
+    hints = typing.get_type_hints(model)
+    return {f.name: hints[f.name] for f in attrs.fields(model) if f.name != "additional_properties"}
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    return typing.get_args(annotation) or (annotation,)
