@@ -1,0 +1,81 @@
+"""The HTTP/1.1 plumbing of the fake server: a BaseHTTPRequestHandler that hands each request on.
+
+It logs nothing secret: http.server's own request lines (which carry the query string, and so a
+refresh token or an authorization code) are not logged at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from ._routes import Reply, error_reply
+
+logger = logging.getLogger("runai_tokens.testing")
+
+# (method, request target, lower-cased headers, body) -> reply
+Handle = Callable[[str, str, Mapping[str, str], bytes], Reply]
+# (connection, opened?) -> None: so that stopping the server can cut keep-alive connections
+Track = Callable[[socket.socket, bool], None]
+
+
+def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "FakeRunaiServer"
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes: without this, Nagle's algorithm holds
+            # the body back until the client's delayed ACK, some 40 ms per request.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            track(self.connection, True)
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                track(self.connection, False)
+
+        def _serve(self) -> None:
+            body = self._read_body()
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            try:
+                reply = handle(self.command, self.path, headers, body)
+            except Exception as exc:  # a bug here must not hang the client: answer like a server
+                logger.error("FakeRunaiServer failed on %s: %s", self.command, type(exc).__name__)
+                reply = error_reply(500, "Something went wrong.")
+            if reply.drop:
+                self.close_connection = True
+                return
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        def _read_body(self) -> bytes:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                chunks: list[bytes] = []
+                while size := int(self.rfile.readline().split(b";")[0].strip(), 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                self.rfile.readline()
+                return b"".join(chunks)
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass  # the server logs method, path and status itself: the request line has the query
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Only the format: its arguments can hold the request line, query string included.
+            logger.debug("http.server: %s", format)
+
+    return Handler

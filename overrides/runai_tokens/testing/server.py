@@ -1,0 +1,297 @@
+"""FakeRunaiServer: Run:ai's token API on loopback, for tests and demos (see its docstring)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from http.server import ThreadingHTTPServer
+from typing import Any, ClassVar, Self
+from urllib.parse import parse_qs, urlsplit
+
+from ._contract import load_contract
+from ._faults import Fault, FaultKind, FaultQueue
+from ._grants import TokenService
+from ._http import handler_class
+from ._jwt import decode_jwt
+from ._log import RequestRecord, redact, redact_body, redact_headers
+from ._routes import Reply, Router, fault_reply
+
+logger = logging.getLogger("runai_tokens.testing")
+
+
+class FakeRunaiServer:
+    """Run:ai's four token operations, plus one protected endpoint, on 127.0.0.1.
+
+    A real threaded HTTP server on an ephemeral port (or `port`), speaking openapi.yaml's wire
+    format. Use it as a context manager (`with FakeRunaiServer() as server: server.url`), or
+    start() and stop() it. Register what it should accept with add_client(), add_app(),
+    add_user(), add_code(), add_external_token() and issue_refresh_token().
+
+    Semantics, decided to be strict where Run:ai leaves room, so that client bugs show up here:
+
+    - Every request to a contract path is validated against openapi.yaml first (required query
+      parameters, a JSON object body, types and the grantType enum). JSON keys match the contract
+      case-insensitively (clientId, ClientID and clientID are one key), as the service does.
+      A violation is a 400 whose message names it. Unknown paths get 404, wrong methods 405.
+    - Status codes: 400 for a request that is malformed or lacks a field its grant needs (or
+      names a grant the version does not know); 401 for a well-formed request whose credential
+      is rejected: unknown client or wrong secret (as Run:ai answers), wrong app secret or name,
+      wrong password, unknown external token, and an unknown, used, revoked or mismatched
+      refresh token or authorization code. Every error carries the Error envelope
+      {code, message, details?}; no message ever contains a secret.
+    - Which grants issue a refresh token: password, exchange_token, refresh_token and the two
+      deprecated operations (exchange_code_for_token, refresh_token). client_credentials,
+      app_token, external_token_exchange and the apptoken operation do not.
+    - Refresh tokens rotate and are single-use when rotate_refresh_tokens is True (the default):
+      each refresh returns a new one and the one used is rejected from then on. When False the
+      same refresh token is returned and stays valid. Authorization codes are always single-use.
+    - Access tokens are HS256 JWTs (sub, iat, exp = iat + lifetime, jti, iss, typ) timed by
+      `clock` (the wall clock by default). revoke_all() invalidates every access and refresh
+      token issued so far.
+    - version="2.18" answers as 2.18: no expiresIn, and client_credentials and
+      external_token_exchange get a 400 "unsupported grantType" (2.20 added the first, 2.22 the
+      second). version="2.24" sends expiresIn and accepts both; external_token_exchange accepts a
+      token registered with add_external_token() and answers 401 to any other.
+
+    The protected endpoint is GET PROTECTED_PATH ("/api/v1/whoami"): 200 {"sub", "exp"} with a
+    valid, unexpired, unrevoked access token as `Authorization: Bearer`, else 401 + envelope.
+
+    Faults (fail_next and friends) are queued; each request takes at most one, the oldest that
+    matches its path, before the request is looked at (so it is not validated or answered).
+
+    `requests` is the log of what arrived, with secret values redacted; the server's own log
+    lines (logger "runai_tokens.testing", DEBUG) carry method, path and status only.
+    """
+
+    PROTECTED_PATH: ClassVar[str] = "/api/v1/whoami"
+
+    def __init__(
+        self,
+        *,
+        version: str = "2.24",
+        lifetime: float = 3600.0,
+        port: int = 0,
+        rotate_refresh_tokens: bool = True,
+        clock: Callable[[], float] = time.time,
+        signing_key: bytes | None = None,
+    ) -> None:
+        self.version = version
+        self._port = port
+        self._key = signing_key if signing_key is not None else secrets.token_bytes(32)
+        self._service = TokenService(
+            version=version,
+            lifetime=lifetime,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            clock=clock,
+            signing_key=self._key,
+        )
+        self._faults = FaultQueue()
+        self._lock = threading.Lock()
+        self._requests: list[RequestRecord] = []
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._router: Router | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The base URL, http://127.0.0.1:<port> (no trailing slash)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("FakeRunaiServer is not running: call start() or use `with`")
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> Self:
+        """Bind and serve in a background thread; returns self. A server starts once."""
+        if self._httpd is not None or self._stopping.is_set():
+            raise RuntimeError("FakeRunaiServer can only be started once")
+        self._router = Router(load_contract(), self._service, self.PROTECTED_PATH)
+        self._httpd = ThreadingHTTPServer(
+            ("127.0.0.1", self._port), handler_class(self._handle, self._track)
+        )
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"FakeRunaiServer:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cut open connections and wake delayed requests. Safe to call twice."""
+        self._stopping.set()
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(OSError):  # the client may have closed it already
+                    conn.shutdown(socket.SHUT_RDWR)
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- registries -----------------------------------------------------------------------
+    def add_client(self, client_id: str, client_secret: str) -> None:
+        """Accept client_credentials with this id and secret (2.20 and later)."""
+        self._service.add_client(client_id, client_secret)
+
+    def add_app(self, app_id: str, app_secret: str, name: str | None = None) -> None:
+        """Accept the app_token grant and the apptoken operation (which also checks `name`)."""
+        self._service.add_app(app_id, app_secret, name)
+
+    def add_user(self, username: str, password: str) -> None:
+        """Accept the password grant for this user."""
+        self._service.add_user(username, password)
+
+    def add_code(
+        self,
+        code: str,
+        redirect_uri: str,
+        client_id: str | None = None,
+        *,
+        subject: str = "fake-oauth-user",
+    ) -> None:
+        """A single-use authorization code for exchange_token / exchange_code_for_token."""
+        self._service.add_code(code, redirect_uri, client_id, subject)
+
+    def add_external_token(self, token: str, subject: str = "fake-external-user") -> None:
+        """A token from an external identity provider that external_token_exchange accepts."""
+        self._service.add_external_token(token, subject)
+
+    def issue_refresh_token(self, subject: str, *, client_id: str | None = None) -> str:
+        """A refresh token for `subject`, as if an earlier grant had issued it."""
+        return self._service.issue_refresh_token(subject, client_id)
+
+    def issue_access_token(self, subject: str, *, client_id: str | None = None) -> str:
+        """A live access token for `subject` without a request (counts in tokens_issued)."""
+        return self._service.issue_access_token(subject, client_id)
+
+    def decode_token(self, token: str) -> dict[str, Any]:
+        """The claims of a token this server signed (signature checked; expiry is not)."""
+        return decode_jwt(token, self._key)
+
+    # --- behaviour ------------------------------------------------------------------------
+    @property
+    def lifetime(self) -> float:
+        return self._service.lifetime
+
+    def set_lifetime(self, seconds: float) -> None:
+        """Lifetime of tokens issued from now on (0 issues tokens that are already expired)."""
+        self._service.lifetime = seconds
+
+    def revoke_all(self) -> None:
+        """Invalidate every access and refresh token issued so far."""
+        self._service.revoke_all()
+
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 503,
+        *,
+        path: str | None = None,
+        retry_after: float | str | None = None,
+    ) -> None:
+        """Answer the next n requests (to `path`, or any) with `status` and an Error envelope,
+        plus Retry-After (seconds, or an HTTP-date string) when given."""
+        self._faults.add(Fault(FaultKind.FAIL, path, status=status, retry_after=retry_after), n)
+
+    def drop_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """Close the connection of the next n requests without answering."""
+        self._faults.add(Fault(FaultKind.DROP, path), n)
+
+    def delay_next(self, n: int, seconds: float, *, path: str | None = None) -> None:
+        """Answer the next n requests normally, but only after `seconds`."""
+        self._faults.add(Fault(FaultKind.DELAY, path, seconds=seconds), n)
+
+    def html_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """Answer the next n requests with a load balancer's HTML 502 page."""
+        self._faults.add(Fault(FaultKind.HTML, path), n)
+
+    def truncated_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """Answer the next n requests with a 200 whose JSON body is cut off halfway."""
+        self._faults.add(Fault(FaultKind.TRUNCATED, path), n)
+
+    @property
+    def pending_faults(self) -> int:
+        return len(self._faults)
+
+    # --- what happened --------------------------------------------------------------------
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far, oldest first, secrets redacted (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, path: str | None = None) -> int:
+        """How many requests arrived (to `path`, or in all), faulted ones included."""
+        with self._lock:
+            return sum(1 for r in self._requests if path is None or r.path == path)
+
+    @property
+    def token_requests(self) -> int:
+        """How many requests arrived at the four token operations' paths."""
+        paths = self._router.contract.paths if self._router is not None else frozenset()
+        with self._lock:
+            return sum(1 for r in self._requests if r.path in paths)
+
+    @property
+    def tokens_issued(self) -> int:
+        """How many access tokens the server has minted."""
+        return self._service.tokens_issued
+
+    # --- serving (called from handler threads) --------------------------------------------
+    def _track(self, conn: socket.socket, open: bool) -> None:
+        with self._lock:
+            (self._connections.add if open else self._connections.discard)(conn)
+
+    def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
+        split = urlsplit(target)
+        path, query = split.path, parse_qs(split.query, keep_blank_values=True)
+        router = self._router
+        assert router is not None  # requests arrive only between start() and stop()
+        fault = self._faults.take(path)
+        if fault is not None and fault.kind is FaultKind.DELAY:
+            self._stopping.wait(fault.seconds)
+        if fault is None or fault.kind is FaultKind.DELAY:
+            reply = router.dispatch(method, path, query, headers, body)
+        else:
+            reply = fault_reply(fault)
+        record = RequestRecord(
+            method=method,
+            path=path,
+            query=_first_values(query),
+            body=redact_body(body),
+            headers=redact_headers(headers),
+            status=None if reply.drop else reply.status,
+            operation=router.operation_id(method, path),
+            fault=fault.kind.value if fault is not None else None,
+        )
+        with self._lock:
+            self._requests.append(record)
+        logger.debug("%s %s -> %s", method, path, record.status or "dropped")
+        return reply
+
+
+def _first_values(query: Mapping[str, list[str]]) -> dict[str, str]:
+    redacted: dict[str, str] = redact({name: values[0] for name, values in query.items()})
+    return redacted
