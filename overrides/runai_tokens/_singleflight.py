@@ -1,0 +1,115 @@
+"""Single-flight: one call in progress, shared by any number of threads and asyncio tasks.
+
+The flight is a concurrent.futures.Future, which both worlds can wait on: a thread with
+.result(), a task on any event loop with asyncio.wrap_future(). The caller decides under `lock`
+whether it needs the flight at all (its own state lives under the same lock), then claims it: the
+first claimer leads and does the work; later ones wait for the leader's result or exception. The
+lock is never held while the work runs, so nothing blocks across a yield or an await.
+
+The future is marked running as soon as it exists. Otherwise a cancelled waiter would cancel it
+through wrap_future's cancellation chaining and strand every other waiter.
+
+A leader that is cancelled or interrupted (CancelledError, KeyboardInterrupt) has produced
+nothing; its waiters get Abandoned and claim again, so one of them leads a fresh attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Abandoned(Exception):
+    """The leader stopped without an outcome; whoever waited on it should try again."""
+
+
+class SingleFlight(Generic[T]):
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._flight: Future[T] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a flight is in progress. Read under `lock`."""
+        return self._flight is not None
+
+    def claim(self) -> tuple[Future[T], bool]:
+        """Join the flight in progress, or start one: (flight, leads). Call under `lock`."""
+        if self._flight is not None:
+            return self._flight, False
+        flight: Future[T] = Future()
+        flight.set_running_or_notify_cancel()
+        self._flight = flight
+        return flight, True
+
+    def lead(
+        self,
+        flight: Future[T],
+        work: Callable[[], T],
+        commit: Callable[[T], None],
+        fail: Callable[[Exception], None],
+    ) -> T:
+        """Run `work` as the leader. commit/fail run under `lock` before waiters wake."""
+        try:
+            value = work()
+        except BaseException as exc:
+            self._fail(flight, exc, fail)
+            raise
+        self._succeed(flight, value, commit)
+        return value
+
+    async def alead(
+        self,
+        flight: Future[T],
+        work: Callable[[], Awaitable[T]],
+        commit: Callable[[T], None],
+        fail: Callable[[Exception], None],
+    ) -> T:
+        """lead() for an asyncio task: the work is awaited on the caller's event loop."""
+        try:
+            value = await work()
+        except BaseException as exc:
+            self._fail(flight, exc, fail)
+            raise
+        self._succeed(flight, value, commit)
+        return value
+
+    def _succeed(self, flight: Future[T], value: T, commit: Callable[[T], None]) -> None:
+        try:
+            with self.lock:
+                try:
+                    commit(value)
+                finally:
+                    self._flight = None
+        except BaseException as exc:
+            flight.set_exception(exc if isinstance(exc, Exception) else Abandoned())
+            raise
+        flight.set_result(value)
+
+    def _fail(
+        self, flight: Future[T], exc: BaseException, fail: Callable[[Exception], None]
+    ) -> None:
+        try:
+            with self.lock:
+                try:
+                    if isinstance(exc, Exception):
+                        fail(exc)
+                finally:
+                    self._flight = None
+        finally:
+            flight.set_exception(exc if isinstance(exc, Exception) else Abandoned())
+
+
+def wait(flight: Future[T]) -> T:
+    """The leader's result for a thread; raises its exception, or Abandoned."""
+    return flight.result()
+
+
+async def await_flight(flight: Future[T]) -> T:
+    """The leader's result for an asyncio task on any loop; cancelling it leaves the flight be."""
+    return await asyncio.wrap_future(flight)

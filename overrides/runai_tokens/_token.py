@@ -1,0 +1,131 @@
+"""The Token value object: an access token and when to stop using it.
+
+Times are on the caller's monotonic clock, anchored at the START of the token request: the server
+counts the lifetime from when it issued the token, which is after we asked, so anchoring at the
+start errs on the safe side by the round trip. Wall-clock time is never compared with a JWT's
+claims unless the token lacks `iat`, so a skewed host clock does not matter.
+
+Two deadlines per token:
+- refresh_at: from here on the next caller refreshes early, while the token still works. The
+  margin before expiry scales with the lifetime and carries jitter drawn once per token, so a fleet
+  that started together spreads its refreshes out.
+- stale_at: from here on the token is never sent; callers wait for a new one. It leaves 30 s, or
+  a tenth of a short lifetime, for the request to reach the server before the token expires.
+A token with no known lifetime has neither and is used until a 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any, TypeGuard
+
+import attrs
+
+# Never send a token with less than this left (or a tenth of the lifetime, if that is shorter).
+MIN_REMAINING = 30.0
+# The scaled default margin: refresh when between 10 % and 20 % of the lifetime is left.
+MARGIN_FRACTION = 0.10
+MARGIN_JITTER = 0.10
+# A fixed margin is capped here so a margin longer than the lifetime cannot refresh on every call.
+MAX_MARGIN_FRACTION = 0.5
+# After a failed early refresh, the current token is kept and the refresh retried this much later.
+MAX_COOLDOWN = 30.0
+COOLDOWN_FRACTION = 0.05
+
+
+@attrs.frozen(eq=False)
+class Token:
+    """An access token; compared by identity, which is how a 401 tells "mine" from "newer"."""
+
+    access_token: str = attrs.field(repr=False)
+    obtained_at: float
+    lifetime: float | None
+    refresh_at: float | None
+    stale_at: float | None
+
+    def usable(self, now: float) -> bool:
+        return self.stale_at is None or now < self.stale_at
+
+    def due(self, now: float) -> bool:
+        return self.refresh_at is not None and now >= self.refresh_at
+
+
+def make_token(
+    access_token: str,
+    *,
+    obtained_at: float,
+    lifetime: float | None,
+    refresh_margin: float | None,
+    random: Callable[[], float],
+) -> Token:
+    if lifetime is None:
+        return Token(access_token, obtained_at, None, None, None)
+    floor = min_remaining(lifetime)
+    margin = max(floor, margin_for(lifetime, refresh_margin, random))
+    expires_at = obtained_at + lifetime
+    return Token(access_token, obtained_at, lifetime, expires_at - margin, expires_at - floor)
+
+
+def cooldown_for(lifetime: float) -> float:
+    """How long to wait before trying again after a failed early refresh."""
+    return min(MAX_COOLDOWN, lifetime * COOLDOWN_FRACTION)
+
+
+def min_remaining(lifetime: float) -> float:
+    """How much life a token must have left to be sent."""
+    return min(MIN_REMAINING, lifetime / 10)
+
+
+def margin_for(lifetime: float, fixed: float | None, random: Callable[[], float]) -> float:
+    """How long before expiry to refresh early: fixed when given, else scaled with jitter."""
+    if fixed is not None:
+        return min(fixed, lifetime * MAX_MARGIN_FRACTION)
+    return lifetime * (MARGIN_FRACTION + MARGIN_JITTER * random())
+
+
+def lifetime_of(
+    access_token: str, expires_in: object, *, wall_clock: Callable[[], float] = time.time
+) -> float | None:
+    """Seconds the token lives: expiresIn when sent, else the JWT's exp - iat, else None."""
+    if _positive_number(expires_in):
+        return float(expires_in)
+    return jwt_lifetime(access_token, wall_clock=wall_clock)
+
+
+def jwt_lifetime(token: str, *, wall_clock: Callable[[], float] = time.time) -> float | None:
+    """exp - iat from a JWT's payload (signature not checked), or None for an opaque token.
+
+    Without iat the lifetime is counted from the wall clock, the best that is left.
+    """
+    claims = jwt_claims(token)
+    if claims is None or not _number(claims.get("exp")):
+        return None
+    exp, iat = claims["exp"], claims.get("iat")
+    lifetime = float(exp) - (float(iat) if _number(iat) else wall_clock())
+    return lifetime if lifetime > 0 else None
+
+
+def jwt_claims(token: str) -> dict[str, Any] | None:
+    """The payload of a compact JWS, base64url-decoded with its padding restored."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1]:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _positive_number(value: object) -> TypeGuard[float]:
+    return _number(value) and value > 0

@@ -1,0 +1,333 @@
+"""TokenAuth: an httpx.Auth that keeps one valid token for any number of threads and tasks.
+
+The flow follows httpx's own auth classes: a generator that yields the request, receives the
+response, and may yield the request once more. Getting a token happens before the yield and
+never holds a lock across it.
+
+Token state, under one lock (the single-flight's):
+- the current Token (or None), replaced only by a flight's leader;
+- the cooldown after a failed early refresh.
+The newest refresh token is read and written only by a flight's leader; flights never overlap,
+so it needs no lock of its own.
+
+Deciding what a caller does (`_plan`):
+- a usable token that is not due, or due but someone is already refreshing or we are cooling
+  down after a failure: use it, don't wait;
+- a usable token that is due: lead an early refresh; if it fails, keep the token (warning);
+- no usable token: join the flight in progress, or lead one; waiters share its outcome.
+After a 401, the token that got it is dropped (if it is still current) so nobody sends it again;
+a newer token, if someone already got one, is used for the replay without another request.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random as _random
+import ssl
+import time
+from collections.abc import AsyncGenerator, Callable, Generator
+from concurrent.futures import Future
+
+import attrs
+import httpx
+
+from . import _singleflight
+from ._generated import TokenRequest, TokenResponse, is_token_path
+from ._grant import REJECTED, Grants
+from ._singleflight import Abandoned, SingleFlight
+from ._token import Token, cooldown_for, lifetime_of, make_token
+from .credentials import (
+    Credentials,
+    RefreshTokenCredentials,
+    StaticToken,
+    client_id_of,
+    refresh_request,
+)
+from .errors import ApiException
+from .retry import RetryPolicy, RetryTransport
+
+logger = logging.getLogger("runai_tokens.auth")
+
+# What a token fetch yields (a request to send) and is sent back (the parsed response).
+_FetchFlow = Generator[TokenRequest, TokenResponse, Token]
+
+
+@attrs.frozen
+class _Flight:
+    future: Future[Token]
+    leads: bool
+    # For an early refresh: the still-usable token to fall back on if the refresh fails.
+    current: Token | None
+
+
+class TokenAuth(httpx.Auth):
+    """Bearer auth with tokens from Run:ai's grant_token, for httpx.Client and AsyncClient."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so a shared default is safe
+        timeout: float = 30.0,
+        refresh_margin: float | None = None,
+        verify: ssl.SSLContext | str | bool = True,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self._base_url = base_url
+        self._credentials = credentials
+        self._refresh_margin = refresh_margin
+        self._clock = clock
+        self._random = random
+        self._flight: SingleFlight[Token] = SingleFlight()
+        self._cooldown_until = float("-inf")
+        self._token: Token | None = None
+        self._refresh_token: str | None = None
+        self._grants: Grants | None = None
+        if isinstance(credentials, StaticToken):
+            self._token = Token(credentials.access_token, clock(), None, None, None)
+            return
+        if isinstance(credentials, RefreshTokenCredentials):
+            self._refresh_token = credentials.refresh_token
+        self._grants = Grants(
+            base_url,
+            transport=(
+                (lambda: transport)
+                if transport is not None
+                else (lambda: RetryTransport(policy=retry, verify=verify))
+            ),
+            timeout=timeout,
+            verify=verify,
+        )
+
+    def __repr__(self) -> str:
+        url = httpx.URL(self._base_url).copy_with(username=None, password=None, query=None)
+        return f"TokenAuth({str(url)!r}, {self._credentials!r})"
+
+    # --- the bare token ---------------------------------------------------------------------
+
+    def get_token(self) -> str:
+        """A valid access token, fetching one if needed. Raises ApiException."""
+        return self._acquire(None).access_token
+
+    async def aget_token(self) -> str:
+        """get_token() for asyncio; safe to mix with threads and other event loops."""
+        return (await self._aacquire(None)).access_token
+
+    def close(self) -> None:
+        """Closes the sync client used for token requests."""
+        if self._grants is not None:
+            self._grants.close()
+
+    async def aclose(self) -> None:
+        """Closes the async client used for token requests on the running event loop."""
+        if self._grants is not None:
+            await self._grants.aclose()
+
+    # --- httpx.Auth ----------------------------------------------------------------------------
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        if is_token_path(request.url.path):
+            yield request
+            return
+        token = self._acquire(None)
+        _authorize(request, token)
+        response = yield request
+        if response.status_code != 401 or self._grants is None:
+            return  # a static token has nothing to refresh with: its 401 is the caller's
+        if _replayable(request):
+            _authorize(request, self._acquire(token))
+            yield request
+        else:
+            self._forget(token)
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if is_token_path(request.url.path):
+            yield request
+            return
+        token = await self._aacquire(None)
+        _authorize(request, token)
+        response = yield request
+        if response.status_code != 401 or self._grants is None:
+            return  # a static token has nothing to refresh with: its 401 is the caller's
+        if _replayable(request):
+            _authorize(request, await self._aacquire(token))
+            yield request
+        else:
+            self._forget(token)
+
+    def _forget(self, rejected: Token) -> None:
+        """A 401 we cannot replay still means the token is bad: the next caller gets a new one."""
+        with self._flight.lock:
+            if self._token is rejected:
+                self._token = None
+
+    # --- single-flight -------------------------------------------------------------------------
+
+    def _acquire(self, rejected: Token | None) -> Token:
+        while True:
+            with self._flight.lock:
+                plan = self._plan(rejected)
+            if isinstance(plan, Token):
+                return plan
+            if not plan.leads:
+                try:
+                    return _singleflight.wait(plan.future)
+                except Abandoned:
+                    continue
+            try:
+                return self._flight.lead(
+                    plan.future,
+                    lambda: self._run_sync(self._fetch_flow()),
+                    self._commit,
+                    functools.partial(self._failed, plan.current),
+                )
+            except Exception as exc:
+                return self._keep_current(exc, plan.current)
+
+    async def _aacquire(self, rejected: Token | None) -> Token:
+        while True:
+            with self._flight.lock:
+                plan = self._plan(rejected)
+            if isinstance(plan, Token):
+                return plan
+            if not plan.leads:
+                try:
+                    return await _singleflight.await_flight(plan.future)
+                except Abandoned:
+                    continue
+            try:
+                return await self._flight.alead(
+                    plan.future,
+                    lambda: self._run_async(self._fetch_flow()),
+                    self._commit,
+                    functools.partial(self._failed, plan.current),
+                )
+            except Exception as exc:
+                return self._keep_current(exc, plan.current)
+
+    def _plan(self, rejected: Token | None) -> Token | _Flight:
+        """What this caller does now; runs under the lock."""
+        now = self._clock()
+        token = self._token
+        if rejected is not None and token is rejected:
+            token = self._token = None
+        if token is not None and token.usable(now):
+            if rejected is not None or not token.due(now):
+                return token
+            if self._flight.busy or now < self._cooldown_until:
+                return token
+            future, _ = self._flight.claim()
+            return _Flight(future, True, token)
+        future, leads = self._flight.claim()
+        return _Flight(future, leads, None)
+
+    def _commit(self, token: Token) -> None:
+        self._token = token
+        self._cooldown_until = float("-inf")
+
+    def _failed(self, current: Token | None, exc: Exception) -> None:
+        if current is not None and current.lifetime is not None:
+            self._cooldown_until = self._clock() + cooldown_for(current.lifetime)
+
+    def _keep_current(self, exc: Exception, current: Token | None) -> Token:
+        """After a failed early refresh, the token we still have, if it is still usable."""
+        if current is None or not current.usable(self._clock()) or current is not self._token:
+            raise exc
+        assert current.lifetime is not None  # only tokens with a lifetime are ever due
+        logger.warning(
+            "early token refresh failed (%s); keeping the current token, retrying in %.3g s",
+            _describe(exc),
+            cooldown_for(current.lifetime),
+        )
+        return current
+
+    # --- fetching ------------------------------------------------------------------------------
+
+    def _fetch_flow(self) -> _FetchFlow:
+        """One token fetch, written once for sync and async: yields grants, gets responses."""
+        credentials = self._credentials
+        primary = (
+            None if isinstance(credentials, RefreshTokenCredentials | StaticToken) else credentials
+        )
+        started = self._clock()
+        refresh_token = self._refresh_token
+        if refresh_token is None:
+            assert primary is not None
+            response = yield primary.token_request()
+        else:
+            try:
+                response = yield refresh_request(refresh_token, client_id_of(credentials))
+            except ApiException as exc:
+                if primary is None or exc.status not in REJECTED:
+                    raise
+                logger.info(
+                    "refresh token rejected (%s); using the primary credentials", _describe(exc)
+                )
+                self._refresh_token = None
+                started = self._clock()
+                response = yield primary.token_request()
+        if isinstance(response.refresh_token, str) and response.refresh_token:
+            self._refresh_token = response.refresh_token
+        access_token = response.access_token
+        assert isinstance(access_token, str)  # Grants checked it
+        return make_token(
+            access_token,
+            obtained_at=started,
+            lifetime=lifetime_of(access_token, response.expires_in),
+            refresh_margin=self._refresh_margin,
+            random=self._random,
+        )
+
+    def _run_sync(self, flow: _FetchFlow) -> Token:
+        assert self._grants is not None
+        try:
+            body = next(flow)
+            while True:
+                try:
+                    response = self._grants.grant(body)
+                except ApiException as exc:
+                    body = flow.throw(exc)
+                else:
+                    body = flow.send(response)
+        except StopIteration as stop:
+            token: Token = stop.value
+            return token
+
+    async def _run_async(self, flow: _FetchFlow) -> Token:
+        assert self._grants is not None
+        try:
+            body = next(flow)
+            while True:
+                try:
+                    response = await self._grants.agrant(body)
+                except ApiException as exc:
+                    body = flow.throw(exc)
+                else:
+                    body = flow.send(response)
+        except StopIteration as stop:
+            token: Token = stop.value
+            return token
+
+
+def _authorize(request: httpx.Request, token: Token) -> None:
+    request.headers["Authorization"] = f"Bearer {token.access_token}"
+
+
+def _replayable(request: httpx.Request) -> bool:
+    """Whether the body can be sent again: it is in memory, not a stream read once."""
+    try:
+        request.content  # noqa: B018 - raises RequestNotRead for a streaming body
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+def _describe(exc: Exception) -> str:
+    """An exception for a log line: ApiException's str() is secret-free, others by type only."""
+    return str(exc) if isinstance(exc, ApiException) else type(exc).__name__
