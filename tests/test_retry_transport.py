@@ -168,10 +168,15 @@ def test_retry_after_past_the_deadline_fails_at_once(mode: str, fake_time: FakeT
     assert server.count() == 1
 
 
-def test_connection_refused_is_retried_then_raised(mode: str, fake_time: FakeTime) -> None:
+def closed_port() -> int:
+    """A loopback port nothing listens on: bound, then closed."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def test_connection_refused_is_retried_then_raised(mode: str, fake_time: FakeTime) -> None:
+    port = closed_port()
     # A POST too: a refused connection proves the request was never sent.
     for method in ("GET", "POST"):
         fake_time.sleeps.clear()
@@ -259,6 +264,22 @@ def test_streaming_body_is_not_resent(mode: str, fake_time: FakeTime) -> None:
         response = send(mode, fake_time.transport(), "PUT", url, content=content)
     assert (response.status_code, response.extensions["attempts"]) == (503, 1)
     assert [r.body for r in server.requests] == [b"part-1;part-2"]
+    assert fake_time.sleeps == []
+
+
+def test_streaming_body_is_not_resent_even_when_never_sent(mode: str, fake_time: FakeTime) -> None:
+    async def achunks() -> AsyncIterator[bytes]:
+        yield b"part-1"
+
+    content = iter([b"part-1"]) if mode == "sync" else achunks()
+    with pytest.raises(httpx.ConnectError):
+        send(
+            mode,
+            fake_time.transport(),
+            "PUT",
+            f"http://127.0.0.1:{closed_port()}/",
+            content=content,
+        )
     assert fake_time.sleeps == []
 
 

@@ -8,7 +8,6 @@ header must not turn a retryable response into a crash.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,7 +22,8 @@ _NUMBER = re.compile(r"\s*\d+(\.\d*)?\s*")
 
 
 def retry_after_seconds(headers: httpx.Headers, *, wall_clock: Callable[[], float]) -> float | None:
-    """Seconds the server asked to wait (never negative), or None when it asked nothing usable.
+    """Seconds the server asked to wait (never negative, maybe inf), or None when it asked
+    nothing usable.
 
     An HTTP-date is measured against the response's own Date header when it has one, so a client
     whose clock is off still waits as long as the server meant; else against wall_clock().
@@ -58,7 +58,7 @@ def parse_http_date(value: str) -> datetime | None:
 
 def _parse_number(value: str | None) -> float | None:
     # delta-seconds is digits only; a decimal point is tolerated because gateways send "1.5".
+    # Digits too many for a float become inf: still a wait past any deadline, never no wait.
     if value is None or not _NUMBER.fullmatch(value):
         return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    return float(value)
