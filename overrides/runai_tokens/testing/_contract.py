@@ -180,10 +180,12 @@ def _describe(error: Any, what: str) -> str:
 def load_contract() -> Contract:
     """The contract shipped with the package, parsed once per process (it never changes)."""
     try:
+        import jsonschema  # noqa: F401 (imported here so a missing one fails at start())
         import yaml
     except ImportError as exc:
         raise ImportError(
-            "FakeRunaiServer needs PyYAML and jsonschema: pip install 'runai-tokens[testing]'"
+            "FakeRunaiServer needs PyYAML and jsonschema: pip install 'runai-tokens[testing]'",
+            name=exc.name,
         ) from exc
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return Contract(yaml.load(_spec_text(), Loader=loader))  # noqa: S506 (a SafeLoader)

@@ -122,7 +122,7 @@ class FakeRunaiServer:
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},  # stop() waits up to one interval
             name=f"FakeRunaiServer:{self.port}",
             daemon=True,
         )
