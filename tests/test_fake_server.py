@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
-import ssl
-
 import httpx
 import pytest
-
 from runai_tokens.testing import FakeRunaiServer, InvalidToken, decode_jwt, make_jwt
 
 GRANT = "/api/v1/token"
@@ -295,7 +293,7 @@ def test_every_answer_matches_the_contract(server: FakeRunaiServer, http: httpx.
     contract = load_contract()
     server.add_code("fake-code", REDIRECT)
     server.add_code("fake-code-2", REDIRECT)
-    exchanges = [
+    exchanges: list[tuple[str, str, dict[str, Any]]] = [
         (
             "POST",
             GRANT,
@@ -350,6 +348,6 @@ def test_make_jwt_round_trips_and_rejects_tampering() -> None:
 
 
 def test_version_must_be_known() -> None:
-    with pytest.raises(ValueError, match="2.18"):
+    with pytest.raises(ValueError, match=r"2\.18"):
         FakeRunaiServer(version="2.1")
     assert FakeRunaiServer(version="2.20").version == "2.20"
