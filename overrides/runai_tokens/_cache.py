@@ -16,6 +16,9 @@ the standard library only (no httpx, no generated client). The rules:
   that wrote it, so a monotonic clock cannot be used.
 - Anything unreadable (corrupt JSON, a wrong shape, a different identity) is a miss, and the next
   mint replaces it. The cache is an optimisation: it never turns a working `get` into a failure.
+
+The value types are NamedTuples rather than attrs classes: importing attrs is a third of a warm
+`get`'s own start-up time (about 15 ms of 45 ms measured with -X importtime).
 """
 
 from __future__ import annotations
@@ -24,12 +27,9 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeGuard
-
-import attrs
+from typing import Any, NamedTuple, TypeGuard
 
 try:
     import fcntl
@@ -49,22 +49,21 @@ def default_cache_dir(environ: Mapping[str, str]) -> Path:
     return Path.home() / ".cache" / _DIR_NAME
 
 
-def _normalize_url(url: str) -> str:
-    return url.rstrip("/")
+class CacheKey(NamedTuple):
+    """Who a cached token belongs to. The secret is kept only as a hash, and not in repr."""
 
-
-@attrs.frozen
-class CacheKey:
-    """Who a cached token belongs to. The secret is kept only as a hash, never in repr."""
-
-    base_url: str = attrs.field(converter=_normalize_url)
+    base_url: str
     grant: str
     identity: str
-    secret_hash: str = attrs.field(repr=False)
+    secret_hash: str
 
     @classmethod
     def build(cls, base_url: str, grant: str, identity: str, secret: str) -> CacheKey:
-        return cls(base_url, grant, identity, _sha256(secret))
+        # A trailing slash names the same control plane.
+        return cls(base_url.rstrip("/"), grant, identity, _sha256(secret))
+
+    def __repr__(self) -> str:
+        return f"CacheKey({self.base_url!r}, {self.grant!r}, {self.identity!r})"
 
     @property
     def file_stem(self) -> str:
@@ -73,13 +72,15 @@ class CacheKey:
         return _sha256("".join(f"{len(p)}:{p}" for p in parts))[:40]
 
 
-@attrs.frozen
-class CachedToken:
+class CachedToken(NamedTuple):
     """A token and its absolute wall-clock expiry (None when the server did not say)."""
 
-    access_token: str = attrs.field(repr=False)
+    access_token: str
     expires_at: float | None
     issued_at: float
+
+    def __repr__(self) -> str:  # the token stays out of tracebacks and logs
+        return f"CachedToken(expires_at={self.expires_at!r}, issued_at={self.issued_at!r})"
 
     def valid_at(self, now: float, margin: float) -> bool:
         """Usable at `now` with at least `margin` seconds to spare."""
@@ -96,11 +97,14 @@ def reuse_margin(lifetime: float) -> float:
     return min(300.0, max(0.0, lifetime) / 10)
 
 
-@attrs.frozen
 class TokenCache:
     """The cache directory. Every method tolerates a missing or corrupt entry."""
 
-    directory: Path
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def __repr__(self) -> str:
+        return f"TokenCache({str(self.directory)!r})"
 
     def _path(self, key: CacheKey) -> Path:
         return self.directory / f"{key.file_stem}.json"
@@ -126,6 +130,8 @@ class TokenCache:
             "expiresAt": token.expires_at,
             "issuedAt": token.issued_at,
         }
+        import tempfile  # only when writing: it costs a warm read a few milliseconds
+
         # mkstemp creates the file 0600, so the token is never readable by others, even briefly.
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:

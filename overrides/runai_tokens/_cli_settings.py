@@ -1,6 +1,6 @@
 """What `runai-token get` was asked for: flags and environment resolved into one value.
 
-Standard library (and attrs) only, like everything on the warm path. Secrets come from the
+Standard library only, like everything on the warm path. Secrets come from the
 environment, a file or stdin, never from argv: argv is world-readable in `ps` and lands in shell
 history.
 """
@@ -12,9 +12,7 @@ import enum
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
-
-import attrs
+from typing import NamedTuple, TextIO
 
 
 class ExitCode(enum.IntEnum):
@@ -38,16 +36,21 @@ class CliError(Exception):
 GRANTS = ("client_credentials", "app", "password")
 
 
-@attrs.frozen
-class GetSettings:
-    """One `runai-token get`: where, who, and how hard to try."""
+class GetSettings(NamedTuple):
+    """One `runai-token get`: where, who, and how hard to try.
+
+    A NamedTuple, not attrs, for the warm path's start-up time (see _cache).
+    """
 
     base_url: str
     grant: str
     identity: str  # client id, app id or username
-    secret: str = attrs.field(repr=False)  # client secret, app secret or password
+    secret: str  # client secret, app secret or password
     timeout: float
     max_attempts: int | None
+
+    def __repr__(self) -> str:
+        return f"GetSettings({self.base_url!r}, {self.grant!r}, {self.identity!r}, secret=...)"
 
 
 def resolve_get(
@@ -113,6 +116,7 @@ def _secret(path: str | None, flag: str, env_value: str, missing: str, stdin: Te
         text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise CliError(ExitCode.USAGE, f"cannot read {flag} {path}: {reason}") from None
+        # The path is not echoed: the likeliest wrong "path" is the secret itself.
+        raise CliError(ExitCode.USAGE, f"cannot read the file given to {flag}: {reason}") from None
     # Files written by `echo` or an editor end in a newline that is not part of the secret.
-    return _required(text.strip(), f"{flag} {path} is empty")
+    return _required(text.strip(), f"the file given to {flag} is empty")

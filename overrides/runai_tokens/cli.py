@@ -4,8 +4,9 @@
     runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
 
 A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
-the generated client, so this module and the ones it imports at the top are standard library (and
-attrs) only. Minting (_cli_mint) and the fake server (_cli_serve) are imported when needed.
+the generated client, so this module and the ones it imports at the top are standard library only
+(and the package's __init__ must import lazily). Minting (_cli_mint) and the fake server
+(_cli_serve) are imported only when needed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from ._cache import CachedToken, CacheKey, TokenCache, default_cache_dir, reuse_margin
@@ -68,7 +69,27 @@ they have a tenth of their lifetime (at most 5 minutes) left; --no-cache always 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (exit code 2), not a usage block."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: `--client-secret VALUE` would otherwise be taken for
+        # `--client-secret-file VALUE`, and a secret typed on the command line would be accepted.
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: None = None
+    ) -> argparse.Namespace:
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            # argparse would echo them all, and a stray one may be a secret pasted on the
+            # command line: name only the options, without their values.
+            names = sorted({a.split("=", 1)[0] for a in extra if a.startswith("-")})
+            what = ", ".join(names) if names else f"{len(extra)} extra argument(s)"
+            self.error(f"unrecognized arguments: {what}")
+        return parsed
+
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument COMMAND: invalid choice"):
+            message = "unknown command: choose from get, serve"
         raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
 
 

@@ -1,0 +1,249 @@
+"""runai-token's main() in process: usage errors, error mapping, cache decisions, retry status.
+
+The fake server runs in this process too; nothing here sleeps (retries are capped with
+--max-attempts, or the server's Retry-After is zero).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from runai_tokens import cli
+from runai_tokens._cache import CachedToken, CacheKey, TokenCache
+from runai_tokens._cli_mint import StatusSleep
+from runai_tokens._cli_settings import ExitCode
+from runai_tokens._generated import GRANT_PATH
+from runai_tokens.testing import FakeRunaiServer
+
+from .test_cli import CLIENT_ID, CLIENT_SECRET, SECRETS
+
+
+@pytest.fixture
+def server() -> Iterator[FakeRunaiServer]:
+    with FakeRunaiServer() as fake:
+        fake.add_client(CLIENT_ID, CLIENT_SECRET)
+        yield fake
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+def run(*argv: str, env: dict[str, str], cache: Path | None = None) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    args = [*argv] if cache is None else [*argv, "--cache-dir", str(cache)]
+    code = cli.main(args, environ=env, stdout=out, stderr=err)
+    result = Run(code, out.getvalue(), err.getvalue())
+    for secret in SECRETS:
+        assert secret not in result.out
+        assert secret not in result.err
+    if code != 0:
+        assert result.out == ""
+        assert result.err.startswith("runai-token: ")
+        assert result.err.count("\n") == 1
+    return result
+
+
+def env_for(server: FakeRunaiServer, **extra: str) -> dict[str, str]:
+    env = {
+        "RUNAI_BASE_URL": server.url,
+        "RUNAI_CLIENT_ID": CLIENT_ID,
+        "RUNAI_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    env.update(extra)
+    return env
+
+
+# --- usage: exit 2 before any request ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "drop", "fragment"),
+    [
+        ((), "RUNAI_CLIENT_ID", "RUNAI_CLIENT_ID"),
+        ((), "RUNAI_CLIENT_SECRET", "RUNAI_CLIENT_SECRET"),
+        (("--grant", "password"), None, "RUNAI_USERNAME"),
+        (("--grant", "password", "--username", "u"), None, "RUNAI_PASSWORD"),
+        (("--base-url", "tenant.run.ai"), None, "https://"),
+        (("--client-secret-file", "/nonexistent/secret"), None, "No such file"),
+        (("--client-secret-file", "-", "--password-file", "-"), None, "stdin"),
+        (("--timeout", "0"), None, "--timeout"),
+        (("--max-attempts", "zero"), None, "--max-attempts"),
+    ],
+)
+def test_usage_errors(
+    server: FakeRunaiServer, argv: tuple[str, ...], drop: str | None, fragment: str
+) -> None:
+    env = env_for(server)
+    if drop is not None:
+        del env[drop]
+    result = run("get", *argv, env=env)
+    assert result.code == ExitCode.USAGE
+    assert fragment in result.err
+    assert server.count() == 0
+
+
+def test_secret_file_is_read_and_stripped(server: FakeRunaiServer, tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(CLIENT_SECRET + "\n")
+    env = env_for(server, RUNAI_CLIENT_SECRET="fake-secret-overridden-by-the-file")
+    result = run("get", "--client-secret-file", str(secret_file), "--no-cache", env=env)
+    assert result.code == 0, result.err
+    assert server.decode_token(result.out.strip())["sub"] == CLIENT_ID
+
+
+def test_empty_secret_file(server: FakeRunaiServer, tmp_path: Path) -> None:
+    (tmp_path / "empty").write_text("\n")
+    result = run("get", "--client-secret-file", str(tmp_path / "empty"), env=env_for(server))
+    assert result.code == ExitCode.USAGE
+    assert "empty" in result.err
+
+
+def test_bad_kubernetes_exec_info_costs_no_token(server: FakeRunaiServer) -> None:
+    env = env_for(server, KUBERNETES_EXEC_INFO='{"apiVersion":"client.authentication.k8s.io/v9"}')
+    result = run("get", "--output", "exec-credential", "--no-cache", env=env)
+    assert result.code == ExitCode.USAGE
+    assert "v9" in result.err
+    assert server.count() == 0
+
+
+def test_version() -> None:
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info, contextlib.redirect_stdout(out):
+        cli.main(["--version"], environ={})
+    assert exit_info.value.code == 0
+    assert out.getvalue().strip() == "runai-token 0.1.0"
+
+
+# --- error mapping -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected", "fragment"),
+    [
+        ({"status": 400}, ExitCode.REJECTED, "credentials rejected: (400)"),
+        ({"status": 403}, ExitCode.REJECTED, "credentials rejected: (403)"),
+        ({"status": 429}, ExitCode.UNAVAILABLE, "unavailable after 1 attempt: (429)"),
+        ({"status": 500}, ExitCode.UNAVAILABLE, "unavailable after 1 attempt: (500)"),
+        ({"status": 503, "retry_after": 3600}, ExitCode.UNAVAILABLE, "retry deadline"),
+        ({"status": 404}, ExitCode.ERROR, "unexpected answer: (404)"),
+    ],
+)
+def test_status_to_exit_code(
+    server: FakeRunaiServer, fault: dict[str, int], expected: ExitCode, fragment: str
+) -> None:
+    server.fail_next(1, path=GRANT_PATH, **fault)
+    attempts = "1" if "retry_after" not in fault else "3"
+    result = run("get", "--no-cache", "--max-attempts", attempts, env=env_for(server))
+    assert result.code == expected
+    assert fragment in result.err
+
+
+def test_html_502_is_unavailable(server: FakeRunaiServer) -> None:
+    server.html_next(1, path=GRANT_PATH)
+    result = run("get", "--no-cache", "--max-attempts", "1", env=env_for(server))
+    assert result.code == ExitCode.UNAVAILABLE
+    assert "(502)" in result.err
+
+
+def test_truncated_success_is_an_unexpected_answer(server: FakeRunaiServer) -> None:
+    server.truncated_next(1, path=GRANT_PATH)
+    result = run("get", "--no-cache", "--max-attempts", "1", env=env_for(server))
+    assert result.code == ExitCode.ERROR
+    assert "(200)" in result.err
+
+
+def test_retry_then_success(server: FakeRunaiServer) -> None:
+    server.fail_next(2, 503, path=GRANT_PATH, retry_after=0)
+    result = run("get", "--no-cache", env=env_for(server))
+    assert result.code == 0, result.err
+    assert server.count(GRANT_PATH) == 3
+    assert result.err == ""  # stderr is not a terminal: no status lines
+
+
+# --- the cache -----------------------------------------------------------------------------
+
+
+def test_expired_or_nearly_expired_entry_is_refreshed(
+    server: FakeRunaiServer, tmp_path: Path
+) -> None:
+    env = env_for(server)
+    key = CacheKey.build(server.url, "client_credentials", CLIENT_ID, CLIENT_SECRET)
+    cache = TokenCache(tmp_path)
+    now = time.time()
+    # 3600 s lifetime, 200 s left: inside the 300 s reuse margin.
+    cache.store(key, CachedToken("stale-token", now + 200, now - 3400))
+    result = run("get", env=env, cache=tmp_path)
+    assert result.code == 0
+    assert result.out.strip() != "stale-token"
+    assert server.tokens_issued == 1
+    # A fresh entry is handed out as is, without asking the server.
+    cache.store(key, CachedToken("fresh-token", now + 3000, now - 600))
+    assert run("get", env=env, cache=tmp_path).out == "fresh-token\n"
+    assert server.tokens_issued == 1
+
+
+def test_rotated_secret_misses_the_cache(server: FakeRunaiServer, tmp_path: Path) -> None:
+    assert run("get", env=env_for(server), cache=tmp_path).code == 0
+    server.add_client(CLIENT_ID, "fake-secret-rotated")
+    env = env_for(server, RUNAI_CLIENT_SECRET="fake-secret-rotated")
+    result = run("get", env=env, cache=tmp_path)
+    assert result.code == 0
+    assert "fake-secret-rotated" not in result.err
+    assert server.tokens_issued == 2
+
+
+def test_unusable_cache_dir_warns_and_still_prints(server: FakeRunaiServer, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    result = run("get", env=env_for(server), cache=blocker / "cache")
+    assert result.code == 0
+    assert server.decode_token(result.out.strip())["sub"] == CLIENT_ID
+    assert result.err.startswith("runai-token: warning: token cache")
+    assert result.err.count("\n") == 1
+
+
+def test_cache_stores_wall_clock_expiry(server: FakeRunaiServer, tmp_path: Path) -> None:
+    server.set_lifetime(600)
+    before = time.time()
+    assert run("get", env=env_for(server), cache=tmp_path).code == 0
+    (entry,) = tmp_path.glob("*.json")
+    data = json.loads(entry.read_text())
+    assert before - 1 <= data["issuedAt"] <= time.time()
+    assert data["expiresAt"] - data["issuedAt"] == pytest.approx(600, abs=1)
+    assert CLIENT_SECRET not in entry.read_text()
+
+
+# --- status lines on a terminal ------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_status_sleep_speaks_only_on_a_terminal() -> None:
+    slept: list[float] = []
+    terminal = _Terminal()
+    waits = StatusSleep(terminal, 3, slept.append)
+    waits(2.0)
+    waits(0.25)
+    assert slept == [2.0, 0.25]
+    assert terminal.getvalue().splitlines() == [
+        "runai-token: waiting 2.0s before retry (attempt 2/3)...",
+        "runai-token: waiting 0.2s before retry (attempt 3/3)...",
+    ]
+    assert waits.attempts == 3
+
+    pipe = io.StringIO()
+    quiet = StatusSleep(pipe, 3, slept.append)
+    quiet(1.0)
+    assert pipe.getvalue() == ""
+    assert quiet.attempts == 2
