@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._routes import Reply, error_reply
@@ -20,6 +21,21 @@ logger = logging.getLogger("runai_tokens.testing")
 Handle = Callable[[str, str, Mapping[str, str], bytes], Reply]
 # (connection, opened?) -> None: so that stopping the server can cut keep-alive connections
 Track = Callable[[socket.socket, bool], None]
+
+
+class Server(ThreadingHTTPServer):
+    """A threaded HTTP server whose errors go to the logger, not to stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            # A client that gave up (a timeout while a delay_next fault held the answer back,
+            # say), or stop() cutting a connection: nobody is left to answer.
+            logger.debug("FakeRunaiServer: client went away")
+            return
+        logger.error("FakeRunaiServer: error while serving a request", exc_info=error)
 
 
 def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:

@@ -9,14 +9,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urlsplit
 
 from ._contract import load_contract
 from ._faults import Fault, FaultKind, FaultQueue
 from ._grants import TokenService
-from ._http import handler_class
+from ._http import Server, handler_class
 from ._jwt import decode_jwt
 from ._log import RequestRecord, redact, redact_body, redact_headers
 from ._routes import Reply, Router, fault_reply
@@ -95,7 +94,7 @@ class FakeRunaiServer:
         self._requests: list[RequestRecord] = []
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: Server | None = None
         self._thread: threading.Thread | None = None
         self._router: Router | None = None
 
@@ -116,10 +115,7 @@ class FakeRunaiServer:
         if self._httpd is not None or self._stopping.is_set():
             raise RuntimeError("FakeRunaiServer can only be started once")
         self._router = Router(load_contract(), self._service, self.PROTECTED_PATH)
-        self._httpd = ThreadingHTTPServer(
-            ("127.0.0.1", self._port), handler_class(self._handle, self._track)
-        )
-        self._httpd.daemon_threads = True
+        self._httpd = Server(("127.0.0.1", self._port), handler_class(self._handle, self._track))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.01},  # stop() waits up to one interval
