@@ -66,7 +66,12 @@ def connect(
     url = _resolve_base_url(base_url, os.environ)
     auth = _auth(url, credentials, retry=retry, timeout=timeout, verify=verify)
     install_log_redaction()
-    httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify)}
+    transport = (
+        _OwningTransport(retry, verify=verify, owned=auth)
+        if isinstance(auth, TokenAuth) and auth is not credentials
+        else RetryTransport(retry, verify=verify)
+    )
+    httpx_args: dict[str, object] = {"transport": transport}
     if auth is not None:
         httpx_args["auth"] = auth
     return Client(
@@ -125,3 +130,33 @@ def _auth(
             f"got {type(credentials).__name__}"
         )
     return TokenAuth(base_url, credentials, retry=retry, timeout=timeout, verify=verify)
+
+
+class _OwningTransport(RetryTransport):
+    """A RetryTransport that also closes the TokenAuth connect() built, when its client closes.
+
+    The generated Client's close (its `with` block) closes only the httpx client and, through it,
+    the transport; the TokenAuth's own connections for grants would be left to the garbage
+    collector. An auth the caller passed in is the caller's to close, so it is not owned.
+    """
+
+    def __init__(
+        self, policy: RetryPolicy, *, verify: ssl.SSLContext | str | bool, owned: TokenAuth
+    ) -> None:
+        super().__init__(policy, verify=verify)
+        self._owned = owned
+
+    def __repr__(self) -> str:
+        return f"RetryTransport({self.policy!r})"
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
+
+    async def aclose(self) -> None:
+        try:
+            await super().aclose()
+        finally:
+            await self._owned.aclose()
