@@ -10,6 +10,7 @@ from runai_tokens._generated import GrantType
 from runai_tokens.credentials import (
     AppCredentials,
     ClientCredentials,
+    Credentials,
     MissingCredentialsError,
     PasswordCredentials,
     RefreshTokenCredentials,
@@ -63,7 +64,7 @@ def test_each_grant_sends_exactly_its_keys(
         StaticToken(SECRET),
     ],
 )
-def test_repr_and_str_hide_the_secret_and_objects_are_frozen(credentials: object) -> None:
+def test_repr_and_str_hide_the_secret_and_objects_are_frozen(credentials: Credentials) -> None:
     assert SECRET not in repr(credentials)
     assert SECRET not in str(credentials)
     assert type(credentials).__name__ in repr(credentials)

@@ -180,3 +180,16 @@ class TokenServer:
 def token_server(**options: Any) -> Iterator[TokenServer]:
     with TokenServer(**options) as server:
         yield server
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -1,0 +1,235 @@
+"""TokenAuth as an httpx.Auth: 401 refresh and replay, 403, streaming bodies, token paths."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from runai_tokens._generated import GRANT_PATH, TOKEN_PATHS
+from runai_tokens.auth import TokenAuth
+from runai_tokens.credentials import ClientCredentials, StaticToken
+
+from tests.scripted_server import Recorded, Reply, scripted
+from tests.token_server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FORBIDDEN_PATH,
+    PROTECTED_PATH,
+    FakeClock,
+    envelope,
+    token_server,
+)
+
+CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
+
+
+def test_sends_the_bearer_token_and_reuses_it() -> None:
+    with token_server() as server, httpx.Client(base_url=server.url) as client:
+        client.auth = TokenAuth(server.url, CREDENTIALS)
+        assert client.get(PROTECTED_PATH).status_code == 200
+        assert client.get(PROTECTED_PATH).status_code == 200
+        sent = [r.headers["authorization"] for r in server.server.requests if r.method == "GET"]
+    assert server.token_requests == 1
+    assert len(sent) == 2
+    assert sent[0] == sent[1]
+    assert sent[0].startswith("Bearer ey")
+
+
+def test_a_revoked_token_causes_one_refresh_and_one_replay() -> None:
+    with token_server() as server, httpx.Client(base_url=server.url) as client:
+        client.auth = TokenAuth(server.url, CREDENTIALS)
+        assert client.get(PROTECTED_PATH).status_code == 200
+        server.revoke_all()
+        assert client.post(PROTECTED_PATH, json={"n": 1}).status_code == 200
+        posts = [r for r in server.server.requests if r.method == "POST" and r.path != GRANT_PATH]
+    assert server.token_requests == 2
+    assert len(posts) == 2
+    assert posts[0].json() == posts[1].json() == {"n": 1}
+    assert posts[0].headers["authorization"] != posts[1].headers["authorization"]
+
+
+@pytest.mark.anyio
+async def test_a_revoked_token_causes_one_refresh_and_one_replay_async() -> None:
+    with token_server() as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            client.auth = auth = TokenAuth(server.url, CREDENTIALS)
+            assert (await client.get(PROTECTED_PATH)).status_code == 200
+            server.revoke_all()
+            assert (await client.get(PROTECTED_PATH)).status_code == 200
+            await auth.aclose()
+    assert server.token_requests == 2
+    assert server.count(PROTECTED_PATH) == 3
+
+
+def always_401(request: Recorded) -> Reply:
+    if request.path == GRANT_PATH:
+        return Reply.json(200, {"accessToken": f"fake-opaque-{len(request.body)}"})
+    return envelope(401, "no")
+
+
+def test_a_persistent_401_is_sent_twice_then_returned() -> None:
+    with scripted(always_401) as server, httpx.Client(base_url=server.url) as client:
+        client.auth = TokenAuth(server.url, CREDENTIALS)
+        response = client.get(PROTECTED_PATH)
+    assert response.status_code == 401
+    assert response.json()["message"] == "no"
+    assert server.count(PROTECTED_PATH) == 2
+    assert server.count(GRANT_PATH) == 2
+
+
+@pytest.mark.anyio
+async def test_a_persistent_401_is_sent_twice_then_returned_async() -> None:
+    with scripted(always_401) as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            client.auth = TokenAuth(server.url, CREDENTIALS)
+            response = await client.get(PROTECTED_PATH)
+    assert response.status_code == 401
+    assert server.count(PROTECTED_PATH) == 2
+    assert server.count(GRANT_PATH) == 2
+
+
+def test_a_403_does_not_refresh() -> None:
+    with token_server() as server, httpx.Client(base_url=server.url) as client:
+        client.auth = TokenAuth(server.url, CREDENTIALS)
+        assert client.get(FORBIDDEN_PATH).status_code == 403
+    assert server.count(FORBIDDEN_PATH) == 1
+    assert server.token_requests == 1
+
+
+def test_a_401_after_someone_else_refreshed_replays_without_a_new_request() -> None:
+    """Token identity: only the first holder of a rejected token refreshes."""
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS)
+        first = auth.sync_auth_flow(httpx.Request("GET", server.url + PROTECTED_PATH))
+        second = auth.sync_auth_flow(httpx.Request("GET", server.url + PROTECTED_PATH))
+        stale = next(first).headers["authorization"]
+        assert next(second).headers["authorization"] == stale
+        rejected = httpx.Response(401)
+        refreshed = second.send(rejected).headers["authorization"]
+        assert refreshed != stale
+        assert server.token_requests == 2
+        assert first.send(rejected).headers["authorization"] == refreshed
+        assert server.token_requests == 2
+        with pytest.raises(StopIteration):
+            first.send(rejected)  # never a second replay
+
+
+def test_a_streaming_body_is_not_replayed_but_its_token_is_dropped() -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"part-1;"
+        yield b"part-2"
+
+    with token_server() as server, httpx.Client(base_url=server.url) as client:
+        client.auth = TokenAuth(server.url, CREDENTIALS)
+        assert client.get(PROTECTED_PATH).status_code == 200
+        server.revoke_all()
+        response = client.post(PROTECTED_PATH, content=chunks())
+        assert response.status_code == 401
+        assert server.count(PROTECTED_PATH) == 2
+        assert server.token_requests == 1
+        assert client.get(PROTECTED_PATH).status_code == 200  # with a new token, at once
+        assert server.token_requests == 2
+        assert server.count(PROTECTED_PATH) == 3
+
+
+@pytest.mark.anyio
+async def test_an_async_streaming_body_is_not_replayed() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"part"
+
+    with token_server() as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            client.auth = TokenAuth(server.url, CREDENTIALS)
+            assert (await client.get(PROTECTED_PATH)).status_code == 200
+            server.revoke_all()
+            assert (await client.post(PROTECTED_PATH, content=chunks())).status_code == 401
+    assert server.count(PROTECTED_PATH) == 2
+
+
+@pytest.mark.parametrize("prefix", ["", "/runai"])
+def test_auth_leaves_the_four_token_paths_alone(prefix: str) -> None:
+    with scripted(lambda _: Reply.json(200, {})) as server:
+        auth = TokenAuth(server.url + prefix, CREDENTIALS)
+        with httpx.Client(base_url=server.url + prefix, auth=auth) as client:
+            for path in sorted(TOKEN_PATHS):
+                client.post(path, json={"grantType": "client_credentials"})
+    assert len(server.requests) == len(TOKEN_PATHS)  # no grant of our own either
+    assert all("authorization" not in r.headers for r in server.requests)
+    assert {r.path for r in server.requests} == {prefix + p for p in TOKEN_PATHS}
+
+
+def test_a_static_token_is_sent_as_is_and_its_401_reaches_the_caller() -> None:
+    with scripted(always_401) as server, httpx.Client(base_url=server.url) as client:
+        client.auth = auth = TokenAuth(server.url, StaticToken("fake-static-token"))
+        assert auth.get_token() == "fake-static-token"
+        response = client.get(PROTECTED_PATH)
+    assert response.status_code == 401
+    assert server.count(PROTECTED_PATH) == 1
+    assert server.count(GRANT_PATH) == 0
+    assert server.requests[0].headers["authorization"] == "Bearer fake-static-token"
+
+
+@pytest.mark.parametrize(
+    ("style", "lifetime", "refreshes"),
+    [("expires_in", 3600, True), ("jwt", 3600, True), ("opaque", 3600, False)],
+)
+def test_expiry_from_expires_in_from_the_jwt_or_never(
+    style: str, lifetime: int, refreshes: bool
+) -> None:
+    clock = FakeClock()
+    with token_server(style=style, lifetime=lifetime) as server:
+        auth = TokenAuth(server.url, CREDENTIALS, clock=clock, random=lambda: 0.0)
+        first = auth.get_token()
+        clock.advance(lifetime * 0.9 - 1)  # just before the margin (a tenth, with no jitter)
+        assert auth.get_token() == first
+        assert server.token_requests == 1
+        clock.advance(2)
+        assert (auth.get_token() != first) is refreshes
+        assert server.token_requests == (2 if refreshes else 1)
+        clock.advance(1e9)
+        auth.get_token()
+        assert server.token_requests == (3 if refreshes else 1)
+
+
+def test_expiry_is_anchored_at_the_start_of_the_token_request() -> None:
+    clock = FakeClock()
+
+    def slow_grant(request: Recorded) -> Reply:
+        clock.advance(100)  # the round trip took 100 s on the client's clock
+        return Reply.json(200, {"accessToken": "fake-opaque", "expiresIn": 1000})
+
+    with scripted(slow_grant) as server:
+        auth = TokenAuth(server.url, CREDENTIALS, clock=clock, refresh_margin=0)
+        auth.get_token()
+        clock.now = 1000.0 + 1000 - 30 - 0.001  # started at 1000: still usable
+        auth.get_token()
+        assert server.count(GRANT_PATH) == 1
+        clock.now = 1000.0 + 1000 - 30
+        auth.get_token()
+        assert server.count(GRANT_PATH) == 2
+
+
+def test_a_fixed_refresh_margin() -> None:
+    clock = FakeClock()
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS, clock=clock, refresh_margin=600)
+        auth.get_token()
+        clock.advance(2999)
+        auth.get_token()
+        assert server.token_requests == 1
+        clock.advance(2)
+        auth.get_token()
+        assert server.token_requests == 2
+
+
+def test_grant_request_carries_the_credentials_as_json() -> None:
+    with token_server() as server:
+        TokenAuth(server.url, CREDENTIALS).get_token()
+        body = json.loads(server.server.requests[0].body)
+    assert body == {
+        "grantType": "client_credentials",
+        "clientID": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+    }

@@ -1,0 +1,279 @@
+"""Token grants that go wrong: rejections, malformed answers, refresh tokens, early refresh."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import httpx
+import pytest
+from runai_tokens.auth import TokenAuth
+from runai_tokens.credentials import (
+    AppCredentials,
+    ClientCredentials,
+    PasswordCredentials,
+    RefreshTokenCredentials,
+)
+from runai_tokens.errors import ApiException
+from runai_tokens.retry import RetryPolicy
+
+from tests.scripted_server import Reply
+from tests.token_server import (
+    APP_ID,
+    APP_SECRET,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PASSWORD,
+    PROTECTED_PATH,
+    USERNAME,
+    FakeClock,
+    envelope,
+    token_server,
+)
+
+CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
+NO_WAIT = RetryPolicy(backoff_base=0, backoff_max=0)
+ONE_TRY = RetryPolicy(max_attempts=1)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403])
+def test_a_rejected_grant_raises_at_once_with_the_envelope(status: int) -> None:
+    with token_server() as server:
+        server.script(envelope(status, "invalid client"))
+        auth = TokenAuth(server.url, CREDENTIALS, retry=NO_WAIT)
+        with pytest.raises(ApiException) as caught:
+            auth.get_token()
+    assert caught.value.status == status
+    assert caught.value.error is not None
+    assert caught.value.error.code == status
+    assert caught.value.error.message == "invalid client"
+    assert "invalid client" in str(caught.value)
+    assert server.token_requests == 1
+
+
+def test_wrong_credentials_are_rejected_without_echoing_the_secret() -> None:
+    secret = "fake-secret-wrong-one"
+    with token_server() as server:
+        auth = TokenAuth(server.url, ClientCredentials(CLIENT_ID, secret))
+        with pytest.raises(ApiException) as caught:
+            auth.get_token()
+    assert caught.value.status == 401
+    assert secret not in str(caught.value)
+    assert secret not in repr(caught.value)
+    assert secret not in repr(auth)
+
+
+HTML = {"Content-Type": "text/html"}
+
+
+@pytest.mark.parametrize(
+    ("reply", "status"),
+    [
+        (Reply(502, b"<html>bad gateway</html>", HTML), 502),
+        (Reply(400, b"<html>bad request</html>", HTML), 400),
+        (Reply.json(400, {"unexpected": "shape"}), 400),
+        (Reply(200, b'{"accessToken": "eyJ-truncated', {}), 200),
+        (Reply(200, b"<html>login page</html>", HTML), 200),
+        (Reply.json(200, {"idToken": "fake-id-token"}), 200),
+        (Reply.json(200, {"accessToken": 12345}), 200),
+        (Reply.json(200, {"accessToken": ""}), 200),
+        (Reply.json(200, ["fake-token"]), 200),
+        (Reply.json(201, {"accessToken": "fake-token"}), 201),
+        (Reply(599, b"?", {}), 599),
+    ],
+)
+def test_a_malformed_answer_is_an_api_exception(reply: Reply, status: int) -> None:
+    with token_server() as server:
+        server.script(reply)
+        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY)
+        with pytest.raises(ApiException) as caught:
+            auth.get_token()
+    assert type(caught.value) is ApiException
+    assert caught.value.status == status
+    assert "eyJ" not in str(caught.value)
+    assert caught.value.body == reply.body.decode()
+
+
+@pytest.mark.anyio
+async def test_a_malformed_answer_is_an_api_exception_async() -> None:
+    with token_server() as server:
+        server.script(Reply(200, b'{"accessToken": "eyJ-truncated', {}))
+        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY)
+        with pytest.raises(ApiException) as caught:
+            await auth.aget_token()
+        await auth.aclose()
+    assert caught.value.status == 200
+
+
+def test_5xx_after_retries_is_an_api_exception() -> None:
+    with token_server() as server:
+        server.script(*[envelope(503, "unavailable")] * 3)
+        auth = TokenAuth(server.url, CREDENTIALS, retry=NO_WAIT)
+        with pytest.raises(ApiException) as caught:
+            auth.get_token()
+        assert caught.value.status == 503
+        assert server.token_requests == 3
+        assert auth.get_token()  # the service is back
+
+
+def test_503_then_success_is_retried_under_the_hood() -> None:
+    with token_server() as server:
+        server.script(envelope(503, "unavailable"))
+        assert TokenAuth(server.url, CREDENTIALS, retry=NO_WAIT).get_token()
+    assert server.token_requests == 2
+
+
+def test_connection_refused_is_an_api_exception_without_status() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    auth = TokenAuth(f"http://127.0.0.1:{port}", CREDENTIALS, retry=ONE_TRY)
+    with pytest.raises(ApiException) as caught:
+        auth.get_token()
+    assert caught.value.status is None
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+
+
+def test_an_explicit_transport_is_used_for_grants() -> None:
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS, transport=httpx.HTTPTransport())
+        server.script(envelope(503, "unavailable"))
+        with pytest.raises(ApiException):  # no RetryTransport, so no retry
+            auth.get_token()
+    assert server.token_requests == 1
+
+
+@pytest.mark.parametrize(
+    ("credentials", "grant"),
+    [
+        (PasswordCredentials(USERNAME, PASSWORD), "password"),
+        (AppCredentials(APP_ID, APP_SECRET), "app_token"),
+    ],
+)
+def test_other_grants(credentials: PasswordCredentials | AppCredentials, grant: str) -> None:
+    with token_server() as server:
+        assert TokenAuth(server.url, credentials).get_token()
+    assert server.grant_types() == [grant]
+
+
+def test_the_newest_refresh_token_is_preferred() -> None:
+    clock = FakeClock()
+    with token_server(issue_refresh_tokens=True) as server:
+        auth = TokenAuth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
+        for _ in range(3):
+            auth.get_token()
+            clock.advance(3600)
+    assert server.grant_types() == ["password", "refresh_token", "refresh_token"]
+    assert server.grants[1]["refreshToken"] == "fake-refresh-token-1"
+    assert server.grants[2]["refreshToken"] == "fake-refresh-token-2"
+    assert "clientID" not in server.grants[1]
+
+
+def test_a_rejected_refresh_token_falls_back_to_the_primary_credentials() -> None:
+    clock = FakeClock()
+    with token_server(issue_refresh_tokens=True) as server:
+        auth = TokenAuth(server.url, ClientCredentials(CLIENT_ID, CLIENT_SECRET), clock=clock)
+        first = auth.get_token()
+        clock.advance(3600)
+        server.revoke_all()
+        assert auth.get_token() != first
+        clock.advance(3600)
+        auth.get_token()
+    assert server.grant_types() == [
+        "client_credentials",
+        "refresh_token",
+        "client_credentials",
+        "refresh_token",  # with the refresh token the fallback grant issued
+    ]
+    assert server.grants[1]["clientID"] == CLIENT_ID
+    assert server.grants[3]["refreshToken"] == "fake-refresh-token-2"
+
+
+def test_refresh_token_credentials_have_nothing_to_fall_back_on() -> None:
+    with token_server(refresh_tokens=("fake-refresh-token-0",)) as server:
+        good = TokenAuth(server.url, RefreshTokenCredentials("fake-refresh-token-0", CLIENT_ID))
+        assert good.get_token()
+        bad = TokenAuth(server.url, RefreshTokenCredentials("fake-refresh-token-bad"))
+        with pytest.raises(ApiException) as caught:
+            bad.get_token()
+    assert caught.value.status == 401
+    assert server.grant_types() == ["refresh_token", "refresh_token"]
+    assert server.grants[0]["clientID"] == CLIENT_ID
+
+
+def test_a_failed_early_refresh_keeps_the_token_warns_and_cools_down(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock, random=lambda: 0)
+        token = auth.get_token()
+        clock.advance(3600 - 360 + 1)  # due for an early refresh, far from expiry
+        server.script(envelope(500, "down"))
+        with caplog.at_level(logging.WARNING, logger="runai_tokens.auth"):
+            assert auth.get_token() == token
+        assert server.token_requests == 2
+        [record] = [r for r in caplog.records if r.name == "runai_tokens.auth"]
+        assert record.levelno == logging.WARNING
+        assert "500" in record.getMessage()
+        clock.advance(29)  # within the 30 s cooldown: no new attempt
+        assert auth.get_token() == token
+        assert server.token_requests == 2
+        clock.advance(2)
+        assert auth.get_token() != token
+        assert server.token_requests == 3
+
+
+@pytest.mark.anyio
+async def test_a_failed_early_refresh_keeps_the_token_async() -> None:
+    clock = FakeClock()
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock, random=lambda: 0)
+        token = await auth.aget_token()
+        clock.advance(3600 - 60)
+        server.script(envelope(401, "revoked"))
+        assert await auth.aget_token() == token
+        await auth.aclose()
+    assert server.token_requests == 2
+
+
+def test_a_failed_refresh_of_a_stale_token_raises() -> None:
+    clock = FakeClock()
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock)
+        auth.get_token()
+        clock.advance(3600 - 30)  # the token has 30 s left: too little to send
+        server.script(envelope(500, "down"))
+        with pytest.raises(ApiException):
+            auth.get_token()
+
+
+def test_no_secret_in_any_log_record_repr_or_exception(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    caplog.set_level(logging.DEBUG)
+    tokens: list[str] = []
+    errors: list[ApiException] = []
+    with token_server(issue_refresh_tokens=True) as server:
+        auth = TokenAuth(
+            server.url, PasswordCredentials(USERNAME, PASSWORD), retry=NO_WAIT, clock=clock
+        )
+        with httpx.Client(base_url=server.url, auth=auth) as client:
+            client.get(PROTECTED_PATH)
+            server.revoke_all()
+            client.get(PROTECTED_PATH)  # 401, refresh rejected, fallback, replay
+            tokens.append(auth.get_token())
+            clock.advance(3600 - 300)
+            server.script(envelope(500, "down"), envelope(500, "down"), envelope(500, "down"))
+            tokens.append(auth.get_token())  # early refresh fails: warning
+            server.script(Reply(200, b'{"accessToken": "' + tokens[0].encode(), {}))
+            clock.advance(3600)
+            with pytest.raises(ApiException) as caught:
+                auth.get_token()
+            errors.append(caught.value)
+        secrets = [PASSWORD, *tokens, *(f"fake-refresh-token-{n}" for n in range(1, 4))]
+        shown = [repr(auth), str(auth), *map(str, errors), *map(repr, errors)]
+        shown += [r.getMessage() for r in caplog.records]
+    assert any(r.name == "runai_tokens.auth" for r in caplog.records)
+    for secret in secrets:
+        for text in shown:
+            assert secret not in text
