@@ -90,7 +90,7 @@ def wait_until_ready(server: PrismServer, *, timeout: float = STARTUP_TIMEOUT) -
         if server.process.poll() is not None:
             raise PrismStartError(server, f"exited with status {server.process.returncode}")
         try:
-            httpx.get(f"{server.url}/", timeout=1.0)
+            httpx.get(f"{server.url}/", timeout=1.0, trust_env=False)
         except httpx.TransportError:
             time.sleep(0.05)
         else:
