@@ -247,3 +247,51 @@ def test_status_sleep_speaks_only_on_a_terminal() -> None:
     quiet(1.0)
     assert pipe.getvalue() == ""
     assert quiet.attempts == 2
+
+
+# --- unexpected errors ---------------------------------------------------------------------
+
+
+def test_unexpected_error_is_exit_1_with_type_only(
+    server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runai_tokens.auth import TokenAuth
+
+    def explode(self: TokenAuth) -> str:
+        raise RuntimeError(f"boom {CLIENT_SECRET}")
+
+    monkeypatch.setattr(TokenAuth, "get_token", explode)
+    result = run("get", "--no-cache", env=env_for(server))
+    assert result.code == ExitCode.ERROR
+    assert result.err == "runai-token: unexpected error: RuntimeError\n"
+
+
+def test_debug_shows_the_traceback(
+    server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runai_tokens.auth import TokenAuth
+
+    def explode(self: TokenAuth) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(TokenAuth, "get_token", explode)
+    out, err = io.StringIO(), io.StringIO()
+    env = env_for(server, RUNAI_TOKEN_DEBUG="1")
+    code = cli.main(["get", "--no-cache"], environ=env, stdout=out, stderr=err)
+    assert code == ExitCode.ERROR
+    assert "Traceback" in err.getvalue()
+    assert "RuntimeError: boom" in err.getvalue()
+    assert err.getvalue().endswith("runai-token: unexpected error: RuntimeError\n")
+
+
+def test_settings_repr_hides_the_secret(server: FakeRunaiServer) -> None:
+    import argparse
+
+    from runai_tokens._cli_settings import resolve_get
+
+    args = cli.build_parser().parse_args(["get"])
+    assert isinstance(args, argparse.Namespace)
+    settings = resolve_get(args, env_for(server))
+    assert settings.secret == CLIENT_SECRET
+    assert CLIENT_SECRET not in repr(settings)
+    assert CLIENT_ID in repr(settings)

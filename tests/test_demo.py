@@ -82,6 +82,6 @@ def test_demo_failure_is_one_line_and_exit_1(
 
 def test_short_shows_twelve_characters_of_a_token() -> None:
     token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
-    assert demo.short(token) == "eyJhbG…dXJlZQ"
+    assert demo.short(token) == "eyJhbG…dHVyZQ"
     with pytest.raises(demo.DemoError):
         demo.short("short")

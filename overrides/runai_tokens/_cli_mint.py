@@ -87,8 +87,9 @@ def mint(
     except ApiException as exc:
         raise _cli_error(exc, waits.attempts) from None
     except Exception as exc:
-        # Not ApiException, so not vetted for secrets: its type is all that is shown.
-        raise CliError(ExitCode.ERROR, f"unexpected error: {type(exc).__name__}") from None
+        # Not ApiException, so not vetted for secrets: its type is all that is shown. The cause
+        # is kept for RUNAI_TOKEN_DEBUG=1 (see cli.main).
+        raise CliError(ExitCode.ERROR, f"unexpected error: {type(exc).__name__}") from exc
     finally:
         auth.close()
     lifetime = lifetime_of(token, None, wall_clock=wall_clock)

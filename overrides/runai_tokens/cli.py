@@ -37,6 +37,7 @@ environment:
   RUNAI_PASSWORD        the password, with --grant password (or --password-file)
   XDG_CACHE_HOME        the token cache is $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
   KUBERNETES_EXEC_INFO  set by kubectl; picks the ExecCredential apiVersion (v1 or v1beta1)
+  RUNAI_TOKEN_DEBUG=1   print the traceback of an unexpected error (exit code 1)
 
 secrets are never taken as command-line arguments: use the environment or a file ('-' = stdin).
 
@@ -179,6 +180,11 @@ def main(
             return serve(args, stdout=stdout, stderr=stderr)
         return _get(args, environ, stdout, stderr)
     except CliError as exc:
+        if exc.__cause__ is not None and environ.get("RUNAI_TOKEN_DEBUG") == "1":
+            # Opt-in only: a traceback is for a bug report, and its messages are not vetted.
+            import traceback
+
+            traceback.print_exception(exc.__cause__, file=stderr)
         print(f"{PROG}: {exc}", file=stderr)
         return exc.code
     except KeyboardInterrupt:
