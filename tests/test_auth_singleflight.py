@@ -190,3 +190,21 @@ def test_16_threads_with_1_second_tokens_never_see_a_401() -> None:
     # Each token lives 1 s and is replaced 0.1-0.2 s early: about one request per lifetime.
     assert 2 <= server.token_requests <= 6
     assert calls >= 20 * server.token_requests
+
+
+@pytest.mark.anyio
+async def test_a_blocking_wait_on_the_loop_of_the_fetching_task_fails_instead_of_deadlocking() -> (
+    None
+):
+    with token_server(token_delay=0.2) as server:
+        auth = TokenAuth(server.url, CREDENTIALS)
+        leader = asyncio.create_task(auth.aget_token())
+        while server.token_requests == 0:
+            await asyncio.sleep(0.01)
+        with pytest.raises(RuntimeError, match="deadlock"):
+            auth.get_token()
+        assert await leader
+        assert auth.get_token() == await leader  # no flight now: the blocking call is fine
+        await auth.aclose()
+        auth.close()
+    assert server.token_requests == 1

@@ -32,6 +32,8 @@ class SingleFlight(Generic[T]):
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self._flight: Future[T] | None = None
+        # The flight in progress and its leader's thread, to refuse a wait that would deadlock.
+        self._leader: tuple[Future[T], int] | None = None
 
     @property
     def busy(self) -> bool:
@@ -45,6 +47,7 @@ class SingleFlight(Generic[T]):
         flight: Future[T] = Future()
         flight.set_running_or_notify_cancel()
         self._flight = flight
+        self._leader = (flight, threading.get_ident())
         return flight, True
 
     def lead(
@@ -104,12 +107,19 @@ class SingleFlight(Generic[T]):
         finally:
             flight.set_exception(exc if isinstance(exc, Exception) else Abandoned())
 
+    def wait(self, flight: Future[T]) -> T:
+        """The leader's result for a thread; raises its exception, or Abandoned."""
+        leader = self._leader
+        if leader is not None and leader[0] is flight and leader[1] == threading.get_ident():
+            # Only an asyncio leader can be on our thread while we wait: blocking here would
+            # stop the event loop it needs to finish.
+            raise RuntimeError(
+                "a blocking token wait inside the event loop whose task is fetching the token "
+                "would deadlock; use the async API (aget_token, httpx.AsyncClient) there"
+            )
+        return flight.result()
 
-def wait(flight: Future[T]) -> T:
-    """The leader's result for a thread; raises its exception, or Abandoned."""
-    return flight.result()
-
-
-async def await_flight(flight: Future[T]) -> T:
-    """The leader's result for an asyncio task on any loop; cancelling it leaves the flight be."""
-    return await asyncio.wrap_future(flight)
+    @staticmethod
+    async def await_flight(flight: Future[T]) -> T:
+        """The leader's result for a task on any loop; cancelling it leaves the flight be."""
+        return await asyncio.wrap_future(flight)

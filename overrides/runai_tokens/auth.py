@@ -4,11 +4,9 @@ The flow follows httpx's own auth classes: a generator that yields the request, 
 response, and may yield the request once more. Getting a token happens before the yield and
 never holds a lock across it.
 
-Token state, under one lock (the single-flight's):
-- the current Token (or None), replaced only by a flight's leader;
-- the cooldown after a failed early refresh.
-The newest refresh token is read and written only by a flight's leader; flights never overlap,
-so it needs no lock of its own.
+Token state, under one lock (the single-flight's): the current Token (or None), replaced only by
+a flight's leader, and the cooldown after a failed early refresh. Where tokens come from (grants,
+refresh tokens, fallback) is _source.TokenSource; when a token expires is _token.
 
 Deciding what a caller does (`_plan`):
 - a usable token that is not due, or due but someone is already refreshing or we are cooling
@@ -32,25 +30,15 @@ from concurrent.futures import Future
 import attrs
 import httpx
 
-from . import _singleflight
-from ._generated import TokenRequest, TokenResponse, is_token_path
-from ._grant import REJECTED, Grants
+from ._generated import is_token_path
+from ._grant import Grants
 from ._singleflight import Abandoned, SingleFlight
-from ._token import Token, cooldown_for, lifetime_of, make_token
-from .credentials import (
-    Credentials,
-    RefreshTokenCredentials,
-    StaticToken,
-    client_id_of,
-    refresh_request,
-)
-from .errors import ApiException
+from ._source import TokenSource, describe
+from ._token import Token, cooldown_for
+from .credentials import Credentials, StaticToken
 from .retry import RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
-
-# What a token fetch yields (a request to send) and is sent back (the parsed response).
-_FetchFlow = Generator[TokenRequest, TokenResponse, Token]
 
 
 @attrs.frozen
@@ -62,7 +50,24 @@ class _Flight:
 
 
 class TokenAuth(httpx.Auth):
-    """Bearer auth with tokens from Run:ai's grant_token, for httpx.Client and AsyncClient."""
+    """Bearer auth with tokens from Run:ai's grant_token, for httpx.Client and AsyncClient.
+
+    One instance serves any number of clients, threads, tasks and event loops, and makes one
+    token request at a time for all of them.
+
+    base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
+    credentials: one of the credential classes. A StaticToken is sent as is, never refreshed.
+    retry, verify: for the RetryTransport that token requests go through (transport replaces it).
+    timeout: seconds, per token request attempt.
+    refresh_margin: seconds before expiry to refresh early. None: 10-20 % of the lifetime, with
+      jitter. A number is used as is (capped at half the lifetime). Either way a token with under
+      30 s (or a tenth of a short lifetime) left is never sent.
+    clock, random: injectable for tests; clock must be monotonic.
+
+    Token requests use their own clients (one sync, one async per event loop): close() and
+    aclose() close them. Token request failures raise ApiException from get_token(), aget_token()
+    and from the httpx request the auth is attached to.
+    """
 
     def __init__(
         self,
@@ -79,20 +84,15 @@ class TokenAuth(httpx.Auth):
     ) -> None:
         self._base_url = base_url
         self._credentials = credentials
-        self._refresh_margin = refresh_margin
         self._clock = clock
-        self._random = random
         self._flight: SingleFlight[Token] = SingleFlight()
         self._cooldown_until = float("-inf")
         self._token: Token | None = None
-        self._refresh_token: str | None = None
-        self._grants: Grants | None = None
+        self._source: TokenSource | None = None
         if isinstance(credentials, StaticToken):
             self._token = Token(credentials.access_token, clock(), None, None, None)
             return
-        if isinstance(credentials, RefreshTokenCredentials):
-            self._refresh_token = credentials.refresh_token
-        self._grants = Grants(
+        grants = Grants(
             base_url,
             transport=(
                 (lambda: transport)
@@ -101,6 +101,9 @@ class TokenAuth(httpx.Auth):
             ),
             timeout=timeout,
             verify=verify,
+        )
+        self._source = TokenSource(
+            credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
         )
 
     def __repr__(self) -> str:
@@ -119,13 +122,13 @@ class TokenAuth(httpx.Auth):
 
     def close(self) -> None:
         """Closes the sync client used for token requests."""
-        if self._grants is not None:
-            self._grants.close()
+        if self._source is not None:
+            self._source.grants.close()
 
     async def aclose(self) -> None:
         """Closes the async client used for token requests on the running event loop."""
-        if self._grants is not None:
-            await self._grants.aclose()
+        if self._source is not None:
+            await self._source.grants.aclose()
 
     # --- httpx.Auth ----------------------------------------------------------------------------
 
@@ -136,7 +139,7 @@ class TokenAuth(httpx.Auth):
         token = self._acquire(None)
         _authorize(request, token)
         response = yield request
-        if response.status_code != 401 or self._grants is None:
+        if response.status_code != 401 or self._source is None:
             return  # a static token has nothing to refresh with: its 401 is the caller's
         if _replayable(request):
             _authorize(request, self._acquire(token))
@@ -153,7 +156,7 @@ class TokenAuth(httpx.Auth):
         token = await self._aacquire(None)
         _authorize(request, token)
         response = yield request
-        if response.status_code != 401 or self._grants is None:
+        if response.status_code != 401 or self._source is None:
             return  # a static token has nothing to refresh with: its 401 is the caller's
         if _replayable(request):
             _authorize(request, await self._aacquire(token))
@@ -177,13 +180,14 @@ class TokenAuth(httpx.Auth):
                 return plan
             if not plan.leads:
                 try:
-                    return _singleflight.wait(plan.future)
+                    return self._flight.wait(plan.future)
                 except Abandoned:
                     continue
+            assert self._source is not None  # a static token is always usable
             try:
                 return self._flight.lead(
                     plan.future,
-                    lambda: self._run_sync(self._fetch_flow()),
+                    self._source.fetch,
                     self._commit,
                     functools.partial(self._failed, plan.current),
                 )
@@ -198,13 +202,14 @@ class TokenAuth(httpx.Auth):
                 return plan
             if not plan.leads:
                 try:
-                    return await _singleflight.await_flight(plan.future)
+                    return await self._flight.await_flight(plan.future)
                 except Abandoned:
                     continue
+            assert self._source is not None  # a static token is always usable
             try:
                 return await self._flight.alead(
                     plan.future,
-                    lambda: self._run_async(self._fetch_flow()),
+                    self._source.afetch,
                     self._commit,
                     functools.partial(self._failed, plan.current),
                 )
@@ -242,77 +247,10 @@ class TokenAuth(httpx.Auth):
         assert current.lifetime is not None  # only tokens with a lifetime are ever due
         logger.warning(
             "early token refresh failed (%s); keeping the current token, retrying in %.3g s",
-            _describe(exc),
+            describe(exc),
             cooldown_for(current.lifetime),
         )
         return current
-
-    # --- fetching ------------------------------------------------------------------------------
-
-    def _fetch_flow(self) -> _FetchFlow:
-        """One token fetch, written once for sync and async: yields grants, gets responses."""
-        credentials = self._credentials
-        primary = (
-            None if isinstance(credentials, RefreshTokenCredentials | StaticToken) else credentials
-        )
-        started = self._clock()
-        refresh_token = self._refresh_token
-        if refresh_token is None:
-            assert primary is not None
-            response = yield primary.token_request()
-        else:
-            try:
-                response = yield refresh_request(refresh_token, client_id_of(credentials))
-            except ApiException as exc:
-                if primary is None or exc.status not in REJECTED:
-                    raise
-                logger.info(
-                    "refresh token rejected (%s); using the primary credentials", _describe(exc)
-                )
-                self._refresh_token = None
-                started = self._clock()
-                response = yield primary.token_request()
-        if isinstance(response.refresh_token, str) and response.refresh_token:
-            self._refresh_token = response.refresh_token
-        access_token = response.access_token
-        assert isinstance(access_token, str)  # Grants checked it
-        return make_token(
-            access_token,
-            obtained_at=started,
-            lifetime=lifetime_of(access_token, response.expires_in),
-            refresh_margin=self._refresh_margin,
-            random=self._random,
-        )
-
-    def _run_sync(self, flow: _FetchFlow) -> Token:
-        assert self._grants is not None
-        try:
-            body = next(flow)
-            while True:
-                try:
-                    response = self._grants.grant(body)
-                except ApiException as exc:
-                    body = flow.throw(exc)
-                else:
-                    body = flow.send(response)
-        except StopIteration as stop:
-            token: Token = stop.value
-            return token
-
-    async def _run_async(self, flow: _FetchFlow) -> Token:
-        assert self._grants is not None
-        try:
-            body = next(flow)
-            while True:
-                try:
-                    response = await self._grants.agrant(body)
-                except ApiException as exc:
-                    body = flow.throw(exc)
-                else:
-                    body = flow.send(response)
-        except StopIteration as stop:
-            token: Token = stop.value
-            return token
 
 
 def _authorize(request: httpx.Request, token: Token) -> None:
@@ -326,8 +264,3 @@ def _replayable(request: httpx.Request) -> bool:
     except httpx.RequestNotRead:
         return False
     return True
-
-
-def _describe(exc: Exception) -> str:
-    """An exception for a log line: ApiException's str() is secret-free, others by type only."""
-    return str(exc) if isinstance(exc, ApiException) else type(exc).__name__
