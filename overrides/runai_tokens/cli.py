@@ -62,8 +62,8 @@ outputs:
                        args: [get, --output, exec-credential]
                        interactiveMode: Never
 
-Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused while
-they have a tenth of their lifetime (at most 5 minutes) left; --no-cache always mints.
+Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused until a
+tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints.
 """
 
 
@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="read the password from PATH ('-' = stdin); default: $RUNAI_PASSWORD",
     )
-    get.add_argument("-o", "--output", choices=FORMATS, default="plain")
+    get.add_argument(
+        "-o", "--output", choices=FORMATS, default="plain", help="how to print it (see below)"
+    )
     get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
     get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     get.add_argument(
