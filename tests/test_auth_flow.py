@@ -233,3 +233,31 @@ def test_grant_request_carries_the_credentials_as_json() -> None:
         "clientID": CLIENT_ID,
         "clientSecret": CLIENT_SECRET,
     }
+
+
+@pytest.mark.parametrize(
+    ("base_url", "options", "error"),
+    [
+        ("ftp://fake-host", {}, ValueError),
+        ("not a url at all", {}, ValueError),
+        ("http://fake-host", {"timeout": 0}, ValueError),
+        ("http://fake-host", {"refresh_margin": -1}, ValueError),
+        ("http://fake-host", {"refresh_margin": float("nan")}, ValueError),
+        ("http://fake-host", {"credentials": ("fake-client", "fake-secret-x")}, TypeError),
+    ],
+)
+def test_bad_arguments_fail_at_construction_without_echoing_them(
+    base_url: str, options: dict[str, object], error: type[Exception]
+) -> None:
+    credentials = options.pop("credentials", CREDENTIALS)
+    with pytest.raises(error) as caught:
+        TokenAuth(base_url, credentials, **options)  # type: ignore[arg-type]
+    assert "fake-secret" not in str(caught.value)
+    assert base_url not in str(caught.value)
+
+
+def test_repr_shows_where_and_who_but_no_secret() -> None:
+    auth = TokenAuth("https://fake-tenant.run.ai/prefix", CREDENTIALS)
+    assert repr(auth) == (
+        "TokenAuth('https://fake-tenant.run.ai/prefix', ClientCredentials(client_id='fake-client'))"
+    )

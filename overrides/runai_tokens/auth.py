@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import random as _random
 import ssl
 import time
@@ -35,10 +36,25 @@ from ._grant import Grants
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
 from ._token import Token, cooldown_for
-from .credentials import Credentials, StaticToken
+from .credentials import (
+    AppCredentials,
+    ClientCredentials,
+    Credentials,
+    PasswordCredentials,
+    RefreshTokenCredentials,
+    StaticToken,
+)
 from .retry import RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
+
+_CREDENTIALS = (
+    ClientCredentials,
+    AppCredentials,
+    PasswordCredentials,
+    RefreshTokenCredentials,
+    StaticToken,
+)
 
 
 @attrs.frozen
@@ -82,6 +98,7 @@ class TokenAuth(httpx.Auth):
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = _random.random,
     ) -> None:
+        _check(base_url, credentials, timeout=timeout, refresh_margin=refresh_margin)
         self._base_url = base_url
         self._credentials = credentials
         self._clock = clock
@@ -251,6 +268,27 @@ class TokenAuth(httpx.Auth):
             cooldown_for(current.lifetime),
         )
         return current
+
+
+def _check(
+    base_url: str, credentials: Credentials, *, timeout: float, refresh_margin: float | None
+) -> None:
+    """Fail at construction, not at the first request. Messages never echo a value."""
+    if not isinstance(credentials, _CREDENTIALS):
+        names = ", ".join(c.__name__ for c in _CREDENTIALS)
+        raise TypeError(f"credentials must be one of {names}; got {type(credentials).__name__}")
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        raise ValueError("base_url is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("base_url must be an http(s) URL with a host")
+    if not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
+        raise ValueError("timeout must be a positive number of seconds")
+    if refresh_margin is not None and not (
+        isinstance(refresh_margin, int | float) and 0 <= refresh_margin < math.inf
+    ):
+        raise ValueError("refresh_margin must be None or a number of seconds, 0 or more")
 
 
 def _authorize(request: httpx.Request, token: Token) -> None:
