@@ -39,7 +39,7 @@ generate: $(VENV)/.installed
 check-generated: $(VENV)/.installed
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(GENERATE) --output-path "$$tmp/$(PACKAGE)" >/dev/null; \
-	if ! diff -ru "$$tmp/$(PACKAGE)" $(GENERATED); then \
+	if ! diff -ru -x __pycache__ -x "*.pyc" "$$tmp/$(PACKAGE)" $(GENERATED); then \
 		echo "generated/ differs from what 'make generate' produces: run 'make generate' and commit both." >&2; \
 		exit 1; \
 	fi; \
