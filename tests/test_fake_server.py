@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -351,3 +353,35 @@ def test_version_must_be_known() -> None:
     with pytest.raises(ValueError, match=r"2\.18"):
         FakeRunaiServer(version="2.1")
     assert FakeRunaiServer(version="2.20").version == "2.20"
+
+
+@pytest.mark.parametrize(
+    ("version", "client_credentials", "external", "expires_in"),
+    [("2.20", 200, 400, False), ("2.22", 200, 200, False), ("2.24", 200, 200, True)],
+)
+def test_features_arrive_with_their_versions(
+    version: str, client_credentials: int, external: int, expires_in: bool
+) -> None:
+    with make_server(version) as server, httpx.Client(base_url=server.url, verify=TLS) as http:
+        server.add_external_token("fake-external-token")
+        response = grant(
+            http, grantType="client_credentials", clientID=CLIENT[0], clientSecret=CLIENT[1]
+        )
+        assert response.status_code == client_credentials
+        assert ("expiresIn" in response.json()) is expires_in
+        exchanged = grant(
+            http, grantType="external_token_exchange", externalToken="fake-external-token"
+        )
+        assert exchanged.status_code == external
+
+
+def test_the_contract_is_read_from_the_package_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runai_tokens.testing import _contract
+
+    source = _contract._spec_text()  # this checkout has no packaged copy: the repository's
+    assert source == (Path(__file__).parents[1] / "openapi.yaml").read_text(encoding="utf-8")
+    (tmp_path / "openapi.yaml").write_text("# packaged copy\n", encoding="utf-8")
+    monkeypatch.setattr(importlib.resources, "files", lambda package: tmp_path)
+    assert _contract._spec_text() == "# packaged copy\n"

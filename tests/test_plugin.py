@@ -42,6 +42,16 @@ USES_FIXTURES = """
         with pytest.raises(httpx.ConnectError):  # the previous test's server is stopped
             httpx.get(SEEN[0])
 
+    def test_token_auth_end_to_end(runai_server, runai_credentials):
+        from runai_tokens import TokenAuth
+
+        auth = TokenAuth(runai_server.url, runai_credentials)
+        with httpx.Client(base_url=runai_server.url, auth=auth) as client:
+            assert client.get(runai_server.PROTECTED_PATH).json()["sub"] == "fake-client"
+            runai_server.revoke_all()  # the next call gets a 401, so a new token is fetched
+            assert client.get(runai_server.PROTECTED_PATH).status_code == 200
+        assert runai_server.tokens_issued == 2
+
     @pytest.mark.runai_server(version="2.18", lifetime=5)
     def test_marker_configures_the_server(runai_server, runai_credentials):
         assert runai_server.version == "2.18" and runai_server.lifetime == 5
@@ -52,7 +62,7 @@ USES_FIXTURES = """
 def test_fixtures_in_a_user_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(USES_FIXTURES)
     result = pytester.runpytest_inprocess(*QUIET, "--strict-markers")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_plugin_comes_from_the_pytest11_entry_point(pytester: pytest.Pytester) -> None:

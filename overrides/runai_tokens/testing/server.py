@@ -98,6 +98,10 @@ class FakeRunaiServer:
         self._thread: threading.Thread | None = None
         self._router: Router | None = None
 
+    def __repr__(self) -> str:
+        where = self.url if self._httpd is not None else "not running"
+        return f"FakeRunaiServer({where}, version={self.version!r})"
+
     # --- lifecycle ------------------------------------------------------------------------
     @property
     def url(self) -> str:
