@@ -88,7 +88,7 @@ class SingleFlight(Generic[T]):
                 try:
                     commit(value)
                 finally:
-                    self._flight = None
+                    self._flight = self._leader = None
         except BaseException as exc:
             flight.set_exception(exc if isinstance(exc, Exception) else Abandoned())
             raise
@@ -103,7 +103,7 @@ class SingleFlight(Generic[T]):
                     if isinstance(exc, Exception):
                         fail(exc)
                 finally:
-                    self._flight = None
+                    self._flight = self._leader = None
         finally:
             flight.set_exception(exc if isinstance(exc, Exception) else Abandoned())
 
