@@ -42,6 +42,8 @@ class Clocks:
 
 
 class Attempts:
+    """The state of one request's attempts: count, start time, the budget it last spent."""
+
     def __init__(
         self, request: httpx.Request, policy: RetryPolicy, budget: RetryBudget, clocks: Clocks
     ) -> None:
@@ -86,8 +88,7 @@ class Attempts:
         timed_out = isinstance(error, httpx.TimeoutException)
         cost = self._policy.timeout_retry_cost if timed_out else self._policy.retry_cost
         step = self._decide(type(error).__name__, None, cost)
-        assert not isinstance(step, TooLate)  # only a response can ask for a wait
-        return step
+        return step if isinstance(step, Retry) else None  # only a response can be TooLate
 
     def finish(self, response: httpx.Response) -> httpx.Response:
         response.extensions["attempts"] = self.attempt
