@@ -19,14 +19,26 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from .testing import FakeRunaiServer
+
+if TYPE_CHECKING:  # imported for real inside the steps: the module itself stays light
+    import httpx
+
+    from .api import TokensApi
 
 CLIENT_ID, CLIENT_SECRET = "demo-client", "fake-secret-demo-client"
 APP_ID, APP_SECRET, APP_NAME = "demo-app", "fake-secret-demo-app", "demo-app"
 USERNAME, PASSWORD = "demo-user", "fake-password-demo-user"
 CODE, REDIRECT_URI = "fake-code-demo", "http://127.0.0.1/callback"
 SHORT_LIFETIME = 2
+# grant_token's body in Run:ai's wire keys, as its documentation shows it.
+CLIENT_GRANT = {
+    "grantType": "client_credentials",
+    "clientID": CLIENT_ID,
+    "clientSecret": CLIENT_SECRET,
+}
 
 
 class DemoError(Exception):
@@ -110,10 +122,12 @@ def operations_step(server: FakeRunaiServer) -> None:
     from . import TokensApi, connect
 
     say("2. The four token operations through TokensApi")
-    api = TokensApi(connect(server.url))
-    granted = api.grant_token(
-        {"grantType": "client_credentials", "clientID": CLIENT_ID, "clientSecret": CLIENT_SECRET}
-    )
+    with connect(server.url) as client:
+        four_operations(TokensApi(client))
+
+
+def four_operations(api: TokensApi) -> None:
+    granted = api.grant_token(CLIENT_GRANT)
     say(
         f"   grant_token (client_credentials)      -> accessToken {short(granted.access_token)} "
         f"expiresIn {granted.expires_in}"
@@ -139,13 +153,19 @@ def operations_step(server: FakeRunaiServer) -> None:
 
 
 def expiry_step(server: FakeRunaiServer, sleep: Callable[[float], object]) -> None:
-    import httpx
-
     from . import ClientCredentials, connect
 
     say(f"3. A token refreshed on expiry (TokenAuth; tokens now live {SHORT_LIFETIME} s)")
     server.set_lifetime(SHORT_LIFETIME)
-    http = connect(server.url, ClientCredentials(CLIENT_ID, CLIENT_SECRET)).get_httpx_client()
+    with connect(server.url, ClientCredentials(CLIENT_ID, CLIENT_SECRET)) as client:
+        refresh_on_expiry(server, client.get_httpx_client(), sleep)
+
+
+def refresh_on_expiry(
+    server: FakeRunaiServer, http: httpx.Client, sleep: Callable[[float], object]
+) -> None:
+    import httpx
+
     first = http.get(server.PROTECTED_PATH)
     check(first.status_code == 200, f"whoami answered {first.status_code}")
     old_token = first.request.headers["Authorization"].removeprefix("Bearer ")
@@ -177,11 +197,15 @@ def retry_step(server: FakeRunaiServer) -> None:
     server.fail_next(2, 503, path=GRANT_PATH)
     say("   the server will answer the next 2 token requests with 503")
     policy = RetryPolicy(max_attempts=3, backoff_base=0.1, backoff_max=0.2)
-    api = TokensApi(connect(server.url, retry=policy))
     before = len(server.requests)
-    token = api.grant_token(
-        {"grantType": "client_credentials", "clientID": CLIENT_ID, "clientSecret": CLIENT_SECRET}
-    )
+    with connect(server.url, retry=policy) as client:
+        token = TokensApi(client).grant_token(
+            {
+                "grantType": "client_credentials",
+                "clientID": CLIENT_ID,
+                "clientSecret": CLIENT_SECRET,
+            }
+        )
     statuses = [r.status for r in server.requests[before:]]
     check(statuses == [503, 503, 200], f"the server answered {statuses}")
     say(
