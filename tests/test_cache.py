@@ -178,5 +178,5 @@ def test_unusable_directory_raises_oserror(tmp_path: Path) -> None:
     cache = TokenCache(blocker / "c")
     with pytest.raises(OSError):
         cache.store(key(), CachedToken("tok", 2e9, 1e9))
-    with pytest.raises(OSError), cache.lock(key()):
-        pass
+    with cache.lock(key()) as lock:
+        assert isinstance(lock.error, OSError)

@@ -27,7 +27,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
@@ -151,18 +151,40 @@ class TokenCache:
         if self.directory.stat().st_mode & 0o077:
             self.directory.chmod(0o700)
 
-    @contextlib.contextmanager
-    def lock(self, key: CacheKey) -> Iterator[None]:
-        """Hold the exclusive lock for key's entry (blocks while another process holds it)."""
-        self.ensure_directory()
-        fd = os.open(self.directory / f"{key.file_stem}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    def lock(self, key: CacheKey) -> EntryLock:
+        """The exclusive lock for key's entry, for a `with` (blocks while another holds it)."""
+        return EntryLock(self, self.directory / f"{key.file_stem}.lock")
+
+
+class EntryLock:
+    """An flock on an entry's lock file. Entering never raises: when the lock cannot be taken
+    (no directory, a read-only disk), `error` says why and the caller goes on without it."""
+
+    def __init__(self, cache: TokenCache, path: Path) -> None:
+        self._cache = cache
+        self._path = path
+        self._fd: int | None = None
+        self.error: OSError | None = None
+
+    def __enter__(self) -> EntryLock:
         try:
+            self._cache.ensure_directory()
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
             if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            # Closing the descriptor releases the flock. The lock file stays: deleting it would
-            # let a waiter lock an unlinked inode while a newcomer locks a fresh one.
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            self.error = exc
+            self._close()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Closing the descriptor releases the flock. The lock file stays: deleting it would let a
+        # waiter lock an unlinked inode while a newcomer locks a fresh one.
+        self._close()
+
+    def _close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
             os.close(fd)
 
 

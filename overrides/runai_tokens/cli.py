@@ -12,7 +12,6 @@ the generated client, so this module and the ones it imports at the top are stan
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -219,11 +218,9 @@ def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: Text
     hit = cache.load(key)
     if hit is not None and _fresh(hit):
         return hit
-    with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(cache.lock(key))
-        except OSError as exc:
-            _warn_cache(err, cache, exc)
+    with cache.lock(key) as lock:
+        if lock.error is not None:
+            _warn_cache(err, cache, lock.error)
             return _mint(settings, err)
         # Whoever held the lock before us may have just minted the token we need.
         hit = cache.load(key)
@@ -236,7 +233,6 @@ def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: Text
             except OSError as exc:
                 _warn_cache(err, cache, exc)
         return token
-    raise AssertionError("unreachable")  # pragma: no cover - ExitStack never swallows here
 
 
 def _fresh(token: CachedToken) -> bool:
