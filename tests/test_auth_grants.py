@@ -140,6 +140,7 @@ def test_an_explicit_transport_is_used_for_grants() -> None:
         server.script(envelope(503, "unavailable"))
         with pytest.raises(ApiException):  # no RetryTransport, so no retry
             auth.get_token()
+        auth.close()
     assert server.token_requests == 1
 
 

@@ -48,6 +48,10 @@ from .retry import RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
 
+# Token requests are rare (one per token lifetime), so their connections are not kept: nothing
+# is left open between fetches, to leak or to outlive the event loop that opened it.
+_NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
+
 _CREDENTIALS = (
     ClientCredentials,
     AppCredentials,
@@ -114,7 +118,7 @@ class TokenAuth(httpx.Auth):
             transport=(
                 (lambda: transport)
                 if transport is not None
-                else (lambda: RetryTransport(policy=retry, verify=verify))
+                else (lambda: RetryTransport(policy=retry, verify=verify, limits=_NO_KEEPALIVE))
             ),
             timeout=timeout,
             verify=verify,
