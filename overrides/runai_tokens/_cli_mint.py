@@ -72,13 +72,16 @@ def mint(
         else (RetryPolicy(max_attempts=settings.max_attempts))
     )
     waits = StatusSleep(status, policy.max_attempts, sleep)
-    auth = TokenAuth(
-        settings.base_url,
-        credentials_for(settings),
-        retry=policy,
-        timeout=settings.timeout,
-        transport=RetryTransport(policy, sleep=waits),
-    )
+    try:
+        auth = TokenAuth(
+            settings.base_url,
+            credentials_for(settings),
+            retry=policy,
+            timeout=settings.timeout,
+            transport=RetryTransport(policy, sleep=waits),
+        )
+    except ValueError as exc:  # TokenAuth's own checks, whose messages echo no value
+        raise CliError(ExitCode.USAGE, str(exc)) from None
     # The server counts the lifetime from when it issued the token, after we asked: anchoring at
     # the start of the request errs on the safe side by the round trip.
     started = wall_clock()

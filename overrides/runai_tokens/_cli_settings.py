@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple, TextIO
+from urllib.parse import urlsplit
 
 
 class ExitCode(enum.IntEnum):
@@ -61,9 +62,11 @@ def resolve_get(
     base_url = (args.base_url or environ.get("RUNAI_BASE_URL", "")).strip()
     if not base_url:
         raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
-    if not base_url.startswith(("https://", "http://")):
+    if not _is_http_url(base_url):
         # Not echoed: a URL pasted in the wrong place could be anything, a secret included.
-        raise CliError(ExitCode.USAGE, "the base URL must start with https:// or http://")
+        raise CliError(
+            ExitCode.USAGE, "the base URL must be an https:// or http:// URL with a host"
+        )
     if args.client_secret_file == args.password_file == "-":  # noqa: S105 - "-" is stdin
         raise CliError(ExitCode.USAGE, "only one of the secret files can be '-' (stdin)")
 
@@ -100,6 +103,15 @@ def resolve_get(
         timeout=args.timeout,
         max_attempts=args.max_attempts,
     )
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.hostname)
 
 
 def _required(value: str, message: str) -> str:
