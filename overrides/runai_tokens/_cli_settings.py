@@ -64,9 +64,7 @@ def resolve_get(
         raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
     if not _is_http_url(base_url):
         # Not echoed: a URL pasted in the wrong place could be anything, a secret included.
-        raise CliError(
-            ExitCode.USAGE, "the base URL must be an https:// or http:// URL with a host"
-        )
+        raise CliError(ExitCode.USAGE, "the base URL must be an http(s):// URL with a host")
     if args.client_secret_file == args.password_file == "-":  # noqa: S105 - "-" is stdin
         raise CliError(ExitCode.USAGE, "only one of the secret files can be '-' (stdin)")
 
