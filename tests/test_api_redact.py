@@ -129,11 +129,26 @@ def test_public_exports() -> None:
     assert runai_tokens.__version__ == "0.1.0"
 
 
+CHEAP_IMPORT = """
+import logging, sys, types
+import runai_tokens
+heavy = {"httpx", "runai_tokens_client", "pytest", "yaml", "jsonschema", "runai_tokens.testing"}
+assert not heavy & set(sys.modules), heavy & set(sys.modules)
+# Names load on first use, and a submodule import cannot shadow the function connect().
+import runai_tokens._connect
+from runai_tokens import connect, TokensApi
+assert isinstance(connect, types.FunctionType), connect
+assert runai_tokens.connect is connect
+assert {"pytest", "yaml", "jsonschema"}.isdisjoint(sys.modules)
+assert not logging.getLogger("httpx").filters, "a log filter was attached at import"
+"""
+
+
 def test_importing_the_package_is_cheap_and_has_no_side_effects() -> None:
-    code = (
-        "import logging, sys, runai_tokens\n"
-        "heavy = {'pytest', 'yaml', 'jsonschema', 'runai_tokens.testing'} & set(sys.modules)\n"
-        "assert not heavy, heavy\n"
-        "assert not logging.getLogger('httpx').filters, 'filter attached at import'\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+    subprocess.run([sys.executable, "-c", CHEAP_IMPORT], check=True, timeout=30)
+
+
+def test_unknown_names_raise_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        runai_tokens.Nope  # noqa: B018
+    assert {"connect", "TokensApi", "__version__"} <= set(dir(runai_tokens))

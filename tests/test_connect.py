@@ -258,6 +258,12 @@ def test_environment_base_url_errors_name_the_variable(monkeypatch: pytest.Monke
         connect()
 
 
+@pytest.mark.parametrize("timeout", [0, -1.0, float("inf"), float("nan"), True])
+def test_unusable_timeouts_are_refused(timeout: float) -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        connect("https://tenant.run.ai", timeout=timeout)
+
+
 def test_other_credentials_are_refused() -> None:
     # httpx would take a tuple as basic auth and send the secret in a header.
     with pytest.raises(TypeError, match="credentials must be one of ClientCredentials"):
@@ -278,19 +284,19 @@ def test_connect_returns_the_generated_client_type() -> None:
     assert not hasattr(client, "token")  # not an AuthenticatedClient with a token in its repr
 
 
-def test_closing_the_client_closes_the_auth_it_built() -> None:
+def test_closing_the_client_leaves_no_socket_open() -> None:
     with scripted(control_plane) as server, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         with connect(server.url, ClientCredentials("ci", SECRET)) as client:
             assert client.get_httpx_client().get(PROTECTED).status_code == 200
         del client
         gc.collect()
-    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert leaked_to(server.url, caught) == []
     assert server.count("/api/v1/token") == 1
 
 
 @pytest.mark.anyio
-async def test_closing_the_async_client_closes_the_auth_it_built() -> None:
+async def test_closing_the_async_client_leaves_no_socket_open() -> None:
     with scripted(control_plane) as server, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         async with connect(server.url, ClientCredentials("ci", SECRET)) as client:
@@ -298,4 +304,14 @@ async def test_closing_the_async_client_closes_the_auth_it_built() -> None:
             assert response.status_code == 200
         del client
         gc.collect()
-    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert leaked_to(server.url, caught) == []
+
+
+def leaked_to(url: str, caught: list[warnings.WarningMessage]) -> list[str]:
+    """Unclosed sockets to the server at url (the collection may find other tests' garbage)."""
+    port = f", {httpx.URL(url).port})"
+    return [
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, ResourceWarning) and port in str(w.message)
+    ]

@@ -5,24 +5,36 @@ The hand-written layer over the generated client (runai_tokens_client):
     from runai_tokens import ClientCredentials, connect
     client = connect("https://tenant.run.ai", ClientCredentials.from_env())
 
-Importing this package loads only the runtime dependencies (httpx, attrs, python-dateutil); the
-test kit lives in runai_tokens.testing and is imported only when asked for.
+The public names load on first use (PEP 562), so `import runai_tokens` costs nothing and loads
+no HTTP stack: the CLI answers from its token cache without importing httpx, and the test kit in
+runai_tokens.testing (PyYAML, jsonschema) loads only when asked for.
 """
 
-from .api import AsyncTokensApi, TokensApi
-from .auth import TokenAuth
-from .connect import connect
-from .credentials import (
-    AppCredentials,
-    ClientCredentials,
-    PasswordCredentials,
-    RefreshTokenCredentials,
-    StaticToken,
-)
-from .errors import ApiException, RetryAfterExceedsDeadline
-from .retry import RetryPolicy, RetryTransport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Public name -> the module defining it. connect() lives in _connect, not in a module named
+# `connect`: importing a submodule sets it as an attribute of the package, which would shadow
+# the lazily loaded function of the same name.
+_EXPORTS: dict[str, str] = {
+    "ApiException": "errors",
+    "AppCredentials": "credentials",
+    "AsyncTokensApi": "api",
+    "ClientCredentials": "credentials",
+    "PasswordCredentials": "credentials",
+    "RefreshTokenCredentials": "credentials",
+    "RetryAfterExceedsDeadline": "errors",
+    "RetryPolicy": "retry",
+    "RetryTransport": "retry",
+    "StaticToken": "credentials",
+    "TokenAuth": "auth",
+    "TokensApi": "api",
+    "connect": "_connect",
+}
 
 __all__ = [
     "ApiException",
@@ -39,3 +51,30 @@ __all__ = [
     "TokensApi",
     "connect",
 ]
+
+if TYPE_CHECKING:
+    from ._connect import connect
+    from .api import AsyncTokensApi, TokensApi
+    from .auth import TokenAuth
+    from .credentials import (
+        AppCredentials,
+        ClientCredentials,
+        PasswordCredentials,
+        RefreshTokenCredentials,
+        StaticToken,
+    )
+    from .errors import ApiException, RetryAfterExceedsDeadline
+    from .retry import RetryPolicy, RetryTransport
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

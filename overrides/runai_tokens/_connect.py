@@ -15,6 +15,7 @@ and TokenAuth makes its grants on its own transport; a proxy would have to reach
 
 from __future__ import annotations
 
+import math
 import os
 import ssl
 from collections.abc import Mapping
@@ -61,17 +62,18 @@ def connect(
     possibly with a path prefix; RUNAI_BASE_URL when None. credentials: one of the credential
     classes (a TokenAuth is built for it, with the same retry, timeout and verify), an
     httpx.Auth to use as is (a TokenAuth shared between clients, say), or None for no auth.
-    Raises ValueError for a missing or unusable base URL and TypeError for other credentials.
+    Raises ValueError for a missing or unusable base URL or timeout, TypeError for other
+    credentials.
     """
     url = _resolve_base_url(base_url, os.environ)
+    if isinstance(timeout, bool) or not (
+        isinstance(timeout, int | float) and 0 < timeout < math.inf
+    ):
+        raise ValueError("timeout must be a positive number of seconds")
     auth = _auth(url, credentials, retry=retry, timeout=timeout, verify=verify)
     install_log_redaction()
-    transport = (
-        _OwningTransport(retry, verify=verify, owned=auth)
-        if isinstance(auth, TokenAuth) and auth is not credentials
-        else RetryTransport(retry, verify=verify)
-    )
-    httpx_args: dict[str, object] = {"transport": transport}
+    # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
+    httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify)}
     if auth is not None:
         httpx_args["auth"] = auth
     return Client(
@@ -130,33 +132,3 @@ def _auth(
             f"got {type(credentials).__name__}"
         )
     return TokenAuth(base_url, credentials, retry=retry, timeout=timeout, verify=verify)
-
-
-class _OwningTransport(RetryTransport):
-    """A RetryTransport that also closes the TokenAuth connect() built, when its client closes.
-
-    The generated Client's close (its `with` block) closes only the httpx client and, through it,
-    the transport; the TokenAuth's own connections for grants would be left to the garbage
-    collector. An auth the caller passed in is the caller's to close, so it is not owned.
-    """
-
-    def __init__(
-        self, policy: RetryPolicy, *, verify: ssl.SSLContext | str | bool, owned: TokenAuth
-    ) -> None:
-        super().__init__(policy, verify=verify)
-        self._owned = owned
-
-    def __repr__(self) -> str:
-        return f"RetryTransport({self.policy!r})"
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._owned.close()
-
-    async def aclose(self) -> None:
-        try:
-            await super().aclose()
-        finally:
-            await self._owned.aclose()
