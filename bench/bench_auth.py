@@ -1,0 +1,205 @@
+"""Benchmarks 1 and 2: token requests under concurrency, cold and after expiry.
+
+Every library gets its own TokenServer (bench_servers) whose token endpoint takes 50 ms, like a
+real identity provider; without that delay a grant on loopback finishes before the next thread
+has started and a missing single-flight goes unnoticed. Callers start together on a barrier
+(threads) or in one gather (asyncio tasks); each makes one GET to the protected endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from bench_clients import ASYNC, SYNC, AsyncClient, SyncClient, Unavailable, error_name
+from bench_report import Section, section, tally
+from bench_servers import TokenServer, token_server
+
+TOKEN_DELAY = 0.05
+EXPIRY_LIFETIME = 2.0
+BURST_TIMEOUT = 30.0
+
+
+def burst_threads(call: Callable[[], str], n: int) -> list[str]:
+    barrier = threading.Barrier(n)
+    results = ["error:timeout"] * n
+
+    def worker(index: int) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=10)
+        try:
+            results[index] = call()
+        except Exception as exc:
+            results[index] = error_name(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + BURST_TIMEOUT
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    return results
+
+
+async def burst_tasks(call: Callable[[], Awaitable[str]], n: int) -> list[str]:
+    async def one() -> str:
+        try:
+            return await call()
+        except Exception as exc:
+            return error_name(exc)
+
+    return list(await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), BURST_TIMEOUT))
+
+
+def _ms(start: float) -> str:
+    return f"{(time.perf_counter() - start) * 1e3:.0f}"
+
+
+# --- 1. cold cache -----------------------------------------------------------------------------
+
+
+def cold_cache(thread_counts: Sequence[int] = (10, 64), task_count: int = 64) -> Section:
+    rows: list[list[str]] = []
+    for n in thread_counts:
+        for name, factory in SYNC.items():
+            with token_server(token_delay=TOKEN_DELAY) as server:
+                try:
+                    client = factory(server)
+                except Unavailable as exc:
+                    rows.append([name, f"{n} threads", "n/a", str(exc), ""])
+                    continue
+                start = time.perf_counter()
+                outcomes = burst_threads(client.call, n)
+                wall = _ms(start)
+                client.close()
+                tokens = server.counters.token_requests
+                rows.append([name, f"{n} threads", str(tokens), tally(outcomes), wall])
+    rows.extend(asyncio.run(_cold_async(task_count)))
+    return section(
+        "1. Cold cache: token requests when many callers need a token at once",
+        "Each caller makes one GET to a protected endpoint through one shared client; nobody "
+        "has a token yet. Ideal: 1 token request. Token endpoint latency 50 ms.",
+        ["library", "callers", "token requests", "calls", "wall ms"],
+        rows,
+        [
+            "runapy fetches its token in the ApiClient constructor, before any thread starts: "
+            "its 1 is a serial fetch, not single-flight (see table 2 for what happens at expiry).",
+            "Authlib's clients refuse to send without a token until the application calls "
+            "fetch_token() itself (MissingTokenError): there is no cold path to measure.",
+            "httpx-auth's auth flow is synchronous: under asyncio it makes the token request "
+            "with a blocking httpx.Client on the event loop thread, stalling every task.",
+        ],
+    )
+
+
+async def _cold_async(n: int) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for name, factory in ASYNC.items():
+        with token_server(token_delay=TOKEN_DELAY) as server:
+            try:
+                client = factory(server)
+            except Unavailable as exc:
+                rows.append([name, f"{n} asyncio tasks", "n/a", str(exc), ""])
+                continue
+            start = time.perf_counter()
+            outcomes = await burst_tasks(client.call, n)
+            wall = _ms(start)
+            await client.close()
+            tokens = server.counters.token_requests
+            rows.append([name, f"{n} asyncio tasks", str(tokens), tally(outcomes), wall])
+    return rows
+
+
+# --- 2. expired token --------------------------------------------------------------------------
+
+
+def _wait_for_expiry(servers: Sequence[TokenServer]) -> None:
+    latest = max((max(s.issued.values(), default=0.0) for s in servers), default=0.0)
+    time.sleep(max(0.0, latest - time.time()) + 0.1)
+
+
+def expired_token(thread_count: int = 16, task_count: int = 64) -> Section:
+    rows: list[list[str]] = []
+    with contextlib.ExitStack() as stack:
+        ready: list[tuple[str, TokenServer, SyncClient]] = []
+        for name, factory in SYNC.items():
+            server = stack.enter_context(
+                token_server(lifetime=EXPIRY_LIFETIME, token_delay=TOKEN_DELAY)
+            )
+            try:
+                client = factory(server, expiry_margin_zero=True)
+                client.warm()
+                first = client.call()
+            except Unavailable as exc:
+                rows.append([name, f"{thread_count} threads", "n/a", "", "", str(exc)])
+                continue
+            if first != "ok":
+                rows.append([name, f"{thread_count} threads", "n/a", "", "", f"warm-up: {first}"])
+                continue
+            ready.append((name, server, client))
+        _wait_for_expiry([server for _, server, _ in ready])
+        for name, server, client in ready:
+            server.reset_counters()
+            start = time.perf_counter()
+            outcomes = burst_threads(client.call, thread_count)
+            wall = _ms(start)
+            client.close()
+            rows.append(_expiry_row(name, f"{thread_count} threads", server, outcomes, wall))
+    rows.extend(asyncio.run(_expired_async(task_count)))
+    return section(
+        "2. Expired token: what happens when many callers find the token expired",
+        f"One warm-up call, then the {EXPIRY_LIFETIME:.0f}-second token expires; then all "
+        "callers make one GET at once. Stale sends: requests that reached the server carrying "
+        "the expired token (each is a 401). Refresh margins set as small as each library allows, "
+        "so none refreshes early. Token endpoint latency 50 ms.",
+        ["library", "callers", "token requests", "stale sends", "calls", "wall ms"],
+        rows,
+        [
+            "google-auth treats any token with under 3 min 45 s left as expired, so it refreshes "
+            "before every request of a 2-second token; its count is the same as for an expired "
+            "1-hour token: one token request per caller, with no single-flight.",
+            "runapy retries a 401 (it is in its urllib3 status_forcelist) with the same stale "
+            "header, 3 times with backoff, before the 401 reaches the caller.",
+        ],
+    )
+
+
+def _expiry_row(
+    name: str, callers: str, server: TokenServer, outcomes: list[str], wall: str
+) -> list[str]:
+    counters = server.counters
+    return [name, callers, str(counters.token_requests), str(counters.stale), tally(outcomes), wall]
+
+
+async def _expired_async(n: int) -> list[list[str]]:
+    rows: list[list[str]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        ready: list[tuple[str, TokenServer, AsyncClient]] = []
+        for name, factory in ASYNC.items():
+            server = stack.enter_context(
+                token_server(lifetime=EXPIRY_LIFETIME, token_delay=TOKEN_DELAY)
+            )
+            try:
+                client = factory(server, expiry_margin_zero=True)
+                await client.warm()
+                first = await client.call()
+            except Unavailable as exc:
+                rows.append([name, f"{n} asyncio tasks", "n/a", "", "", str(exc)])
+                continue
+            if first != "ok":
+                rows.append([name, f"{n} asyncio tasks", "n/a", "", "", f"warm-up: {first}"])
+                continue
+            ready.append((name, server, client))
+        latest = max((max(s.issued.values(), default=0.0) for _, s, _ in ready), default=0.0)
+        await asyncio.sleep(max(0.0, latest - time.time()) + 0.1)
+        for name, server, client in ready:
+            server.reset_counters()
+            start = time.perf_counter()
+            outcomes = await burst_tasks(client.call, n)
+            wall = _ms(start)
+            await client.close()
+            rows.append(_expiry_row(name, f"{n} asyncio tasks", server, outcomes, wall))
+    return rows
