@@ -40,7 +40,11 @@ async def _aremember(response: httpx.Response) -> None:
 
 
 class Grants:
-    """Makes token grants against one control plane."""
+    """Makes token grants against one control plane.
+
+    transport makes the transport for each new client (TLS options live there, so the client's
+    own verify setting is left alone).
+    """
 
     def __init__(
         self,
@@ -48,12 +52,10 @@ class Grants:
         *,
         transport: Callable[[], Any],
         timeout: float,
-        verify: Any,
     ) -> None:
         self._base_url = base_url
         self._new_transport = transport
         self._timeout = httpx.Timeout(timeout)
-        self._verify = verify
         self._lock = threading.Lock()
         self._sync: Client | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Client] = (
@@ -111,7 +113,6 @@ class Grants:
         return Client(
             base_url=self._base_url,
             timeout=self._timeout,
-            verify_ssl=self._verify,
             httpx_args={
                 "transport": self._new_transport(),
                 "event_hooks": {"response": [hook]},

@@ -121,7 +121,6 @@ class TokenAuth(httpx.Auth):
                 else (lambda: RetryTransport(policy=retry, verify=verify, limits=_NO_KEEPALIVE))
             ),
             timeout=timeout,
-            verify=verify,
         )
         self._source = TokenSource(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
