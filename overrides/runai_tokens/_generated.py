@@ -26,14 +26,10 @@ from runai_tokens_client.types import UNSET, Response, Unset
 # A base URL may carry a prefix (a self-hosted control plane behind /runai, say): match with
 # `is_token_path`, which compares the end of the path.
 GRANT_PATH: str = grant_token._get_kwargs()["url"]
-TOKEN_PATHS: frozenset[str] = frozenset(
-    {
-        GRANT_PATH,
-        app_token._get_kwargs()["url"],
-        exchange_code_for_token._get_kwargs(redirect_uri="", code="")["url"],
-        refresh_token._get_kwargs(refresh_token="")["url"],
-    }
-)
+APPTOKEN_PATH: str = app_token._get_kwargs()["url"]
+EXCHANGE_PATH: str = exchange_code_for_token._get_kwargs(redirect_uri="", code="")["url"]
+REFRESH_PATH: str = refresh_token._get_kwargs(refresh_token="")["url"]
+TOKEN_PATHS: frozenset[str] = frozenset({GRANT_PATH, APPTOKEN_PATH, EXCHANGE_PATH, REFRESH_PATH})
 
 
 def is_token_path(path: str) -> bool:
@@ -47,7 +43,10 @@ def is_grant_path(path: str) -> bool:
 
 
 __all__ = [
+    "APPTOKEN_PATH",
+    "EXCHANGE_PATH",
     "GRANT_PATH",
+    "REFRESH_PATH",
     "TOKEN_PATHS",
     "UNSET",
     "AppTokenRequest",

@@ -20,7 +20,7 @@ from collections.abc import Collection
 
 import httpx
 
-from ._generated import app_token, exchange_code_for_token, is_grant_path, refresh_token
+from ._generated import APPTOKEN_PATH, EXCHANGE_PATH, REFRESH_PATH, is_grant_path
 
 
 class Kind(enum.Enum):
@@ -51,11 +51,7 @@ NOT_PROCESSED_STATUSES = frozenset({429, 503})
 # secret, so like a grant it mints a new token each time: repeatable. token/exchange spends an
 # authorization code and tokens/refresh a refresh token: single-use, even though exchange is a GET
 # (the method says idempotent, the code does not).
-_APPTOKEN_PATH: str = app_token._get_kwargs()["url"]
-_SINGLE_USE_PATHS: tuple[str, ...] = (
-    exchange_code_for_token._get_kwargs(redirect_uri="", code="")["url"],
-    refresh_token._get_kwargs(refresh_token="")["url"],
-)
+_SINGLE_USE_PATHS: tuple[str, ...] = (EXCHANGE_PATH, REFRESH_PATH)
 # grant_token grants that spend a one-time input. exchange_token spends an authorization code
 # just as refresh_token may spend a rotating refresh token.
 _SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token"})
@@ -65,7 +61,7 @@ def classify(request: httpx.Request) -> Kind:
     path = request.url.path
     if path.endswith(_SINGLE_USE_PATHS):
         return Kind.SINGLE_USE
-    if request.method == "POST" and path.endswith(_APPTOKEN_PATH):
+    if request.method == "POST" and path.endswith(APPTOKEN_PATH):
         return Kind.REPEATABLE
     if request.method == "POST" and is_grant_path(path):
         grant = _grant_type(request)
