@@ -67,6 +67,8 @@ def say(line: str = "") -> None:
 
 def cli_steps(server: FakeRunaiServer, cache_dir: str) -> None:
     say("1. runai-token get, once per grant (the CLI in a subprocess; a private token cache)")
+    say("   with RUNAI_BASE_URL, RUNAI_CLIENT_ID and RUNAI_CLIENT_SECRET set")
+    say("   (for --grant app the client id and secret variables hold the app's)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNAI_", "KUBERNETES_"))}
     env.update(
         RUNAI_BASE_URL=server.url,
@@ -83,7 +85,8 @@ def cli_steps(server: FakeRunaiServer, cache_dir: str) -> None:
     ):
         token = run_cli(args, run_env, stdin).strip()
         check(server.decode_token(token)["sub"] == subject, f"token is not {subject}'s")
-        say(f"   $ runai-token get {' '.join(args)}".rstrip())
+        fed = "   (the password on stdin)" if stdin else ""
+        say(f"   $ runai-token get {' '.join(args)}".rstrip() + fed)
         say(f"     {short(token)}   ({subject}'s token)")
 
     before = server.count()
