@@ -92,11 +92,8 @@ def request_body(model: type[Body], body: Body | Mapping[str, Any] | None, op: s
         except KeyError as exc:
             raise TypeError(f"{op}: body lacks the required {name} key {exc.args[0]!r}") from None
         except (TypeError, ValueError, AttributeError):
-            hint = (
-                f" (grantType is one of {[g.value for g in GrantType]})"
-                if model is TokenRequest
-                else ""
-            )
+            grants = ", ".join(g.value for g in GrantType)
+            hint = f" (grantType is one of {grants})" if model is TokenRequest else ""
             raise TypeError(f"{op}: body is not a valid {name}{hint}") from None
         misnamed = [k for k in converted.additional_properties if k in _field_types(model)]
         if misnamed:

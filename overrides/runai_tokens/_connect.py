@@ -9,8 +9,8 @@ client unchanged:
     client = connect("https://tenant.run.ai", ClientCredentials.from_env())
     grant_token.sync(client=client, body=...)
 
-Environment proxies: httpx ignores HTTP(S)_PROXY whenever a transport is given, as it is here,
-and TokenAuth makes its grants on its own transport; a proxy would have to reach both.
+Not honoured: HTTP(S)_PROXY from the environment. httpx ignores it whenever a transport is given,
+as here, and TokenAuth's grant transport takes no proxy yet; honouring it would need both.
 """
 
 from __future__ import annotations
