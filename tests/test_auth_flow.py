@@ -160,6 +160,20 @@ def test_auth_leaves_the_four_token_paths_alone(prefix: str) -> None:
     assert {r.path for r in server.requests} == {prefix + p for p in TOKEN_PATHS}
 
 
+def test_the_token_goes_only_to_the_control_planes_origin() -> None:
+    """A client shared with other hosts must not hand them the bearer token."""
+    with token_server() as server, httpx.Client() as client:
+        client.auth = TokenAuth(server.url, CREDENTIALS)
+        other_origin = server.url.replace("127.0.0.1", "localhost")
+        assert client.get(server.url + PROTECTED_PATH).status_code == 200
+        assert client.get(other_origin + PROTECTED_PATH).status_code == 401
+        sent = [r.headers.get("authorization") for r in server.server.requests if r.method == "GET"]
+    assert sent[0] is not None and sent[0].startswith("Bearer ")
+    assert sent[1] is None  # no token, and no refresh-and-replay on that 401 either
+    assert len(sent) == 2
+    assert server.token_requests == 1
+
+
 def test_a_static_token_is_sent_as_is_and_its_401_reaches_the_caller() -> None:
     with scripted(always_401) as server, httpx.Client(base_url=server.url) as client:
         client.auth = auth = TokenAuth(server.url, StaticToken("fake-static-token"))

@@ -104,6 +104,7 @@ class TokenAuth(httpx.Auth):
     ) -> None:
         _check(base_url, credentials, timeout=timeout, refresh_margin=refresh_margin)
         self._base_url = base_url
+        self._origin = _origin(httpx.URL(base_url))
         self._credentials = credentials
         self._clock = clock
         self._flight: SingleFlight[Token] = SingleFlight()
@@ -153,7 +154,7 @@ class TokenAuth(httpx.Auth):
     # --- httpx.Auth ----------------------------------------------------------------------------
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        if is_token_path(request.url.path):
+        if not self._wants_token(request):
             yield request
             return
         token = self._acquire(None)
@@ -170,7 +171,7 @@ class TokenAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if is_token_path(request.url.path):
+        if not self._wants_token(request):
             yield request
             return
         token = await self._aacquire(None)
@@ -183,6 +184,14 @@ class TokenAuth(httpx.Auth):
             yield request
         else:
             self._forget(token)
+
+    def _wants_token(self, request: httpx.Request) -> bool:
+        """Only requests to the control plane's own origin, and never the token operations.
+
+        The token is a bearer credential for base_url: a client shared with other hosts (or an
+        absolute URL to one) must not hand it to them.
+        """
+        return _origin(request.url) == self._origin and not is_token_path(request.url.path)
 
     def _forget(self, rejected: Token) -> None:
         """A 401 we cannot replay still means the token is bad: the next caller gets a new one."""
@@ -292,6 +301,11 @@ def _check(
         isinstance(refresh_margin, int | float) and 0 <= refresh_margin < math.inf
     ):
         raise ValueError("refresh_margin must be None or a number of seconds, 0 or more")
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default_port
 
 
 def _authorize(request: httpx.Request, token: Token) -> None:
