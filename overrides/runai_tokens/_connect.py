@@ -26,25 +26,14 @@ from ._generated import Client
 from ._redact import install_log_redaction
 from .auth import TokenAuth
 from .credentials import (
-    AppCredentials,
-    ClientCredentials,
+    CREDENTIAL_NAMES,
     Credentials,
-    PasswordCredentials,
-    RefreshTokenCredentials,
-    StaticToken,
 )
 from .retry import RetryPolicy, RetryTransport
 
 __all__ = ["BASE_URL_VARIABLE", "connect"]
 
 BASE_URL_VARIABLE = "RUNAI_BASE_URL"
-_CREDENTIALS = (
-    ClientCredentials,
-    AppCredentials,
-    PasswordCredentials,
-    RefreshTokenCredentials,
-    StaticToken,
-)
 _DEFAULT_RETRY = RetryPolicy()
 
 
@@ -125,8 +114,8 @@ def _auth(
     if credentials is None or isinstance(credentials, httpx.Auth):
         return credentials
     # Strict on purpose: httpx would take a (user, secret) tuple as basic auth and send it.
-    if not isinstance(credentials, _CREDENTIALS):
-        names = ", ".join(c.__name__ for c in _CREDENTIALS)
+    if not isinstance(credentials, Credentials):
+        names = CREDENTIAL_NAMES
         raise TypeError(
             f"credentials must be one of {names}, or an httpx.Auth; "
             f"got {type(credentials).__name__}"

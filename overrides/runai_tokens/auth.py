@@ -37,11 +37,8 @@ from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
 from ._token import Token, cooldown_for
 from .credentials import (
-    AppCredentials,
-    ClientCredentials,
+    CREDENTIAL_NAMES,
     Credentials,
-    PasswordCredentials,
-    RefreshTokenCredentials,
     StaticToken,
 )
 from .retry import RetryPolicy, RetryTransport
@@ -51,14 +48,6 @@ logger = logging.getLogger("runai_tokens.auth")
 # Token requests are rare (one per token lifetime), so their connections are not kept: nothing
 # is left open between fetches, to leak or to outlive the event loop that opened it.
 _NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
-
-_CREDENTIALS = (
-    ClientCredentials,
-    AppCredentials,
-    PasswordCredentials,
-    RefreshTokenCredentials,
-    StaticToken,
-)
 
 
 @attrs.frozen
@@ -286,8 +275,8 @@ def _check(
     base_url: str, credentials: Credentials, *, timeout: float, refresh_margin: float | None
 ) -> None:
     """Fail at construction, not at the first request. Messages never echo a value."""
-    if not isinstance(credentials, _CREDENTIALS):
-        names = ", ".join(c.__name__ for c in _CREDENTIALS)
+    if not isinstance(credentials, Credentials):
+        names = CREDENTIAL_NAMES
         raise TypeError(f"credentials must be one of {names}; got {type(credentials).__name__}")
     try:
         url = httpx.URL(base_url)

@@ -8,6 +8,7 @@ out of repr() and str(): a credential object ends up in tracebacks, debug logs a
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
 
 import attrs
@@ -104,6 +105,8 @@ GrantCredentials = (
     ClientCredentials | AppCredentials | PasswordCredentials | RefreshTokenCredentials
 )
 Credentials = GrantCredentials | StaticToken
+# For messages that say what would have been accepted.
+CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
 
 
 def refresh_request(refresh_token: str, client_id: str | None) -> TokenRequest:
