@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from runai_tokens._cli_serve import DEMO_APP, DEMO_CLIENT, DEMO_USER
 from runai_tokens.testing import FakeRunaiServer
 
