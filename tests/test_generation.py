@@ -53,6 +53,7 @@ def copy_pipeline(destination: Path) -> Path:
     destination.mkdir()
     for name in PIPELINE_FILES:
         shutil.copy2(REPO / name, destination / name)
+    shutil.copytree(REPO / "templates", destination / "templates")
     shutil.copytree(REPO / GENERATED, destination / GENERATED, ignore=BYTECODE)
     return destination
 
@@ -109,3 +110,62 @@ def test_check_generated_ignores_bytecode(tmp_path: Path) -> None:
     result = make(copy, "check-generated")
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_custom_model_template_is_the_pinned_generators_plus_one_block() -> None:
+    """templates/model.py.jinja must track the pinned generator: only our marked block differs."""
+    import openapi_python_client
+
+    upstream = (
+        Path(openapi_python_client.__file__).parent / "templates" / "model.py.jinja"
+    ).read_text(encoding="utf-8")
+    ours = (REPO / "templates" / "model.py.jinja").read_text(encoding="utf-8")
+    start = ours.index("{#- runai-tokens:")
+    end = ours.index("{%- elif config.docstrings_on_attributes", start)
+    macro = "{% macro declare_property(property) %}\n"
+    block = ours[start:end]
+    assert macro in block
+    restored = ours[:start] + macro + "{%- if" + ours[end + len("{%- elif") :]
+    assert restored == upstream
+
+
+def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:
+    from runai_tokens_client.models import (
+        AppTokenRequest,
+        AppTokenResponse,
+        Error,
+        GrantType,
+        TokenRequest,
+        TokenResponse,
+    )
+
+    secret = "fake-secret-LEAK"
+    models = [
+        AppTokenRequest(id="app", name="app", secret=secret),
+        AppTokenResponse(access_token=secret, id_token=secret),
+        TokenRequest(
+            grant_type=GrantType.PASSWORD,
+            app_secret=secret,
+            client_secret=secret,
+            password=secret,
+            refresh_token=secret,
+            code=secret,
+            external_token=secret,
+            username="researcher",
+            client_id="ci",
+        ),
+        TokenResponse(
+            access_token=secret,
+            id_token=secret,
+            refresh_token=secret,
+            external_token=secret,
+            expires_in=3600,
+        ),
+    ]
+    for model in models:
+        assert secret not in repr(model)
+        assert secret not in str(model)
+        assert secret in str(model.to_dict())  # only hidden from repr, never from the wire
+    assert "username='researcher'" in repr(models[2])
+    assert "expires_in=3600" in repr(models[3])
+    assert "code=503" in repr(Error(code=503, message="busy"))

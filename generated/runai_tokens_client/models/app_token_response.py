@@ -17,8 +17,8 @@ class AppTokenResponse:
         id_token (str):
     """
 
-    access_token: str
-    id_token: str
+    access_token: str = _attrs_field(repr=False)
+    id_token: str = _attrs_field(repr=False)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -37,15 +37,15 @@ class TokenRequest:
 
     grant_type: GrantType | Unset = UNSET
     app_id: str | Unset = UNSET
-    app_secret: str | Unset = UNSET
-    code: str | Unset = UNSET
+    app_secret: str | Unset = _attrs_field(default=UNSET, repr=False)
+    code: str | Unset = _attrs_field(default=UNSET, repr=False)
     redirect_uri: str | Unset = UNSET
-    refresh_token: str | Unset = UNSET
+    refresh_token: str | Unset = _attrs_field(default=UNSET, repr=False)
     username: str | Unset = UNSET
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     client_id: str | Unset = UNSET
-    client_secret: str | Unset = UNSET
-    external_token: str | Unset = UNSET
+    client_secret: str | Unset = _attrs_field(default=UNSET, repr=False)
+    external_token: str | Unset = _attrs_field(default=UNSET, repr=False)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

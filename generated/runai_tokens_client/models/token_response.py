@@ -23,10 +23,10 @@ class TokenResponse:
         expires_in (int | Unset): Token lifetime in seconds (introduced in 2.24).
     """
 
-    access_token: str | Unset = UNSET
-    id_token: str | Unset = UNSET
-    refresh_token: str | Unset = UNSET
-    external_token: str | Unset = UNSET
+    access_token: str | Unset = _attrs_field(default=UNSET, repr=False)
+    id_token: str | Unset = _attrs_field(default=UNSET, repr=False)
+    refresh_token: str | Unset = _attrs_field(default=UNSET, repr=False)
+    external_token: str | Unset = _attrs_field(default=UNSET, repr=False)
     expires_in: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
