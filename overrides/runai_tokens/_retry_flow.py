@@ -53,7 +53,9 @@ class Attempts:
         self._clocks = clocks
         self._kind = classify(request)
         self._replayable = is_replayable(request)
-        self._started = clocks.monotonic()
+        # An absolute deadline, so "would this wait end past it" is one comparison of two
+        # times rather than of a wait with a difference of times (which rounding can tip).
+        self._deadline_at = clocks.monotonic() + policy.deadline
         self._last_cost: int | None = None
         self.attempt = 1
 
@@ -119,10 +121,11 @@ class Attempts:
         method, path = self._original.method, self._original.url.path
         if not self._replayable or self.attempt >= self._policy.max_attempts:
             return None
-        remaining = self._remaining()
+        now = self._clocks.monotonic()
+        remaining = self._deadline_at - now
         if remaining <= 0:
             return None
-        if retry_after is not None and retry_after >= remaining:
+        if retry_after is not None and now + retry_after >= self._deadline_at:
             logger.debug(
                 "not retrying %s %s: asked to wait %.3fs, %.3fs left before the deadline",
                 method, path, retry_after, max(remaining, 0.0),
@@ -130,7 +133,7 @@ class Attempts:
             return TooLate(retry_after)
         if retry_after is None:
             delay = self._policy.backoff(self.attempt, self._clocks.random())
-            if delay >= remaining:
+            if now + delay >= self._deadline_at:
                 return None
         else:
             delay = retry_after
@@ -146,4 +149,4 @@ class Attempts:
         return Retry(delay)
 
     def _remaining(self) -> float:
-        return self._policy.deadline - (self._clocks.monotonic() - self._started)
+        return self._deadline_at - self._clocks.monotonic()
