@@ -1,0 +1,180 @@
+"""Benchmark 4: what each auth layer costs per request once it has a token.
+
+Sequential GETs to the loopback TokenServer's protected endpoint over one kept-alive
+connection; the token is fetched during the warm-up, so the timed requests measure only the
+per-request work of each stack (auth flow, retry wrapper, header handling).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import statistics
+import time
+from collections.abc import Callable
+
+import httpx
+from bench_clients import SYNC, SyncClient, Unavailable, outcome_of
+from bench_report import Section, section
+from bench_servers import OAUTH_TOKEN_PATH, PROTECTED_PATH, TokenServer, token_server
+from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
+
+REQUESTS = 2000
+WARMUP = 50
+
+
+def _static(server: TokenServer, transport: httpx.BaseTransport | None) -> SyncClient:
+    token, _ = server.mint()
+    client = httpx.Client(headers={"Authorization": f"Bearer {token}"}, transport=transport)
+    url = server.url + PROTECTED_PATH
+    return SyncClient(lambda: outcome_of(client.get(url).status_code), lambda: None, client.close)
+
+
+def _requests_session(server: TokenServer) -> SyncClient:
+    try:
+        requests = importlib.import_module("requests")
+    except ImportError:
+        raise Unavailable("requests is not installed") from None
+    token, _ = server.mint()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    url = server.url + PROTECTED_PATH
+    return SyncClient(lambda: outcome_of(session.get(url).status_code), lambda: None, session.close)
+
+
+ROWS: dict[str, Callable[[TokenServer], SyncClient]] = {
+    "httpx.Client, fixed header (baseline)": lambda s: _static(s, None),
+    "httpx.Client + RetryTransport, fixed header": lambda s: _static(s, RetryTransport()),
+    "httpx.Client + TokenAuth + RetryTransport (runai-tokens)": SYNC["runai-tokens TokenAuth"],
+    "httpx.Client + httpx-auth OAuth2ClientCredentials": SYNC["httpx-auth OAuth2ClientCredentials"],
+    "Authlib OAuth2Client (httpx)": SYNC["Authlib OAuth2Client (httpx)"],
+    "requests.Session, fixed header (baseline for the next)": _requests_session,
+    "google-auth AuthorizedSession (requests)": SYNC["google-auth AuthorizedSession"],
+    "runapy ApiClient.call_api (urllib3)": SYNC["runapy ApiClient"],
+}
+
+
+# --- in process: httpx.MockTransport answers, so only the client-side work is timed ------------
+
+
+def _mock() -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == OAUTH_TOKEN_PATH:
+            token = {"access_token": "mock-token", "token_type": "Bearer", "expires_in": 3600}
+            return httpx.Response(200, json=token)
+        ok = request.headers.get("Authorization", "").startswith("Bearer ")
+        return httpx.Response(200 if ok else 401, json={"ok": ok})
+
+    return httpx.MockTransport(handle)
+
+
+def _mock_client(client: httpx.Client, url: str, close: Callable[[], None]) -> SyncClient:
+    return SyncClient(lambda: outcome_of(client.get(url).status_code), lambda: None, close)
+
+
+def _in_process(name: str, server: TokenServer) -> SyncClient | None:
+    url = server.url + PROTECTED_PATH
+    fixed = {"Authorization": "Bearer mock-token"}
+    if name.startswith("httpx.Client, fixed"):
+        client = httpx.Client(transport=_mock(), headers=fixed)
+    elif name.startswith("httpx.Client + RetryTransport"):
+        client = httpx.Client(transport=RetryTransport(transport=_mock()), headers=fixed)
+    elif name.startswith("httpx.Client + TokenAuth"):
+        # The grant goes to the loopback server (TokenAuth has its own transport for grants).
+        auth = TokenAuth(server.url, ClientCredentials(server.client_id, server.client_secret))
+        client = httpx.Client(auth=auth, transport=RetryTransport(transport=_mock()))
+    elif name.startswith("httpx.Client + httpx-auth"):
+        httpx_auth = importlib.import_module("httpx_auth")
+        httpx_auth.OAuth2.token_cache.clear()
+        auth = httpx_auth.OAuth2ClientCredentials(
+            server.url + OAUTH_TOKEN_PATH, server.client_id, server.client_secret
+        )
+        client = httpx.Client(auth=auth, transport=_mock())
+    elif name.startswith("Authlib"):
+        module = importlib.import_module("authlib.integrations.httpx_client")
+        client = module.OAuth2Client(
+            server.client_id,
+            server.client_secret,
+            token_endpoint=server.url + OAUTH_TOKEN_PATH,
+            grant_type="client_credentials",
+            transport=_mock(),
+        )
+        client.fetch_token()
+    else:
+        return None
+    return _mock_client(client, url, client.close)
+
+
+def _timed(client: SyncClient, n: int) -> list[float]:
+    timings = []
+    for _ in range(n):
+        start = time.perf_counter()
+        client.call()
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+def _warm(client: SyncClient) -> bool:
+    client.warm()
+    return all(client.call() == "ok" for _ in range(WARMUP))
+
+
+def _stats(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered) * 1e6, ordered[int(len(ordered) * 0.9)] * 1e6
+
+
+def overhead(n: int = REQUESTS, rounds: int = 4) -> Section:
+    failed: dict[str, str] = {}
+    clients: dict[tuple[str, str], SyncClient] = {}
+    with contextlib.ExitStack() as stack:
+        for name, factory in ROWS.items():
+            server = stack.enter_context(token_server())
+            try:
+                loopback = factory(server)
+            except Unavailable as exc:
+                failed[name] = str(exc)
+                continue
+            stack.callback(loopback.close)
+            in_process = _in_process(name, server)
+            if in_process is not None:
+                stack.callback(in_process.close)
+                clients[(name, "mock")] = in_process
+            clients[(name, "loopback")] = loopback
+        for key, client in list(clients.items()):
+            if not _warm(client):
+                failed[key[0]] = f"warm-up calls failed ({key[1]})"
+                del clients[key]
+        timings: dict[tuple[str, str], list[float]] = {key: [] for key in clients}
+        # Interleaved rounds, so that drift in the machine's load hits every stack alike.
+        for _ in range(rounds):
+            for key, client in clients.items():
+                timings[key].extend(_timed(client, n // rounds))
+    rows: list[list[str]] = []
+    bases: dict[str, float] = {}
+    for name in ROWS:
+        if name in failed:
+            rows.append([name, "n/a", "", "", "", failed[name]])
+            continue
+        row = [name]
+        for mode in ("loopback", "mock"):
+            if (name, mode) not in timings:
+                row.extend(["—", "—"])
+                continue
+            median, p90 = _stats(timings[(name, mode)])
+            base = bases.setdefault(mode, median)
+            row.extend([f"{median:.0f} (p90 {p90:.0f})", f"{median - base:+.0f}"])
+        rows.append(row)
+    return section(
+        f"4. Overhead: per-request cost with a cached token ({n} sequential GETs)",
+        "Median (and 90th percentile) wall time per GET in µs, in "
+        f"{rounds} interleaved rounds. Loopback: a real HTTP round trip to a threaded stdlib "
+        "server, whose own time is most of it. In process: httpx.MockTransport answers, so "
+        "only the client-side work (auth flow, retry wrapper, httpx) is timed; httpx stacks only.",
+        ["stack", "loopback µs", "Δ vs httpx", "in-process µs", "Δ vs httpx"],
+        rows,
+        [
+            "requests- and urllib3-based stacks differ from httpx in their HTTP layer, not only "
+            "in auth: compare google-auth with the requests.Session baseline.",
+        ],
+    )
