@@ -61,6 +61,7 @@ class TokenServer:
         # Real identity providers take tens of milliseconds to mint; on loopback a grant would
         # otherwise finish before the next thread starts, hiding every race.
         self.token_delay = token_delay
+        self.reject_grants = False  # answer every grant 401, whatever the credentials
         self.counters = Counters()
         self.issued: dict[str, float] = {}  # token -> expiry (time.time())
         self._lock = threading.Lock()
@@ -101,6 +102,8 @@ class TokenServer:
             self.counters.token_requests += 1
         if self.token_delay:
             time.sleep(self.token_delay)
+        if self.reject_grants:
+            return 401, {"code": 401, "message": "invalid client", "error": "invalid_client"}
         if path == TOKEN_PATH:
             if not self._runai_client_ok(body):
                 return 401, {"code": 401, "message": "invalid client"}

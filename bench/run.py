@@ -1,0 +1,101 @@
+"""`make bench`: runai-tokens against what users would use instead, measured on loopback.
+
+    .venv/bin/python bench/run.py              every benchmark; writes bench/RESULTS.md
+    .venv/bin/python bench/run.py --only 1,3   some of them; RESULTS.md is left alone
+
+The competitors come from the `bench` extra (pip install -e '.[bench]'); one that is not
+installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. The benchmarks:
+
+1. cold cache: token requests when 10 or 64 threads (or 64 asyncio tasks) need a token at once
+2. an expired token: token requests, stale sends and failed calls when 16 threads (64 tasks) find
+   the token expired
+3. a flaky control plane: success rate of 200 calls at 20 % and 50 % 503s or dropped connections
+4. per-request overhead with a cached token, over plain httpx
+5. the CLI: `runai-token get` warm and cold, against the interpreter's own start-up
+6. debug logging: secrets and tokens in log records
+7. JWT expiry: base64url payloads
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import bench_auth
+import bench_cli
+import bench_flaky
+import bench_jwt
+import bench_logs
+import bench_overhead
+from bench_report import Section
+
+BENCHMARKS: dict[str, Callable[[], Section]] = {
+    "1": bench_auth.cold_cache,
+    "2": bench_auth.expired_token,
+    "3": bench_flaky.flaky,
+    "4": bench_overhead.overhead,
+    "5": bench_cli.cli,
+    "6": bench_logs.logs,
+    "7": bench_jwt.jwt,
+}
+
+PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def _versions() -> str:
+    found = []
+    for name in PACKAGES:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def _quiet_competitors() -> None:
+    """Warnings the competitors raise on import or use; they are not what is measured."""
+    warnings.filterwarnings("ignore", message=r".*httpx module is deprecated.*")
+    warnings.filterwarnings("ignore", message=r"coroutine .* was never awaited")
+    warnings.filterwarnings("ignore", category=ResourceWarning)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--only", help="comma-separated benchmark numbers, e.g. 1,3")
+    args = parser.parse_args(argv)
+    chosen = list(BENCHMARKS) if args.only is None else args.only.split(",")
+    unknown = [n for n in chosen if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"no benchmark {', '.join(unknown)}; choose from 1-{len(BENCHMARKS)}")
+    _quiet_competitors()
+    header = (
+        "## Benchmarks\n\n"
+        f"Measured by `make bench` (bench/run.py) on {time.strftime('%Y-%m-%d')}: "
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}; "
+        f"{_versions()}. Loopback only; numbers vary by machine, ratios and counts do not.\n"
+    )
+    print(header, flush=True)
+    parts = [header]
+    started = time.perf_counter()
+    for number in chosen:
+        begun = time.perf_counter()
+        text = BENCHMARKS[number]().markdown()
+        print(text, flush=True)
+        print(f"({time.perf_counter() - begun:.1f} s)\n", file=sys.stderr, flush=True)
+        parts.append(text)
+    print(f"all done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if args.only is None:
+        RESULTS.write_text("\n".join(parts), encoding="utf-8")
+        print(f"wrote {RESULTS}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
