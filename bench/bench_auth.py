@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+import attrs
 from bench_clients import ASYNC, SYNC, AsyncClient, SyncClient, Unavailable, error_name
 from bench_report import Section, section, tally
 from bench_servers import TokenServer, token_server
@@ -163,6 +164,61 @@ def expired_token(thread_count: int = 16, task_count: int = 64) -> Section:
             "1-hour token: one token request per caller, with no single-flight.",
             "runapy retries a 401 (it is in its urllib3 status_forcelist) with the same stale "
             "header, 3 times with backoff, before the 401 reaches the caller.",
+        ],
+    )
+
+
+# --- 2b. revoked token ------------------------------------------------------------------------
+
+
+def revoked_token(thread_count: int = 16) -> Section:
+    rows: list[list[str]] = []
+    for name, factory in SYNC.items():
+        with token_server(token_delay=TOKEN_DELAY) as server:
+            try:
+                client = factory(server)
+                client.warm()
+                first = client.call()
+            except Unavailable as exc:
+                rows.append([name, f"{thread_count} threads", "n/a", "", "", "", str(exc)])
+                continue
+            if first != "ok":
+                rows.append(
+                    [name, f"{thread_count} threads", "n/a", "", "", "", f"warm-up: {first}"]
+                )
+                continue
+            server.revoke_all()
+            server.reset_counters()
+            start = time.perf_counter()
+            outcomes = burst_threads(client.call, thread_count)
+            wall = _ms(start)
+            counters = attrs.evolve(server.counters)
+            after = client.call()
+            client.close()
+            rows.append(
+                [
+                    name,
+                    f"{thread_count} threads",
+                    str(counters.token_requests),
+                    str(counters.unknown),
+                    tally(outcomes),
+                    after,
+                    wall,
+                ]
+            )
+    return section(
+        "2b. Revoked token: the server rejects a token the client still thinks valid",
+        "One warm-up call with a 1-hour token; then the server revokes every token it issued "
+        "(as after a signing-key rotation) and all callers make one GET at once. Rejected "
+        "sends: requests answered 401 for the revoked token. Ideal: 1 token request, each "
+        "caller replayed once, no 401 reaching a caller. Next call: one more GET afterwards.",
+        ["library", "callers", "token requests", "rejected sends", "calls", "next call", "wall ms"],
+        rows,
+        [
+            "httpx-auth and Authlib do not look at a 401: they hand it to the caller and keep "
+            "the revoked token cached, so the next call gets a 401 too (until the token's own "
+            "expiry).",
+            "google-auth refreshes on every 401 it gets, so each caller makes its own grant.",
         ],
     )
 

@@ -41,7 +41,7 @@ class Counters:
     protected: int = 0
     ok: int = 0
     stale: int = 0  # sent with a token this server issued, after it expired
-    unknown: int = 0  # sent with no token or one this server never issued
+    unknown: int = 0  # sent with no token, a revoked one, or one this server never issued
 
 
 class TokenServer:
@@ -80,6 +80,11 @@ class TokenServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+    def revoke_all(self) -> None:
+        """Every token issued so far is rejected from now on, as after a signing-key rotation."""
+        with self._lock:
+            self.issued.clear()
 
     def reset_counters(self) -> None:
         with self._lock:
