@@ -32,7 +32,7 @@ print(ApiClient(Configuration(
     client_id=os.environ["RUNAI_CLIENT_ID"],
     client_secret=os.environ["RUNAI_CLIENT_SECRET"],
     runai_base_url=os.environ["RUNAI_BASE_URL"],
-    auto_refresh_token=False,  # its JWT decoder fails on some base64url tokens (benchmark 7)
+    auto_refresh_token=False,  # the script exits at once: nothing to refresh
 ))._token)
 """
 
