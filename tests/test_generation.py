@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,7 +141,7 @@ def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:
     )
 
     secret = "fake-secret-LEAK"
-    models = [
+    models: list[Any] = [
         AppTokenRequest(id="app", name="app", secret=secret),
         AppTokenResponse(access_token=secret, id_token=secret),
         TokenRequest(

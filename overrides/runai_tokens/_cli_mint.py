@@ -78,7 +78,7 @@ def mint(
             credentials_for(settings),
             retry=policy,
             timeout=settings.timeout,
-            transport=RetryTransport(policy, sleep=waits),
+            transport=RetryTransport(policy, sleep=waits, proxy=settings.proxy),
         )
     except ValueError as exc:  # TokenAuth's own checks, whose messages echo no value
         raise CliError(ExitCode.USAGE, str(exc)) from None

@@ -49,6 +49,7 @@ class GetSettings(NamedTuple):
     secret: str  # client secret, app secret or password
     timeout: float
     max_attempts: int | None
+    proxy: str | None = None
 
     def __repr__(self) -> str:
         return f"GetSettings({self.base_url!r}, {self.grant!r}, {self.identity!r}, secret=...)"
@@ -100,7 +101,33 @@ def resolve_get(
         secret=secret,
         timeout=args.timeout,
         max_attempts=args.max_attempts,
+        proxy=proxy_for(base_url, environ),
     )
+
+
+def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy the environment names for base_url, the way curl and pip read it.
+
+    {scheme}_proxy, then all_proxy (lower case first, as curl does), unless no_proxy names the
+    host. The library never reads these itself (configuration is passed in); the CLI is an edge.
+    """
+    parts = urlsplit(base_url)
+
+    def variable(name: str) -> str:
+        return (environ.get(name) or environ.get(name.upper()) or "").strip()
+
+    proxy = variable(f"{parts.scheme}_proxy") or variable("all_proxy")
+    if not proxy or _bypassed(parts.hostname or "", variable("no_proxy")):
+        return None
+    return proxy
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """no_proxy as curl reads it: "*", or names that match the host or a domain it is in."""
+    for entry in (e.strip().lower().lstrip(".") for e in no_proxy.split(",")):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return True
+    return False
 
 
 def _is_http_url(url: str) -> bool:

@@ -9,8 +9,9 @@ client unchanged:
     client = connect("https://tenant.run.ai", ClientCredentials.from_env())
     grant_token.sync(client=client, body=...)
 
-Not honoured: HTTP(S)_PROXY from the environment. httpx ignores it whenever a transport is given,
-as here, and TokenAuth's grant transport takes no proxy yet; honouring it would need both.
+Proxies are passed in (proxy=...), never read from HTTP(S)_PROXY: httpx ignores the environment
+whenever a transport is given, as here, and configuration is read at the edge, not deep inside.
+The proxy goes to both the client's RetryTransport and TokenAuth's.
 """
 
 from __future__ import annotations
@@ -44,13 +45,15 @@ def connect(
     retry: RetryPolicy = _DEFAULT_RETRY,
     timeout: float = 30.0,
     verify: ssl.SSLContext | str | bool = True,
+    proxy: str | httpx.URL | httpx.Proxy | None = None,
 ) -> Client:
     """A generated runai_tokens_client.Client for the control plane at base_url.
 
     base_url: the tenant's URL (https://<tenant>.run.ai) or a self-hosted control plane's,
     possibly with a path prefix; RUNAI_BASE_URL when None. credentials: one of the credential
-    classes (a TokenAuth is built for it, with the same retry, timeout and verify), an
+    classes (a TokenAuth is built for it, with the same retry, timeout, verify and proxy), an
     httpx.Auth to use as is (a TokenAuth shared between clients, say), or None for no auth.
+    proxy: an HTTP(S) proxy URL for every request, token requests included.
     Raises ValueError for a missing or unusable base URL or timeout, TypeError for other
     credentials.
     """
@@ -59,10 +62,10 @@ def connect(
         isinstance(timeout, int | float) and 0 < timeout < math.inf
     ):
         raise ValueError("timeout must be a positive number of seconds")
-    auth = _auth(url, credentials, retry=retry, timeout=timeout, verify=verify)
+    auth = _auth(url, credentials, retry=retry, timeout=timeout, verify=verify, proxy=proxy)
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
-    httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify)}
+    httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify, proxy=proxy)}
     if auth is not None:
         httpx_args["auth"] = auth
     return Client(
@@ -110,6 +113,7 @@ def _auth(
     retry: RetryPolicy,
     timeout: float,
     verify: ssl.SSLContext | str | bool,
+    proxy: str | httpx.URL | httpx.Proxy | None,
 ) -> httpx.Auth | None:
     if credentials is None or isinstance(credentials, httpx.Auth):
         return credentials
@@ -120,4 +124,6 @@ def _auth(
             f"credentials must be one of {names}, or an httpx.Auth; "
             f"got {type(credentials).__name__}"
         )
-    return TokenAuth(base_url, credentials, retry=retry, timeout=timeout, verify=verify)
+    return TokenAuth(
+        base_url, credentials, retry=retry, timeout=timeout, verify=verify, proxy=proxy
+    )

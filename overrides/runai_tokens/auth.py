@@ -66,7 +66,8 @@ class TokenAuth(httpx.Auth):
 
     base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
     credentials: one of the credential classes. A StaticToken is sent as is, never refreshed.
-    retry, verify: for the RetryTransport that token requests go through (transport replaces it).
+    retry, verify, proxy: for the RetryTransport that token requests go through (transport
+      replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
     refresh_margin: seconds before expiry to refresh early. None: 10-20 % of the lifetime, with
       jitter. A number is used as is (capped at half the lifetime). Either way a token with under
@@ -87,6 +88,7 @@ class TokenAuth(httpx.Auth):
         timeout: float = 30.0,
         refresh_margin: float | None = None,
         verify: ssl.SSLContext | str | bool = True,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = _random.random,
@@ -108,7 +110,11 @@ class TokenAuth(httpx.Auth):
             transport=(
                 (lambda: transport)
                 if transport is not None
-                else (lambda: RetryTransport(policy=retry, verify=verify, limits=_NO_KEEPALIVE))
+                else (
+                    lambda: RetryTransport(
+                        policy=retry, verify=verify, proxy=proxy, limits=_NO_KEEPALIVE
+                    )
+                )
             ),
             timeout=timeout,
         )

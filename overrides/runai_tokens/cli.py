@@ -34,6 +34,8 @@ environment:
                         (or --client-secret-file)
   RUNAI_USERNAME        the user, with --grant password (or --username)
   RUNAI_PASSWORD        the password, with --grant password (or --password-file)
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                        a proxy for the control plane, read as curl does (lower case too)
   XDG_CACHE_HOME        the token cache is $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
   KUBERNETES_EXEC_INFO  set by kubectl; picks the ExecCredential apiVersion (v1 or v1beta1)
   RUNAI_TOKEN_DEBUG=1   print the traceback of an unexpected error (exit code 1)
