@@ -258,12 +258,12 @@ def test_status_sleep_speaks_only_on_a_terminal() -> None:
 def test_unexpected_error_is_exit_1_with_type_only(
     server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runai_tokens.auth import TokenAuth
+    from runai_tokens._source import TokenSource
 
-    def explode(self: TokenAuth) -> str:
+    def explode(self: TokenSource) -> str:
         raise RuntimeError(f"boom {CLIENT_SECRET}")
 
-    monkeypatch.setattr(TokenAuth, "get_token", explode)
+    monkeypatch.setattr(TokenSource, "fetch", explode)
     result = run("get", "--no-cache", env=env_for(server))
     assert result.code == ExitCode.ERROR
     assert result.err == "runai-token: unexpected error: RuntimeError\n"
@@ -272,12 +272,12 @@ def test_unexpected_error_is_exit_1_with_type_only(
 def test_debug_shows_the_traceback(
     server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runai_tokens.auth import TokenAuth
+    from runai_tokens._source import TokenSource
 
-    def explode(self: TokenAuth) -> str:
+    def explode(self: TokenSource) -> str:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(TokenAuth, "get_token", explode)
+    monkeypatch.setattr(TokenSource, "fetch", explode)
     out, err = io.StringIO(), io.StringIO()
     env = env_for(server, RUNAI_TOKEN_DEBUG="1")
     code = cli.main(["get", "--no-cache"], environ=env, stdout=out, stderr=err)
@@ -298,3 +298,22 @@ def test_settings_repr_hides_the_secret(server: FakeRunaiServer) -> None:
     assert settings.secret == CLIENT_SECRET
     assert CLIENT_SECRET not in repr(settings)
     assert CLIENT_ID in repr(settings)
+
+
+def test_an_opaque_token_with_expires_in_is_cached(tmp_path: Path) -> None:
+    """The cache lifetime comes from expiresIn, not only from a JWT's claims."""
+    from tests.scripted_server import Reply, scripted
+
+    opaque = {"accessToken": "fake-opaque-token", "expiresIn": 3600}
+    with scripted(lambda _: Reply.json(200, opaque)) as server:
+        env = {
+            "RUNAI_BASE_URL": server.url,
+            "RUNAI_CLIENT_ID": CLIENT_ID,
+            "RUNAI_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        first = run("get", env=env, cache=tmp_path)
+        second = run("get", "--output", "json", env=env, cache=tmp_path)
+    assert first.code == second.code == ExitCode.OK
+    assert first.out == "fake-opaque-token\n"
+    assert server.count(GRANT_PATH) == 1  # the second came from the cache
+    assert 3500 < json.loads(second.out)["expiresIn"] <= 3600

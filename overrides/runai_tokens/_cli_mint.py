@@ -15,7 +15,6 @@ import attrs
 
 from ._cache import CachedToken
 from ._cli_settings import CliError, ExitCode, GetSettings
-from ._token import lifetime_of
 from .auth import TokenAuth
 from .credentials import AppCredentials, ClientCredentials, GrantCredentials, PasswordCredentials
 from .errors import ApiException, RetryAfterExceedsDeadline
@@ -86,7 +85,9 @@ def mint(
     # the start of the request errs on the safe side by the round trip.
     started = wall_clock()
     try:
-        token = auth.get_token()
+        # The Token, not just its string: its lifetime comes from expiresIn when the server sent
+        # one, which the bare string cannot tell (an opaque token would then go uncached).
+        token = auth._acquire(None)
     except ApiException as exc:
         raise _cli_error(exc, waits.attempts) from None
     except Exception as exc:
@@ -95,8 +96,10 @@ def mint(
         raise CliError(ExitCode.ERROR, f"unexpected error: {type(exc).__name__}") from exc
     finally:
         auth.close()
-    lifetime = lifetime_of(token, None, wall_clock=wall_clock)
-    return CachedToken(token, None if lifetime is None else started + lifetime, started)
+    lifetime = token.lifetime
+    return CachedToken(
+        token.access_token, None if lifetime is None else started + lifetime, started
+    )
 
 
 def _cli_error(exc: ApiException, attempts: int) -> CliError:
