@@ -45,15 +45,18 @@ def burst_threads(call: Callable[[], str], n: int) -> list[str]:
     return results
 
 
-async def burst_tasks(call: Callable[[], Awaitable[str]], n: int) -> tuple[list[str], str]:
-    """The outcomes, and the longest time the event loop could not run anything else (ms)."""
-
+async def burst_tasks(call: Callable[[], Awaitable[str]], n: int) -> list[str]:
     async def one() -> str:
         try:
             return await call()
         except Exception as exc:
             return error_name(exc)
 
+    return list(await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), BURST_TIMEOUT))
+
+
+async def watched(call: Callable[[], Awaitable[str]]) -> tuple[str, float]:
+    """One call's outcome, and the longest time (s) the event loop could run nothing else."""
     longest = 0.0
     stop = asyncio.Event()
 
@@ -65,13 +68,15 @@ async def burst_tasks(call: Callable[[], Awaitable[str]], n: int) -> tuple[list[
             longest = max(longest, time.perf_counter() - start - 0.001)
 
     watcher = asyncio.create_task(watch())
-    await asyncio.sleep(0)  # let the watcher start before the burst
+    await asyncio.sleep(0.01)  # the watcher is running before the call starts
     try:
-        outcomes = await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), BURST_TIMEOUT)
+        outcome = await asyncio.wait_for(call(), BURST_TIMEOUT)
+    except Exception as exc:
+        outcome = error_name(exc)
     finally:
         stop.set()
         await watcher
-    return list(outcomes), f"{longest * 1e3:.0f}"
+    return outcome, longest
 
 
 def _ms(start: float) -> str:
@@ -89,31 +94,29 @@ def cold_cache(thread_counts: Sequence[int] = (10, 64), task_count: int = 64) ->
                 try:
                     client = factory(server)
                 except Unavailable as exc:
-                    rows.append([name, f"{n} threads", "n/a", str(exc), "", ""])
+                    rows.append([name, f"{n} threads", "n/a", str(exc), ""])
                     continue
                 start = time.perf_counter()
                 outcomes = burst_threads(client.call, n)
                 wall = _ms(start)
                 client.close()
                 tokens = server.counters.token_requests
-                rows.append([name, f"{n} threads", str(tokens), tally(outcomes), wall, "—"])
+                rows.append([name, f"{n} threads", str(tokens), tally(outcomes), wall])
     rows.extend(asyncio.run(_cold_async(task_count)))
     return section(
         "1. Cold cache: token requests when many callers need a token at once",
         "Each caller makes one GET to a protected endpoint through one shared client; nobody "
         "has a token yet. Ideal: 1 token request. Token endpoint latency 50 ms.",
-        ["library", "callers", "token requests", "calls", "wall ms", "loop blocked ms"],
+        ["library", "callers", "token requests", "calls", "wall ms"],
         rows,
         [
             "runapy fetches its token in the ApiClient constructor, before any thread starts: "
             "its 1 is a serial fetch, not single-flight (see table 2 for what happens at expiry).",
             "Authlib's clients refuse to send without a token until the application calls "
             "fetch_token() itself (MissingTokenError): there is no cold path to measure.",
-            "Loop blocked: the longest stretch during the burst in which the event loop could "
-            "run nothing else. It includes the tasks' own CPU work and creating an HTTP client "
-            "(about 20 ms: httpx loads the CA bundle), which TokenAuth does once per event loop "
-            "for its grants. httpx-auth's auth flow is synchronous: under asyncio it creates a "
-            "client and makes the token request (50 ms here) blocking on the loop's thread.",
+            "httpx-auth's 1 under asyncio is no single-flight: its auth flow is synchronous, "
+            "so the first task makes the token request blocking the event loop and the other "
+            "tasks cannot run until it is done (table 2c).",
         ],
     )
 
@@ -125,15 +128,14 @@ async def _cold_async(n: int) -> list[list[str]]:
             try:
                 client = factory(server)
             except Unavailable as exc:
-                rows.append([name, f"{n} asyncio tasks", "n/a", str(exc), "", ""])
+                rows.append([name, f"{n} asyncio tasks", "n/a", str(exc), ""])
                 continue
             start = time.perf_counter()
-            outcomes, blocked = await burst_tasks(client.call, n)
+            outcomes = await burst_tasks(client.call, n)
             wall = _ms(start)
             await client.close()
             tokens = server.counters.token_requests
-            row = [name, f"{n} asyncio tasks", str(tokens), tally(outcomes), wall, blocked]
-            rows.append(row)
+            rows.append([name, f"{n} asyncio tasks", str(tokens), tally(outcomes), wall])
     return rows
 
 
@@ -158,11 +160,11 @@ def expired_token(thread_count: int = 16, task_count: int = 64) -> Section:
                 client.warm()
                 first = client.call()
             except Unavailable as exc:
-                rows.append([name, f"{thread_count} threads", "n/a", "", "", str(exc), ""])
+                rows.append([name, f"{thread_count} threads", "n/a", "", "", str(exc)])
                 continue
             if first != "ok":
                 warm_up = f"warm-up: {first}"
-                rows.append([name, f"{thread_count} threads", "n/a", "", "", warm_up, ""])
+                rows.append([name, f"{thread_count} threads", "n/a", "", "", warm_up])
                 continue
             ready.append((name, server, client))
         _wait_for_expiry([server for _, server, _ in ready])
@@ -173,7 +175,7 @@ def expired_token(thread_count: int = 16, task_count: int = 64) -> Section:
             wall = _ms(start)
             client.close()
             callers = f"{thread_count} threads"
-            rows.append(_expiry_row(name, callers, server, outcomes, wall, "—"))
+            rows.append(_expiry_row(name, callers, server, outcomes, wall))
     rows.extend(asyncio.run(_expired_async(task_count)))
     return section(
         "2. Expired token: what happens when many callers find the token expired",
@@ -181,15 +183,7 @@ def expired_token(thread_count: int = 16, task_count: int = 64) -> Section:
         "callers make one GET at once. Stale sends: requests that reached the server carrying "
         "the expired token (each is a 401). Refresh margins set as small as each library allows, "
         "so none refreshes early. Token endpoint latency 50 ms.",
-        [
-            "library",
-            "callers",
-            "token requests",
-            "stale sends",
-            "calls",
-            "wall ms",
-            "loop blocked ms",
-        ],
+        ["library", "callers", "token requests", "stale sends", "calls", "wall ms"],
         rows,
         [
             "google-auth treats any token with under 3 min 45 s left as expired, so it refreshes "
@@ -259,11 +253,11 @@ def revoked_token(thread_count: int = 16) -> Section:
 
 
 def _expiry_row(
-    name: str, callers: str, server: TokenServer, outcomes: list[str], wall: str, blocked: str
+    name: str, callers: str, server: TokenServer, outcomes: list[str], wall: str
 ) -> list[str]:
     counters = server.counters
     tokens, stale = str(counters.token_requests), str(counters.stale)
-    return [name, callers, tokens, stale, tally(outcomes), wall, blocked]
+    return [name, callers, tokens, stale, tally(outcomes), wall]
 
 
 async def _expired_async(n: int) -> list[list[str]]:
@@ -279,10 +273,10 @@ async def _expired_async(n: int) -> list[list[str]]:
                 await client.warm()
                 first = await client.call()
             except Unavailable as exc:
-                rows.append([name, f"{n} asyncio tasks", "n/a", "", "", str(exc), ""])
+                rows.append([name, f"{n} asyncio tasks", "n/a", "", "", str(exc)])
                 continue
             if first != "ok":
-                rows.append([name, f"{n} asyncio tasks", "n/a", "", "", f"warm-up: {first}", ""])
+                rows.append([name, f"{n} asyncio tasks", "n/a", "", "", f"warm-up: {first}"])
                 continue
             ready.append((name, server, client))
         latest = max((max(s.issued.values(), default=0.0) for _, s, _ in ready), default=0.0)
@@ -290,8 +284,57 @@ async def _expired_async(n: int) -> list[list[str]]:
         for name, server, client in ready:
             server.reset_counters()
             start = time.perf_counter()
-            outcomes, blocked = await burst_tasks(client.call, n)
+            outcomes = await burst_tasks(client.call, n)
             wall = _ms(start)
             await client.close()
-            rows.append(_expiry_row(name, f"{n} asyncio tasks", server, outcomes, wall, blocked))
+            rows.append(_expiry_row(name, f"{n} asyncio tasks", server, outcomes, wall))
+    return rows
+
+
+# --- 2c. the event loop during a refresh -------------------------------------------------------
+
+SLOW_TOKEN_DELAY = 0.2
+
+
+def loop_blocking() -> Section:
+    return section(
+        "2c. asyncio: how long the event loop stops while the token is refreshed",
+        f"One task, one GET after the {EXPIRY_LIFETIME:.0f}-second token expired (warm-up "
+        f"done on the same loop), with a token endpoint that takes "
+        f"{SLOW_TOKEN_DELAY * 1e3:.0f} ms. Loop blocked: the longest stretch in which the event "
+        "loop could run nothing else (a watcher task sleeping 1 ms at a time). Ideal: about 0.",
+        ["library", "call", "loop blocked ms"],
+        asyncio.run(_loop_blocking()),
+        [
+            "A blocked event loop stops every other task of the process: request handlers of "
+            "an async web app, heartbeats, other clients.",
+        ],
+    )
+
+
+async def _loop_blocking() -> list[list[str]]:
+    rows: list[list[str]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        ready: list[tuple[str, TokenServer, AsyncClient]] = []
+        for name, factory in ASYNC.items():
+            server = stack.enter_context(
+                token_server(lifetime=EXPIRY_LIFETIME, token_delay=SLOW_TOKEN_DELAY)
+            )
+            try:
+                client = factory(server, expiry_margin_zero=True)
+                await client.warm()
+                first = await client.call()
+            except Unavailable as exc:
+                rows.append([name, "n/a", str(exc)])
+                continue
+            if first != "ok":
+                rows.append([name, "n/a", f"warm-up: {first}"])
+                continue
+            ready.append((name, server, client))
+        latest = max((max(s.issued.values(), default=0.0) for _, s, _ in ready), default=0.0)
+        await asyncio.sleep(max(0.0, latest - time.time()) + 0.1)
+        for name, _server, client in ready:
+            outcome, longest = await watched(client.call)
+            await client.close()
+            rows.append([name, outcome, f"{longest * 1e3:.0f}"])
     return rows

@@ -8,7 +8,8 @@ installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. T
 
 1. cold cache: token requests when 10 or 64 threads (or 64 asyncio tasks) need a token at once
 2. an expired token: token requests, stale sends and failed calls when 16 threads (64 tasks) find
-   the token expired; 2b. the same when the server has revoked a token the client thinks valid
+   the token expired; 2b. the same when the server has revoked a token the client thinks valid;
+   2c. how long an asyncio event loop stops while the token is refreshed
 3. a flaky control plane: success rate of 200 calls at 20 % and 50 % 503s or dropped connections
 4. per-request overhead with a cached token, over plain httpx
 5. the CLI: `runai-token get` warm and cold, against the interpreter's own start-up
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "1": bench_auth.cold_cache,
     "2": bench_auth.expired_token,
     "2b": bench_auth.revoked_token,
+    "2c": bench_auth.loop_blocking,
     "3": bench_flaky.flaky,
     "4": bench_overhead.overhead,
     "5": bench_cli.cli,
