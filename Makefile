@@ -66,9 +66,14 @@ test: setup check-generated lint-spec lint
 demo: $(VENV)/.installed
 	$(BIN)/python -m runai_tokens.demo
 
+# The bench extra adds the libraries the benchmarks compare against (see pyproject.toml).
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $@
+
 .PHONY: bench
-bench: $(VENV)/.installed
-	$(BIN)/python -m pytest bench -q -s -p no:randomly
+bench: $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py
 
 .PHONY: build
 build: $(VENV)/.installed

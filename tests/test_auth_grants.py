@@ -14,7 +14,7 @@ from runai_tokens.credentials import (
     PasswordCredentials,
     RefreshTokenCredentials,
 )
-from runai_tokens.errors import ApiException
+from runai_tokens.errors import ApiException, RetryAfterExceedsDeadline
 from runai_tokens.retry import RetryPolicy
 
 from tests.scripted_server import Reply
@@ -190,6 +190,42 @@ def test_a_rejected_refresh_token_falls_back_to_the_primary_credentials() -> Non
     assert server.grants[3]["refreshToken"] == "fake-refresh-token-2"
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        envelope(500, "internal error"),
+        Reply(502, b"<html>bad gateway</html>", {"Content-Type": "text/html"}),
+        Reply(drop=True),
+    ],
+    ids=["500", "html-502", "dropped"],
+)
+def test_a_failed_refresh_falls_back_to_the_primary_credentials(failure: Reply) -> None:
+    """A refresh grant is never retried after a 5xx or a drop (the token may be spent), so the
+    primary credentials, which are safe to repeat, get the token instead."""
+    clock = FakeClock()
+    with token_server(issue_refresh_tokens=True) as server:
+        auth = TokenAuth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
+        first = auth.get_token()
+        clock.advance(3600)
+        server.script(failure)
+        assert auth.get_token() != first
+    assert server.grant_types() == ["password", "refresh_token", "password"]
+
+
+def test_a_refresh_asked_to_wait_past_the_deadline_does_not_fall_back() -> None:
+    clock = FakeClock()
+    with token_server(issue_refresh_tokens=True) as server:
+        auth = TokenAuth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
+        auth.get_token()
+        clock.advance(3600)
+        server.script(
+            Reply.json(503, {"code": 503, "message": "maintenance"}, {"Retry-After": "3600"})
+        )
+        with pytest.raises(RetryAfterExceedsDeadline):
+            auth.get_token()
+    assert server.grant_types() == ["password", "refresh_token"]
+
+
 def test_refresh_token_credentials_have_nothing_to_fall_back_on() -> None:
     with token_server(refresh_tokens=("fake-refresh-token-0",)) as server:
         good = TokenAuth(server.url, RefreshTokenCredentials("fake-refresh-token-0", CLIENT_ID))
@@ -264,7 +300,8 @@ def test_no_secret_in_any_log_record_repr_or_exception(caplog: pytest.LogCapture
             client.get(PROTECTED_PATH)  # 401, refresh rejected, fallback, replay
             tokens.append(auth.get_token())
             clock.advance(3600 - 300)
-            server.script(envelope(500, "down"), envelope(500, "down"), envelope(500, "down"))
+            # The refresh grant (not retried), then the fallback grant's three attempts.
+            server.script(*[envelope(500, "down")] * 4)
             tokens.append(auth.get_token())  # early refresh fails: warning
             server.script(Reply(200, b'{"accessToken": "' + tokens[0].encode(), {}))
             clock.advance(3600)

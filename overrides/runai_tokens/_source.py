@@ -2,7 +2,8 @@
 
 A fetch prefers the newest refresh token received (from RefreshTokenCredentials, or from any
 earlier grant: the service may rotate them, so the newest is the one that works). When the
-server rejects it, the primary credentials are used instead, where there are any.
+refresh fails (rejected, or a 5xx or dropped connection, after which a refresh is never retried),
+the primary credentials are used instead, where there are any.
 
 The fetch is written once, as a generator that yields the grant to make and is sent the
 response (or thrown the ApiException), and driven by fetch() or afetch(); so the sync and async
@@ -21,7 +22,7 @@ from ._generated import TokenRequest, TokenResponse
 from ._grant import REJECTED, Grants
 from ._token import Token, lifetime_of, make_token
 from .credentials import GrantCredentials, RefreshTokenCredentials, client_id_of, refresh_request
-from .errors import ApiException
+from .errors import ApiException, RetryAfterExceedsDeadline
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -89,10 +90,15 @@ class TokenSource:
                     self._refresh_token, client_id_of(self._credentials)
                 )
             except ApiException as exc:
-                if self._primary is None or exc.status not in REJECTED:
+                # Any failed refresh falls back, not only a rejected one: a refresh grant is not
+                # retried after a 500 or a dropped connection (the token may have been spent),
+                # while the primary credentials can be. A server that asked us to wait past the
+                # deadline is not asked again at once, though.
+                if self._primary is None or isinstance(exc, RetryAfterExceedsDeadline):
                     raise
+                what = "rejected" if exc.status in REJECTED else "failed"
                 logger.info(
-                    "refresh token rejected (%s); using the primary credentials", describe(exc)
+                    "refresh token %s (%s); using the primary credentials", what, describe(exc)
                 )
                 self._refresh_token = None
                 started = self._clock()
