@@ -245,6 +245,11 @@ def main() -> int:
         sys.stdout.reconfigure(errors="replace")
     try:
         run()
+    except BrokenPipeError:
+        # The reader went away (`make demo | head`): stop quietly, as the Python docs advise,
+        # pointing stdout at devnull so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except DemoError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
