@@ -22,8 +22,8 @@ class TokenRequest:
             exchange_token (code, redirectUri, clientID) and password (username, password) since 2.18;
             client_credentials (clientID, clientSecret) since 2.20;
             external_token_exchange (externalToken) since 2.22.
-        app_id (str | Unset): The application's id, for the app_token grant (2.18; deprecated).
-        app_secret (str | Unset): The application's secret, for the app_token grant (2.18; deprecated).
+        app_id (str | Unset): The application's id, for the app_token grant (2.18; marked deprecated in 2.24).
+        app_secret (str | Unset): The application's secret, for the app_token grant (2.18; marked deprecated in 2.24).
         code (str | Unset): The authorization code, for the exchange_token grant (2.18).
         redirect_uri (str | Unset): The redirect URI of the authorization request, for the exchange_token grant (2.18).
         refresh_token (str | Unset): The refresh token, for the refresh_token grant (2.18).
