@@ -11,6 +11,7 @@ retry and auth edge cases that need a reply scripted per request.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,12 +60,16 @@ Handler = Callable[[Recorded], Reply]
 class ScriptedServer:
     """Serves `handler` on 127.0.0.1 and an ephemeral port; use as a context manager."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None) -> None:
         self.handler = handler
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler_class())
         self._httpd.daemon_threads = True
+        self._scheme = "http"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+            self._scheme = "https"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -72,7 +77,7 @@ class ScriptedServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def count(self, path: str | None = None) -> int:
         with self._lock:
@@ -143,8 +148,8 @@ class ScriptedServer:
 
 
 @contextmanager
-def scripted(handler: Handler) -> Iterator[ScriptedServer]:
-    with ScriptedServer(handler) as server:
+def scripted(handler: Handler, *, tls: ssl.SSLContext | None = None) -> Iterator[ScriptedServer]:
+    with ScriptedServer(handler, tls=tls) as server:
         yield server
 
 
