@@ -7,6 +7,7 @@ pinned generator and ruff are already in the environment that runs the tests.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -127,7 +128,11 @@ def test_custom_model_template_is_the_pinned_generators_plus_one_block() -> None
     block = ours[start:end]
     assert macro in block
     restored = ours[:start] + macro + "{%- if" + ours[end + len("{%- elif") :]
-    assert restored == upstream
+    hidden_unknown_keys = re.compile(
+        r'\{\{ ", repr=False" if model\.class_info\.name in \[[^]]*\] \}\}'
+    )
+    assert len(hidden_unknown_keys.findall(restored)) == 1
+    assert hidden_unknown_keys.sub("", restored) == upstream
 
 
 def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:
@@ -164,9 +169,13 @@ def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:
         ),
     ]
     for model in models:
+        model.additional_properties["access_token"] = secret  # a token under a name unknown to 2.24
         assert secret not in repr(model)
         assert secret not in str(model)
         assert secret in str(model.to_dict())  # only hidden from repr, never from the wire
     assert "username='researcher'" in repr(models[2])
     assert "expires_in=3600" in repr(models[3])
-    assert "code=503" in repr(Error(code=503, message="busy"))
+    error = Error(code=503, message="busy")
+    error.additional_properties["requestId"] = "req-1"
+    assert "code=503" in repr(error)
+    assert "req-1" in repr(error)  # an Error's unknown keys help debugging and hold no token

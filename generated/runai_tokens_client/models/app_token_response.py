@@ -19,7 +19,9 @@ class AppTokenResponse:
 
     access_token: str = _attrs_field(repr=False)
     id_token: str = _attrs_field(repr=False)
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

@@ -46,7 +46,9 @@ class TokenRequest:
     client_id: str | Unset = UNSET
     client_secret: str | Unset = _attrs_field(default=UNSET, repr=False)
     external_token: str | Unset = _attrs_field(default=UNSET, repr=False)
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         grant_type: str | Unset = UNSET

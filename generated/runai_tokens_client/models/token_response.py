@@ -28,7 +28,9 @@ class TokenResponse:
     refresh_token: str | Unset = _attrs_field(default=UNSET, repr=False)
     external_token: str | Unset = _attrs_field(default=UNSET, repr=False)
     expires_in: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token
