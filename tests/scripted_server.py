@@ -1,8 +1,8 @@
 """A tiny scripted HTTP server on loopback, for tests that need exact control over each reply.
 
 Each test passes a function that turns a recorded request into a Reply. The server records every
-request it saw, so a test can assert on what went over the wire. It is a real socket server
-(ThreadingHTTPServer), so httpx's real transports, pools and timeouts are exercised.
+request it saw, so a test can assert on what went over the wire. It is a real socket server (the
+fake server's threaded HTTP plumbing), so httpx's real transports, pools and timeouts are exercised.
 
 The behaviour server for end-to-end flows is runai_tokens.testing.FakeRunaiServer; this one is for
 retry and auth edge cases that need a reply scripted per request.
@@ -11,15 +11,17 @@ retry and auth edge cases that need a reply scripted per request.
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+from runai_tokens.testing._http import Server, handler_class
+from runai_tokens.testing._routes import Reply as WireReply
 
 
 @attrs.frozen
@@ -64,8 +66,9 @@ class ScriptedServer:
         self.handler = handler
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler_class())
-        self._httpd.daemon_threads = True
+        # The fake server's own HTTP plumbing (chunked bodies, dropped connections, no Nagle
+        # delay), with a per-test script in place of its routes.
+        self._httpd = Server(("127.0.0.1", 0), handler_class(self._handle, _untracked))
         self._scheme = "http"
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
@@ -92,65 +95,25 @@ class ScriptedServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def _record(self, request: Recorded) -> Reply:
+    def _handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> WireReply:
+        split = urlsplit(target)
+        request = Recorded(method, split.path, parse_qs(split.query), headers, body)
         with self._lock:
             self.requests.append(request)
-        return self.handler(request)
-
-    def _make_handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    body = self._read_chunked()
-                split = urlsplit(self.path)
-                reply = server._record(
-                    Recorded(
-                        method=self.command,
-                        path=split.path,
-                        query=parse_qs(split.query),
-                        headers={k.lower(): v for k, v in self.headers.items()},
-                        body=body,
-                    )
-                )
-                if reply.drop:
-                    self.close_connection = True
-                    self.connection.close()
-                    return
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def _read_chunked(self) -> bytes:
-                chunks: list[bytes] = []
-                while True:
-                    size = int(self.rfile.readline().strip(), 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return b"".join(chunks)
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep test output quiet; the request log is server.requests
-
-        return _Handler
+        reply = self.handler(request)
+        return WireReply(reply.status, reply.body, reply.headers, reply.drop)
 
 
 @contextmanager
 def scripted(handler: Handler, *, tls: ssl.SSLContext | None = None) -> Iterator[ScriptedServer]:
     with ScriptedServer(handler, tls=tls) as server:
         yield server
+
+
+def _untracked(connection: socket.socket, opened: bool) -> None:
+    """Stopping a scripted server needs no list of open connections: its threads are daemons."""
 
 
 def sequence(*replies: Reply) -> Handler:
