@@ -26,7 +26,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 import attrs
 import httpx
 
-from ._generated import UNSET, GrantType, TokenRequest, Unset
+from ._generated import UNSET, AuthenticatedClient, Client, GrantType, TokenRequest, Unset
 from ._redact import redact_token_queries
 from .errors import ApiException
 
@@ -140,6 +140,26 @@ def parse(call: Call[Model], response: httpx.Response) -> Model:
     if wrong is not None:
         raise ApiException.from_response(response, f"{what}: {wrong}")
     return parsed
+
+
+def send(client: Client | AuthenticatedClient, call: Call[Model]) -> tuple[Model, httpx.Response]:
+    """Send call on the client's httpx.Client: the parsed model and the response it came in."""
+    try:
+        response = client.get_httpx_client().request(**call.kwargs)
+    except httpx.RequestError as exc:
+        raise no_response(call, exc) from exc
+    return parse(call, response), response
+
+
+async def asend(
+    client: Client | AuthenticatedClient, call: Call[Model]
+) -> tuple[Model, httpx.Response]:
+    """send() on the client's httpx.AsyncClient."""
+    try:
+        response = await client.get_async_httpx_client().request(**call.kwargs)
+    except httpx.RequestError as exc:
+        raise no_response(call, exc) from exc
+    return parse(call, response), response
 
 
 def no_response(call: Call[Any], exc: httpx.RequestError) -> ApiException:

@@ -1,9 +1,9 @@
 """Token requests through the generated grant_token operation, with every failure an ApiException.
 
-The generated operation parses as it goes: an HTML body on a documented status, or a 200 whose
-JSON is truncated, raises a bare JSONDecodeError or KeyError before we see the response. A
-response event hook keeps the last httpx.Response in a ContextVar (per thread, per task), so even
-then the ApiException carries the status, headers and body the server sent.
+They are sent the way TokensApi.grant_token sends them (_api_io.send): the request built by the
+generated operation, the answer parsed inside a guard, because the generated parser raises a bare
+JSONDecodeError or KeyError on an HTML or truncated body before the response can be seen. A grant
+must also carry an accessToken, which the contract leaves optional.
 
 One sync client, and one async client per event loop: an async connection pool belongs to the
 loop that opened its connections, and TokenAuth may be shared by tasks on several loops.
@@ -15,28 +15,16 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
 import httpx
 
-from ._generated import Client, Response, TokenRequest, TokenResponse, grant_token
+from ._api_io import asend, send
+from ._generated import Client, TokenRequest, TokenResponse
+from .api import grant_token_call
 from .errors import ApiException
 
 REJECTED = frozenset({400, 401, 403})
-# What the generated operation raises on a body it cannot parse, and what httpx raises when no
-# response arrives. Anything else is a bug and propagates as itself.
-_PARSE_OR_TRANSPORT_ERRORS = (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError)
-
-_last_response: ContextVar[httpx.Response | None] = ContextVar("_last_response", default=None)
-
-
-def _remember(response: httpx.Response) -> None:
-    _last_response.set(response)
-
-
-async def _aremember(response: httpx.Response) -> None:
-    _last_response.set(response)
 
 
 class Grants:
@@ -63,24 +51,11 @@ class Grants:
         )
 
     def grant(self, body: TokenRequest) -> TokenResponse:
-        _last_response.set(None)
-        try:
-            detailed = grant_token.sync_detailed(client=self._sync_client(), body=body)
-        except ApiException:
-            raise
-        except _PARSE_OR_TRANSPORT_ERRORS as exc:
-            raise _failure(exc) from exc
-        return _token_response(detailed)
+        return _with_access_token(*send(self._sync_client(), grant_token_call(body, None)))
 
     async def agrant(self, body: TokenRequest) -> TokenResponse:
-        _last_response.set(None)
-        try:
-            detailed = await grant_token.asyncio_detailed(client=self._async_client(), body=body)
-        except ApiException:
-            raise
-        except _PARSE_OR_TRANSPORT_ERRORS as exc:
-            raise _failure(exc) from exc
-        return _token_response(detailed)
+        call = grant_token_call(body, None)
+        return _with_access_token(*await asend(self._async_client(), call))
 
     def close(self) -> None:
         with self._lock:
@@ -98,7 +73,7 @@ class Grants:
     def _sync_client(self) -> Client:
         with self._lock:
             if self._sync is None:
-                self._sync = self._client(_remember)
+                self._sync = self._client()
             return self._sync
 
     def _async_client(self) -> Client:
@@ -106,47 +81,22 @@ class Grants:
         with self._lock:
             client = self._async.get(loop)
             if client is None:
-                client = self._async[loop] = self._client(_aremember)
+                client = self._async[loop] = self._client()
             return client
 
-    def _client(self, hook: Callable[[httpx.Response], Any]) -> Client:
+    def _client(self) -> Client:
         return Client(
             base_url=self._base_url,
             timeout=self._timeout,
-            httpx_args={
-                "transport": self._new_transport(),
-                "event_hooks": {"response": [hook]},
-            },
+            httpx_args={"transport": self._new_transport()},
         )
 
 
-def _failure(exc: Exception) -> ApiException:
-    response = _last_response.get()
-    if response is not None:
-        # The response arrived but the generated parser choked on it (HTML, broken JSON, ...).
-        return ApiException.from_response(response, reason=_malformed_reason(response))
-    # Nothing arrived: the httpx error (connect error, timeout) is the __cause__.
-    return ApiException(None, f"token request failed: {type(exc).__name__}")
-
-
-def _token_response(detailed: Response[Any]) -> TokenResponse:
-    parsed = detailed.parsed
-    if detailed.status_code == 200 and isinstance(parsed, TokenResponse):
-        if isinstance(parsed.access_token, str) and parsed.access_token:
-            return parsed
-        raise _exception(detailed, "malformed token response: no accessToken")
-    if detailed.status_code == 200:
-        raise _exception(detailed, "malformed token response")
-    raise _exception(detailed, None)
-
-
-def _exception(detailed: Response[Any], reason: str | None) -> ApiException:
-    response = _last_response.get()
-    if response is not None:
-        return ApiException.from_response(response, reason)
-    # Only when a transport bypassed the event hooks; keep what the generated Response holds.
-    return ApiException(int(detailed.status_code), reason, headers=httpx.Headers(detailed.headers))
-
-
-def _malformed_reason(response: httpx.Response) -> str | None:
-    return "malformed token response" if response.status_code == 200 else None
+def _with_access_token(token: TokenResponse, response: httpx.Response) -> TokenResponse:
+    # Stricter than TokensApi, which takes any 2xx: a grant is documented as 200 only, and a
+    # token is worth trusting only from an answer that is exactly what the contract promises.
+    if response.status_code != 200:
+        raise ApiException.from_response(response)
+    if isinstance(token.access_token, str) and token.access_token:
+        return token
+    raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")

@@ -28,10 +28,10 @@ from . import _generated as gen
 from ._api_io import (
     Call,
     WireModel,
-    no_response,
-    parse,
+    asend,
     request_body,
     require_str,
+    send,
     warn_deprecated,
 )
 from ._generated import (
@@ -63,7 +63,8 @@ def _exchange_code_for_token(redirect_uri: str, code: str) -> Call[TokenResponse
     return Call(kwargs, TokenResponse)
 
 
-def _grant_token(body: TokenBody, user_agent: str | None) -> Call[TokenResponse]:
+def grant_token_call(body: TokenBody, user_agent: str | None) -> Call[TokenResponse]:
+    """grant_token's request, ready to send (TokenAuth's grants use it too)."""
     request = request_body(TokenRequest, body, "grant_token")
     if user_agent is not None:
         require_str("grant_token", user_agent=user_agent)
@@ -90,11 +91,8 @@ class TokensApi:
         install_log_redaction()
 
     def _send(self, call: Call[Model]) -> HttpInfo[Model]:
-        try:
-            response = self.client.get_httpx_client().request(**call.kwargs)
-        except httpx.RequestError as exc:
-            raise no_response(call, exc) from exc
-        return parse(call, response), response.status_code, response.headers
+        model, response = send(self.client, call)
+        return model, response.status_code, response.headers
 
     def app_token(self, body: AppTokenBody = None) -> AppTokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/apptoken ({id, name, secret})."""
@@ -118,12 +116,12 @@ class TokensApi:
 
     def grant_token(self, body: TokenBody = None, user_agent: str | None = None) -> TokenResponse:
         """POST /api/v1/token: every grant (client_credentials, password, refresh_token, ...)."""
-        return self._send(_grant_token(body, user_agent))[0]
+        return self._send(grant_token_call(body, user_agent))[0]
 
     def grant_token_with_http_info(
         self, body: TokenBody = None, user_agent: str | None = None
     ) -> HttpInfo[TokenResponse]:
-        return self._send(_grant_token(body, user_agent))
+        return self._send(grant_token_call(body, user_agent))
 
     def refresh_token(self, refresh_token: str) -> TokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/tokens/refresh?refresh_token=..."""
@@ -143,11 +141,8 @@ class AsyncTokensApi:
         install_log_redaction()
 
     async def _send(self, call: Call[Model]) -> HttpInfo[Model]:
-        try:
-            response = await self.client.get_async_httpx_client().request(**call.kwargs)
-        except httpx.RequestError as exc:
-            raise no_response(call, exc) from exc
-        return parse(call, response), response.status_code, response.headers
+        model, response = await asend(self.client, call)
+        return model, response.status_code, response.headers
 
     async def app_token(self, body: AppTokenBody = None) -> AppTokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/apptoken ({id, name, secret})."""
@@ -175,12 +170,12 @@ class AsyncTokensApi:
         self, body: TokenBody = None, user_agent: str | None = None
     ) -> TokenResponse:
         """POST /api/v1/token: every grant (client_credentials, password, refresh_token, ...)."""
-        return (await self._send(_grant_token(body, user_agent)))[0]
+        return (await self._send(grant_token_call(body, user_agent)))[0]
 
     async def grant_token_with_http_info(
         self, body: TokenBody = None, user_agent: str | None = None
     ) -> HttpInfo[TokenResponse]:
-        return await self._send(_grant_token(body, user_agent))
+        return await self._send(grant_token_call(body, user_agent))
 
     async def refresh_token(self, refresh_token: str) -> TokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/tokens/refresh?refresh_token=..."""
