@@ -32,7 +32,7 @@ import attrs
 import httpx
 
 from ._generated import is_token_path
-from ._grant import Grants
+from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
 from ._token import Token, cooldown_for
@@ -69,6 +69,10 @@ class TokenAuth(httpx.Auth):
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
+    token_endpoint: "auto" (default) grants through POST /api/v2/token (OAuth2, 2.24+) and, if
+      the control plane answers 404 or 405 there, through POST /api/v1/token from then on; "v2"
+      or "v1" pins one. Credentials whose grant v2 lacks (AppCredentials,
+      ExternalTokenCredentials) always use v1, so "v2" refuses them.
     refresh_margin: seconds before expiry to refresh early. None: 10-20 % of the lifetime, with
       jitter. A number is used as is (capped at half the lifetime). Either way a token with under
       30 s (or a tenth of a short lifetime) left is never sent.
@@ -86,6 +90,7 @@ class TokenAuth(httpx.Auth):
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so a shared default is safe
         timeout: float = 30.0,
+        token_endpoint: TokenEndpoint = "auto",  # noqa: S107 - an endpoint's name, no secret
         refresh_margin: float | None = None,
         verify: ssl.SSLContext | str | bool = True,
         proxy: str | httpx.URL | httpx.Proxy | None = None,
@@ -94,6 +99,7 @@ class TokenAuth(httpx.Auth):
         random: Callable[[], float] = _random.random,
     ) -> None:
         _check(base_url, credentials, timeout=timeout, refresh_margin=refresh_margin)
+        _check_endpoint(token_endpoint, credentials)
         self._base_url = base_url
         self._origin = _origin(httpx.URL(base_url))
         self._credentials = credentials
@@ -117,6 +123,7 @@ class TokenAuth(httpx.Auth):
                 )
             ),
             timeout=timeout,
+            endpoint=token_endpoint,
         )
         self._source = TokenSource(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
@@ -296,6 +303,20 @@ def _check(
         isinstance(refresh_margin, int | float) and 0 <= refresh_margin < math.inf
     ):
         raise ValueError("refresh_margin must be None or a number of seconds, 0 or more")
+
+
+def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
+    if endpoint not in TOKEN_ENDPOINTS:
+        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+    if (
+        endpoint == "v2"
+        and not isinstance(credentials, StaticToken)
+        and credentials.oauth2_request() is None
+    ):
+        raise ValueError(
+            f"{type(credentials).__name__} has no grant on /api/v2/token: "
+            "use token_endpoint='v1' or 'auto'"
+        )
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
