@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "AppCredentials": "credentials",
     "AsyncTokensApi": "api",
     "ClientCredentials": "credentials",
+    "ExternalTokenCredentials": "credentials",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
@@ -41,6 +42,7 @@ __all__ = [
     "AppCredentials",
     "AsyncTokensApi",
     "ClientCredentials",
+    "ExternalTokenCredentials",
     "PasswordCredentials",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from .credentials import (
         AppCredentials,
         ClientCredentials,
+        ExternalTokenCredentials,
         PasswordCredentials,
         RefreshTokenCredentials,
         StaticToken,

@@ -162,3 +162,11 @@ class RetryAfterExceedsDeadline(ApiException):
             f"{super()._summary()} (server asked to retry after {self.retry_after:g}s, past the "
             f"retry deadline; {self.attempts} attempt(s) made)"
         )
+
+
+class GrantNotSupported(ApiException):
+    """The control plane refused a grant it predates (client_credentials before 2.20, say).
+
+    Raised for a 400 to a grant newer than the oldest control plane, from one that has no
+    /api/v2/token (and so is older than 2.24). It carries the response as any ApiException.
+    """
