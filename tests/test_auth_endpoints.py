@@ -223,3 +223,32 @@ def test_a_500_on_a_v2_refresh_is_not_retried(v2_server: FakeRunaiServer) -> Non
     auth.close()
     assert caught.value.status == 500
     assert grants(v2_server) == (1, 0)
+
+
+def test_get_access_token_tells_the_expiry_from_the_servers_lifetime(
+    v2_server: FakeRunaiServer,
+) -> None:
+    import datetime
+
+    from runai_tokens import AccessToken
+
+    v2_server.set_lifetime(600)
+    now = [1000.0]
+    auth = TokenAuth(v2_server.url, ClientCredentials(CLIENT, SECRET), clock=lambda: now[0])
+    before = datetime.datetime.now(datetime.UTC)
+    access = auth.get_access_token()
+    after = datetime.datetime.now(datetime.UTC)
+    assert isinstance(access, AccessToken)
+    assert access.token == auth.get_token()
+    assert access.expires_at is not None and access.expires_at.tzinfo is not None
+    assert before + datetime.timedelta(seconds=600) <= access.expires_at
+    assert access.expires_at <= after + datetime.timedelta(seconds=600)
+    assert v2_server.token_requests == 1  # the token it returned, not another one
+    assert access.token not in repr(access) and access.token not in str(access)
+    auth.close()
+
+
+def test_a_static_token_has_no_known_expiry() -> None:
+    auth = TokenAuth("https://tenant.example", StaticToken("fake-static-token"))
+    access = auth.get_access_token()
+    assert (access.token, access.expires_at) == ("fake-static-token", None)

@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 # `connect`: importing a submodule sets it as an attribute of the package, which would shadow
 # the lazily loaded function of the same name.
 _EXPORTS: dict[str, str] = {
+    "AccessToken": "_token",
     "ApiException": "errors",
     "AppCredentials": "credentials",
     "AsyncTokensApi": "api",
@@ -38,6 +39,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AccessToken",
     "ApiException",
     "AppCredentials",
     "AsyncTokensApi",
@@ -56,6 +58,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._connect import connect
+    from ._token import AccessToken
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
     from .credentials import (

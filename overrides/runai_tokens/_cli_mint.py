@@ -96,9 +96,9 @@ def mint(
     # the start of the request errs on the safe side by the round trip.
     started = wall_clock()
     try:
-        # The Token, not just its string: its lifetime comes from expiresIn when the server sent
-        # one, which the bare string cannot tell (an opaque token would then go uncached).
-        token = auth._acquire(None)
+        # The AccessToken, not just its string: its expiry comes from expiresIn when the server
+        # sent one, which the bare string cannot tell (an opaque token would then go uncached).
+        token = auth.get_access_token()
     except ApiException as exc:
         raise _cli_error(exc, waits.attempts) from None
     except Exception as exc:
@@ -107,10 +107,8 @@ def mint(
         raise CliError(ExitCode.ERROR, f"unexpected error: {type(exc).__name__}") from exc
     finally:
         auth.close()
-    lifetime = token.lifetime
-    return CachedToken(
-        token.access_token, None if lifetime is None else started + lifetime, started
-    )
+    expires_at = None if token.expires_at is None else token.expires_at.timestamp()
+    return CachedToken(token.token, expires_at, started)
 
 
 def _cli_error(exc: ApiException, attempts: int) -> CliError:

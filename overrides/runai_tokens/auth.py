@@ -19,6 +19,7 @@ a newer token, if someone already got one, is used for the replay without anothe
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import math
@@ -35,7 +36,7 @@ from ._generated import is_token_path
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
-from ._token import Token, cooldown_for
+from ._token import AccessToken, Token, cooldown_for
 from .credentials import (
     CREDENTIAL_NAMES,
     Credentials,
@@ -142,6 +143,17 @@ class TokenAuth(httpx.Auth):
     async def aget_token(self) -> str:
         """get_token() for asyncio; safe to mix with threads and other event loops."""
         return (await self._aacquire(None)).access_token
+
+    def get_access_token(self) -> AccessToken:
+        """get_token() with the token's expiry (an AccessToken). Raises ApiException."""
+        return self._public(self._acquire(None))
+
+    async def aget_access_token(self) -> AccessToken:
+        """get_access_token() for asyncio."""
+        return self._public(await self._aacquire(None))
+
+    def _public(self, token: Token) -> AccessToken:
+        return token.public(self._clock(), datetime.datetime.now(datetime.UTC))
 
     def close(self) -> None:
         """Closes the sync client used for token requests."""
