@@ -30,7 +30,7 @@ from ._api_io import Call, asend, send
 from ._flow import arun, run
 from ._generated import Client, OAuth2TokenResponse, TokenResponse
 from .credentials import GrantCredentials
-from .errors import ApiException
+from .errors import ApiException, GrantNotSupported
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -129,7 +129,9 @@ class Grants:
             f"the {name} grant is not supported by this control plane "
             f"(Run:ai added it in {credentials.since})"
         )
-        return ApiException(exc.status, reason, headers=exc.headers, body=exc.body, error=exc.error)
+        return GrantNotSupported(
+            exc.status, reason, headers=exc.headers, body=exc.body, error=exc.error
+        )
 
     def close(self) -> None:
         with self._lock:
