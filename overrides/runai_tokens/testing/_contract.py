@@ -91,7 +91,9 @@ class Contract:
 
     def is_secret(self, name: str) -> bool:
         """Whether the contract marks a property or parameter of this name (in any spelling)
-        `format: password` anywhere: its value is kept out of every log."""
+        `format: password` anywhere: its value is kept out of every log. Anywhere, not just in
+        the operation at hand, so that a secret sent under another endpoint's spelling (a
+        clientSecret posted to /api/v2/token, say) is redacted too."""
         return secret_key(name) in self.secret_keys
 
     def rfc6749_errors(self, op: Operation) -> bool:
