@@ -21,6 +21,7 @@ import httpx
 
 from ._api_io import asend, send
 from ._generated import Client, TokenRequest, TokenResponse
+from ._untrusted import header_value_problem
 from .api import grant_token_call
 from .errors import ApiException
 
@@ -97,6 +98,10 @@ def _with_access_token(token: TokenResponse, response: httpx.Response) -> TokenR
     # token is worth trusting only from an answer that is exactly what the contract promises.
     if response.status_code != 200:
         raise ApiException.from_response(response)
-    if isinstance(token.access_token, str) and token.access_token:
-        return token
-    raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
+    if not (isinstance(token.access_token, str) and token.access_token):
+        raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
+    # Checked here, where the token is accepted, so it never reaches a header it would break.
+    problem = header_value_problem(token.access_token)
+    if problem is not None:
+        raise ApiException.from_response(response, f"unusable TokenResponse: accessToken {problem}")
+    return token
