@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from runai_tokens import cli
-from runai_tokens._cache import CachedToken, CacheKey, TokenCache
+from runai_tokens._cache import CachedToken, TokenCache
 from runai_tokens._cli_mint import StatusSleep
 from runai_tokens._cli_settings import ExitCode
 from runai_tokens._generated import GRANT_PATH
@@ -178,8 +178,8 @@ def test_expired_or_nearly_expired_entry_is_refreshed(
     server: FakeRunaiServer, tmp_path: Path
 ) -> None:
     env = env_for(server)
-    key = CacheKey.build(server.url, "client_credentials", CLIENT_ID, CLIENT_SECRET)
     cache = TokenCache(tmp_path)
+    key = cache.key(server.url, "client_credentials", CLIENT_ID, CLIENT_SECRET)
     now = time.time()
     # 3600 s lifetime, 200 s left: inside the 300 s reuse margin.
     cache.store(key, CachedToken("stale-token", now + 200, now - 3400))

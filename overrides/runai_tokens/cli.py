@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from ._cache import CachedToken, CacheKey, TokenCache, default_cache_dir, reuse_margin
+from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
 from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
 from ._cli_settings import GRANTS, CliError, ExitCode, GetSettings, resolve_get
 
@@ -205,8 +205,12 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
         raise CliError(ExitCode.USAGE, str(exc)) from None
     cache = None
     if not args.no_cache:
-        directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
-        cache = TokenCache(directory)
+        try:
+            directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
+        except OSError as exc:
+            _warn(err, f"running without a token cache: {_reason(exc)}")
+        else:
+            cache = TokenCache(directory)
     token = _cached_or_minted(settings, cache, err)
     out.write(render(args.output, token.access_token, token.expires_at, time.time(), environ))
     out.flush()
@@ -216,7 +220,11 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
 def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: TextIO) -> CachedToken:
     if cache is None:
         return _mint(settings, err)
-    key = CacheKey.build(settings.base_url, settings.grant, settings.identity, settings.secret)
+    try:
+        key = cache.key(settings.base_url, settings.grant, settings.identity, settings.secret)
+    except OSError as exc:  # an unsafe directory (UnusableCache) included
+        _warn_cache(err, cache, exc)
+        return _mint(settings, err)
     hit = cache.load(key)
     if hit is not None and _fresh(hit):
         return hit
@@ -250,8 +258,15 @@ def _mint(settings: GetSettings, err: TextIO) -> CachedToken:
 
 
 def _warn_cache(err: TextIO, cache: TokenCache, exc: OSError) -> None:
-    reason = exc.strerror or type(exc).__name__
-    print(f"{PROG}: warning: token cache {cache.directory} not usable ({reason})", file=err)
+    _warn(err, f"token cache {cache.directory} not usable ({_reason(exc)}); running without it")
+
+
+def _warn(err: TextIO, message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=err)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def _positive_float(text: str) -> float:
