@@ -74,7 +74,7 @@ def env_for(server: FakeRunaiServer, **extra: str) -> dict[str, str]:
         (("--base-url", "tenant.run.ai"), None, "http(s)://"),
         (("--base-url", "http://"), None, "with a host"),
         (("--base-url", "http://[::1"), None, "with a host"),
-        (("--base-url", "http://127.0.0.1:port"), None, "with a host"),
+        (("--base-url", "http://127.0.0.1:port"), None, "has a port that is not a number"),
         (("--client-secret-file", "/nonexistent/secret"), None, "No such file"),
         (("--client-secret-file", "-", "--password-file", "-"), None, "stdin"),
         (("--timeout", "0"), None, "--timeout"),

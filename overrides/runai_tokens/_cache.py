@@ -35,15 +35,21 @@ The value types are NamedTuples rather than attrs classes: importing attrs is a 
 from __future__ import annotations
 
 import contextlib
-import errno
 import hmac
 import json
 import os
-import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
+from ._private_files import (
+    TMP_PREFIX,
+    UnusableCache,
+    checked_directory,
+    open_private,
+    read_private,
+    write_new,
+)
 from ._untrusted import header_value_problem
 
 try:
@@ -56,16 +62,6 @@ _DIR_NAME = "runai-tokens"
 KEY_FILE = "hmac-key"
 _KEY_SIZE = 32
 _MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
-_TMP_PREFIX = ".tmp-"
-# Never follow a symlink; never block on a FIFO planted where a file should be.
-_SAFE_OPEN = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK if os.name == "posix" else 0
-
-
-class UnusableCache(OSError):
-    """The cache cannot be used safely. strerror says why; it never holds a secret."""
-
-    def __init__(self, why: str) -> None:
-        super().__init__(errno.EPERM, why)
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
@@ -145,7 +141,7 @@ class TokenCache:
         Raises OSError, UnusableCache when the directory or the key file cannot be trusted.
         """
         base_url = base_url.rstrip("/")  # a trailing slash names the same control plane
-        with self._directory(create=True) as directory:
+        with checked_directory(self.directory, create=True) as directory:
             secret_key = _hmac_key(directory)
         # Length-prefixed parts, so ("ab", "c") and ("a", "bc") cannot collide.
         parts = (base_url, grant, identity, secret)
@@ -155,8 +151,8 @@ class TokenCache:
     def load(self, key: CacheKey) -> CachedToken | None:
         """The entry for key, or None when there is none or it cannot be trusted."""
         try:
-            with self._directory(create=False) as directory:
-                raw = _read_private(directory, f"{key.file_stem}.json", _MAX_ENTRY, "an entry")
+            with checked_directory(self.directory, create=False) as directory:
+                raw = read_private(directory, f"{key.file_stem}.json", _MAX_ENTRY, "an entry")
             return None if raw is None else _decode(raw.decode("utf-8"), key)
         except (OSError, UnicodeDecodeError):
             return None
@@ -173,37 +169,12 @@ class TokenCache:
             "expiresAt": token.expires_at,
             "issuedAt": token.issued_at,
         }
-        with self._directory(create=True) as directory:
-            _write_new(directory, f"{key.file_stem}.json", json.dumps(entry).encode(), True)
+        with checked_directory(self.directory, create=True) as directory:
+            write_new(directory, f"{key.file_stem}.json", json.dumps(entry).encode(), replace=True)
 
     def lock(self, key: CacheKey) -> EntryLock:
         """The exclusive lock for key's entry, for a `with` (blocks while another holds it)."""
         return EntryLock(self, f"{key.file_stem}.lock")
-
-    @contextlib.contextmanager
-    def _directory(self, *, create: bool) -> Iterator[int]:
-        """A descriptor of the cache directory, once it is known to be safe to use."""
-        if os.open not in os.supports_dir_fd:  # pragma: no cover - Windows
-            raise UnusableCache("needs a POSIX system")
-        try:
-            if create:
-                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | _SAFE_OPEN)
-        except OSError:
-            if os.path.islink(self.directory):
-                raise UnusableCache("it is a symbolic link") from None
-            raise
-        try:
-            st = os.fstat(fd)
-            if st.st_uid != os.geteuid():
-                raise UnusableCache("it is owned by another user")
-            if st.st_mode & 0o022:
-                raise UnusableCache("it is writable by other users")
-            if st.st_mode & 0o077:  # only readable by others: ours to tighten
-                os.fchmod(fd, 0o700)
-            yield fd
-        finally:
-            os.close(fd)
 
 
 class EntryLock:
@@ -219,8 +190,8 @@ class EntryLock:
 
     def __enter__(self) -> EntryLock:
         try:
-            with self._cache._directory(create=True) as directory:
-                self._fd = _open_private(directory, self._name, os.O_RDWR | os.O_CREAT, "a lock")
+            with checked_directory(self._cache.directory, create=True) as directory:
+                self._fd = open_private(directory, self._name, os.O_RDWR | os.O_CREAT, "a lock")
             if fcntl is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
         except OSError as exc:
@@ -239,74 +210,11 @@ class EntryLock:
             os.close(fd)
 
 
-def _open_private(directory: int, name: str, flags: int, what: str) -> int:
-    """name in the directory, opened without following a symlink: a regular 0600 file of ours."""
-    try:
-        fd = os.open(name, flags | _SAFE_OPEN, 0o600, dir_fd=directory)
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.EMLINK):  # what O_NOFOLLOW gives for a symlink
-            raise UnusableCache(f"{what} is a symbolic link") from None
-        raise
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnusableCache(f"{what} is not a regular file")
-        if st.st_uid != os.geteuid():
-            raise UnusableCache(f"{what} is owned by another user")
-        if st.st_mode & 0o077:
-            raise UnusableCache(f"{what} is open to other users")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _read_private(directory: int, name: str, limit: int, what: str) -> bytes | None:
-    """The content of a private file (see _open_private), or None if there is none."""
-    try:
-        fd = _open_private(directory, name, os.O_RDONLY, what)
-    except FileNotFoundError:
-        return None
-    try:
-        data = b""
-        while chunk := os.read(fd, limit + 1 - len(data)):
-            data += chunk
-            if len(data) > limit:
-                raise UnusableCache(f"{what} is too large")
-        return data
-    finally:
-        os.close(fd)
-
-
-def _write_new(directory: int, name: str, data: bytes, replace: bool) -> None:
-    """Write name whole: to a fresh temporary file first, then renamed (replace) or linked
-    (not replace: FileExistsError when someone else made it first) into place."""
-    tmp = f"{_TMP_PREFIX}{os.urandom(6).hex()}-{name}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _SAFE_OPEN
-    fd = os.open(tmp, flags, 0o600, dir_fd=directory)
-    try:
-        try:
-            os.fchmod(fd, 0o600)  # whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if replace:  # a rename replaces a symlink in its place, never what it points to
-            os.replace(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
-        else:
-            os.link(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
-    finally:
-        with contextlib.suppress(FileNotFoundError):  # renamed: already gone
-            os.unlink(tmp, dir_fd=directory)
-
-
 def _hmac_key(directory: int) -> bytes:
     """The cache's HMAC key, made (atomically, with every older entry removed) if missing."""
     for _ in range(3):
         try:
-            key = _read_private(directory, KEY_FILE, _KEY_SIZE, "the key")
+            key = read_private(directory, KEY_FILE, _KEY_SIZE, "the key")
         except UnusableCache:
             key = b""  # a symlink, someone else's, open to others: replaced, not trusted
         if key is not None and len(key) == _KEY_SIZE:
@@ -314,7 +222,7 @@ def _hmac_key(directory: int) -> bytes:
         new_key = os.urandom(_KEY_SIZE)
         _remove_entries(directory)
         try:
-            _write_new(directory, KEY_FILE, new_key, replace=key is not None)
+            write_new(directory, KEY_FILE, new_key, replace=key is not None)
         except FileExistsError:
             continue  # another process made one first: use theirs
         return new_key
@@ -324,7 +232,7 @@ def _hmac_key(directory: int) -> bytes:
 def _remove_entries(directory: int) -> None:
     """Delete entries and locks: without the key they were made under, nothing can use them."""
     for name in os.listdir(directory):
-        if name.endswith((".json", ".lock")) and not name.startswith(_TMP_PREFIX):
+        if name.endswith((".json", ".lock")) and not name.startswith(TMP_PREFIX):
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=directory)
 

@@ -23,6 +23,7 @@ from . import __version__
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
 from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
 from ._cli_settings import GRANTS, CliError, ExitCode, GetSettings, resolve_get
+from ._untrusted import escape_controls
 
 PROG = "runai-token"
 
@@ -187,8 +188,10 @@ def main(
             # Opt-in only: a traceback is for a bug report, and its messages are not vetted.
             import traceback
 
-            traceback.print_exception(exc.__cause__, file=stderr)
-        print(f"{PROG}: {exc}", file=stderr)
+            for line in "".join(traceback.format_exception(exc.__cause__)).splitlines():
+                stderr.write(escape_controls(line) + "\n")
+        # A message may quote a server (its error envelope): escapes must not reach a terminal.
+        print(f"{PROG}: {escape_controls(str(exc))}", file=stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=stderr)
@@ -262,7 +265,7 @@ def _warn_cache(err: TextIO, cache: TokenCache, exc: OSError) -> None:
 
 
 def _warn(err: TextIO, message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=err)
+    print(f"{PROG}: warning: {escape_controls(message)}", file=err)
 
 
 def _reason(exc: OSError) -> str:

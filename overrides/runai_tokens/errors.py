@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from ._generated import Error
+from ._untrusted import escape_controls
 
 
 class ApiException(Exception):
@@ -57,7 +58,9 @@ class ApiException(Exception):
     def _summary(self) -> str:
         parts = [f"({self.status})" if self.status is not None else "(no response)", self.reason]
         if self.error is not None:
-            parts.append(f"- {self.error.message}")
+            # The server's words, escaped: a line break would forge a log line, an escape
+            # sequence would reach whatever terminal shows the message.
+            parts.append(f"- {escape_controls(self.error.message)}")
         return " ".join(parts)
 
     def __repr__(self) -> str:
