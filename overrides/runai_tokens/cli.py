@@ -48,7 +48,8 @@ exit codes:
   1  unexpected error (an answer the contract does not allow, a bug)
   2  usage: bad flags, missing or unreadable credentials
   3  credentials rejected by the server (HTTP 400, 401 or 403)
-  4  the service was unreachable or unavailable after retries (no response, 429, 5xx)
+  4  the service was unreachable or unavailable after retries (no response, 429, 5xx),
+     or its TLS certificate failed verification (not retried)
 """
 
 _GET_EPILOG = """\
@@ -65,7 +66,8 @@ outputs:
                        interactiveMode: Never
 
 Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused until a
-tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints.
+tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints. A cache directory
+that is a symlink, another user's, or writable by others is not used (one warning).
 """
 
 
