@@ -66,6 +66,19 @@ def test_a_bad_proxy_is_a_usage_error_naming_the_variable(
     assert server.count() == 0
 
 
+def test_a_socks_proxy_without_socksio_says_what_is_missing(server: FakeRunaiServer) -> None:
+    """httpx raises ImportError at the first request: it used to be exit 1, unexpected error."""
+    import importlib.util
+
+    assert importlib.util.find_spec("socksio") is None  # not a dependency, not in the dev extra
+    env = env_for(server, ALL_PROXY=f"socks5://user:{PROXY_PASSWORD}@127.0.0.1:1")
+    result = run("get", "--no-cache", env=env)
+    assert result.code == ExitCode.USAGE
+    assert result.err.startswith("runai-token: ALL_PROXY ")
+    assert "socksio" in result.err
+    assert server.count() == 0
+
+
 def test_a_proxy_without_a_scheme_is_taken_as_http_like_curl(server: FakeRunaiServer) -> None:
     """curl reads HTTPS_PROXY=proxy:3128 as http://proxy:3128; httpx refused it with an
     "unexpected error" that echoed the URL."""

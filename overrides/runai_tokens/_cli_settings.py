@@ -149,12 +149,20 @@ def _proxy_problem(proxy: str) -> str | None:
         return "it is not a URL"
     if parts.scheme not in ("http", "https", "socks5", "socks5h"):
         return "its scheme must be http, https, socks5 or socks5h"
+    if parts.scheme.startswith("socks") and not _have_socksio():
+        return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
     problem = port_problem(proxy)
     if problem is not None:
         return f"it {problem}"
     if not parts.hostname:
         return "it has no host"
     return None
+
+
+def _have_socksio() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("socksio") is not None
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
