@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from runai_tokens._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.auth import TokenAuth
 from runai_tokens.credentials import ClientCredentials
 from runai_tokens.errors import ApiException
@@ -83,7 +84,8 @@ def test_threads_and_tasks_on_several_event_loops_share_one_flight() -> None:
 def test_waiters_get_the_leaders_exception_and_the_next_caller_tries_again() -> None:
     with token_server(token_delay=0.2) as server:
         server.script(envelope(401, "invalid credentials"))
-        auth = TokenAuth(server.url, CREDENTIALS)
+        clock = FakeClock()
+        auth = TokenAuth(server.url, CREDENTIALS, clock=clock)
         barrier = threading.Barrier(16)
 
         def get() -> str | ApiException:
@@ -97,6 +99,10 @@ def test_waiters_get_the_leaders_exception_and_the_next_caller_tries_again() -> 
             outcomes = list(pool.map(lambda _: get(), range(16)))
         assert server.token_requests == 1
         assert all(isinstance(o, ApiException) and o.status == 401 for o in outcomes)
+        with pytest.raises(ApiException):  # the rejection is remembered for a few seconds
+            auth.get_token()
+        assert server.token_requests == 1
+        clock.advance(REJECTION_COOLDOWN + REJECTION_JITTER)
         assert auth.get_token()
         assert server.token_requests == 2
 

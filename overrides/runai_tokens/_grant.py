@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable, Generator
@@ -76,6 +77,13 @@ class Grants:
         self._endpoint = endpoint
         # Whether the server has /api/v2/token: None until a v2 grant has been answered.
         self._has_v2: bool | None = {"auto": None, "v1": False, "v2": True}[endpoint]
+        self._forget_clients()
+        _LIVE.add(self)
+
+    def _forget_clients(self) -> None:
+        """No clients yet. Also what a forked child starts from: the parent's clients, their
+        pools and locks belong to threads the child does not have (they are dropped, not closed:
+        closing would shut the parent's connections)."""
         self._lock = threading.Lock()
         self._sync: Client | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Client] = (
@@ -173,6 +181,17 @@ class Grants:
             timeout=self._timeout,
             httpx_args={"transport": self._new_transport()},
         )
+
+
+_LIVE: weakref.WeakSet[Grants] = weakref.WeakSet()
+
+
+def _forget_clients_after_fork() -> None:
+    for grants in list(_LIVE):
+        grants._forget_clients()
+
+
+os.register_at_fork(after_in_child=_forget_clients_after_fork)
 
 
 def _granted_v1(token: TokenResponse, response: httpx.Response) -> Granted:

@@ -11,15 +11,24 @@ through wrap_future's cancellation chaining and strand every other waiter.
 
 A leader that is cancelled or interrupted (CancelledError, KeyboardInterrupt) has produced
 nothing; its waiters get Abandoned and claim again, so one of them leads a fresh attempt.
+
+After a fork the child has one thread, so a flight begun in the parent will never finish there:
+os.register_at_fork resets every SingleFlight in the child (a new lock, no flight), and waits
+are bounded by a timeout, so nothing in the child waits for the parent's threads.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import os
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from .errors import ApiException
 
 T = TypeVar("T")
 
@@ -30,6 +39,10 @@ class Abandoned(Exception):
 
 class SingleFlight(Generic[T]):
     def __init__(self) -> None:
+        self._reset()
+        _LIVE.add(self)
+
+    def _reset(self) -> None:
         self.lock = threading.Lock()
         self._flight: Future[T] | None = None
         # The flight in progress and its leader's thread, to refuse a wait that would deadlock.
@@ -107,8 +120,11 @@ class SingleFlight(Generic[T]):
         finally:
             flight.set_exception(exc if isinstance(exc, Exception) else Abandoned())
 
-    def wait(self, flight: Future[T]) -> T:
-        """The leader's result for a thread; raises its exception, or Abandoned."""
+    def wait(self, flight: Future[T], timeout: float | None = None) -> T:
+        """The leader's result for a thread; raises its exception, or Abandoned.
+
+        Past `timeout` seconds, ApiException: the leader is stuck beyond its own deadline.
+        """
         leader = self._leader
         if leader is not None and leader[0] is flight and leader[1] == threading.get_ident():
             # Only an asyncio leader can be on our thread while we wait: blocking here would
@@ -117,9 +133,32 @@ class SingleFlight(Generic[T]):
                 "a blocking token wait inside the event loop whose task is fetching the token "
                 "would deadlock; use the async API (aget_token, httpx.AsyncClient) there"
             )
-        return flight.result()
+        try:
+            return flight.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise _waited_too_long(timeout) from None
 
     @staticmethod
-    async def await_flight(flight: Future[T]) -> T:
+    async def await_flight(flight: Future[T], timeout: float | None = None) -> T:
         """The leader's result for a task on any loop; cancelling it leaves the flight be."""
-        return await asyncio.wrap_future(flight)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(flight), timeout)
+        except TimeoutError:
+            raise _waited_too_long(timeout) from None
+
+
+def _waited_too_long(timeout: float | None) -> ApiException:
+    return ApiException(
+        None, f"gave up after {timeout:g}s waiting for another caller's token request"
+    )
+
+
+_LIVE: weakref.WeakSet[SingleFlight[Any]] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for flight in list(_LIVE):
+        flight._reset()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)

@@ -4,39 +4,30 @@ The flow follows httpx's own auth classes: a generator that yields the request, 
 response, and may yield the request once more. Getting a token happens before the yield and
 never holds a lock across it.
 
-Token state, under one lock (the single-flight's): the current Token (or None), replaced only by
-a flight's leader, and the cooldown after a failed early refresh. Where tokens come from (grants,
-refresh tokens, fallback) is _source.TokenSource; when a token expires is _token.
-
-Deciding what a caller does (`_plan`):
-- a usable token that is not due, or due but someone is already refreshing or we are cooling
-  down after a failure: use it, don't wait;
-- a usable token that is due: lead an early refresh; if it fails, keep the token (warning);
-- no usable token: join the flight in progress, or lead one; waiters share its outcome.
-After a 401, the token that got it is dropped (if it is still current) so nobody sends it again;
-a newer token, if someone already got one, is used for the replay without another request.
+Which token a caller gets, and when a new one is fetched, is _keeper.TokenKeeper; where tokens
+come from (grants, refresh tokens, fallback) is _source.TokenSource; when a token expires is
+_token. After a 401, the token that got it is dropped (if it is still current) so nobody sends
+it again; a newer token, if someone already got one, is used for the replay without another
+request, and a token granted moments ago is not replaced at all (the 401 goes to the caller).
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import math
 import random as _random
 import ssl
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
-from concurrent.futures import Future
 
-import attrs
 import httpx
 
 from ._generated import is_token_path
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
-from ._singleflight import Abandoned, SingleFlight
-from ._source import TokenSource, describe
-from ._token import AccessToken, Token, cooldown_for
+from ._keeper import TokenKeeper
+from ._source import TokenSource
+from ._token import AccessToken, Token
 from ._untrusted import port_problem
 from .credentials import (
     CREDENTIAL_NAMES,
@@ -50,14 +41,6 @@ logger = logging.getLogger("runai_tokens.auth")
 # Token requests are rare (one per token lifetime), so their connections are not kept: nothing
 # is left open between fetches, to leak or to outlive the event loop that opened it.
 _NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
-
-
-@attrs.frozen
-class _Flight:
-    future: Future[Token]
-    leads: bool
-    # For an early refresh: the still-usable token to fall back on if the refresh fails.
-    current: Token | None
 
 
 class TokenAuth(httpx.Auth):
@@ -106,12 +89,14 @@ class TokenAuth(httpx.Auth):
         self._origin = _origin(httpx.URL(base_url))
         self._credentials = credentials
         self._clock = clock
-        self._flight: SingleFlight[Token] = SingleFlight()
-        self._cooldown_until = float("-inf")
-        self._token: Token | None = None
         self._source: TokenSource | None = None
+        # A waiter gives up on a stuck leader once the leader's own deadline is long past.
+        wait_timeout = retry.deadline + timeout if math.isfinite(retry.deadline) else None
         if isinstance(credentials, StaticToken):
-            self._token = Token(credentials.access_token, clock(), None, None, None)
+            static = Token(credentials.access_token, clock(), None, None, None)
+            self._keeper = TokenKeeper(
+                None, static, clock=clock, random=random, wait_timeout=wait_timeout
+            )
             return
         grants = Grants(
             base_url,
@@ -130,6 +115,9 @@ class TokenAuth(httpx.Auth):
         self._source = TokenSource(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
         )
+        self._keeper = TokenKeeper(
+            self._source, None, clock=clock, random=random, wait_timeout=wait_timeout
+        )
 
     def __repr__(self) -> str:
         url = httpx.URL(self._base_url).copy_with(username=None, password=None, query=None)
@@ -139,19 +127,19 @@ class TokenAuth(httpx.Auth):
 
     def get_token(self) -> str:
         """A valid access token, fetching one if needed. Raises ApiException."""
-        return self._acquire(None).access_token
+        return self._keeper.acquire(None).access_token
 
     async def aget_token(self) -> str:
         """get_token() for asyncio; safe to mix with threads and other event loops."""
-        return (await self._aacquire(None)).access_token
+        return (await self._keeper.aacquire(None)).access_token
 
     def get_access_token(self) -> AccessToken:
         """get_token() with the token's expiry (an AccessToken). Raises ApiException."""
-        return self._public(self._acquire(None))
+        return self._public(self._keeper.acquire(None))
 
     async def aget_access_token(self) -> AccessToken:
         """get_access_token() for asyncio."""
-        return self._public(await self._aacquire(None))
+        return self._public(await self._keeper.aacquire(None))
 
     def _public(self, token: Token) -> AccessToken:
         return token.public(self._clock(), datetime.datetime.now(datetime.UTC))
@@ -172,16 +160,18 @@ class TokenAuth(httpx.Auth):
         if not self._wants_token(request):
             yield request
             return
-        token = self._acquire(None)
+        token = self._keeper.acquire(None)
         _authorize(request, token)
         response = yield request
         if response.status_code != 401 or self._source is None:
             return  # a static token has nothing to refresh with: its 401 is the caller's
+        if not self._keeper.may_replace(token):
+            return  # granted moments ago: another grant would get a 401 too
         if _replayable(request):
-            _authorize(request, self._acquire(token))
+            _authorize(request, self._keeper.acquire(token))
             yield request
         else:
-            self._forget(token)
+            self._keeper.forget(token)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -189,16 +179,18 @@ class TokenAuth(httpx.Auth):
         if not self._wants_token(request):
             yield request
             return
-        token = await self._aacquire(None)
+        token = await self._keeper.aacquire(None)
         _authorize(request, token)
         response = yield request
         if response.status_code != 401 or self._source is None:
             return  # a static token has nothing to refresh with: its 401 is the caller's
+        if not self._keeper.may_replace(token):
+            return  # granted moments ago: another grant would get a 401 too
         if _replayable(request):
-            _authorize(request, await self._aacquire(token))
+            _authorize(request, await self._keeper.aacquire(token))
             yield request
         else:
-            self._forget(token)
+            self._keeper.forget(token)
 
     def _wants_token(self, request: httpx.Request) -> bool:
         """Only requests to the control plane's own origin, and never the token operations.
@@ -207,94 +199,6 @@ class TokenAuth(httpx.Auth):
         absolute URL to one) must not hand it to them.
         """
         return _origin(request.url) == self._origin and not is_token_path(request.url.path)
-
-    def _forget(self, rejected: Token) -> None:
-        """A 401 we cannot replay still means the token is bad: the next caller gets a new one."""
-        with self._flight.lock:
-            if self._token is rejected:
-                self._token = None
-
-    # --- single-flight -------------------------------------------------------------------------
-
-    def _acquire(self, rejected: Token | None) -> Token:
-        while True:
-            with self._flight.lock:
-                plan = self._plan(rejected)
-            if isinstance(plan, Token):
-                return plan
-            if not plan.leads:
-                try:
-                    return self._flight.wait(plan.future)
-                except Abandoned:
-                    continue
-            assert self._source is not None  # a static token is always usable
-            try:
-                return self._flight.lead(
-                    plan.future,
-                    self._source.fetch,
-                    self._commit,
-                    functools.partial(self._failed, plan.current),
-                )
-            except Exception as exc:
-                return self._keep_current(exc, plan.current)
-
-    async def _aacquire(self, rejected: Token | None) -> Token:
-        while True:
-            with self._flight.lock:
-                plan = self._plan(rejected)
-            if isinstance(plan, Token):
-                return plan
-            if not plan.leads:
-                try:
-                    return await self._flight.await_flight(plan.future)
-                except Abandoned:
-                    continue
-            assert self._source is not None  # a static token is always usable
-            try:
-                return await self._flight.alead(
-                    plan.future,
-                    self._source.afetch,
-                    self._commit,
-                    functools.partial(self._failed, plan.current),
-                )
-            except Exception as exc:
-                return self._keep_current(exc, plan.current)
-
-    def _plan(self, rejected: Token | None) -> Token | _Flight:
-        """What this caller does now; runs under the lock."""
-        now = self._clock()
-        token = self._token
-        if rejected is not None and token is rejected:
-            token = self._token = None
-        if token is not None and token.usable(now):
-            if rejected is not None or not token.due(now):
-                return token
-            if self._flight.busy or now < self._cooldown_until:
-                return token
-            future, _ = self._flight.claim()
-            return _Flight(future, True, token)
-        future, leads = self._flight.claim()
-        return _Flight(future, leads, None)
-
-    def _commit(self, token: Token) -> None:
-        self._token = token
-        self._cooldown_until = float("-inf")
-
-    def _failed(self, current: Token | None, exc: Exception) -> None:
-        if current is not None and current.lifetime is not None:
-            self._cooldown_until = self._clock() + cooldown_for(current.lifetime)
-
-    def _keep_current(self, exc: Exception, current: Token | None) -> Token:
-        """After a failed early refresh, the token we still have, if it is still usable."""
-        if current is None or not current.usable(self._clock()) or current is not self._token:
-            raise exc
-        assert current.lifetime is not None  # only tokens with a lifetime are ever due
-        logger.warning(
-            "early token refresh failed (%s); keeping the current token, retrying in %.3g s",
-            describe(exc),
-            cooldown_for(current.lifetime),
-        )
-        return current
 
 
 def _check(

@@ -1,0 +1,249 @@
+"""TokenKeeper: the one token TokenAuth shares, and how a caller gets it.
+
+State, under one lock (the single-flight's): the current Token (or None), replaced only by a
+flight's leader; the cooldown after a failed early refresh; and a rejected grant, remembered
+briefly so a fleet of callers with bad credentials does not hammer the token endpoint.
+
+Deciding what a caller does (`_plan`):
+- a usable token that is not due, or due but someone is already refreshing or we are cooling
+  down after a failure: use it, don't wait;
+- a usable token that is due: lead an early refresh; if it fails, keep the token (warning);
+- no usable token and a grant rejected moments ago: that rejection again, without a request;
+- no usable token: join the flight in progress, or lead one; waiters share its outcome.
+
+The decision is written once, as a generator (`_flow`) that yields Wait or Lead and is sent the
+outcome; acquire() and aacquire() are its thin sync and async drivers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Generator
+from concurrent.futures import Future
+
+import attrs
+
+from ._singleflight import Abandoned, SingleFlight
+from ._source import TokenSource, describe
+from ._token import Token, cooldown_for
+from .errors import ApiException
+
+logger = logging.getLogger("runai_tokens.auth")
+
+# The statuses that mean "these credentials are refused", as opposed to "try again later".
+REJECTED = frozenset({400, 401, 403})
+# How long a rejection is remembered, and how soon a token that got a 401 may be replaced:
+# a few seconds, jittered so a fleet that failed together does not retry together.
+REJECTION_COOLDOWN = 2.0
+REJECTION_JITTER = 3.0
+
+
+@attrs.frozen
+class Wait:
+    future: Future[Token]
+
+
+@attrs.frozen
+class Lead:
+    future: Future[Token]
+    # For an early refresh: the still-usable token to fall back on if the refresh fails.
+    current: Token | None
+
+
+_Flow = Generator[Wait | Lead, Token, Token]
+
+
+class TokenKeeper:
+    """One token for every thread and task; see the module docstring for the rules.
+
+    wait_timeout bounds how long a caller waits for another's token request (None: no bound);
+    the leader's own request is bounded by its retry deadline.
+    """
+
+    def __init__(
+        self,
+        source: TokenSource | None,
+        token: Token | None,
+        *,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        wait_timeout: float | None,
+    ) -> None:
+        self._source = source
+        self._token = token
+        self._clock = clock
+        self._random = random
+        self._wait_timeout = wait_timeout
+        self._flight: SingleFlight[Token] = SingleFlight()
+        self._cooldown_until = -math.inf
+        self._rejection: ApiException | None = None
+        self._rejected_until = -math.inf
+        self._replace_not_before = -math.inf
+
+    # --- the drivers ---------------------------------------------------------------------------
+
+    def acquire(self, rejected: Token | None) -> Token:
+        """A usable token; `rejected` is one that just got a 401. Raises ApiException."""
+        flow = self._flow(rejected)
+        step = self._send(flow, None)
+        while not isinstance(step, Token):
+            try:
+                if isinstance(step, Wait):
+                    token = self._flight.wait(step.future, self._wait_timeout)
+                else:
+                    token = self._flight.lead(
+                        step.future, self._fetch, self._commit, self._failed_with(step.current)
+                    )
+            except Exception as exc:
+                step = self._throw(flow, exc)
+            else:
+                step = self._send(flow, token)
+        return step
+
+    async def aacquire(self, rejected: Token | None) -> Token:
+        """acquire() for asyncio; safe to mix with threads and other event loops."""
+        flow = self._flow(rejected)
+        step = self._send(flow, None)
+        while not isinstance(step, Token):
+            try:
+                if isinstance(step, Wait):
+                    token = await self._flight.await_flight(step.future, self._wait_timeout)
+                else:
+                    token = await self._flight.alead(
+                        step.future, self._afetch, self._commit, self._failed_with(step.current)
+                    )
+            except Exception as exc:
+                step = self._throw(flow, exc)
+            else:
+                step = self._send(flow, token)
+        return step
+
+    @staticmethod
+    def _send(flow: _Flow, token: Token | None) -> Wait | Lead | Token:
+        try:
+            # None only primes the flow (its first send); every later one is a Token.
+            return flow.send(token)  # type: ignore[arg-type]
+        except StopIteration as stop:
+            result: Token = stop.value
+            return result
+
+    @staticmethod
+    def _throw(flow: _Flow, exc: Exception) -> Wait | Lead | Token:
+        try:
+            return flow.throw(exc)
+        except StopIteration as stop:
+            result: Token = stop.value
+            return result
+
+    # --- the decision, once --------------------------------------------------------------------
+
+    def _flow(self, rejected: Token | None) -> _Flow:
+        while True:
+            with self._flight.lock:
+                plan = self._plan(rejected)
+            if isinstance(plan, Token):
+                return plan
+            if isinstance(plan, Wait):
+                try:
+                    return (yield plan)
+                except Abandoned:
+                    continue  # the leader stopped without an outcome: claim again
+            try:
+                return (yield plan)
+            except Exception as exc:
+                return self._keep_current(exc, plan.current)
+
+    def _plan(self, rejected: Token | None) -> Token | Wait | Lead:
+        """What this caller does now; runs under the lock."""
+        now = self._clock()
+        token = self._token
+        if rejected is not None and token is rejected:
+            token = self._token = None
+        if token is not None and token.usable(now):
+            if rejected is not None or not token.due(now):
+                return token
+            if self._flight.busy or now < self._cooldown_until:
+                return token
+            future, _ = self._flight.claim()
+            return Lead(future, token)
+        if self._rejection is not None and now < self._rejected_until:
+            raise _again(self._rejection)
+        future, leads = self._flight.claim()
+        return Lead(future, None) if leads else Wait(future)
+
+    def may_replace(self, token: Token) -> bool:
+        """After a 401 with `token`: whether to get another and replay.
+
+        Yes the first time; but a token is not replaced by reason of a 401 more than once per
+        rejection cooldown, or an API that refuses every token would cost a grant per request.
+        The 401 then goes to the caller. A yes drops the token at once, so concurrent 401s with
+        it join the one grant instead of being turned away.
+        """
+        with self._flight.lock:
+            if self._token is not token:
+                return True  # replaced or dropped already: the replay joins or uses the new one
+            now = self._clock()
+            if now < self._replace_not_before:
+                return False
+            self._replace_not_before = now + self._rejection_cooldown()
+            self._token = None
+            return True
+
+    def forget(self, rejected: Token) -> None:
+        """A 401 we cannot replay still means the token is bad: the next caller gets a new one."""
+        with self._flight.lock:
+            if self._token is rejected:
+                self._token = None
+
+    # --- the leader's side ---------------------------------------------------------------------
+
+    def _fetch(self) -> Token:
+        assert self._source is not None  # a static token is always usable
+        return self._source.fetch()
+
+    async def _afetch(self) -> Token:
+        assert self._source is not None
+        return await self._source.afetch()
+
+    def _commit(self, token: Token) -> None:
+        self._token = token
+        self._cooldown_until = -math.inf
+        self._rejection = None
+
+    def _failed_with(self, current: Token | None) -> Callable[[Exception], None]:
+        def failed(exc: Exception) -> None:
+            now = self._clock()
+            if current is not None and current.lifetime is not None:
+                self._cooldown_until = now + cooldown_for(current.lifetime)
+            elif isinstance(exc, ApiException) and exc.status in REJECTED:
+                self._rejection = exc
+                self._rejected_until = now + self._rejection_cooldown()
+
+        return failed
+
+    def _rejection_cooldown(self) -> float:
+        return REJECTION_COOLDOWN + REJECTION_JITTER * self._random()
+
+    def _keep_current(self, exc: Exception, current: Token | None) -> Token:
+        """After a failed early refresh, the token we still have, if it is still usable."""
+        if current is None or not current.usable(self._clock()) or current is not self._token:
+            raise exc
+        assert current.lifetime is not None  # only tokens with a lifetime are ever due
+        logger.warning(
+            "early token refresh failed (%s); keeping the current token, retrying in %.3g s",
+            describe(exc),
+            cooldown_for(current.lifetime),
+        )
+        return current
+
+
+def _again(exc: ApiException) -> ApiException:
+    """The remembered rejection, as a fresh exception: several threads may raise it at once,
+    and each raise writes its own traceback into the object. Built without calling the
+    constructor, whose signature differs between subclasses."""
+    again = type(exc).__new__(type(exc))
+    again.__dict__.update(exc.__dict__)
+    again.args = exc.args
+    again.__cause__ = exc.__cause__
+    return again
