@@ -120,7 +120,9 @@ def parse_oauth2_error(body: str | None) -> OAuth2Error | None:
         data: Any = json.loads(body)
     except ValueError:
         return None
-    if not isinstance(data, dict) or data.get("error") not in _OAUTH2_CODES:
+    if not isinstance(data, dict) or not isinstance(data.get("error"), str):
+        return None
+    if data["error"] not in _OAUTH2_CODES:
         return None
     # RFC 6749 section 5.2's optional fields are text.
     if any(k in data and not isinstance(data[k], str) for k in ("error_description", "error_uri")):
