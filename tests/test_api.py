@@ -23,6 +23,7 @@ from runai_tokens._generated import (
     AppTokenRequest,
     AppTokenResponse,
     Client,
+    Error,
     GrantType,
     TokenRequest,
     TokenResponse,
@@ -282,7 +283,7 @@ def test_malformed_answer_with_an_envelope_keeps_it_parsed() -> None:
         pytest.raises(ApiException) as caught,
     ):
         api.grant_token()
-    assert caught.value.error is not None
+    assert isinstance(caught.value.error, Error)
     assert (caught.value.error.code, caught.value.error.message) == (7, "half-migrated backend")
 
 
@@ -323,7 +324,7 @@ def test_error_status_raises_with_envelope_parsed(status: int) -> None:
     assert exc.status == status
     assert exc.headers["x-request-id"] == "r-1"
     assert json.loads(exc.body or "") == envelope
-    assert exc.error is not None
+    assert isinstance(exc.error, Error)
     assert (exc.error.code, exc.error.message, exc.error.details) == (
         status,
         "computer says no",
@@ -360,7 +361,7 @@ async def test_async_error_status_raises_with_envelope_parsed() -> None:
             with pytest.raises(ApiException) as caught:
                 await api.grant_token({"grantType": "password"})
     assert caught.value.status == 400
-    assert caught.value.error is not None and caught.value.error.message == "bad grant"
+    assert isinstance(caught.value.error, Error) and caught.value.error.message == "bad grant"
 
 
 def test_retried_503_then_200_returns_the_model() -> None:

@@ -7,6 +7,7 @@ import socket
 
 import httpx
 import pytest
+from runai_tokens._generated import Error
 from runai_tokens.auth import TokenAuth
 from runai_tokens.credentials import (
     AppCredentials,
@@ -44,7 +45,7 @@ def test_a_rejected_grant_raises_at_once_with_the_envelope(status: int) -> None:
         with pytest.raises(ApiException) as caught:
             auth.get_token()
     assert caught.value.status == status
-    assert caught.value.error is not None
+    assert isinstance(caught.value.error, Error)
     assert caught.value.error.code == status
     assert caught.value.error.message == "invalid client"
     assert "invalid client" in str(caught.value)

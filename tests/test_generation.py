@@ -114,25 +114,52 @@ def test_check_generated_ignores_bytecode(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_custom_model_template_is_the_pinned_generators_plus_one_block() -> None:
-    """templates/model.py.jinja must track the pinned generator: only our marked block differs."""
+def upstream_template(name: str) -> str:
     import openapi_python_client
 
-    upstream = (
-        Path(openapi_python_client.__file__).parent / "templates" / "model.py.jinja"
-    ).read_text(encoding="utf-8")
-    ours = (REPO / "templates" / "model.py.jinja").read_text(encoding="utf-8")
+    path = Path(openapi_python_client.__file__).parent / "templates" / name
+    return path.read_text(encoding="utf-8")
+
+
+def our_template(name: str) -> str:
+    return (REPO / "templates" / name).read_text(encoding="utf-8")
+
+
+def test_every_custom_template_is_checked_for_drift() -> None:
+    checked = {"model.py.jinja", "endpoint_init.py.jinja", "package_init.py.jinja"}
+    ours = {path.name for path in (REPO / "templates").glob("*.jinja")}
+    assert ours == checked, "a new template in templates/ needs its own drift test here"
+
+
+def test_custom_model_template_is_the_pinned_generators_plus_one_block() -> None:
+    """templates/model.py.jinja must track the pinned generator: only our marked block differs."""
+    ours = our_template("model.py.jinja")
     start = ours.index("{#- runai-tokens:")
     end = ours.index("{%- elif config.docstrings_on_attributes", start)
     macro = "{% macro declare_property(property) %}\n"
     block = ours[start:end]
     assert macro in block
+    assert 'schema_format == "password"' in block  # the contract's mark, not a list of names
     restored = ours[:start] + macro + "{%- if" + ours[end + len("{%- elif") :]
     hidden_unknown_keys = re.compile(
-        r'\{\{ ", repr=False" if model\.class_info\.name in \[[^]]*\] \}\}'
+        r'\{\{ ", repr=False" if \(model\.data\.properties[^\n]*?password"[^\n]*?\}\}'
     )
     assert len(hidden_unknown_keys.findall(restored)) == 1
-    assert hidden_unknown_keys.sub("", restored) == upstream
+    assert hidden_unknown_keys.sub("", restored) == upstream_template("model.py.jinja")
+
+
+def test_custom_endpoint_init_template_only_adds_the_operation_table() -> None:
+    ours = our_template("endpoint_init.py.jinja")
+    upstream = upstream_template("endpoint_init.py.jinja")
+    assert ours.startswith(upstream)
+    assert "{# runai-tokens:" in ours[len(upstream) :]
+
+
+def test_custom_package_init_template_only_adds_the_contract_version() -> None:
+    ours = our_template("package_init.py.jinja")
+    added = re.compile(r"\{# runai-tokens:.*?#\}\nCONTRACT_VERSION = [^\n]*\n\n", re.DOTALL)
+    assert len(added.findall(ours)) == 1
+    assert added.sub("", ours) == upstream_template("package_init.py.jinja")
 
 
 def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from runai_tokens._generated import Error
 from runai_tokens.errors import RetryAfterExceedsDeadline
 from runai_tokens.retry import RetryPolicy, RetryTransport
 
@@ -161,7 +162,7 @@ def test_retry_after_past_the_deadline_fails_at_once(mode: str, fake_time: FakeT
     error = caught.value
     assert error.retry_after == 120
     assert (error.status, error.attempts) == (503, 1)
-    assert error.error is not None and error.error.message == "down for maintenance"
+    assert isinstance(error.error, Error) and error.error.message == "down for maintenance"
     assert error.body is not None and json.loads(error.body) == envelope
     assert error.headers["retry-after"] == "120"
     assert fake_time.sleeps == []

@@ -2,6 +2,8 @@
 
 from .client import AuthenticatedClient, Client
 
+CONTRACT_VERSION = "2.18-2.24"
+
 __all__ = (
     "AuthenticatedClient",
     "Client",

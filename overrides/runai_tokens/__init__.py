@@ -21,10 +21,12 @@ __version__ = "0.1.0"
 # `connect`: importing a submodule sets it as an attribute of the package, which would shadow
 # the lazily loaded function of the same name.
 _EXPORTS: dict[str, str] = {
+    "AccessToken": "_token",
     "ApiException": "errors",
     "AppCredentials": "credentials",
     "AsyncTokensApi": "api",
     "ClientCredentials": "credentials",
+    "ExternalTokenCredentials": "credentials",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
@@ -37,10 +39,12 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AccessToken",
     "ApiException",
     "AppCredentials",
     "AsyncTokensApi",
     "ClientCredentials",
+    "ExternalTokenCredentials",
     "PasswordCredentials",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
@@ -54,11 +58,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._connect import connect
+    from ._token import AccessToken
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
     from .credentials import (
         AppCredentials,
         ClientCredentials,
+        ExternalTokenCredentials,
         PasswordCredentials,
         RefreshTokenCredentials,
         StaticToken,

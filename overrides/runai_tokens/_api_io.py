@@ -16,6 +16,7 @@ httpx error as __cause__.
 
 from __future__ import annotations
 
+import enum
 import json
 import typing
 import warnings
@@ -26,7 +27,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 import attrs
 import httpx
 
-from ._generated import UNSET, AuthenticatedClient, Client, GrantType, TokenRequest, Unset
+from ._generated import UNSET, AuthenticatedClient, Client, GrantType, Unset
 from ._redact import redact_token_queries
 from .errors import ApiException
 
@@ -48,8 +49,13 @@ Body = TypeVar("Body", bound=WireModel)
 class Call(Generic[Model]):
     """One operation, ready to send: the generated request kwargs and what a 2xx must parse as."""
 
-    kwargs: dict[str, Any]
+    # Out of repr: the kwargs hold the body (a client secret, a refresh token) or a query that
+    # does, and a Call is a local in every frame that sends one.
+    kwargs: dict[str, Any] = attrs.field(repr=False)
     model: type[Model]
+
+    def __repr__(self) -> str:
+        return f"Call({self.describe()}, {self.model.__name__})"
 
     def describe(self) -> str:
         """METHOD /path, never the query (the deprecated operations put secrets there)."""
@@ -92,14 +98,16 @@ def request_body(model: type[Body], body: Body | Mapping[str, Any] | None, op: s
         except KeyError as exc:
             raise TypeError(f"{op}: body lacks the required {name} key {exc.args[0]!r}") from None
         except (TypeError, ValueError, AttributeError):
-            grants = ", ".join(g.value for g in GrantType)
-            hint = f" (grantType is one of {grants})" if model is TokenRequest else ""
-            raise TypeError(f"{op}: body is not a valid {name}{hint}") from None
-        misnamed = [k for k in converted.additional_properties if k in _field_types(model)]
+            raise TypeError(f"{op}: body is not a valid {name}{_enum_hint(model)}") from None
+        misnamed = [
+            k
+            for k in converted.additional_properties
+            if k in _field_types(model) and k not in _wire_keys(model)
+        ]
         if misnamed:
             raise TypeError(
                 f"{op}: body key {misnamed[0]!r} is a Python attribute name; a dict body uses "
-                f"the wire keys of openapi.yaml (camelCase: grantType, clientID, ...)"
+                f"the wire keys of openapi.yaml ({', '.join(sorted(_wire_keys(model))[:4])}, ...)"
             )
         body = converted
     elif not isinstance(body, model):
@@ -189,6 +197,51 @@ def wrong_field(obj: object) -> str | None:
             wanted = " or ".join(t.__name__ for t in _members(expected) if t is not Unset)
             return f"{model.__name__}.{name} is {type(value).__name__}, expected {wanted}"
     return None
+
+
+def _enum_hint(model: Any) -> str:
+    """' (grantType is one of ...)' for a model with an enum field, so a typo'd grant is clear."""
+    for name, annotation in _field_types(model).items():
+        for member in _members(annotation):
+            if isinstance(member, type) and issubclass(member, enum.Enum):
+                wire = _wire_name(model, name)
+                return f" ({wire} is one of {', '.join(str(v.value) for v in member)})"
+    return ""
+
+
+@cache
+def _wire_keys(model: Any) -> frozenset[str]:
+    """The model's wire keys (clientID, grant_type, ...), from its own to_dict."""
+    return frozenset(_wire_name(model, name) for name in _field_types(model))
+
+
+def _wire_name(model: Any, python_name: str) -> str:
+    # The generated models map names in to_dict only: read it off a model built with every
+    # field set to a marker (None passes through to_dict unconverted for str and enum fields).
+    return _wire_names(model).get(python_name, python_name)
+
+
+@cache
+def _wire_names(model: Any) -> dict[str, str]:
+    instance = object.__new__(model)
+    names = list(_field_types(model))
+    for index, name in enumerate(names):
+        object.__setattr__(instance, name, _Marker(index))
+    object.__setattr__(instance, "additional_properties", {})
+    try:
+        wire = instance.to_dict()
+    except Exception:  # a model whose to_dict needs real values: fall back to the Python names
+        return {}
+    return {names[value.index]: key for key, value in wire.items() if isinstance(value, _Marker)}
+
+
+@attrs.frozen
+class _Marker:
+    index: int
+
+    @property
+    def value(self) -> _Marker:  # to_dict reads enum fields' .value
+        return self
 
 
 @cache

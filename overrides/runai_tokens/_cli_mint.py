@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TextIO, cast
 
 import attrs
 
 from ._cache import CachedToken
 from ._cli_settings import CliError, ExitCode, GetSettings
+from ._grant import TokenEndpoint
 from .auth import TokenAuth
-from .credentials import AppCredentials, ClientCredentials, GrantCredentials, PasswordCredentials
-from .errors import ApiException, RetryAfterExceedsDeadline
+from .credentials import (
+    AppCredentials,
+    ClientCredentials,
+    ExternalTokenCredentials,
+    GrantCredentials,
+    PasswordCredentials,
+)
+from .errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
 from .retry import RetryPolicy, RetryTransport
 
 REJECTED = frozenset({400, 401, 403})
@@ -54,6 +61,8 @@ def credentials_for(settings: GetSettings) -> GrantCredentials:
         return AppCredentials(settings.identity, settings.secret)
     if settings.grant == "password":
         return PasswordCredentials(settings.identity, settings.secret)
+    if settings.grant == "external":
+        return ExternalTokenCredentials(settings.secret)
     return ClientCredentials(settings.identity, settings.secret)
 
 
@@ -77,6 +86,8 @@ def mint(
             credentials_for(settings),
             retry=policy,
             timeout=settings.timeout,
+            # argparse offered only the valid names; TokenAuth checks again all the same.
+            token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
             transport=RetryTransport(policy, sleep=waits, proxy=settings.proxy),
         )
     except ValueError as exc:  # TokenAuth's own checks, whose messages echo no value
@@ -85,9 +96,9 @@ def mint(
     # the start of the request errs on the safe side by the round trip.
     started = wall_clock()
     try:
-        # The Token, not just its string: its lifetime comes from expiresIn when the server sent
-        # one, which the bare string cannot tell (an opaque token would then go uncached).
-        token = auth._acquire(None)
+        # The AccessToken, not just its string: its expiry comes from expiresIn when the server
+        # sent one, which the bare string cannot tell (an opaque token would then go uncached).
+        token = auth.get_access_token()
     except ApiException as exc:
         raise _cli_error(exc, waits.attempts) from None
     except Exception as exc:
@@ -96,14 +107,21 @@ def mint(
         raise CliError(ExitCode.ERROR, f"unexpected error: {type(exc).__name__}") from exc
     finally:
         auth.close()
-    lifetime = token.lifetime
-    return CachedToken(
-        token.access_token, None if lifetime is None else started + lifetime, started
-    )
+    expires_at = None if token.expires_at is None else token.expires_at.timestamp()
+    return CachedToken(token.token, expires_at, started)
 
 
 def _cli_error(exc: ApiException, attempts: int) -> CliError:
     # ApiException's str() shows status, reason and the server's message, never a body or header.
+    if isinstance(exc, GrantNotSupported) or exc.oauth2_error == "unsupported_grant_type":
+        return CliError(
+            ExitCode.USAGE,
+            f"this control plane does not offer the grant you asked for (try another --grant): "
+            f"{exc}",
+        )
+    if exc.oauth2_error in ("invalid_client", "invalid_grant"):
+        what = "client" if exc.oauth2_error == "invalid_client" else "grant"
+        return CliError(ExitCode.REJECTED, f"credentials rejected (invalid {what}): {exc}")
     if exc.status in REJECTED:
         return CliError(ExitCode.REJECTED, f"credentials rejected: {exc}")
     if isinstance(exc, RetryAfterExceedsDeadline):

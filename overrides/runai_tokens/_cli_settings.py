@@ -34,7 +34,8 @@ class CliError(Exception):
         super().__init__(message)
 
 
-GRANTS = ("client_credentials", "app", "password")
+GRANTS = ("client_credentials", "app", "password", "external")
+TOKEN_ENDPOINTS = ("auto", "v1", "v2")
 
 
 class GetSettings(NamedTuple):
@@ -45,11 +46,12 @@ class GetSettings(NamedTuple):
 
     base_url: str
     grant: str
-    identity: str  # client id, app id or username
-    secret: str  # client secret, app secret or password
+    identity: str  # client id, app id or username ("" for an external token)
+    secret: str  # client secret, app secret, password or external token
     timeout: float
     max_attempts: int | None
     proxy: str | None = None
+    token_endpoint: str = "auto"  # noqa: S105 - an endpoint's name, no secret
 
     def __repr__(self) -> str:
         return f"GetSettings({self.base_url!r}, {self.grant!r}, {self.identity!r}, secret=...)"
@@ -66,10 +68,20 @@ def resolve_get(
     if not _is_http_url(base_url):
         # Not echoed: a URL pasted in the wrong place could be anything, a secret included.
         raise CliError(ExitCode.USAGE, "the base URL must be an http(s):// URL with a host")
-    if args.client_secret_file == args.password_file == "-":  # noqa: S105 - "-" is stdin
+    files = [args.client_secret_file, args.password_file, args.external_token_file]
+    if files.count("-") > 1:
         raise CliError(ExitCode.USAGE, "only one of the secret files can be '-' (stdin)")
 
-    if args.grant == "password":
+    if args.grant == "external":
+        identity = ""
+        secret = _secret(
+            args.external_token_file,
+            "--external-token-file",
+            environ.get("RUNAI_EXTERNAL_TOKEN", ""),
+            "no external token: pass --external-token-file or set RUNAI_EXTERNAL_TOKEN",
+            stdin,
+        )
+    elif args.grant == "password":
         identity = _required(
             args.username or environ.get("RUNAI_USERNAME", ""),
             "no username: pass --username or set RUNAI_USERNAME",
@@ -102,6 +114,7 @@ def resolve_get(
         timeout=args.timeout,
         max_attempts=args.max_attempts,
         proxy=proxy_for(base_url, environ),
+        token_endpoint=args.token_endpoint,
     )
 
 

@@ -2,13 +2,26 @@
 
 Every hand-written module imports generated names from here, never from runai_tokens_client
 directly, so a regeneration that renames something breaks in exactly one place.
+
+What a token operation is comes from the contract, not from a list kept here: openapi.yaml tags
+them Tokens, and the generator's table of that tag (runai_tokens_client.api.tokens.OPERATIONS,
+written by templates/endpoint_init.py.jinja) says each one's method, path, query and grant field.
+Adding an operation to openapi.yaml and running `make generate` is all it takes for TokenAuth to
+leave it alone and for the retry rules to treat it as a grant.
 """
 
-from runai_tokens_client import AuthenticatedClient, Client
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+from runai_tokens_client import CONTRACT_VERSION, AuthenticatedClient, Client
 from runai_tokens_client.api.tokens import (
+    OPERATIONS,
     app_token,
     exchange_code_for_token,
     grant_token,
+    grant_token_v2,
     refresh_token,
 )
 from runai_tokens_client.models import (
@@ -16,37 +29,76 @@ from runai_tokens_client.models import (
     AppTokenResponse,
     Error,
     GrantType,
+    OAuth2Error,
+    OAuth2ErrorCode,
+    OAuth2GrantType,
+    OAuth2TokenRequest,
+    OAuth2TokenResponse,
     TokenRequest,
     TokenResponse,
 )
 from runai_tokens_client.types import UNSET, Response, Unset
 
-# The paths of the four token operations, read from the generated code so they cannot drift from
-# openapi.yaml. Auth never touches requests to these, and the retry policy treats grants specially.
-# A base URL may carry a prefix (a self-hosted control plane behind /runai, say): match with
-# `is_token_path`, which compares the end of the path.
-GRANT_PATH: str = grant_token._get_kwargs()["url"]
-APPTOKEN_PATH: str = app_token._get_kwargs()["url"]
-EXCHANGE_PATH: str = exchange_code_for_token._get_kwargs(redirect_uri="", code="")["url"]
-REFRESH_PATH: str = refresh_token._get_kwargs(refresh_token="")["url"]
-TOKEN_PATHS: frozenset[str] = frozenset({GRANT_PATH, APPTOKEN_PATH, EXCHANGE_PATH, REFRESH_PATH})
+
+@attrs.frozen
+class TokenOperation:
+    """One operation tagged Tokens in openapi.yaml, as the generator read it."""
+
+    name: str
+    method: str
+    path: str
+    query: tuple[str, ...]
+    # The request body's content type, None when the operation takes no body.
+    body: str | None
+    # The body's enum field that names the grant (grantType, grant_type), if it has one.
+    grant_field: str | None
+
+    @classmethod
+    def from_table(cls, name: str, row: Mapping[str, object]) -> TokenOperation:
+        enums = row["enums"]
+        assert isinstance(enums, Mapping)
+        body = row["body"]
+        return cls(
+            name=name,
+            method=str(row["method"]),
+            path=str(row["path"]),
+            query=tuple(str(q) for q in row["query"]),  # type: ignore[attr-defined]
+            body=None if body is None else str(body),
+            grant_field=next(iter(enums), None),
+        )
+
+
+TOKEN_OPERATIONS: Mapping[str, TokenOperation] = {
+    name: TokenOperation.from_table(name, row) for name, row in OPERATIONS.items()
+}
+TOKEN_PATHS: frozenset[str] = frozenset(op.path for op in TOKEN_OPERATIONS.values())
+# The two grant endpoints TokenAuth chooses between.
+GRANT_PATH: str = TOKEN_OPERATIONS["grant_token"].path
+GRANT_V2_PATH: str = TOKEN_OPERATIONS["grant_token_v2"].path
+
+
+def token_operation(method: str, path: str) -> TokenOperation | None:
+    """The token operation a request is for, or None.
+
+    A base URL may carry a prefix (a self-hosted control plane behind /runai, say), so the end of
+    the path is compared. The longest match wins should one path end another.
+    """
+    matches = [
+        op for op in TOKEN_OPERATIONS.values() if op.method == method and path.endswith(op.path)
+    ]
+    return max(matches, key=lambda op: len(op.path), default=None)
 
 
 def is_token_path(path: str) -> bool:
-    """True for a request path that ends in one of the four token operations' paths."""
+    """True for a request path that ends in one of the token operations' paths."""
     return any(path.endswith(token_path) for token_path in TOKEN_PATHS)
 
 
-def is_grant_path(path: str) -> bool:
-    """True for a request path that ends in grant_token's path."""
-    return path.endswith(GRANT_PATH)
-
-
 __all__ = [
-    "APPTOKEN_PATH",
-    "EXCHANGE_PATH",
+    "CONTRACT_VERSION",
     "GRANT_PATH",
-    "REFRESH_PATH",
+    "GRANT_V2_PATH",
+    "TOKEN_OPERATIONS",
     "TOKEN_PATHS",
     "UNSET",
     "AppTokenRequest",
@@ -55,14 +107,21 @@ __all__ = [
     "Client",
     "Error",
     "GrantType",
+    "OAuth2Error",
+    "OAuth2ErrorCode",
+    "OAuth2GrantType",
+    "OAuth2TokenRequest",
+    "OAuth2TokenResponse",
     "Response",
+    "TokenOperation",
     "TokenRequest",
     "TokenResponse",
     "Unset",
     "app_token",
     "exchange_code_for_token",
     "grant_token",
-    "is_grant_path",
+    "grant_token_v2",
     "is_token_path",
     "refresh_token",
+    "token_operation",
 ]

@@ -1,9 +1,13 @@
-"""Token requests through the generated grant_token operation, with every failure an ApiException.
+"""Token grants: which endpoint, what to send, and what counts as a token.
 
-They are sent the way TokensApi.grant_token sends them (_api_io.send): the request built by the
-generated operation, the answer parsed inside a guard, because the generated parser raises a bare
-JSONDecodeError or KeyError on an HTML or truncated body before the response can be seen. A grant
-must also carry an accessToken, which the contract leaves optional.
+A grant goes to POST /api/v2/token (OAuth2, 2.24+) when the credentials have a v2 form, and to
+POST /api/v1/token otherwise. With token_endpoint="auto" the first v2 grant that gets a 404 or a
+405 (a control plane older than 2.24) switches this Grants to v1 for good, so an old control
+plane costs one extra request per TokenAuth, not per refresh. "v1" and "v2" pin the endpoint.
+
+Requests are built by the generated operations and answers parsed inside _api_io's guard, so
+every failure is an ApiException. A grant must also carry an access token, which v1's contract
+leaves optional, and v2's token_type must be Bearer.
 
 One sync client, and one async client per event loop: an async connection pool belongs to the
 loop that opened its connections, and TokenAuth may be shared by tasks on several loops.
@@ -12,19 +16,42 @@ loop that opened its connections, and TokenAuth may be shared by tasks on severa
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, Literal
 
+import attrs
 import httpx
 
-from ._api_io import asend, send
-from ._generated import Client, TokenRequest, TokenResponse
-from .api import grant_token_call
+from . import _calls as calls
+from ._api_io import Call, asend, send
+from ._flow import arun, run
+from ._generated import Client, OAuth2TokenResponse, TokenResponse
+from .credentials import GrantCredentials
 from .errors import ApiException
 
+logger = logging.getLogger("runai_tokens.auth")
+
+TokenEndpoint = Literal["auto", "v1", "v2"]
+TOKEN_ENDPOINTS: tuple[TokenEndpoint, ...] = ("auto", "v1", "v2")
 REJECTED = frozenset({400, 401, 403})
+# What a control plane without /api/v2/token answers there.
+_NO_SUCH_ENDPOINT = frozenset({404, 405})
+_OLDEST_VERSION = "2.18"
+
+# A grant flow yields the Call to send and is sent the parsed model and its response.
+_GrantFlow = Generator[Call[Any], tuple[Any, httpx.Response], "Granted"]
+
+
+@attrs.frozen
+class Granted:
+    """What a grant brought, whichever endpoint it came from."""
+
+    access_token: str = attrs.field(repr=False)
+    expires_in: int | None
+    refresh_token: str | None = attrs.field(repr=False)
 
 
 class Grants:
@@ -40,22 +67,69 @@ class Grants:
         *,
         transport: Callable[[], Any],
         timeout: float,
+        endpoint: TokenEndpoint = "auto",
     ) -> None:
         self._base_url = base_url
         self._new_transport = transport
         self._timeout = httpx.Timeout(timeout)
+        self._endpoint = endpoint
+        # Whether the server has /api/v2/token: None until a v2 grant has been answered.
+        self._has_v2: bool | None = {"auto": None, "v1": False, "v2": True}[endpoint]
         self._lock = threading.Lock()
         self._sync: Client | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Client] = (
             weakref.WeakKeyDictionary()
         )
 
-    def grant(self, body: TokenRequest) -> TokenResponse:
-        return _with_access_token(*send(self._sync_client(), grant_token_call(body, None)))
+    @property
+    def endpoint(self) -> str:
+        """ "v2" or "v1" once known, else "auto"."""
+        return {None: "auto", True: "v2", False: "v1"}[self._has_v2]
 
-    async def agrant(self, body: TokenRequest) -> TokenResponse:
-        call = grant_token_call(body, None)
-        return _with_access_token(*await asend(self._async_client(), call))
+    def grant(self, credentials: GrantCredentials) -> Granted:
+        client = self._sync_client()
+        return run(self._flow(credentials), lambda call: send(client, call))
+
+    async def agrant(self, credentials: GrantCredentials) -> Granted:
+        client = self._async_client()
+        return await arun(self._flow(credentials), lambda call: asend(client, call))
+
+    def _flow(self, credentials: GrantCredentials) -> _GrantFlow:
+        """Yields the Call to send; is sent (model, response) or thrown the ApiException."""
+        form = credentials.oauth2_request() if self._has_v2 is not False else None
+        if form is not None:
+            try:
+                token, response = yield calls.grant_token_v2(form)
+            except ApiException as exc:
+                if self._has_v2 is not None or exc.status not in _NO_SUCH_ENDPOINT:
+                    raise
+                logger.info(
+                    "the control plane has no /api/v2/token (%s); using /api/v1/token", exc.status
+                )
+                self._has_v2 = False
+            else:
+                self._has_v2 = True
+                return _granted_v2(token, response)
+        try:
+            token, response = yield calls.grant_token(credentials.token_request())
+        except ApiException as exc:
+            raise self._explain(exc, credentials) from exc.__cause__
+        return _granted_v1(token, response)
+
+    def _explain(self, exc: ApiException, credentials: GrantCredentials) -> ApiException:
+        """A 400 to a grant newer than the oldest control plane most likely means an older one.
+
+        Not when the server is known to have /api/v2/token (2.24+, which has every grant).
+        """
+        if exc.status != 400 or credentials.since == _OLDEST_VERSION or self._has_v2:
+            return exc
+        grant = credentials.token_request().grant_type
+        name = grant if isinstance(grant, str) else getattr(grant, "value", "this")
+        reason = (
+            f"the {name} grant is not supported by this control plane "
+            f"(Run:ai added it in {credentials.since})"
+        )
+        return ApiException(exc.status, reason, headers=exc.headers, body=exc.body, error=exc.error)
 
     def close(self) -> None:
         with self._lock:
@@ -92,11 +166,37 @@ class Grants:
         )
 
 
-def _with_access_token(token: TokenResponse, response: httpx.Response) -> TokenResponse:
+def _granted_v1(token: TokenResponse, response: httpx.Response) -> Granted:
+    _require_200(response)
+    if not (isinstance(token.access_token, str) and token.access_token):
+        raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
+    return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
+
+
+def _granted_v2(token: OAuth2TokenResponse, response: httpx.Response) -> Granted:
+    _require_200(response)
+    if not token.access_token:
+        raise ApiException.from_response(response, "malformed OAuth2TokenResponse: no access_token")
+    # RFC 6749 section 7.1: the type is case-insensitive; anything but a bearer token we could
+    # not use the way TokenAuth does.
+    if token.token_type.lower() != "bearer":
+        raise ApiException.from_response(response, "OAuth2TokenResponse: token_type is not Bearer")
+    return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
+
+
+def _require_200(response: httpx.Response) -> None:
     # Stricter than TokensApi, which takes any 2xx: a grant is documented as 200 only, and a
     # token is worth trusting only from an answer that is exactly what the contract promises.
     if response.status_code != 200:
         raise ApiException.from_response(response)
-    if isinstance(token.access_token, str) and token.access_token:
-        return token
-    raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+__all__ = ["TOKEN_ENDPOINTS", "Call", "Granted", "Grants", "TokenEndpoint"]

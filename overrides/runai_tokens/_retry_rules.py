@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import enum
 import json
+import urllib.parse
 from collections.abc import Collection
 
 import httpx
 
-from ._generated import APPTOKEN_PATH, EXCHANGE_PATH, REFRESH_PATH, is_grant_path
+from ._generated import token_operation
 
 
 class Kind(enum.Enum):
@@ -47,29 +48,29 @@ MAYBE_SENT: tuple[type[Exception], ...] = (
 # Statuses that mean "not processed", so safe even for a single-use request.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 
-# The deprecated operations (they left the published API in 2.20). apptoken takes an app's id and
-# secret, so like a grant it mints a new token each time: repeatable. token/exchange spends an
-# authorization code and tokens/refresh a refresh token: single-use, even though exchange is a GET
-# (the method says idempotent, the code does not).
-_SINGLE_USE_PATHS: tuple[str, ...] = (EXCHANGE_PATH, REFRESH_PATH)
-# grant_token grants that spend a one-time input. exchange_token spends an authorization code
-# just as refresh_token may spend a rotating refresh token.
-_SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token"})
+# Grants that spend a one-time input: a refresh token (which a server may rotate) or an
+# authorization code (exchange_token on /api/v1/token, authorization_code on /api/v2/token).
+# These are the grant types' names (RFC 6749 and Run:ai's), not properties of the contract.
+_SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token", "authorization_code"})
 
 
 def classify(request: httpx.Request) -> Kind:
-    path = request.url.path
-    if path.endswith(_SINGLE_USE_PATHS):
+    """Which kind a request is. Token operations are whatever openapi.yaml tags Tokens."""
+    op = token_operation(request.method, request.url.path)
+    if op is None:
+        return Kind.REPEATABLE if request.method in IDEMPOTENT_METHODS else Kind.UNSAFE
+    # Whatever its method, a token operation mints a new token each time, unless its input is
+    # spent by the first use. One without a body takes its input in the query string (the
+    # deprecated code exchange and refresh do), where nothing shows that a resend is harmless.
+    if op.body is None:
         return Kind.SINGLE_USE
-    if request.method == "POST" and path.endswith(APPTOKEN_PATH):
+    if op.grant_field is None:
         return Kind.REPEATABLE
-    if request.method == "POST" and is_grant_path(path):
-        grant = _grant_type(request)
-        # A body we cannot read counts as single-use: nothing proves a resend is harmless.
-        if grant is None or grant in _SINGLE_USE_GRANTS:
-            return Kind.SINGLE_USE
-        return Kind.REPEATABLE
-    return Kind.REPEATABLE if request.method in IDEMPOTENT_METHODS else Kind.UNSAFE
+    grant = _grant_type(request, op.grant_field)
+    # A body we cannot read counts as single-use: nothing proves a resend is harmless.
+    if grant is None or grant in _SINGLE_USE_GRANTS:
+        return Kind.SINGLE_USE
+    return Kind.REPEATABLE
 
 
 def is_replayable(request: httpx.Request) -> bool:
@@ -92,10 +93,18 @@ def status_is_retryable(kind: Kind, status: int, statuses: Collection[int]) -> b
     return kind is Kind.SINGLE_USE and status in NOT_PROCESSED_STATUSES
 
 
-def _grant_type(request: httpx.Request) -> str | None:
+def _grant_type(request: httpx.Request, field: str) -> str | None:
+    """The grant a token request names in its JSON or form body, or None if it is unreadable."""
     try:
-        data = json.loads(request.content)
-    except (httpx.RequestNotRead, ValueError):
+        content = request.content
+    except httpx.RequestNotRead:
         return None
-    grant = data.get("grantType") if isinstance(data, dict) else None
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        values = urllib.parse.parse_qs(content.decode("ascii", "replace")).get(field, [])
+        return values[0] if len(values) == 1 else None
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return None
+    grant = data.get(field) if isinstance(data, dict) else None
     return grant if isinstance(grant, str) else None

@@ -5,9 +5,9 @@ earlier grant: the service may rotate them, so the newest is the one that works)
 refresh fails (rejected, or a 5xx or dropped connection, after which a refresh is never retried),
 the primary credentials are used instead, where there are any.
 
-The fetch is written once, as a generator that yields the grant to make and is sent the
-response (or thrown the ApiException), and driven by fetch() or afetch(); so the sync and async
-paths cannot drift apart.
+The fetch is written once, as a generator that yields the credentials to grant with and is sent
+what the grant brought (or thrown the ApiException), driven by fetch() or afetch() through
+_flow; so the sync and async paths cannot drift apart.
 
 Only a single-flight leader calls fetch(), and flights never overlap, so the refresh token needs
 no lock of its own.
@@ -18,15 +18,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 
-from ._generated import TokenRequest, TokenResponse
-from ._grant import REJECTED, Grants
+from ._flow import arun, run
+from ._grant import REJECTED, Granted, Grants
 from ._token import Token, lifetime_of, make_token
-from .credentials import GrantCredentials, RefreshTokenCredentials, client_id_of, refresh_request
+from .credentials import GrantCredentials, RefreshTokenCredentials, client_id_of
 from .errors import ApiException, RetryAfterExceedsDeadline
 
 logger = logging.getLogger("runai_tokens.auth")
 
-_FetchFlow = Generator[TokenRequest, TokenResponse, Token]
+# A fetch yields the credentials to grant with and is sent what the grant brought.
+_FetchFlow = Generator[GrantCredentials, Granted, Token]
 
 
 class TokenSource:
@@ -50,43 +51,19 @@ class TokenSource:
         )
 
     def fetch(self) -> Token:
-        flow = self._flow()
-        try:
-            body = next(flow)
-            while True:
-                try:
-                    response = self.grants.grant(body)
-                except ApiException as exc:
-                    body = flow.throw(exc)
-                else:
-                    body = flow.send(response)
-        except StopIteration as stop:
-            token: Token = stop.value
-            return token
+        return run(self._flow(), self.grants.grant)
 
     async def afetch(self) -> Token:
-        flow = self._flow()
-        try:
-            body = next(flow)
-            while True:
-                try:
-                    response = await self.grants.agrant(body)
-                except ApiException as exc:
-                    body = flow.throw(exc)
-                else:
-                    body = flow.send(response)
-        except StopIteration as stop:
-            token: Token = stop.value
-            return token
+        return await arun(self._flow(), self.grants.agrant)
 
     def _flow(self) -> _FetchFlow:
         started = self._clock()
         if self._refresh_token is None:
             assert self._primary is not None  # only RefreshTokenCredentials lack one
-            response = yield self._primary.token_request()
+            granted = yield self._primary
         else:
             try:
-                response = yield refresh_request(
+                granted = yield RefreshTokenCredentials(
                     self._refresh_token, client_id_of(self._credentials)
                 )
             except ApiException as exc:
@@ -102,15 +79,13 @@ class TokenSource:
                 )
                 self._refresh_token = None
                 started = self._clock()
-                response = yield self._primary.token_request()
-        if isinstance(response.refresh_token, str) and response.refresh_token:
-            self._refresh_token = response.refresh_token
-        access_token = response.access_token
-        assert isinstance(access_token, str)  # Grants checked it
+                granted = yield self._primary
+        if granted.refresh_token is not None:
+            self._refresh_token = granted.refresh_token
         token = make_token(
-            access_token,
+            granted.access_token,
             obtained_at=started,
-            lifetime=lifetime_of(access_token, response.expires_in),
+            lifetime=lifetime_of(granted.access_token, granted.expires_in),
             refresh_margin=self._refresh_margin,
             random=self._random,
         )

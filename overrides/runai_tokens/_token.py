@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import json
 import math
 import time
@@ -38,6 +39,23 @@ MAX_COOLDOWN = 30.0
 COOLDOWN_FRACTION = 0.05
 
 
+@attrs.frozen
+class AccessToken:
+    """A valid access token and when it expires, for code that needs more than the string.
+
+    expires_at is an aware UTC datetime: when the server's stated lifetime (expiresIn, else the
+    JWT's exp - iat) runs out, counted from when the token was asked for. None when the token
+    says nothing about its lifetime (an opaque token without expiresIn). The token is kept out
+    of repr() and str().
+    """
+
+    token: str = attrs.field(repr=False)
+    expires_at: datetime.datetime | None
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
 @attrs.frozen(eq=False)
 class Token:
     """An access token; compared by identity, which is how a 401 tells "mine" from "newer"."""
@@ -53,6 +71,13 @@ class Token:
 
     def due(self, now: float) -> bool:
         return self.refresh_at is not None and now >= self.refresh_at
+
+    def public(self, now: float, wall_now: datetime.datetime) -> AccessToken:
+        """This token as an AccessToken; now is the monotonic clock's reading at wall_now."""
+        if self.lifetime is None:
+            return AccessToken(self.access_token, None)
+        left = self.obtained_at + self.lifetime - now
+        return AccessToken(self.access_token, wall_now + datetime.timedelta(seconds=left))
 
 
 def make_token(

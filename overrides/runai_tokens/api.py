@@ -1,5 +1,7 @@
 """TokensApi and AsyncTokensApi: the interface of swagger_client.TokensApi, on the generated client.
 
+grant_token_v2 (POST /api/v2/token, 2.24+) is new: the swagger client never had it.
+
 Code written against the older swagger-codegen Run:ai client keeps working: the same method names,
 the same positional required parameters, `*_with_http_info` variants returning
 (data, status, headers), and ApiException on failure. Underneath, requests are the generated
@@ -9,7 +11,7 @@ operations' (see _api_io for why the answers are parsed here rather than by sync
     token = api.grant_token({"grantType": "password", "username": ..., "password": ...})
 
 Bodies are the generated models (TokenRequest, AppTokenRequest) or plain dicts of wire keys
-(camelCase, as in openapi.yaml). Errors:
+(as in openapi.yaml: camelCase for grant_token, snake_case for grant_token_v2). Errors:
 - TypeError: the call itself is wrong (a body that is not a valid request, a parameter that is
   not a str); raised before anything is sent, like the swagger client's own argument checks.
 - ApiException: the server did not answer with the promised model (any non-2xx; HTML, broken
@@ -19,28 +21,18 @@ Bodies are the generated models (TokenRequest, AppTokenRequest) or plain dicts o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
-from . import _generated as gen
-from ._api_io import (
-    Call,
-    WireModel,
-    asend,
-    request_body,
-    require_str,
-    send,
-    warn_deprecated,
-)
+from . import _calls as calls
+from ._api_io import Call, WireModel, asend, send, warn_deprecated
+from ._calls import AppTokenBody, OAuth2Body, TokenBody
 from ._generated import (
-    UNSET,
-    AppTokenRequest,
     AppTokenResponse,
     AuthenticatedClient,
     Client,
-    TokenRequest,
+    OAuth2TokenResponse,
     TokenResponse,
 )
 from ._redact import install_log_redaction
@@ -48,35 +40,6 @@ from ._redact import install_log_redaction
 Model = TypeVar("Model", bound=WireModel)
 HttpInfo = tuple[Model, int, httpx.Headers]
 AnyClient = Client | AuthenticatedClient
-TokenBody = TokenRequest | Mapping[str, Any] | None
-AppTokenBody = AppTokenRequest | Mapping[str, Any] | None
-
-
-def _app_token(body: AppTokenBody) -> Call[AppTokenResponse]:
-    request = request_body(AppTokenRequest, body, "app_token")
-    return Call(gen.app_token._get_kwargs(body=request), AppTokenResponse)
-
-
-def _exchange_code_for_token(redirect_uri: str, code: str) -> Call[TokenResponse]:
-    require_str("exchange_code_for_token", redirect_uri=redirect_uri, code=code)
-    kwargs = gen.exchange_code_for_token._get_kwargs(redirect_uri=redirect_uri, code=code)
-    return Call(kwargs, TokenResponse)
-
-
-def grant_token_call(body: TokenBody, user_agent: str | None) -> Call[TokenResponse]:
-    """grant_token's request, ready to send (TokenAuth's grants use it too)."""
-    request = request_body(TokenRequest, body, "grant_token")
-    if user_agent is not None:
-        require_str("grant_token", user_agent=user_agent)
-    kwargs = gen.grant_token._get_kwargs(
-        body=request, user_agent=UNSET if user_agent is None else user_agent
-    )
-    return Call(kwargs, TokenResponse)
-
-
-def _refresh_token(refresh_token: str) -> Call[TokenResponse]:
-    require_str("refresh_token", refresh_token=refresh_token)
-    return Call(gen.refresh_token._get_kwargs(refresh_token=refresh_token), TokenResponse)
 
 
 class TokensApi:
@@ -97,40 +60,50 @@ class TokensApi:
     def app_token(self, body: AppTokenBody = None) -> AppTokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/apptoken ({id, name, secret})."""
         warn_deprecated("app_token")
-        return self._send(_app_token(body))[0]
+        return self._send(calls.app_token(body))[0]
 
     def app_token_with_http_info(self, body: AppTokenBody = None) -> HttpInfo[AppTokenResponse]:
         warn_deprecated("app_token")
-        return self._send(_app_token(body))
+        return self._send(calls.app_token(body))
 
     def exchange_code_for_token(self, redirect_uri: str, code: str) -> TokenResponse:
         """Deprecated: GET /v1/k8s/auth/token/exchange?redirect_uri=...&code=..."""
         warn_deprecated("exchange_code_for_token")
-        return self._send(_exchange_code_for_token(redirect_uri, code))[0]
+        return self._send(calls.exchange_code_for_token(redirect_uri, code))[0]
 
     def exchange_code_for_token_with_http_info(
         self, redirect_uri: str, code: str
     ) -> HttpInfo[TokenResponse]:
         warn_deprecated("exchange_code_for_token")
-        return self._send(_exchange_code_for_token(redirect_uri, code))
+        return self._send(calls.exchange_code_for_token(redirect_uri, code))
 
     def grant_token(self, body: TokenBody = None, user_agent: str | None = None) -> TokenResponse:
         """POST /api/v1/token: every grant (client_credentials, password, refresh_token, ...)."""
-        return self._send(grant_token_call(body, user_agent))[0]
+        return self._send(calls.grant_token(body, user_agent))[0]
 
     def grant_token_with_http_info(
         self, body: TokenBody = None, user_agent: str | None = None
     ) -> HttpInfo[TokenResponse]:
-        return self._send(grant_token_call(body, user_agent))
+        return self._send(calls.grant_token(body, user_agent))
+
+    def grant_token_v2(self, body: OAuth2Body) -> OAuth2TokenResponse:
+        """POST /api/v2/token (2.24+): an OAuth2 form (grant_type, client_id, client_secret, ...).
+
+        A rejection is an ApiException whose error is the RFC 6749 OAuth2Error.
+        """
+        return self._send(calls.grant_token_v2(body))[0]
+
+    def grant_token_v2_with_http_info(self, body: OAuth2Body) -> HttpInfo[OAuth2TokenResponse]:
+        return self._send(calls.grant_token_v2(body))
 
     def refresh_token(self, refresh_token: str) -> TokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/tokens/refresh?refresh_token=..."""
         warn_deprecated("refresh_token")
-        return self._send(_refresh_token(refresh_token))[0]
+        return self._send(calls.refresh_token(refresh_token))[0]
 
     def refresh_token_with_http_info(self, refresh_token: str) -> HttpInfo[TokenResponse]:
         warn_deprecated("refresh_token")
-        return self._send(_refresh_token(refresh_token))
+        return self._send(calls.refresh_token(refresh_token))
 
 
 class AsyncTokensApi:
@@ -147,44 +120,53 @@ class AsyncTokensApi:
     async def app_token(self, body: AppTokenBody = None) -> AppTokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/apptoken ({id, name, secret})."""
         warn_deprecated("app_token")
-        return (await self._send(_app_token(body)))[0]
+        return (await self._send(calls.app_token(body)))[0]
 
     async def app_token_with_http_info(
         self, body: AppTokenBody = None
     ) -> HttpInfo[AppTokenResponse]:
         warn_deprecated("app_token")
-        return await self._send(_app_token(body))
+        return await self._send(calls.app_token(body))
 
     async def exchange_code_for_token(self, redirect_uri: str, code: str) -> TokenResponse:
         """Deprecated: GET /v1/k8s/auth/token/exchange?redirect_uri=...&code=..."""
         warn_deprecated("exchange_code_for_token")
-        return (await self._send(_exchange_code_for_token(redirect_uri, code)))[0]
+        return (await self._send(calls.exchange_code_for_token(redirect_uri, code)))[0]
 
     async def exchange_code_for_token_with_http_info(
         self, redirect_uri: str, code: str
     ) -> HttpInfo[TokenResponse]:
         warn_deprecated("exchange_code_for_token")
-        return await self._send(_exchange_code_for_token(redirect_uri, code))
+        return await self._send(calls.exchange_code_for_token(redirect_uri, code))
 
     async def grant_token(
         self, body: TokenBody = None, user_agent: str | None = None
     ) -> TokenResponse:
         """POST /api/v1/token: every grant (client_credentials, password, refresh_token, ...)."""
-        return (await self._send(grant_token_call(body, user_agent)))[0]
+        return (await self._send(calls.grant_token(body, user_agent)))[0]
 
     async def grant_token_with_http_info(
         self, body: TokenBody = None, user_agent: str | None = None
     ) -> HttpInfo[TokenResponse]:
-        return await self._send(grant_token_call(body, user_agent))
+        return await self._send(calls.grant_token(body, user_agent))
+
+    async def grant_token_v2(self, body: OAuth2Body) -> OAuth2TokenResponse:
+        """POST /api/v2/token (2.24+): an OAuth2 form (grant_type, client_id, ...)."""
+        return (await self._send(calls.grant_token_v2(body)))[0]
+
+    async def grant_token_v2_with_http_info(
+        self, body: OAuth2Body
+    ) -> HttpInfo[OAuth2TokenResponse]:
+        return await self._send(calls.grant_token_v2(body))
 
     async def refresh_token(self, refresh_token: str) -> TokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/tokens/refresh?refresh_token=..."""
         warn_deprecated("refresh_token")
-        return (await self._send(_refresh_token(refresh_token)))[0]
+        return (await self._send(calls.refresh_token(refresh_token)))[0]
 
     async def refresh_token_with_http_info(self, refresh_token: str) -> HttpInfo[TokenResponse]:
         warn_deprecated("refresh_token")
-        return await self._send(_refresh_token(refresh_token))
+        return await self._send(calls.refresh_token(refresh_token))
 
 
 __all__ = ["AsyncTokensApi", "TokensApi"]

@@ -19,6 +19,7 @@ a newer token, if someone already got one, is used for the replay without anothe
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import math
@@ -32,10 +33,10 @@ import attrs
 import httpx
 
 from ._generated import is_token_path
-from ._grant import Grants
+from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
-from ._token import Token, cooldown_for
+from ._token import AccessToken, Token, cooldown_for
 from .credentials import (
     CREDENTIAL_NAMES,
     Credentials,
@@ -69,6 +70,10 @@ class TokenAuth(httpx.Auth):
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
+    token_endpoint: "auto" (default) grants through POST /api/v2/token (OAuth2, 2.24+) and, if
+      the control plane answers 404 or 405 there, through POST /api/v1/token from then on; "v2"
+      or "v1" pins one. Credentials whose grant v2 lacks (AppCredentials,
+      ExternalTokenCredentials) always use v1, so "v2" refuses them.
     refresh_margin: seconds before expiry to refresh early. None: 10-20 % of the lifetime, with
       jitter. A number is used as is (capped at half the lifetime). Either way a token with under
       30 s (or a tenth of a short lifetime) left is never sent.
@@ -86,6 +91,7 @@ class TokenAuth(httpx.Auth):
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so a shared default is safe
         timeout: float = 30.0,
+        token_endpoint: TokenEndpoint = "auto",  # noqa: S107 - an endpoint's name, no secret
         refresh_margin: float | None = None,
         verify: ssl.SSLContext | str | bool = True,
         proxy: str | httpx.URL | httpx.Proxy | None = None,
@@ -94,6 +100,7 @@ class TokenAuth(httpx.Auth):
         random: Callable[[], float] = _random.random,
     ) -> None:
         _check(base_url, credentials, timeout=timeout, refresh_margin=refresh_margin)
+        _check_endpoint(token_endpoint, credentials)
         self._base_url = base_url
         self._origin = _origin(httpx.URL(base_url))
         self._credentials = credentials
@@ -117,6 +124,7 @@ class TokenAuth(httpx.Auth):
                 )
             ),
             timeout=timeout,
+            endpoint=token_endpoint,
         )
         self._source = TokenSource(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
@@ -135,6 +143,17 @@ class TokenAuth(httpx.Auth):
     async def aget_token(self) -> str:
         """get_token() for asyncio; safe to mix with threads and other event loops."""
         return (await self._aacquire(None)).access_token
+
+    def get_access_token(self) -> AccessToken:
+        """get_token() with the token's expiry (an AccessToken). Raises ApiException."""
+        return self._public(self._acquire(None))
+
+    async def aget_access_token(self) -> AccessToken:
+        """get_access_token() for asyncio."""
+        return self._public(await self._aacquire(None))
+
+    def _public(self, token: Token) -> AccessToken:
+        return token.public(self._clock(), datetime.datetime.now(datetime.UTC))
 
     def close(self) -> None:
         """Closes the sync client used for token requests."""
@@ -296,6 +315,20 @@ def _check(
         isinstance(refresh_margin, int | float) and 0 <= refresh_margin < math.inf
     ):
         raise ValueError("refresh_margin must be None or a number of seconds, 0 or more")
+
+
+def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
+    if endpoint not in TOKEN_ENDPOINTS:
+        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+    if (
+        endpoint == "v2"
+        and not isinstance(credentials, StaticToken)
+        and credentials.oauth2_request() is None
+    ):
+        raise ValueError(
+            f"{type(credentials).__name__} has no grant on /api/v2/token: "
+            "use token_endpoint='v1' or 'auto'"
+        )
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

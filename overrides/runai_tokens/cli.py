@@ -22,7 +22,7 @@ from typing import Any, NoReturn, TextIO
 from . import __version__
 from ._cache import CachedToken, CacheKey, TokenCache, default_cache_dir, reuse_margin
 from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
-from ._cli_settings import GRANTS, CliError, ExitCode, GetSettings, resolve_get
+from ._cli_settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode, GetSettings, resolve_get
 
 PROG = "runai-token"
 
@@ -34,6 +34,8 @@ environment:
                         (or --client-secret-file)
   RUNAI_USERNAME        the user, with --grant password (or --username)
   RUNAI_PASSWORD        the password, with --grant password (or --password-file)
+  RUNAI_EXTERNAL_TOKEN  an external identity provider's token, with --grant external
+                        (or --external-token-file)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                         a proxy for the control plane, read as curl does (lower case too)
   XDG_CACHE_HOME        the token cache is $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
@@ -45,8 +47,9 @@ secrets are never taken as command-line arguments: use the environment or a file
 exit codes:
   0  the token was printed
   1  unexpected error (an answer the contract does not allow, a bug)
-  2  usage: bad flags, missing or unreadable credentials
-  3  credentials rejected by the server (HTTP 400, 401 or 403)
+  2  usage: bad flags, missing or unreadable credentials, a grant the control plane lacks
+  3  credentials rejected by the server (HTTP 400, 401 or 403; OAuth2 invalid_client,
+     invalid_grant)
   4  the service was unreachable or unavailable after retries (no response, 429, 5xx)
 """
 
@@ -119,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=GRANTS,
         default="client_credentials",
         help="client_credentials (default); app (the client id and secret are the app's); "
-        "password (--username, --password-file)",
+        "password (--username, --password-file); external (an external identity provider's "
+        "token, 2.22+)",
     )
     get.add_argument("--client-id", metavar="ID", help="default: $RUNAI_CLIENT_ID")
     get.add_argument(
@@ -132,6 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-file",
         metavar="PATH",
         help="read the password from PATH ('-' = stdin); default: $RUNAI_PASSWORD",
+    )
+    get.add_argument(
+        "--external-token-file",
+        metavar="PATH",
+        help="read the external token from PATH ('-' = stdin); default: $RUNAI_EXTERNAL_TOKEN",
+    )
+    get.add_argument(
+        "--token-endpoint",
+        choices=TOKEN_ENDPOINTS,
+        default="auto",
+        help="auto (default): /api/v2/token, or /api/v1/token on a control plane without it",
     )
     get.add_argument(
         "-o", "--output", choices=FORMATS, default="plain", help="how to print it (see below)"

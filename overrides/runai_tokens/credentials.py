@@ -1,8 +1,12 @@
 """What TokenAuth trades for a token: one immutable class per grant.
 
-Each grant class builds its request with the generated TokenRequest model, so the wire keys
-(camelCase, grantType) come from the contract, not from string literals here. Secrets are kept
+Each grant class builds its request with the generated models, so the wire keys come from the
+contract, not from string literals here: `token_request()` for POST /api/v1/token (TokenRequest,
+camelCase JSON) and `oauth2_request()` for POST /api/v2/token (OAuth2TokenRequest, an OAuth2
+form), or None where v2 has no such grant (app_token, external_token_exchange). Secrets are kept
 out of repr() and str(): a credential object ends up in tracebacks, debug logs and REPLs.
+
+`since` is the first control-plane version that has the grant, for the message an older one gets.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import os
 import typing
 from collections.abc import Mapping
+from typing import ClassVar
 
 import attrs
 
-from ._generated import GrantType, TokenRequest
+from ._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
 
 
 class MissingCredentialsError(ValueError):
@@ -43,9 +48,18 @@ class ClientCredentials:
             values.append(value)
         return cls(values[0], values[1])
 
+    since: ClassVar[str] = "2.20"
+
     def token_request(self) -> TokenRequest:
         return TokenRequest(
             grant_type=GrantType.CLIENT_CREDENTIALS,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+        )
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None:
+        return OAuth2TokenRequest(
+            grant_type=OAuth2GrantType.CLIENT_CREDENTIALS,
             client_id=self.client_id,
             client_secret=self.client_secret,
         )
@@ -58,23 +72,43 @@ class AppCredentials:
     app_id: str
     app_secret: str = attrs.field(repr=False)
 
+    since: ClassVar[str] = "2.18"
+
     def token_request(self) -> TokenRequest:
         return TokenRequest(
             grant_type=GrantType.APP_TOKEN, app_id=self.app_id, app_secret=self.app_secret
         )
 
+    def oauth2_request(self) -> OAuth2TokenRequest | None:
+        return None  # /api/v2/token has no app grant
+
 
 @attrs.frozen
 class PasswordCredentials:
-    """A user's name and password: grantType password."""
+    """A user's name and password: grantType password.
+
+    client_id goes with the grant on /api/v2/token when given (v2's own example sends one; v1
+    takes none).
+    """
 
     username: str
     password: str = attrs.field(repr=False)
+    client_id: str | None = None
+
+    since: ClassVar[str] = "2.18"
 
     def token_request(self) -> TokenRequest:
         return TokenRequest(
             grant_type=GrantType.PASSWORD, username=self.username, password=self.password
         )
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None:
+        request = OAuth2TokenRequest(
+            grant_type=OAuth2GrantType.PASSWORD, username=self.username, password=self.password
+        )
+        if self.client_id is not None:
+            request.client_id = self.client_id
+        return request
 
 
 @attrs.frozen
@@ -87,8 +121,51 @@ class RefreshTokenCredentials:
     refresh_token: str = attrs.field(repr=False)
     client_id: str | None = None
 
+    since: ClassVar[str] = "2.18"
+
     def token_request(self) -> TokenRequest:
-        return refresh_request(self.refresh_token, self.client_id)
+        request = TokenRequest(grant_type=GrantType.REFRESH_TOKEN, refresh_token=self.refresh_token)
+        if self.client_id is not None:
+            request.client_id = self.client_id
+        return request
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None:
+        request = OAuth2TokenRequest(
+            grant_type=OAuth2GrantType.REFRESH_TOKEN, refresh_token=self.refresh_token
+        )
+        if self.client_id is not None:
+            request.client_id = self.client_id
+        return request
+
+
+@attrs.frozen
+class ExternalTokenCredentials:
+    """A token from an external identity provider: grantType external_token_exchange (2.22+).
+
+    Only /api/v1/token has this grant. The external token is what is traded, so the server's
+    rejection is final, like a refresh token's.
+    """
+
+    external_token: str = attrs.field(repr=False)
+
+    since: ClassVar[str] = "2.22"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ExternalTokenCredentials:
+        """Read RUNAI_EXTERNAL_TOKEN (from os.environ unless given)."""
+        env = os.environ if environ is None else environ
+        value = env.get("RUNAI_EXTERNAL_TOKEN", "").strip()
+        if not value:
+            raise MissingCredentialsError("RUNAI_EXTERNAL_TOKEN")
+        return cls(value)
+
+    def token_request(self) -> TokenRequest:
+        return TokenRequest(
+            grant_type=GrantType.EXTERNAL_TOKEN_EXCHANGE, external_token=self.external_token
+        )
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None:
+        return None  # /api/v2/token has no external token exchange
 
 
 @attrs.frozen
@@ -102,24 +179,20 @@ class StaticToken:
 
 
 GrantCredentials = (
-    ClientCredentials | AppCredentials | PasswordCredentials | RefreshTokenCredentials
+    ClientCredentials
+    | AppCredentials
+    | PasswordCredentials
+    | RefreshTokenCredentials
+    | ExternalTokenCredentials
 )
 Credentials = GrantCredentials | StaticToken
 # For messages that say what would have been accepted.
 CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
 
 
-def refresh_request(refresh_token: str, client_id: str | None) -> TokenRequest:
-    """The refresh_token grant; clientID goes along when we know it."""
-    request = TokenRequest(grant_type=GrantType.REFRESH_TOKEN, refresh_token=refresh_token)
-    if client_id is not None:
-        request.client_id = client_id
-    return request
-
-
 def client_id_of(credentials: Credentials) -> str | None:
     """The client id to send with a refresh_token grant, when the credentials carry one."""
-    if isinstance(credentials, ClientCredentials | RefreshTokenCredentials):
+    if isinstance(credentials, ClientCredentials | PasswordCredentials | RefreshTokenCredentials):
         return credentials.client_id
     return None
 
@@ -128,6 +201,7 @@ __all__ = [
     "AppCredentials",
     "ClientCredentials",
     "Credentials",
+    "ExternalTokenCredentials",
     "GrantCredentials",
     "MissingCredentialsError",
     "PasswordCredentials",

@@ -19,7 +19,7 @@ class TokenResponse:
         access_token (str | Unset): The access token, a JWT (2.18).
         id_token (str | Unset): The OpenID Connect id token (2.18).
         refresh_token (str | Unset): A refresh token, when the grant issues one (2.18).
-        external_token (str | Unset): The external identity provider's token (2.18 to 2.22; gone in 2.24).
+        external_token (str | Unset): The external identity provider's token (2.18 to 2.22; gone from 2.23).
         expires_in (int | Unset): Token lifetime in seconds (introduced in 2.24).
     """
 

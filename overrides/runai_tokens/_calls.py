@@ -1,0 +1,62 @@
+"""Each token operation's request, built by the generated operation and ready to send.
+
+Shared by the public facade (api.TokensApi) and TokenAuth's grants (_grant), which must not
+import the facade. Every builder checks its arguments (TypeError before anything is sent) and
+returns a Call: the generated request kwargs and the model a 2xx must parse as.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import _generated as gen
+from ._api_io import Call, request_body, require_str
+from ._generated import (
+    UNSET,
+    AppTokenRequest,
+    AppTokenResponse,
+    OAuth2TokenRequest,
+    OAuth2TokenResponse,
+    TokenRequest,
+    TokenResponse,
+)
+
+TokenBody = TokenRequest | Mapping[str, Any] | None
+OAuth2Body = OAuth2TokenRequest | Mapping[str, Any]
+AppTokenBody = AppTokenRequest | Mapping[str, Any] | None
+
+
+def app_token(body: AppTokenBody) -> Call[AppTokenResponse]:
+    request = request_body(AppTokenRequest, body, "app_token")
+    return Call(gen.app_token._get_kwargs(body=request), AppTokenResponse)
+
+
+def exchange_code_for_token(redirect_uri: str, code: str) -> Call[TokenResponse]:
+    require_str("exchange_code_for_token", redirect_uri=redirect_uri, code=code)
+    kwargs = gen.exchange_code_for_token._get_kwargs(redirect_uri=redirect_uri, code=code)
+    return Call(kwargs, TokenResponse)
+
+
+def grant_token(body: TokenBody, user_agent: str | None = None) -> Call[TokenResponse]:
+    request = request_body(TokenRequest, body, "grant_token")
+    if user_agent is not None:
+        require_str("grant_token", user_agent=user_agent)
+    kwargs = gen.grant_token._get_kwargs(
+        body=request, user_agent=UNSET if user_agent is None else user_agent
+    )
+    return Call(kwargs, TokenResponse)
+
+
+def grant_token_v2(body: OAuth2Body) -> Call[OAuth2TokenResponse]:
+    # The form body is required by the contract (grant_type at least).
+    if body is None:
+        raise TypeError("grant_token_v2: body is required (an OAuth2TokenRequest or a dict)")
+    request = request_body(OAuth2TokenRequest, body, "grant_token_v2")
+    assert isinstance(request, OAuth2TokenRequest)
+    return Call(gen.grant_token_v2._get_kwargs(body=request), OAuth2TokenResponse)
+
+
+def refresh_token(refresh_token: str) -> Call[TokenResponse]:
+    require_str("refresh_token", refresh_token=refresh_token)
+    return Call(gen.refresh_token._get_kwargs(refresh_token=refresh_token), TokenResponse)
