@@ -90,15 +90,17 @@ def launch(document: Path, log: Path) -> PrismServer:
 def wait_until_ready(server: PrismServer, *, timeout: float = STARTUP_TIMEOUT) -> None:
     """Return once Prism answers HTTP (any status); fail with its output if it never does."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise PrismStartError(server, f"exited with status {server.process.returncode}")
-        try:
-            httpx.get(f"{server.url}/", timeout=1.0, trust_env=False)
-        except httpx.TransportError:
-            time.sleep(0.05)
-        else:
-            return
+    # One client for all polls: httpx loads the CA bundle for every client it builds.
+    with httpx.Client(timeout=1.0, trust_env=False) as http:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise PrismStartError(server, f"exited with status {server.process.returncode}")
+            try:
+                http.get(f"{server.url}/")
+            except httpx.TransportError:
+                time.sleep(0.05)
+            else:
+                return
     stop(server)
     raise PrismStartError(server, f"did not answer within {timeout:.0f} s")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import typing
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -25,21 +26,29 @@ import httpx
 import pytest
 from runai_tokens import RetryPolicy, connect
 from runai_tokens_client import Client
-from runai_tokens_client.api.tokens import grant_token
-from runai_tokens_client.models import GrantType, TokenRequest, TokenResponse
+from runai_tokens_client.api.tokens import grant_token, grant_token_v2
+from runai_tokens_client.models import (
+    GrantType,
+    OAuth2GrantType,
+    OAuth2TokenRequest,
+    TokenRequest,
+    TokenResponse,
+)
 from runai_tokens_client.types import UNSET, Response
 
 from tests.test_contract import (
     CALL_IDS,
     CALLS,
     GRANT_EXAMPLES,
+    GRANT_V2_EXAMPLES,
     TIMEOUT,
+    TLS,
     VIOLATIONS,
     Call,
     Violation,
     assert_rejected,
 )
-from tests.versions import DOCUMENTS
+from tests.versions import DOCUMENTS, REPO
 from tests.versions import VERSIONS as VERSION_NAMES
 
 pytest_plugins = ["tests.prism"]
@@ -141,7 +150,7 @@ def upstream_client(
     **headers: str,
 ) -> Client:
     """connect()'s client (retries, log redaction) with the bearer upstream demands."""
-    client = connect(base_url, UpstreamBearer(), retry=retry, timeout=TIMEOUT_SECONDS)
+    client = connect(base_url, UpstreamBearer(), retry=retry, timeout=TIMEOUT_SECONDS, verify=TLS)
     return client.with_headers(headers) if headers else client
 
 
@@ -174,6 +183,7 @@ def calls_of(version: Version) -> list[tuple[Version, Call]]:
 
 
 GRANT_CALL = CALLS[CALL_IDS.index("grant_token")]
+V2_CALL = CALLS[CALL_IDS.index("grant_token_v2")]
 MATRIX = [pair for version in VERSIONS for pair in calls_of(version)]
 MATRIX_IDS = [f"{version.name}-{call.operation_id}" for version, call in MATRIX]
 ABSENT = [(v, o) for v in VERSIONS for o in ALL_OPERATIONS if o not in v.operations]
@@ -196,6 +206,49 @@ def test_the_promise_is_the_documents(version: Version) -> None:
     assert set(enum) == {grant.value for grant in version.grants}
     response = resolve(doc, resolve(doc, grant["responses"]["200"])["content"]["application/json"])
     assert set(resolve(doc, response["schema"])["properties"]) == version.token_response_keys
+    if "grant_token_v2" in version.operations:
+        form = doc["paths"]["/api/v2/token"]["post"]["requestBody"]["content"]
+        fields = resolve(doc, form["application/x-www-form-urlencoded"]["schema"])["properties"]
+        assert set(resolve(doc, fields["grant_type"])["enum"]) == set(OAuth2GrantType)
+
+
+def readme_version_table() -> tuple[list[str], list[tuple[bool, list[str], set[str]]]]:
+    """README's operation x version table: its versions, and for each row whether it is a detail
+    of grant_token (indented), the names in backticks, and the versions ticked."""
+    lines = (REPO / "README.md").read_text().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| operation | "))
+    columns = [cell.strip() for cell in lines[header].strip("|").split("|")][1:]
+    rows = []
+    for line in lines[header + 2 :]:
+        if not line.startswith("|"):
+            break
+        first, *cells = (cell.strip() for cell in line.strip("|").split("|"))
+        ticked = {version for version, cell in zip(columns, cells, strict=True) if cell == "✓"}
+        rows.append((first.startswith("&nbsp;"), re.findall(r"`([^`]+)`", first), ticked))
+    return columns, rows
+
+
+def test_the_readme_version_table_is_the_promise() -> None:
+    columns, rows = readme_version_table()
+    assert columns == list(VERSION_NAMES)
+    response_keys = frozenset().union(*(v.token_response_keys for v in VERSIONS))
+    checked = set()
+    for detail, names, ticked in rows:
+        # A grant's row names the request field it brings; a row without a grant is the answer's.
+        about_grants = any(name in set(GrantType) for name in names)
+        for name in names:
+            if detail and name in set(GrantType):
+                has = {v.name for v in VERSIONS if GrantType(name) in v.grants}
+            elif detail and not about_grants and name in response_keys:
+                has = {v.name for v in VERSIONS if name in v.token_response_keys}
+            elif not detail and name in ALL_OPERATIONS:
+                has = {v.name for v in VERSIONS if name in v.operations}
+            else:
+                continue  # a path or a request field, named for the reader
+            assert ticked == has, (name, sorted(ticked), sorted(has))
+            checked.add(name)
+    # Every operation and every grant has its row.
+    assert checked >= set(ALL_OPERATIONS) | set(GrantType), sorted(checked)
 
 
 # --- every operation a version has, sync and asyncio ------------------------------------------
@@ -220,7 +273,7 @@ def test_an_operation_the_version_lacks_is_not_there(
 ) -> None:
     # Prism answers 404 for a path its document lacks: proof that each process serves its own.
     method, path = WHERE[operation]
-    with httpx.Client(base_url=prism_upstream(version.name), timeout=TIMEOUT) as raw:
+    with httpx.Client(base_url=prism_upstream(version.name), timeout=TIMEOUT, verify=TLS) as raw:
         response = raw.request(method, path, headers=AUTHORIZATION)
     assert response.status_code == 404, response.text
 
@@ -228,7 +281,7 @@ def test_an_operation_the_version_lacks_is_not_there(
 @pytest.mark.parametrize("version", VERSIONS, ids=VERSION_NAMES)
 def test_the_version_demands_a_bearer(prism_upstream: PrismUrl, version: Version) -> None:
     # Proves Prism checks security on upstream's documents, so the bearer above is what passes.
-    with Client(base_url=prism_upstream(version.name), timeout=TIMEOUT) as client:
+    with Client(base_url=prism_upstream(version.name), timeout=TIMEOUT, verify_ssl=TLS) as client:
         assert GRANT_CALL.sync(client).status_code == 401
 
 
@@ -257,36 +310,76 @@ def test_grant_token_with_each_grant(
         assert "grantType" in response.headers["sl-violations"]
 
 
-def upstream_request_examples(operation: str) -> list[tuple[Version, str, dict[str, Any]]]:
-    """Every request example the documents give for an operation (from 2.22 on, some do)."""
-    found = []
-    for version in VERSIONS:
-        for _, _, op in upstream_operations(version):
-            if op["operationId"] != operation:
-                continue
-            for media in op.get("requestBody", {}).get("content", {}).values():
-                for name, example in media.get("examples", {}).items():
-                    found.append((version, name, example["value"]))
-    return found
-
-
-GRANT_TOKEN_EXAMPLES = upstream_request_examples("grant_token")
+V2_VERSIONS = [v for v in VERSIONS if "grant_token_v2" in v.operations]
+V2_GRANTS = [(v, grant) for v in V2_VERSIONS for grant in OAuth2GrantType]
+# openapi.yaml's own example request for each v2 grant.
+OUR_V2_GRANT_REQUESTS = {
+    OAuth2GrantType(example["grant_type"]): example for example in GRANT_V2_EXAMPLES.values()
+}
 
 
 @pytest.mark.parametrize(
-    ("version", "name", "example"),
-    GRANT_TOKEN_EXAMPLES,
-    ids=[f"{v.name}-{name}" for v, name, _ in GRANT_TOKEN_EXAMPLES],
+    ("version", "grant"), V2_GRANTS, ids=[f"{v.name}-{g.value}" for v, g in V2_GRANTS]
 )
-def test_upstreams_own_grant_token_examples_go_through_our_model(
-    prism_upstream: PrismUrl, version: Version, name: str, example: dict[str, Any]
+def test_grant_token_v2_with_each_grant(
+    prism_upstream: PrismUrl, version: Version, grant: OAuth2GrantType
 ) -> None:
-    body = TokenRequest.from_dict(example)
+    body = OAuth2TokenRequest.from_dict(OUR_V2_GRANT_REQUESTS[grant])
+    with upstream_client(prism_upstream(version.name)) as client:
+        response = grant_token_v2.sync_detailed(client=client, body=body)
+    assert_sent_by(version, response, V2_CALL)
+
+
+@attrs.frozen
+class Requester:
+    """How an operation with a request body is called with one of upstream's own examples."""
+
+    model: Any  # the generated request model: from_dict, to_dict, additional_properties
+    send: Callable[[Client, Any], Response[Any]]
+    call: Call
+
+
+REQUESTERS = {
+    "grant_token": Requester(
+        TokenRequest, lambda c, body: grant_token.sync_detailed(client=c, body=body), GRANT_CALL
+    ),
+    "grant_token_v2": Requester(
+        OAuth2TokenRequest,
+        lambda c, body: grant_token_v2.sync_detailed(client=c, body=body),
+        V2_CALL,
+    ),
+}
+
+
+def upstream_request_examples() -> list[tuple[Version, str, str, dict[str, Any]]]:
+    """Every request example the documents give (from 2.22 on, some do)."""
+    found = []
+    for version in VERSIONS:
+        for _, _, op in upstream_operations(version):
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                for name, example in media.get("examples", {}).items():
+                    found.append((version, op["operationId"], name, example["value"]))
+    return found
+
+
+UPSTREAM_EXAMPLES = upstream_request_examples()
+
+
+@pytest.mark.parametrize(
+    ("version", "operation", "name", "example"),
+    UPSTREAM_EXAMPLES,
+    ids=[f"{v.name}-{operation}-{name}" for v, operation, name, _ in UPSTREAM_EXAMPLES],
+)
+def test_upstreams_own_request_examples_go_through_our_models(
+    prism_upstream: PrismUrl, version: Version, operation: str, name: str, example: dict[str, Any]
+) -> None:
+    requester = REQUESTERS[operation]
+    body = requester.model.from_dict(example)
     assert body.to_dict() == example  # the same keys, nothing renamed or dropped
     assert body.additional_properties == {}
     with upstream_client(prism_upstream(version.name)) as client:
-        response = grant_token.sync_detailed(client=client, body=body)
-    assert_sent_by(version, response, GRANT_CALL)
+        response = requester.send(client, body)
+    assert_sent_by(version, response, requester.call)
 
 
 # --- every status a version documents parses --------------------------------------------------
