@@ -241,6 +241,25 @@ MISSED = {
     "a field made required": lambda d: _schemas(d)["TokenRequest"].update(required=["grantType"]),
     "an operationId renamed": lambda d: _grant(d).update(operationId="create_token"),
     "a bound changed": lambda d: _schemas(d)["Error"]["properties"]["code"].update(maximum=999),
+    "upstream's format mark dropped": lambda d: _schemas(d)["OAuth2TokenRequest"]["properties"][
+        "client_secret"
+    ].pop("format"),
+    "a v2 grant removed": lambda d: _schemas(d)["OAuth2GrantType"]["enum"].remove("password"),
+    "an OAuth2 error code removed": lambda d: _schemas(d)["OAuth2ErrorCode"]["enum"].remove(
+        "invalid_grant"
+    ),
+    "the v2 body made optional": lambda d: d["paths"]["/api/v2/token"]["post"]["requestBody"].pop(
+        "required"
+    ),
+    "the v2 body sent as JSON": lambda d: d["paths"]["/api/v2/token"]["post"]["requestBody"][
+        "content"
+    ].update(
+        {
+            "application/json": d["paths"]["/api/v2/token"]["post"]["requestBody"]["content"].pop(
+                "application/x-www-form-urlencoded"
+            )
+        }
+    ),
 }
 
 
