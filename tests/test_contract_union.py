@@ -17,15 +17,13 @@ token operations as accepting a bearer without requiring one).
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.versions import DOCUMENTS, VERSIONS
+from tests.versions import VERSION_NAMES as VERSIONS
+from tests.versions import load, resolve
 
 # Words for people and tools, not for the wire.
 DOCUMENTATION = frozenset({"description", "summary", "title", "example", "examples"})
@@ -33,25 +31,6 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 Facts = dict[str, Any]
 Flat = dict[tuple[str, ...], Facts]
-
-
-def load(path: Path) -> dict[str, Any]:
-    text = path.read_text()
-    document: dict[str, Any] = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    return document
-
-
-def resolve(document: dict[str, Any], node: Any) -> Any:
-    """Follow local $refs (``#/components/...``) until a node that is not one."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/") and ref not in seen, f"unsupported or cyclic $ref {ref}"
-        seen.add(ref)
-        node = document
-        for part in ref.removeprefix("#/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
 
 
 def flatten(document: dict[str, Any]) -> Flat:
@@ -113,8 +92,8 @@ def flatten(document: dict[str, Any]) -> Flat:
     return flat
 
 
-UPSTREAM: dict[str, Flat] = {version: flatten(load(DOCUMENTS[version])) for version in VERSIONS}
-OURS_DOCUMENT = load(DOCUMENTS["ours"])
+UPSTREAM: dict[str, Flat] = {version: flatten(load(version)) for version in VERSIONS}
+OURS_DOCUMENT = load("ours")
 OURS: Flat = flatten(OURS_DOCUMENT)
 ABSENT = "(absent)"
 

@@ -8,17 +8,15 @@ documents carry no response examples, so Prism makes values up from the schema (
 property): the parse must succeed, every field must have its declared type, no key may be one our
 models do not know, and the keys must be exactly the ones the version sends.
 
-VERSIONS below is the promise (what the README's versions table says); the first test checks it
-against the documents themselves.
+What each version has is the promise in tests/versions.py (what the README's versions table says);
+tests/test_versions.py checks it against the documents themselves.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import typing
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import attrs
@@ -48,8 +46,7 @@ from tests.test_contract import (
     Violation,
     assert_rejected,
 )
-from tests.versions import DOCUMENTS, REPO
-from tests.versions import VERSIONS as VERSION_NAMES
+from tests.versions import ALL_OPERATIONS, VERSION_NAMES, VERSIONS, Version
 
 pytest_plugins = ["tests.prism"]
 
@@ -58,78 +55,6 @@ AUTHORIZATION = {"Authorization": f"Bearer {BEARER}"}
 PrismUrl = Callable[[str], str]
 TIMEOUT_SECONDS = 10.0
 DEFAULT_RETRY = RetryPolicy()
-
-
-def number(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
-@attrs.frozen
-class Version:
-    """What one control-plane version has on the wire (tests/upstream/README.md)."""
-
-    name: str
-
-    def since(self, first: str) -> bool:
-        return number(self.name) >= number(first)
-
-    @property
-    def operations(self) -> frozenset[str]:
-        found = {"grant_token", "app_token"}
-        if not self.since("2.20"):
-            found |= {"exchange_code_for_token", "refresh_token"}
-        if self.since("2.24"):
-            found.add("grant_token_v2")
-        return frozenset(found)
-
-    @property
-    def grants(self) -> frozenset[GrantType]:
-        found = {
-            GrantType.APP_TOKEN,
-            GrantType.EXCHANGE_TOKEN,
-            GrantType.PASSWORD,
-            GrantType.REFRESH_TOKEN,
-        }
-        if self.since("2.20"):
-            found.add(GrantType.CLIENT_CREDENTIALS)
-        if self.since("2.22"):
-            found.add(GrantType.EXTERNAL_TOKEN_EXCHANGE)
-        return frozenset(found)
-
-    @property
-    def token_response_keys(self) -> frozenset[str]:
-        """The keys of the TokenResponse the v1 operations answer with."""
-        found = {"accessToken", "idToken", "refreshToken"}
-        if not self.since("2.23"):
-            found.add("externalToken")
-        if self.since("2.24"):
-            found.add("expiresIn")
-        return frozenset(found)
-
-
-VERSIONS = [Version(name) for name in VERSION_NAMES]
-ALL_OPERATIONS = sorted(frozenset().union(*(v.operations for v in VERSIONS)))
-
-
-@functools.cache
-def document(version: Version) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(DOCUMENTS[version.name].read_text())
-    return loaded
-
-
-def upstream_operations(version: Version) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in document(version)["paths"].items():
-        for method, op in item.items():
-            yield path, method, op
-
-
-def resolve(doc: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = doc
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 class UpstreamBearer(httpx.Auth):
@@ -191,64 +116,8 @@ ABSENT = [(v, o) for v in VERSIONS for o in ALL_OPERATIONS if o not in v.operati
 WHERE = {
     op["operationId"]: (method.upper(), path)
     for version in VERSIONS
-    for path, method, op in upstream_operations(version)
+    for path, method, op in version.upstream_operations()
 }
-
-
-# --- the promise is what the documents say ----------------------------------------------------
-@pytest.mark.parametrize("version", VERSIONS, ids=VERSION_NAMES)
-def test_the_promise_is_the_documents(version: Version) -> None:
-    doc = document(version)
-    assert {op["operationId"] for _, _, op in upstream_operations(version)} == version.operations
-    grant = doc["paths"]["/api/v1/token"]["post"]
-    request = resolve(doc, grant["requestBody"]["content"]["application/json"]["schema"])
-    enum = resolve(doc, request["properties"]["grantType"])["enum"]
-    assert set(enum) == {grant.value for grant in version.grants}
-    response = resolve(doc, resolve(doc, grant["responses"]["200"])["content"]["application/json"])
-    assert set(resolve(doc, response["schema"])["properties"]) == version.token_response_keys
-    if "grant_token_v2" in version.operations:
-        form = doc["paths"]["/api/v2/token"]["post"]["requestBody"]["content"]
-        fields = resolve(doc, form["application/x-www-form-urlencoded"]["schema"])["properties"]
-        assert set(resolve(doc, fields["grant_type"])["enum"]) == set(OAuth2GrantType)
-
-
-def readme_version_table() -> tuple[list[str], list[tuple[bool, list[str], set[str]]]]:
-    """README's operation x version table: its versions, and for each row whether it is a detail
-    of grant_token (indented), the names in backticks, and the versions ticked."""
-    lines = (REPO / "README.md").read_text().splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("| operation | "))
-    columns = [cell.strip() for cell in lines[header].strip("|").split("|")][1:]
-    rows = []
-    for line in lines[header + 2 :]:
-        if not line.startswith("|"):
-            break
-        first, *cells = (cell.strip() for cell in line.strip("|").split("|"))
-        ticked = {version for version, cell in zip(columns, cells, strict=True) if cell == "✓"}
-        rows.append((first.startswith("&nbsp;"), re.findall(r"`([^`]+)`", first), ticked))
-    return columns, rows
-
-
-def test_the_readme_version_table_is_the_promise() -> None:
-    columns, rows = readme_version_table()
-    assert columns == list(VERSION_NAMES)
-    response_keys = frozenset().union(*(v.token_response_keys for v in VERSIONS))
-    checked = set()
-    for detail, names, ticked in rows:
-        # A grant's row names the request field it brings; a row without a grant is the answer's.
-        about_grants = any(name in set(GrantType) for name in names)
-        for name in names:
-            if detail and name in set(GrantType):
-                has = {v.name for v in VERSIONS if GrantType(name) in v.grants}
-            elif detail and not about_grants and name in response_keys:
-                has = {v.name for v in VERSIONS if name in v.token_response_keys}
-            elif not detail and name in ALL_OPERATIONS:
-                has = {v.name for v in VERSIONS if name in v.operations}
-            else:
-                continue  # a path or a request field, named for the reader
-            assert ticked == has, (name, sorted(ticked), sorted(has))
-            checked.add(name)
-    # Every operation and every grant has its row.
-    assert checked >= set(ALL_OPERATIONS) | set(GrantType), sorted(checked)
 
 
 # --- every operation a version has, sync and asyncio ------------------------------------------
@@ -355,7 +224,7 @@ def upstream_request_examples() -> list[tuple[Version, str, str, dict[str, Any]]
     """Every request example the documents give (from 2.22 on, some do)."""
     found = []
     for version in VERSIONS:
-        for _, _, op in upstream_operations(version):
+        for _, _, op in version.upstream_operations():
             for media in op.get("requestBody", {}).get("content", {}).values():
                 for name, example in media.get("examples", {}).items():
                     found.append((version, op["operationId"], name, example["value"]))
@@ -386,7 +255,7 @@ def test_upstreams_own_request_examples_go_through_our_models(
 STATUSES = [
     (version, call, status)
     for version, call in MATRIX
-    for status in document(version)["paths"][WHERE[call.operation_id][1]][
+    for status in version.document["paths"][WHERE[call.operation_id][1]][
         WHERE[call.operation_id][0].lower()
     ]["responses"]
     if status != "200"
@@ -417,7 +286,7 @@ APPLICABLE = [
     (version, violation)
     for version in VERSIONS
     for violation in VIOLATIONS
-    if violation.path in document(version)["paths"]
+    if violation.path in version.document["paths"]
 ]
 
 
