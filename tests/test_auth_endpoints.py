@@ -145,11 +145,11 @@ def test_the_refresh_token_from_a_v2_grant_refreshes_through_v2(
 ) -> None:
     v2_server.add_user("fake-user", "fake-secret-pw")
     refresh = v2_server.issue_refresh_token("fake-user")
-    auth = TokenAuth(v2_server.url, RefreshTokenCredentials(refresh))
-    auth.get_token()
-    v2_server.revoke_all()
-    with httpx.Client(base_url=v2_server.url, auth=auth) as client:
-        assert client.get(PROTECTED_PATH).status_code == 200
+    now = [0.0]
+    auth = TokenAuth(v2_server.url, RefreshTokenCredentials(refresh), clock=lambda: now[0])
+    first = auth.get_token()
+    now[0] += v2_server.lifetime  # expired on TokenAuth's clock: the next call refreshes
+    assert auth.get_token() != first
     auth.close()
     bodies = [r.body for r in v2_server.requests if r.path == GRANT_V2_PATH]
     assert [b["grant_type"] for b in bodies] == ["refresh_token", "refresh_token"]

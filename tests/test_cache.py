@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from runai_tokens._cache import (
+    KEY_FILE,
     CachedToken,
     CacheKey,
     TokenCache,
@@ -20,21 +25,23 @@ from runai_tokens._cache import (
 SECRET = "fake-secret-cache-test"
 
 
-def key(secret: str = SECRET, base_url: str = "https://tenant.example") -> CacheKey:
-    return CacheKey.build(base_url, "client_credentials", "client-a", secret)
+def key(
+    cache: TokenCache, secret: str = SECRET, base_url: str = "https://tenant.example"
+) -> CacheKey:
+    return cache.key(base_url, "client_credentials", "client-a", secret)
 
 
 def test_round_trip(tmp_path: Path) -> None:
     cache = TokenCache(tmp_path / "c")
     token = CachedToken("tok-1", expires_at=2_000_000_000.0, issued_at=1_999_996_400.0)
-    assert cache.load(key()) is None
-    cache.store(key(), token)
-    assert cache.load(key()) == token
+    assert cache.load(key(cache)) is None
+    cache.store(key(cache), token)
+    assert cache.load(key(cache)) == token
 
 
 def test_modes_are_private(tmp_path: Path) -> None:
     cache = TokenCache(tmp_path / "c")
-    cache.store(key(), CachedToken("tok", 2e9, 1e9))
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
     assert stat.S_IMODE((tmp_path / "c").stat().st_mode) == 0o700
     files = [p for p in (tmp_path / "c").iterdir() if p.suffix == ".json"]
     assert len(files) == 1
@@ -45,13 +52,14 @@ def test_a_too_open_directory_is_tightened(tmp_path: Path) -> None:
     directory = tmp_path / "c"
     directory.mkdir(mode=0o755)
     directory.chmod(0o755)
-    TokenCache(directory).store(key(), CachedToken("tok", 2e9, 1e9))
+    cache = TokenCache(directory)
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
 
 
 def test_file_name_reveals_neither_secret_nor_identity(tmp_path: Path) -> None:
     cache = TokenCache(tmp_path)
-    cache.store(key(), CachedToken("tok", 2e9, 1e9))
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
     names = " ".join(p.name for p in tmp_path.iterdir())
     assert SECRET not in names
     assert "client-a" not in names
@@ -63,16 +71,17 @@ def test_file_name_reveals_neither_secret_nor_identity(tmp_path: Path) -> None:
 
 def test_keys_separate_url_identity_and_secret(tmp_path: Path) -> None:
     cache = TokenCache(tmp_path)
-    cache.store(key(), CachedToken("tok", 2e9, 1e9))
-    assert cache.load(key(secret="fake-secret-rotated")) is None
-    assert cache.load(key(base_url="https://other.example")) is None
-    assert cache.load(CacheKey.build("https://tenant.example", "app", "client-a", SECRET)) is None
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
+    assert cache.load(key(cache, secret="fake-secret-rotated")) is None
+    assert cache.load(key(cache, base_url="https://other.example")) is None
+    assert cache.load(cache.key("https://tenant.example", "app", "client-a", SECRET)) is None
     # A trailing slash is the same control plane.
-    assert cache.load(key(base_url="https://tenant.example/")) is not None
+    assert cache.load(key(cache, base_url="https://tenant.example/")) is not None
 
 
-def test_secret_hash_is_not_in_repr() -> None:
-    assert key().secret_hash not in repr(key())
+def test_digest_is_not_in_repr(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path)
+    assert key(cache).digest not in repr(key(cache))
     assert "tok-secret" not in repr(CachedToken("tok-secret", 1.0, 0.0))
 
 
@@ -89,12 +98,12 @@ def test_secret_hash_is_not_in_repr() -> None:
 )
 def test_corrupt_entry_is_a_miss_and_gets_replaced(tmp_path: Path, content: str) -> None:
     cache = TokenCache(tmp_path)
-    cache.store(key(), CachedToken("tok", 2e9, 1e9))
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
     path = next(tmp_path.glob("*.json"))
     path.write_bytes(content.encode("utf-8", "surrogateescape"))
-    assert cache.load(key()) is None
-    cache.store(key(), CachedToken("tok-2", 2e9, 1e9))
-    assert cache.load(key()) == CachedToken("tok-2", 2e9, 1e9)
+    assert cache.load(key(cache)) is None
+    cache.store(key(cache), CachedToken("tok-2", 2e9, 1e9))
+    assert cache.load(key(cache)) == CachedToken("tok-2", 2e9, 1e9)
 
 
 @pytest.mark.parametrize(
@@ -103,19 +112,20 @@ def test_corrupt_entry_is_a_miss_and_gets_replaced(tmp_path: Path, content: str)
 )
 def test_wrongly_typed_fields_are_a_miss(tmp_path: Path, field: str, value: object) -> None:
     cache = TokenCache(tmp_path)
-    cache.store(key(), CachedToken("tok", 2e9, 1e9))
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
     path = next(tmp_path.glob("*.json"))
     entry = json.loads(path.read_text())
     entry[field] = value
     path.write_text(json.dumps(entry))
-    assert cache.load(key()) is None
+    assert cache.load(key(cache)) is None
 
 
 def test_store_leaves_no_temporary_files(tmp_path: Path) -> None:
     cache = TokenCache(tmp_path)
     for i in range(3):
-        cache.store(key(), CachedToken(f"tok-{i}", 2e9, 1e9))
-    assert sorted(p.suffix for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [".json"]
+        cache.store(key(cache), CachedToken(f"tok-{i}", 2e9, 1e9))
+    names = [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")]
+    assert sorted(p.rsplit(".", 1)[-1] for p in names) == [KEY_FILE, "json"]
 
 
 def test_lock_is_exclusive(tmp_path: Path) -> None:
@@ -125,7 +135,7 @@ def test_lock_is_exclusive(tmp_path: Path) -> None:
     order: list[str] = []
 
     def holder() -> None:
-        with cache.lock(key()):
+        with cache.lock(key(cache)):
             order.append("first in")
             inside.set()
             release.wait(5)
@@ -147,7 +157,7 @@ def test_lock_is_exclusive(tmp_path: Path) -> None:
 
 
 def _locked_append(cache: TokenCache, order: list[str]) -> None:
-    with cache.lock(key()):
+    with cache.lock(key(cache)):
         order.append("second")
 
 
@@ -177,6 +187,118 @@ def test_unusable_directory_raises_oserror(tmp_path: Path) -> None:
     blocker.write_text("")
     cache = TokenCache(blocker / "c")
     with pytest.raises(OSError):
-        cache.store(key(), CachedToken("tok", 2e9, 1e9))
-    with cache.lock(key()) as lock:
+        key(cache)
+    elsewhere = key(TokenCache(tmp_path / "other"))
+    assert cache.load(elsewhere) is None
+    with pytest.raises(OSError):
+        cache.store(elsewhere, CachedToken("tok", 2e9, 1e9))
+    with cache.lock(elsewhere) as lock:
         assert isinstance(lock.error, OSError)
+
+
+# --- files that are not what they should be ----------------------------------------------
+
+
+def test_a_fifo_in_place_of_an_entry_is_a_miss_not_a_hang(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path)
+    os.mkfifo(tmp_path / f"{key(cache).file_stem}.json", 0o600)
+    assert cache.load(key(cache)) is None  # opened O_NONBLOCK, then refused: not a regular file
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
+    assert cache.load(key(cache)) == CachedToken("tok", 2e9, 1e9)
+
+
+def test_an_oversized_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path)
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
+    entry = tmp_path / f"{key(cache).file_stem}.json"
+    entry.write_bytes(entry.read_bytes()[:-1] + b" " * (1 << 20) + b"}")
+    assert cache.load(key(cache)) is None
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o660], ids=oct)
+def test_an_entry_open_to_others_is_a_miss(tmp_path: Path, mode: int) -> None:
+    cache = TokenCache(tmp_path)
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
+    (tmp_path / f"{key(cache).file_stem}.json").chmod(mode)
+    assert cache.load(key(cache)) is None
+
+
+@pytest.mark.parametrize("token", ["tok\r\nX-Injected: 1", "tok\x00", "t\u00f6k", ""])
+def test_a_cached_token_that_cannot_be_a_header_is_a_miss(tmp_path: Path, token: str) -> None:
+    cache = TokenCache(tmp_path)
+    cache.store(key(cache), CachedToken(token, 2e9, 1e9))
+    assert cache.load(key(cache)) is None
+
+
+# --- the HMAC key ----------------------------------------------------------------------------
+
+
+def test_the_key_file_is_made_once_and_kept(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path)
+    first = key(cache)
+    secret_key = (tmp_path / KEY_FILE).read_bytes()
+    assert len(secret_key) == 32
+    assert stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode) == 0o600
+    assert key(cache) == first
+    assert (tmp_path / KEY_FILE).read_bytes() == secret_key
+    message = b"22:https://tenant.example18:client_credentials8:client-a22:" + SECRET.encode()
+    assert first.digest == hmac.new(secret_key, message, hashlib.sha256).hexdigest()
+
+
+def _symlink_elsewhere(path: Path) -> None:
+    outside = path.parent.parent / "outside-key"
+    outside.write_bytes(b"k" * 32)
+    outside.chmod(0o600)
+    path.symlink_to(outside)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda p: p.write_bytes(b"short"), id="too short"),
+        pytest.param(lambda p: p.write_bytes(b"k" * 33), id="too long"),
+        pytest.param(lambda p: (p.write_bytes(b"k" * 32), p.chmod(0o644)), id="readable by others"),
+        pytest.param(_symlink_elsewhere, id="a symlink"),
+        pytest.param(lambda p: os.mkfifo(p, 0o600), id="a fifo"),
+    ],
+)
+def test_a_key_file_that_cannot_be_trusted_is_replaced_with_its_entries(
+    tmp_path: Path, spoil: Callable[[Path], object]
+) -> None:
+    directory = tmp_path / "cache"
+    cache = TokenCache(directory)
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
+    with cache.lock(key(cache)):
+        pass
+    assert len(list(directory.iterdir())) == 3  # key, entry, lock
+    (directory / KEY_FILE).unlink()
+    spoil(directory / KEY_FILE)
+    new_key = key(cache)
+    assert cache.load(new_key) is None
+    assert [p.name for p in directory.iterdir()] == [KEY_FILE]  # the old entry and lock went
+    assert not (directory / KEY_FILE).is_symlink()
+    assert len((directory / KEY_FILE).read_bytes()) == 32
+    assert stat.S_IMODE((directory / KEY_FILE).stat().st_mode) == 0o600
+    if (tmp_path / "outside-key").exists():
+        assert (tmp_path / "outside-key").read_bytes() == b"k" * 32  # never written through
+
+
+def test_concurrent_first_uses_agree_on_one_key(tmp_path: Path) -> None:
+    """Sixteen first uses at once: the key is linked into place whole, so every one reads the
+    same key (a half-written one would give a different digest) and none is lost."""
+    start = threading.Barrier(16)
+    digests: list[str] = []
+
+    def first_use() -> None:
+        cache = TokenCache(tmp_path / "cache")
+        start.wait(5)
+        digests.append(key(cache).digest)
+
+    threads = [threading.Thread(target=first_use) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(digests) == 16
+    assert len(set(digests)) == 1
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [KEY_FILE]

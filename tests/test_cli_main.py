@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from runai_tokens import cli
-from runai_tokens._cache import CachedToken, CacheKey, TokenCache
+from runai_tokens._cache import CachedToken, TokenCache
 from runai_tokens._cli_mint import StatusSleep
 from runai_tokens._cli_settings import ExitCode
 from runai_tokens._generated import GRANT_PATH
@@ -74,7 +74,7 @@ def env_for(server: FakeRunaiServer, **extra: str) -> dict[str, str]:
         (("--base-url", "tenant.run.ai"), None, "http(s)://"),
         (("--base-url", "http://"), None, "with a host"),
         (("--base-url", "http://[::1"), None, "with a host"),
-        (("--base-url", "http://127.0.0.1:port"), None, "with a host"),
+        (("--base-url", "http://127.0.0.1:port"), None, "has a port that is not a number"),
         (("--client-secret-file", "/nonexistent/secret"), None, "No such file"),
         (("--client-secret-file", "-", "--password-file", "-"), None, "stdin"),
         (("--timeout", "0"), None, "--timeout"),
@@ -178,8 +178,8 @@ def test_expired_or_nearly_expired_entry_is_refreshed(
     server: FakeRunaiServer, tmp_path: Path
 ) -> None:
     env = env_for(server)
-    key = CacheKey.build(server.url, "client_credentials", CLIENT_ID, CLIENT_SECRET)
     cache = TokenCache(tmp_path)
+    key = cache.key(server.url, "client_credentials", CLIENT_ID, CLIENT_SECRET)
     now = time.time()
     # 3600 s lifetime, 200 s left: inside the 300 s reuse margin.
     cache.store(key, CachedToken("stale-token", now + 200, now - 3400))

@@ -16,7 +16,7 @@ USES_FIXTURES = """
     import httpx
     import pytest
 
-    from runai_tokens.credentials import ClientCredentials
+    from runai_tokens.credentials import ClientCredentials, PasswordCredentials
     from runai_tokens.testing import FakeRunaiServer
 
     SEEN = []
@@ -55,14 +55,45 @@ USES_FIXTURES = """
     @pytest.mark.runai_server(version="2.18", lifetime=5)
     def test_marker_configures_the_server(runai_server, runai_credentials):
         assert runai_server.version == "2.18" and runai_server.lifetime == 5
-        assert grant(runai_server, runai_credentials).status_code == 400
+        # 2.18 has no client_credentials grant, so the fixture hands out a user's password.
+        assert isinstance(runai_credentials, PasswordCredentials)
+        body = {"grantType": "password", "username": runai_credentials.username,
+                "password": runai_credentials.password}
+        assert httpx.post(runai_server.url + "/api/v1/token", json=body).status_code == 200
+        client = ClientCredentials("fake-client", "fake-secret-client")
+        assert grant(runai_server, client).status_code == 400
+        assert httpx.post(runai_server.url + "/api/v2/token").status_code == 404
+
+    @pytest.mark.runai_server(version="2.24")
+    def test_on_2_24_the_oauth2_endpoint_takes_the_credentials(runai_server, runai_credentials):
+        assert isinstance(runai_credentials, ClientCredentials)
+        form = {"grant_type": "client_credentials", "client_id": runai_credentials.client_id,
+                "client_secret": runai_credentials.client_secret}
+        answer = httpx.post(runai_server.url + "/api/v2/token", data=form).json()
+        assert answer["token_type"] == "Bearer" and answer["expires_in"] == 3600
+
+    @pytest.mark.parametrize(
+        "version",
+        [pytest.param(f"2.{m}", marks=pytest.mark.runai_server(version=f"2.{m}"))
+         for m in range(18, 25)],
+    )
+    def test_every_version_accepts_its_credentials(runai_server, runai_credentials, version):
+        from runai_tokens import TokenAuth
+
+        assert runai_server.version == version
+        expected = ClientCredentials if int(version[2:]) >= 20 else PasswordCredentials
+        assert type(runai_credentials) is expected
+        auth = TokenAuth(runai_server.url, runai_credentials)
+        with httpx.Client(base_url=runai_server.url, auth=auth) as client:
+            assert client.get(runai_server.PROTECTED_PATH).status_code == 200
+        auth.close()
 """
 
 
 def test_fixtures_in_a_user_project(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(USES_FIXTURES)
     result = pytester.runpytest_inprocess(*QUIET, "--strict-markers")
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=12)
 
 
 def test_plugin_comes_from_the_pytest11_entry_point(pytester: pytest.Pytester) -> None:

@@ -79,5 +79,5 @@ def test_claimed_outputs_are_true(
 
 def test_pytest_plugin_example(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_my_pipeline=PYTEST_EXAMPLES[0])
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=2)

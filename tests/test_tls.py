@@ -6,14 +6,27 @@ the system's trust store never hears of it.
 
 from __future__ import annotations
 
+import asyncio
+import io
+import socket
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import trustme
-from runai_tokens import ApiException, ClientCredentials, RetryPolicy, TokenAuth, connect
+from runai_tokens import (
+    ApiException,
+    ClientCredentials,
+    RetryPolicy,
+    RetryTransport,
+    TokenAuth,
+    cli,
+    connect,
+)
 from runai_tokens._generated import GRANT_PATH
+from runai_tokens._retry_rules import is_certificate_failure
 
 from tests.scripted_server import Recorded, Reply, ScriptedServer, scripted
 
@@ -74,3 +87,71 @@ def test_an_untrusted_certificate_is_refused_before_any_secret_is_sent(
     assert caught.value.status is None
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
     assert server.count() == 0  # the handshake failed: the grant (and its secret) never left
+
+
+# --- a certificate that fails verification is final ------------------------------------------
+
+
+def test_a_certificate_failure_is_not_retried(server: ScriptedServer) -> None:
+    """Retrying cannot fix a certificate: it used to be tried three times and reported as an
+    unreachable service."""
+    waits: list[float] = []
+    transport = RetryTransport(RetryPolicy(max_attempts=3), sleep=waits.append)
+    auth = TokenAuth(server.url, CREDENTIALS, transport=transport)
+    with pytest.raises(ApiException) as caught:
+        auth.get_token()
+    assert waits == []  # no retry was scheduled
+    assert caught.value.status is None
+    assert is_certificate_failure(caught.value)
+
+
+def test_a_certificate_failure_is_not_retried_on_the_async_path(server: ScriptedServer) -> None:
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def main() -> None:
+        transport = RetryTransport(RetryPolicy(max_attempts=3), async_sleep=no_wait)
+        async with httpx.AsyncClient(transport=transport) as http:
+            with pytest.raises(httpx.ConnectError) as caught:
+                await http.get(server.url + "/api/v1/whoami")
+        assert is_certificate_failure(caught.value)
+
+    asyncio.run(main())
+    assert waits == []
+
+
+def test_other_connect_errors_are_still_retried(unused_port: int) -> None:
+    waits: list[float] = []
+    transport = RetryTransport(RetryPolicy(max_attempts=3), sleep=waits.append)
+    with httpx.Client(transport=transport) as http, pytest.raises(httpx.ConnectError) as caught:
+        http.get(f"https://127.0.0.1:{unused_port}/")
+    assert len(waits) == 2
+    assert not is_certificate_failure(caught.value)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_the_cli_says_the_certificate_failed_exit_4(server: ScriptedServer, tmp_path: Path) -> None:
+    env = {
+        "RUNAI_BASE_URL": server.url,
+        "RUNAI_CLIENT_ID": "fake-client",
+        "RUNAI_CLIENT_SECRET": "fake-secret-tls",
+    }
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["get", "--cache-dir", str(tmp_path)], environ=env, stdout=out, stderr=err)
+    assert code == 4
+    assert out.getvalue() == ""
+    message = err.getvalue()
+    assert message.startswith("runai-token: TLS certificate verification failed")
+    assert "certificate" in message.split("failed", 1)[1]  # OpenSSL's reason follows
+    assert "attempts" not in message
+    assert message.count("\n") == 1
+    assert "fake-secret-tls" not in message

@@ -3,19 +3,30 @@
 A warm `runai-token get` must answer in about the time Python takes to start, so this module uses
 the standard library only (no httpx, no generated client). The rules:
 
-- One entry per (base URL, grant, identity, secret). The file name is a hash of the first three
-  plus a hash of the secret, so no secret or identity is readable in a directory listing, and a
-  rotated secret misses the old entry instead of reusing a token minted with the old one.
-- The directory is 0700 and each file 0600 (it holds a bearer token). Writes go to a temporary
-  file in the same directory and then os.replace, so a reader sees the old entry or the new one,
-  never half of one; reads therefore need no lock.
+- Whose directory. The cache directory must be a directory, not a symlink to one, owned by the
+  current user and writable by nobody else (one that others can only read is tightened to 0700).
+  Anything else raises UnusableCache and the CLI runs without a cache: in a directory others can
+  write to they could plant an entry (their token, handed on to kubectl) or the key.
+- No symlinks. Every file is opened relative to the checked directory's descriptor, with
+  O_NOFOLLOW, and must be a regular 0600 file of ours. New files are created O_EXCL under a
+  random name and renamed into place, so a symlink planted as an entry, a lock or the key is
+  never followed: not read, not written through, not created at the place it points to.
+- Keys. One entry per (base URL, grant, identity, secret). The file name is an HMAC-SHA256 of the
+  four under a random 32-byte key kept in the directory (hmac-key, 0600). No secret or identity
+  is readable in a listing, a rotated secret misses the old entry, and a password cannot be
+  recovered from the cache with a dictionary unless the key is read too, which is as private as
+  the tokens themselves. Entries made under another key are unreachable, so they are deleted when
+  a key is made (those of older versions, keyed on a plain sha256 of the secret, included).
+- Writes go to a temporary file and then os.replace, so a reader sees the old entry or the new
+  one, never half of one; reads therefore need no lock.
 - Minting takes an exclusive flock on a per-entry lock file, and re-reads the entry once it holds
   it: concurrent invocations that all missed queue on the lock, the first mints, the rest find its
   token. That is what makes eight parallel `runai-token get` cost one grant.
 - Expiry is absolute wall-clock time (seconds since the epoch): the entry outlives the process
   that wrote it, so a monotonic clock cannot be used.
-- Anything unreadable (corrupt JSON, a wrong shape, a different identity) is a miss, and the next
-  mint replaces it. The cache is an optimisation: it never turns a working `get` into a failure.
+- Anything unreadable (corrupt JSON, a wrong shape, a different identity, a token that cannot go
+  into a header) is a miss, and the next mint replaces it. The cache is an optimisation: it never
+  turns a working `get` into a failure.
 
 The value types are NamedTuples rather than attrs classes: importing attrs is a third of a warm
 `get`'s own start-up time (about 15 ms of 45 ms measured with -X importtime).
@@ -24,52 +35,70 @@ The value types are NamedTuples rather than attrs classes: importing attrs is a 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
+from ._private_files import (
+    TMP_PREFIX,
+    UnusableCache,
+    checked_directory,
+    open_private,
+    read_private,
+    write_new,
+)
+from ._untrusted import header_value_problem
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no flock, so concurrent misses each mint
     fcntl = None  # type: ignore[assignment]
 
-_FORMAT = 1
+_FORMAT = 2
 _DIR_NAME = "runai-tokens"
+KEY_FILE = "hmac-key"
+_KEY_SIZE = 32
+_MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
-    """$XDG_CACHE_HOME/runai-tokens, else ~/.cache/runai-tokens (the XDG base directory rule)."""
+    """$XDG_CACHE_HOME/runai-tokens, else ~/.cache/runai-tokens (the XDG base directory rule).
+
+    Raises UnusableCache when there is no home directory to put it in.
+    """
     xdg = environ.get("XDG_CACHE_HOME", "")
     # The spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
     if xdg and os.path.isabs(xdg):
         return Path(xdg) / _DIR_NAME
-    return Path.home() / ".cache" / _DIR_NAME
+    home = environ.get("HOME")
+    if home is None:
+        try:
+            home = str(Path.home())  # the passwd entry
+        except (RuntimeError, KeyError, OSError):  # none: a container run with an arbitrary uid
+            home = ""
+    # HOME="" would make it the root directory, and a relative one depend on where we run.
+    if not os.path.isabs(home):
+        raise UnusableCache("no home directory; set XDG_CACHE_HOME or pass --cache-dir")
+    return Path(home) / ".cache" / _DIR_NAME
 
 
 class CacheKey(NamedTuple):
-    """Who a cached token belongs to. The secret is kept only as a hash, and not in repr."""
+    """Who a cached token belongs to. digest is the keyed hash that names the entry's file."""
 
     base_url: str
     grant: str
     identity: str
-    secret_hash: str
-
-    @classmethod
-    def build(cls, base_url: str, grant: str, identity: str, secret: str) -> CacheKey:
-        # A trailing slash names the same control plane.
-        return cls(base_url.rstrip("/"), grant, identity, _sha256(secret))
+    digest: str
 
     def __repr__(self) -> str:
         return f"CacheKey({self.base_url!r}, {self.grant!r}, {self.identity!r})"
 
     @property
     def file_stem(self) -> str:
-        # Length-prefixed parts, so ("ab", "c") and ("a", "bc") cannot collide.
-        parts = (self.base_url, self.grant, self.identity, self.secret_hash)
-        return _sha256("".join(f"{len(p)}:{p}" for p in parts))[:40]
+        return self.digest[:40]
 
 
 class CachedToken(NamedTuple):
@@ -98,7 +127,7 @@ def reuse_margin(lifetime: float) -> float:
 
 
 class TokenCache:
-    """The cache directory. Every method tolerates a missing or corrupt entry."""
+    """The cache directory. Each call checks the directory afresh; none keeps a descriptor."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -106,70 +135,63 @@ class TokenCache:
     def __repr__(self) -> str:
         return f"TokenCache({str(self.directory)!r})"
 
-    def _path(self, key: CacheKey) -> Path:
-        return self.directory / f"{key.file_stem}.json"
+    def key(self, base_url: str, grant: str, identity: str, secret: str) -> CacheKey:
+        """The key of an entry, under this cache's HMAC key (made on first use).
+
+        Raises OSError, UnusableCache when the directory or the key file cannot be trusted.
+        """
+        base_url = base_url.rstrip("/")  # a trailing slash names the same control plane
+        with checked_directory(self.directory, create=True) as directory:
+            secret_key = _hmac_key(directory)
+        # Length-prefixed parts, so ("ab", "c") and ("a", "bc") cannot collide.
+        parts = (base_url, grant, identity, secret)
+        message = "".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
+        return CacheKey(base_url, grant, identity, hmac.digest(secret_key, message, "sha256").hex())
 
     def load(self, key: CacheKey) -> CachedToken | None:
         """The entry for key, or None when there is none or it cannot be trusted."""
         try:
-            raw = self._path(key).read_text(encoding="utf-8")
+            with checked_directory(self.directory, create=False) as directory:
+                raw = read_private(directory, f"{key.file_stem}.json", _MAX_ENTRY, "an entry")
+            return None if raw is None else _decode(raw.decode("utf-8"), key)
         except (OSError, UnicodeDecodeError):
             return None
-        return _decode(raw, key)
 
     def store(self, key: CacheKey, token: CachedToken) -> None:
         """Atomically replace key's entry with token (0600). Raises OSError on failure."""
-        self.ensure_directory()
         entry = {
             "format": _FORMAT,
             "baseUrl": key.base_url,
             "grant": key.grant,
             "identity": key.identity,
-            "secretSha256": key.secret_hash,
+            "keyHmac": key.digest,
             "accessToken": token.access_token,
             "expiresAt": token.expires_at,
             "issuedAt": token.issued_at,
         }
-        import tempfile  # only when writing: it costs a warm read a few milliseconds
-
-        # mkstemp creates the file 0600, so the token is never readable by others, even briefly.
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(entry, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._path(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
-    def ensure_directory(self) -> None:
-        """Create the directory 0700, and tighten it if it exists and others can read it."""
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.directory.stat().st_mode & 0o077:
-            self.directory.chmod(0o700)
+        with checked_directory(self.directory, create=True) as directory:
+            write_new(directory, f"{key.file_stem}.json", json.dumps(entry).encode(), replace=True)
 
     def lock(self, key: CacheKey) -> EntryLock:
         """The exclusive lock for key's entry, for a `with` (blocks while another holds it)."""
-        return EntryLock(self, self.directory / f"{key.file_stem}.lock")
+        return EntryLock(self, f"{key.file_stem}.lock")
 
 
 class EntryLock:
     """An flock on an entry's lock file. Entering never raises: when the lock cannot be taken
-    (no directory, a read-only disk), `error` says why and the caller goes on without it."""
+    (no directory, a read-only disk, a symlink planted in its place), `error` says why and the
+    caller goes on without the cache."""
 
-    def __init__(self, cache: TokenCache, path: Path) -> None:
+    def __init__(self, cache: TokenCache, name: str) -> None:
         self._cache = cache
-        self._path = path
+        self._name = name
         self._fd: int | None = None
         self.error: OSError | None = None
 
     def __enter__(self) -> EntryLock:
         try:
-            self._cache.ensure_directory()
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            with checked_directory(self._cache.directory, create=True) as directory:
+                self._fd = open_private(directory, self._name, os.O_RDWR | os.O_CREAT, "a lock")
             if fcntl is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
         except OSError as exc:
@@ -188,6 +210,33 @@ class EntryLock:
             os.close(fd)
 
 
+def _hmac_key(directory: int) -> bytes:
+    """The cache's HMAC key, made (atomically, with every older entry removed) if missing."""
+    for _ in range(3):
+        try:
+            key = read_private(directory, KEY_FILE, _KEY_SIZE, "the key")
+        except UnusableCache:
+            key = b""  # a symlink, someone else's, open to others: replaced, not trusted
+        if key is not None and len(key) == _KEY_SIZE:
+            return key
+        new_key = os.urandom(_KEY_SIZE)
+        _remove_entries(directory)
+        try:
+            write_new(directory, KEY_FILE, new_key, replace=key is not None)
+        except FileExistsError:
+            continue  # another process made one first: use theirs
+        return new_key
+    raise UnusableCache("the key keeps changing")  # pragma: no cover - a pathological race
+
+
+def _remove_entries(directory: int) -> None:
+    """Delete entries and locks: without the key they were made under, nothing can use them."""
+    for name in os.listdir(directory):
+        if name.endswith((".json", ".lock")) and not name.startswith(TMP_PREFIX):
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=directory)
+
+
 def _decode(raw: str, key: CacheKey) -> CachedToken | None:
     try:
         entry: Any = json.loads(raw)
@@ -199,12 +248,12 @@ def _decode(raw: str, key: CacheKey) -> CachedToken | None:
         "baseUrl": key.base_url,
         "grant": key.grant,
         "identity": key.identity,
-        "secretSha256": key.secret_hash,
+        "keyHmac": key.digest,
     }
     if any(entry.get(name) != value for name, value in expected.items()):
         return None
     token, expires_at, issued_at = (entry.get(k) for k in ("accessToken", "expiresAt", "issuedAt"))
-    if not isinstance(token, str) or not token:
+    if not isinstance(token, str) or header_value_problem(token) is not None:
         return None
     if not _is_number(issued_at):
         return None
@@ -218,7 +267,3 @@ def _decode(raw: str, key: CacheKey) -> CachedToken | None:
 def _is_number(value: object) -> TypeGuard[float]:
     # bool is an int subclass; true/false in the file is corruption, not a timestamp.
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

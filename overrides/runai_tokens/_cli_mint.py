@@ -16,6 +16,7 @@ import attrs
 from ._cache import CachedToken
 from ._cli_settings import CliError, ExitCode, GetSettings
 from ._grant import TokenEndpoint
+from ._retry_rules import certificate_failure
 from .auth import TokenAuth
 from .credentials import (
     AppCredentials,
@@ -124,6 +125,10 @@ def _cli_error(exc: ApiException, attempts: int) -> CliError:
         return CliError(ExitCode.REJECTED, f"credentials rejected (invalid {what}): {exc}")
     if exc.status in REJECTED:
         return CliError(ExitCode.REJECTED, f"credentials rejected: {exc}")
+    if (failure := certificate_failure(exc)) is not None:
+        # OpenSSL's reason ("unable to get local issuer certificate", "Hostname mismatch, ...").
+        reason = failure.verify_message or failure.reason or "no reason given"
+        return CliError(ExitCode.UNAVAILABLE, f"TLS certificate verification failed: {reason}")
     if isinstance(exc, RetryAfterExceedsDeadline):
         return CliError(ExitCode.UNAVAILABLE, f"service unavailable: {exc}")
     if exc.status is None or exc.status == 429 or exc.status >= 500:

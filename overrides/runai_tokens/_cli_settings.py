@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 from urllib.parse import urlsplit
 
+from ._untrusted import port_problem
+
 
 class ExitCode(enum.IntEnum):
     """runai-token's exit codes (documented in `runai-token --help`)."""
@@ -65,6 +67,8 @@ def resolve_get(
     base_url = (args.base_url or environ.get("RUNAI_BASE_URL", "")).strip()
     if not base_url:
         raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
+    if (problem := port_problem(base_url)) is not None:
+        raise CliError(ExitCode.USAGE, f"the base URL {problem}")
     if not _is_http_url(base_url):
         # Not echoed: a URL pasted in the wrong place could be anything, a secret included.
         raise CliError(ExitCode.USAGE, "the base URL must be an http(s):// URL with a host")
@@ -122,17 +126,56 @@ def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
     """The proxy the environment names for base_url, the way curl and pip read it.
 
     {scheme}_proxy, then all_proxy (lower case first, as curl does), unless no_proxy names the
-    host. The library never reads these itself (configuration is passed in); the CLI is an edge.
+    host. A proxy without a scheme is http://, as curl takes it. One that cannot be used is a
+    usage error naming the variable, not its value, which may hold the proxy's password. The
+    library never reads these itself (configuration is passed in); the CLI is an edge.
     """
     parts = urlsplit(base_url)
 
-    def variable(name: str) -> str:
-        return (environ.get(name) or environ.get(name.upper()) or "").strip()
+    def variable(name: str) -> tuple[str, str]:
+        for spelling in (name, name.upper()):
+            if value := (environ.get(spelling) or "").strip():
+                return spelling, value
+        return name, ""
 
-    proxy = variable(f"{parts.scheme}_proxy") or variable("all_proxy")
-    if not proxy or _bypassed(parts.hostname or "", variable("no_proxy")):
+    name, proxy = variable(f"{parts.scheme}_proxy")
+    if not proxy:
+        name, proxy = variable("all_proxy")
+    if not proxy or _bypassed(parts.hostname or "", variable("no_proxy")[1]):
         return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    if (problem := _proxy_problem(proxy)) is not None:
+        raise CliError(ExitCode.USAGE, f"{name} is not a usable proxy URL: {problem}")
     return proxy
+
+
+def _proxy_problem(proxy: str) -> str | None:
+    """What httpx would refuse in a proxy URL (or fail on later), without quoting any of it."""
+    if any(c.isspace() for c in proxy):
+        return "it contains whitespace"
+    if not proxy.isprintable():
+        return "it contains a control character"
+    try:
+        parts = urlsplit(proxy)
+    except ValueError:
+        return "it is not a URL"
+    if parts.scheme not in ("http", "https", "socks5", "socks5h"):
+        return "its scheme must be http, https, socks5 or socks5h"
+    if parts.scheme.startswith("socks") and not _have_socksio():
+        return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+    problem = port_problem(proxy)
+    if problem is not None:
+        return f"it {problem}"
+    if not parts.hostname:
+        return "it has no host"
+    return None
+
+
+def _have_socksio() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("socksio") is not None
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:

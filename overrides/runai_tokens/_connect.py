@@ -25,6 +25,7 @@ import httpx
 
 from ._generated import Client
 from ._redact import install_log_redaction
+from ._untrusted import port_problem
 from .auth import TokenAuth
 from .credentials import (
     CREDENTIAL_NAMES,
@@ -91,6 +92,8 @@ def _resolve_base_url(base_url: str | None, environ: Mapping[str, str]) -> str:
     elif not isinstance(base_url, str):
         raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
     base_url = base_url.strip()
+    if (problem := port_problem(base_url)) is not None:  # httpx takes 99999, and fails later
+        raise ValueError(f"{name} {problem}")
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL:

@@ -29,8 +29,9 @@ from . import _calls as calls
 from ._api_io import Call, asend, send
 from ._flow import arun, run
 from ._generated import Client, OAuth2TokenResponse, TokenResponse
+from ._untrusted import header_value_problem
 from .credentials import GrantCredentials
-from .errors import ApiException
+from .errors import ApiException, GrantNotSupported
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -129,7 +130,9 @@ class Grants:
             f"the {name} grant is not supported by this control plane "
             f"(Run:ai added it in {credentials.since})"
         )
-        return ApiException(exc.status, reason, headers=exc.headers, body=exc.body, error=exc.error)
+        return GrantNotSupported(
+            exc.status, reason, headers=exc.headers, body=exc.body, error=exc.error
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -170,6 +173,7 @@ def _granted_v1(token: TokenResponse, response: httpx.Response) -> Granted:
     _require_200(response)
     if not (isinstance(token.access_token, str) and token.access_token):
         raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
+    _require_header_safe(token.access_token, response, "TokenResponse: accessToken")
     return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
 
 
@@ -181,6 +185,7 @@ def _granted_v2(token: OAuth2TokenResponse, response: httpx.Response) -> Granted
     # not use the way TokenAuth does.
     if token.token_type.lower() != "bearer":
         raise ApiException.from_response(response, "OAuth2TokenResponse: token_type is not Bearer")
+    _require_header_safe(token.access_token, response, "OAuth2TokenResponse: access_token")
     return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
 
 
@@ -189,6 +194,13 @@ def _require_200(response: httpx.Response) -> None:
     # token is worth trusting only from an answer that is exactly what the contract promises.
     if response.status_code != 200:
         raise ApiException.from_response(response)
+
+
+def _require_header_safe(token: str, response: httpx.Response, what: str) -> None:
+    # Checked here, where the token is accepted, so it never reaches a header it would break.
+    problem = header_value_problem(token)
+    if problem is not None:
+        raise ApiException.from_response(response, f"unusable {what} {problem}")
 
 
 def _int(value: object) -> int | None:

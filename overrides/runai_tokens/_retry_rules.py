@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import ssl
 import urllib.parse
 from collections.abc import Collection
 
@@ -80,6 +81,8 @@ def is_replayable(request: httpx.Request) -> bool:
 
 
 def error_is_retryable(kind: Kind, error: Exception) -> bool:
+    if is_certificate_failure(error):
+        return False  # the same certificate fails the same way: retrying only delays the news
     if isinstance(error, NEVER_SENT):
         return True
     return kind is Kind.REPEATABLE and isinstance(error, MAYBE_SENT)
@@ -108,3 +111,20 @@ def _grant_type(request: httpx.Request, field: str) -> str | None:
         return None
     grant = data.get(field) if isinstance(data, dict) else None
     return grant if isinstance(grant, str) else None
+
+
+def certificate_failure(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind error (httpx wraps httpcore's wrap of the ssl
+    error), or None."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def is_certificate_failure(error: BaseException) -> bool:
+    return certificate_failure(error) is not None

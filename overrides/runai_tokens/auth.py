@@ -37,6 +37,7 @@ from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
 from ._token import AccessToken, Token, cooldown_for
+from ._untrusted import port_problem
 from .credentials import (
     CREDENTIAL_NAMES,
     Credentials,
@@ -303,6 +304,8 @@ def _check(
     if not isinstance(credentials, Credentials):
         names = CREDENTIAL_NAMES
         raise TypeError(f"credentials must be one of {names}; got {type(credentials).__name__}")
+    if (problem := port_problem(base_url)) is not None:  # httpx takes 99999, and fails later
+        raise ValueError(f"base_url {problem}")
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError):

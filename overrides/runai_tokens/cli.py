@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from ._cache import CachedToken, CacheKey, TokenCache, default_cache_dir, reuse_margin
+from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
 from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
 from ._cli_settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode, GetSettings, resolve_get
+from ._untrusted import escape_controls
 
 PROG = "runai-token"
 
@@ -50,7 +51,8 @@ exit codes:
   2  usage: bad flags, missing or unreadable credentials, a grant the control plane lacks
   3  credentials rejected by the server (HTTP 400, 401 or 403; OAuth2 invalid_client,
      invalid_grant)
-  4  the service was unreachable or unavailable after retries (no response, 429, 5xx)
+  4  the service was unreachable or unavailable after retries (no response, 429, 5xx),
+     or its TLS certificate failed verification (not retried)
 """
 
 _GET_EPILOG = """\
@@ -67,7 +69,8 @@ outputs:
                        interactiveMode: Never
 
 Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused until a
-tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints.
+tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints. A cache directory
+that is a symlink, another user's, or writable by others is not used (one warning).
 """
 
 
@@ -202,8 +205,10 @@ def main(
             # Opt-in only: a traceback is for a bug report, and its messages are not vetted.
             import traceback
 
-            traceback.print_exception(exc.__cause__, file=stderr)
-        print(f"{PROG}: {exc}", file=stderr)
+            for line in "".join(traceback.format_exception(exc.__cause__)).splitlines():
+                stderr.write(escape_controls(line) + "\n")
+        # A message may quote a server (its error envelope): escapes must not reach a terminal.
+        print(f"{PROG}: {escape_controls(str(exc))}", file=stderr)
         return exc.code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=stderr)
@@ -220,8 +225,12 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
         raise CliError(ExitCode.USAGE, str(exc)) from None
     cache = None
     if not args.no_cache:
-        directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
-        cache = TokenCache(directory)
+        try:
+            directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
+        except OSError as exc:
+            _warn(err, f"running without a token cache: {_reason(exc)}")
+        else:
+            cache = TokenCache(directory)
     token = _cached_or_minted(settings, cache, err)
     out.write(render(args.output, token.access_token, token.expires_at, time.time(), environ))
     out.flush()
@@ -231,7 +240,11 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
 def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: TextIO) -> CachedToken:
     if cache is None:
         return _mint(settings, err)
-    key = CacheKey.build(settings.base_url, settings.grant, settings.identity, settings.secret)
+    try:
+        key = cache.key(settings.base_url, settings.grant, settings.identity, settings.secret)
+    except OSError as exc:  # an unsafe directory (UnusableCache) included
+        _warn_cache(err, cache, exc)
+        return _mint(settings, err)
     hit = cache.load(key)
     if hit is not None and _fresh(hit):
         return hit
@@ -265,8 +278,15 @@ def _mint(settings: GetSettings, err: TextIO) -> CachedToken:
 
 
 def _warn_cache(err: TextIO, cache: TokenCache, exc: OSError) -> None:
-    reason = exc.strerror or type(exc).__name__
-    print(f"{PROG}: warning: token cache {cache.directory} not usable ({reason})", file=err)
+    _warn(err, f"token cache {cache.directory} not usable ({_reason(exc)}); running without it")
+
+
+def _warn(err: TextIO, message: str) -> None:
+    print(f"{PROG}: warning: {escape_controls(message)}", file=err)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def _positive_float(text: str) -> float:

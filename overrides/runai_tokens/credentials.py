@@ -19,6 +19,7 @@ from typing import ClassVar
 import attrs
 
 from ._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
+from ._untrusted import header_value_problem
 
 
 class MissingCredentialsError(ValueError):
@@ -168,14 +169,26 @@ class ExternalTokenCredentials:
         return None  # /api/v2/token has no external token exchange
 
 
+def _header_token(value: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"StaticToken: the access token must be a str, not {type(value).__name__}")
+    value = value.strip()
+    problem = header_value_problem(value)
+    if problem is not None:
+        raise ValueError(f"StaticToken: the access token {problem}")
+    return value
+
+
 @attrs.frozen
 class StaticToken:
     """A fixed access token, e.g. one printed by the runai CLI.
 
     No grant is made: it is sent until the server answers 401, and that 401 reaches the caller.
+    Surrounding whitespace is stripped (a token read from a file ends in a newline); a token that
+    still cannot go into a header is refused here, not at the first request.
     """
 
-    access_token: str = attrs.field(repr=False)
+    access_token: str = attrs.field(repr=False, converter=_header_token)
 
 
 GrantCredentials = (

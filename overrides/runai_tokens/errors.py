@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from ._generated import Error, OAuth2Error, OAuth2ErrorCode
+from ._untrusted import escape_controls
 
 
 class ApiException(Exception):
@@ -59,12 +60,14 @@ class ApiException(Exception):
 
     def _summary(self) -> str:
         parts = [f"({self.status})" if self.status is not None else "(no response)", self.reason]
+        # The server's words, escaped: a line break would forge a log line, an escape
+        # sequence would reach whatever terminal shows the message.
         if isinstance(self.error, Error):
-            parts.append(f"- {self.error.message}")
+            parts.append(f"- {escape_controls(self.error.message)}")
         elif isinstance(self.error, OAuth2Error):
             parts.append(f"- {self.error.error.value}")
             if isinstance(self.error.error_description, str):
-                parts[-1] += f": {self.error.error_description}"
+                parts[-1] += f": {escape_controls(self.error.error_description)}"
         return " ".join(parts)
 
     @property

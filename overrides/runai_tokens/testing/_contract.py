@@ -3,24 +3,45 @@
 PyYAML and jsonschema (the `testing` extra) are imported inside the functions that need them, so
 that `import runai_tokens.testing` works without them and only starting a server asks for them.
 Violation messages name the field and the rule, never the value sent: a value can be a secret.
+
+Bodies are read as the media type the contract declares for the operation (JSON or a form), and
+which values are secret is read from the contract too: every property or parameter it marks
+`format: password`.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import attrs
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 
 class ContractViolation(ValueError):
-    """A request (or response) the contract does not allow; the message is safe to send back."""
+    """A request (or response) the contract does not allow; the message is safe to send back.
+
+    field is the body field or parameter at fault when there is one, rule the schema keyword it
+    broke ("enum", "type", ...), so that a caller can answer some violations its own way.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
+
+
+def secret_key(name: str) -> str:
+    """The spelling-free form of a name: clientSecret, client_secret and Client-Secret are one."""
+    return name.lower().replace("_", "").replace("-", "")
 
 
 @attrs.frozen
@@ -38,8 +59,10 @@ class Operation:
     method: str
     path: str
     query: tuple[QueryParam, ...]
+    body_media: str | None  # the request body's media type, as the contract declares it
     body_schema: Mapping[str, Any] | None  # a {"$ref": ...} into the document, or None
     body_properties: tuple[str, ...]  # the body's declared keys, in the contract's spelling
+    body_required: bool
     responses: Mapping[str, Any]
 
 
@@ -64,6 +87,21 @@ class Contract:
                     op = self._operation(path, method.upper(), item[method])
                     self.operations[(op.method, path)] = op
         self.paths = frozenset(path for _, path in self.operations)
+        self.secret_keys = frozenset(secret_key(name) for name in self._marked(spec))
+
+    def is_secret(self, name: str) -> bool:
+        """Whether the contract marks a property or parameter of this name (in any spelling)
+        `format: password` anywhere: its value is kept out of every log. Anywhere, not just in
+        the operation at hand, so that a secret sent under another endpoint's spelling (a
+        clientSecret posted to /api/v2/token, say) is redacted too."""
+        return secret_key(name) in self.secret_keys
+
+    def rfc6749_errors(self, op: Operation) -> bool:
+        """Whether `op` documents its 400 answer as RFC 6749's {error, error_description}
+        rather than the Run:ai envelope {code, message}."""
+        response = self._resolve(op.responses.get("400", {}))
+        schema = response.get("content", {}).get(JSON, {}).get("schema", {})
+        return "error" in self._resolve(schema).get("required", ())
 
     def match(self, method: str, path: str) -> Operation | None:
         return self.operations.get((method.upper(), path))
@@ -100,18 +138,18 @@ class Contract:
             self._check(schema, body, f"{status} response body")
 
     def _body(self, op: Operation, raw: bytes, content_type: str | None) -> dict[str, Any] | None:
-        if op.body_schema is None or not raw.strip():
-            return None  # no body expected, or none sent: the grant logic says what is missing
-        media = (content_type or "application/json").split(";")[0].strip().lower()
-        if media != "application/json":
-            raise ContractViolation("request body must be application/json")
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ContractViolation("request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ContractViolation("request body must be a JSON object")
-        data = _canonical_keys(data, op.body_properties)
+        if op.body_schema is None or op.body_media is None:
+            return None  # no body expected
+        data: dict[str, Any]
+        if not raw.strip():
+            if not op.body_required:
+                return None  # none sent, and none needed: the grant logic says what is missing
+            data = {}
+        else:
+            media = (content_type or op.body_media).split(";")[0].strip().lower()
+            if media != op.body_media:
+                raise ContractViolation(f"request body must be {op.body_media}")
+            data = _parse(media, raw, op.body_properties)
         self._check(op.body_schema, data, "request body")
         return data
 
@@ -124,7 +162,8 @@ class Contract:
         validator = jsonschema.Draft202012Validator(root)
         error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if error is not None:
-            raise ContractViolation(_describe(error, what))
+            field = ".".join(str(p) for p in error.absolute_path) or None
+            raise ContractViolation(_describe(error, what), field=field, rule=error.validator)
 
     def _resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         while "$ref" in node:
@@ -140,15 +179,71 @@ class Contract:
             for p in (self._resolve(p) for p in raw.get("parameters", []))
             if p.get("in") == "query"
         )
-        body_schema = (
-            raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-        )
+        request_body = self._resolve(raw.get("requestBody", {}))
+        # An operation declares one media type for its body (JSON, or a form for OAuth2).
+        declared: Mapping[str, Any] = request_body.get("content", {})
+        media = next(iter(declared), None)
+        body_schema = declared[media].get("schema") if media is not None else None
         properties: tuple[str, ...] = ()
         if body_schema is not None:
             properties = tuple(self._resolve(body_schema).get("properties", {}))
+        required = bool(request_body.get("required", False))
         return Operation(
-            raw["operationId"], method, path, query, body_schema, properties, raw["responses"]
+            raw["operationId"],
+            method,
+            path,
+            query,
+            media,
+            body_schema,
+            properties,
+            required,
+            raw["responses"],
         )
+
+    def _is_marked(self, schema: Any) -> bool:
+        return isinstance(schema, Mapping) and self._resolve(schema).get("format") == "password"
+
+    def _marked(self, node: Any) -> Iterator[str]:
+        """Every property and parameter name whose schema is marked `format: password`."""
+        if isinstance(node, Mapping):
+            properties = node.get("properties")
+            if isinstance(properties, Mapping):
+                for name, schema in properties.items():
+                    if self._is_marked(schema):
+                        yield name
+            parameter = isinstance(node.get("in"), str) and isinstance(node.get("name"), str)
+            if parameter and self._is_marked(node.get("schema")):
+                yield node["name"]
+            for value in node.values():
+                yield from self._marked(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from self._marked(value)
+
+
+def _parse(media: str, raw: bytes, properties: tuple[str, ...]) -> dict[str, Any]:
+    """A body as the object the contract's schema describes; ContractViolation if unreadable."""
+    if media == JSON:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ContractViolation("request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ContractViolation("request body must be a JSON object")
+        return _canonical_keys(data, properties)
+    if media == FORM:
+        # OAuth2 form fields are case-sensitive and may not repeat (RFC 6749 section 3.2).
+        try:
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            raise ContractViolation(f"request body is not a valid {FORM} form") from None
+        form: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in form:
+                raise ContractViolation(f"request body has key '{key}' more than once", field=key)
+            form[key] = value
+        return form
+    raise ContractViolation(f"FakeRunaiServer cannot read {media} request bodies")
 
 
 def _canonical_keys(data: dict[str, Any], properties: tuple[str, ...]) -> dict[str, Any]:
@@ -158,7 +253,9 @@ def _canonical_keys(data: dict[str, Any], properties: tuple[str, ...]) -> dict[s
     for key, value in data.items():
         canonical = spelling.get(key.lower(), key)
         if canonical in out:
-            raise ContractViolation(f"request body has key '{canonical}' more than once")
+            raise ContractViolation(
+                f"request body has key '{canonical}' more than once", field=canonical
+            )
         out[canonical] = value
     return out
 

@@ -1,47 +1,57 @@
 """What the fake server knows (clients, apps, users, codes, tokens) and how it grants tokens.
 
-No HTTP here: each operation takes a request that already passed the contract and returns the
-JSON body to send, or raises GrantError with the status and message of the Error envelope.
+No HTTP and no wire format here: _operations.py turns a request that passed the contract into a
+call of one grant below, and what it returns (Issued) into a v1 or a v2 body. A refusal is a
+GrantError carrying both ways of saying it: the v1 status and message, and the RFC 6749 code.
 """
 
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from ._jwt import InvalidToken, decode_jwt, encode_jwt
+from ._versions import EXPIRES_IN, OPERATIONS_SINCE, Version, parse_version, show
 
 ISSUER = "runai-tokens-fake"
 
-# The first control-plane version that has each grant_token feature.
-_CLIENT_CREDENTIALS = (2, 20)
-_EXTERNAL_TOKEN_EXCHANGE = (2, 22)
-_EXPIRES_IN = (2, 24)
+# RFC 6749 section 5.2 error codes, as /api/v2/token answers them.
+INVALID_REQUEST = "invalid_request"
+INVALID_CLIENT = "invalid_client"
+INVALID_GRANT = "invalid_grant"
+UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
 
 
 class GrantError(Exception):
-    """A request the service refuses; status and message go into the Error envelope."""
+    """A request the service refuses.
 
-    def __init__(self, status: int, message: str) -> None:
+    status and message make v1's Error envelope; oauth2 is the RFC 6749 error code that v2
+    answers instead (with 401 for invalid_client and 400 for every other). No message ever
+    holds a value that was sent.
+    """
+
+    def __init__(self, status: int, message: str, oauth2: str = INVALID_REQUEST) -> None:
         self.status = status
         self.message = message
+        self.oauth2 = oauth2
         super().__init__(message)
 
 
-def parse_version(version: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d+)\.(\d+)", version)
-    if match is None or (int(match[1]), int(match[2])) < (2, 18):
-        raise ValueError(
-            f"version must look like '2.18' or '2.24' (2.18 or later), not {version!r}"
-        )
-    return int(match[1]), int(match[2])
+@attrs.frozen
+class Issued:
+    """The tokens one grant minted; refresh_token is None when the grant issues none."""
+
+    access_token: str = attrs.field(repr=False)
+    id_token: str = attrs.field(repr=False)
+    refresh_token: str | None = attrs.field(repr=False)
+    expires_in: int  # the lifetime; whether it goes on the wire depends on version and endpoint
+    send_expires_in: bool
 
 
 @attrs.frozen
@@ -61,15 +71,8 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _need(data: Mapping[str, Any] | None, key: str, context: str) -> str:
-    value = (data or {}).get(key)
-    if not isinstance(value, str) or not value:
-        raise GrantError(400, f"missing required field '{key}' for {context}")
-    return value
-
-
 class TokenService:
-    """The registries and the four operations; every method is safe to call from any thread."""
+    """The registries and the grants; every method is safe to call from any thread."""
 
     def __init__(
         self,
@@ -145,113 +148,85 @@ class TokenService:
             raise GrantError(401, "token expired")
         return claims
 
-    # --- the four operations --------------------------------------------------------------
-    def grant_token(self, body: Mapping[str, Any] | None) -> dict[str, Any]:
-        grant = _need(body, "grantType", "grant_token")
-        context = f"grantType {grant}"
-        if grant == "client_credentials":
-            self._require(_CLIENT_CREDENTIALS, grant)
-            client_id = _need(body, "clientID", context)
-            self._check_client(client_id, _need(body, "clientSecret", context))
-            return self._issue(client_id, client_id, refresh=False)
-        if grant == "app_token":
-            app_id = _need(body, "appID", context)
-            self._check_app(app_id, _need(body, "appSecret", context), None)
-            return self._issue(app_id, app_id, refresh=False)
-        if grant == "password":
-            username = _need(body, "username", context)
-            with self._lock:
-                known = self._users.get(username)
-            if known is None or not _same(_need(body, "password", context), known):
-                raise GrantError(401, "invalid username or password")
-            return self._issue(username, (body or {}).get("clientID"), refresh=True)
-        if grant == "refresh_token":
-            token = _need(body, "refreshToken", context)
-            return self._refresh_with(token, (body or {}).get("clientID"))
-        if grant == "exchange_token":
-            code, redirect = _need(body, "code", context), _need(body, "redirectUri", context)
-            return self._exchange(code, redirect, (body or {}).get("clientID"))
-        if grant == "external_token_exchange":
-            self._require(_EXTERNAL_TOKEN_EXCHANGE, grant)
-            external = _need(body, "externalToken", context)
-            with self._lock:
-                subject = next((s for t, s in self._external.items() if _same(external, t)), None)
-            if subject is None:
-                raise GrantError(401, "invalid external token")
-            return self._issue(subject, None, refresh=False)
-        raise GrantError(400, f"unsupported grantType {grant}")  # the contract lets none through
-
-    def app_token(self, body: Mapping[str, Any] | None) -> dict[str, Any]:
-        context = "app_token"
-        app_id = _need(body, "id", context)
-        self._check_app(app_id, _need(body, "secret", context), _need(body, "name", context))
-        issued = self._issue(app_id, app_id, refresh=False)
-        return {"access_token": issued["accessToken"], "id_token": issued["idToken"]}
-
-    def exchange_code_for_token(self, query: Mapping[str, str]) -> dict[str, Any]:
-        context = "exchange_code_for_token"
-        code = _need(query, "code", context)
-        return self._exchange(code, _need(query, "redirect_uri", context), None)
-
-    def refresh_token(self, query: Mapping[str, str]) -> dict[str, Any]:
-        return self._refresh_with(_need(query, "refresh_token", "refresh_token"), None)
-
-    # --- helpers --------------------------------------------------------------------------
-    def _require(self, since: tuple[int, int], grant: str) -> None:
-        if self.version < since:
-            # What an older control plane says: it does not know the grant type at all.
-            raise GrantError(400, f"unsupported grantType {grant}")
-
-    def _check_client(self, client_id: str, secret: str) -> None:
+    # --- the grants, whatever the wire format -------------------------------------------
+    def client_credentials(self, client_id: str, client_secret: str) -> Issued:
         with self._lock:
             known = self._clients.get(client_id)
-        if known is None or not _same(secret, known):
-            raise GrantError(401, "invalid client credentials")
+        if known is None or not _same(client_secret, known):
+            raise GrantError(401, "invalid client credentials", INVALID_CLIENT)
+        return self._issue(client_id, client_id, refresh=False)
 
-    def _check_app(self, app_id: str, secret: str, name: str | None) -> None:
+    def app(self, app_id: str, app_secret: str, name: str | None) -> Issued:
+        """An application's id and secret (and, for the apptoken operation, its name)."""
         with self._lock:
             known = self._apps.get(app_id)
-        if known is None or not _same(secret, known[0]):
-            raise GrantError(401, "invalid application credentials")
+        if known is None or not _same(app_secret, known[0]):
+            raise GrantError(401, "invalid application credentials", INVALID_CLIENT)
         if name is not None and known[1] is not None and name != known[1]:
-            raise GrantError(401, "invalid application credentials")
+            raise GrantError(401, "invalid application credentials", INVALID_CLIENT)
+        return self._issue(app_id, app_id, refresh=False)
 
-    def _exchange(self, code: str, redirect_uri: str, client_id: str | None) -> dict[str, Any]:
+    def password(self, username: str, password: str, client_id: str | None) -> Issued:
+        with self._lock:
+            known = self._users.get(username)
+        if known is None or not _same(password, known):
+            raise GrantError(401, "invalid username or password", INVALID_GRANT)
+        return self._issue(username, client_id, refresh=True)
+
+    def external(self, token: str) -> Issued:
+        with self._lock:
+            subject = next((s for t, s in self._external.items() if _same(token, t)), None)
+        if subject is None:
+            raise GrantError(401, "invalid external token", INVALID_GRANT)
+        return self._issue(subject, None, refresh=False)
+
+    def exchange(self, code: str, redirect_uri: str, client_id: str | None) -> Issued:
         with self._lock:
             # Authorization codes are single-use, as OAuth requires, whatever happens next.
             found = self._codes.pop(code, None)
         if found is None or found.redirect_uri != redirect_uri:
-            raise GrantError(401, "invalid authorization code or redirect URI")
+            raise GrantError(401, "invalid authorization code or redirect URI", INVALID_GRANT)
         if client_id is not None and found.client_id is not None and client_id != found.client_id:
-            raise GrantError(401, "authorization code was issued to another client")
+            raise GrantError(401, "authorization code was issued to another client", INVALID_GRANT)
         return self._issue(found.subject, found.client_id or client_id, refresh=True)
 
-    def _refresh_with(self, token: str, client_id: str | None) -> dict[str, Any]:
+    def refresh(self, token: str, client_id: str | None) -> Issued:
         with self._lock:
             found = next((g for t, g in self._refresh.items() if _same(token, t)), None)
             if found is None:
-                raise GrantError(401, "invalid, used or revoked refresh token")
+                raise GrantError(401, "invalid, used or revoked refresh token", INVALID_GRANT)
             if client_id is not None and found.client_id not in (None, client_id):
-                raise GrantError(401, "refresh token was issued to another client")
+                raise GrantError(401, "refresh token was issued to another client", INVALID_GRANT)
             if self.rotate_refresh_tokens:
                 del self._refresh[token]
                 new_refresh = self._new_refresh(found.subject, found.client_id)
             else:
                 new_refresh = token
         issued = self._issue(found.subject, found.client_id, refresh=False)
-        return {**issued, "refreshToken": new_refresh}
+        return attrs.evolve(issued, refresh_token=new_refresh)
 
-    def _issue(self, subject: str, client_id: str | None, *, refresh: bool) -> dict[str, Any]:
+    def require(self, since: Version, grant: str, field: str) -> None:
+        """Refuse a grant this version does not have yet, saying so (it is not a bad credential)."""
+        if self.version < since:
+            raise GrantError(
+                400,
+                f"unsupported {field} {grant}: not supported by control plane version "
+                f"{show(self.version)} (introduced in {show(since)})",
+                UNSUPPORTED_GRANT_TYPE,
+            )
+
+    def offers(self, operation_id: str) -> bool:
+        """Whether this version serves the operation at all (older ones answer 404)."""
+        return self.version >= OPERATIONS_SINCE.get(operation_id, (0, 0))
+
+    # --- helpers --------------------------------------------------------------------------
+    def _issue(self, subject: str, client_id: str | None, *, refresh: bool) -> Issued:
         with self._lock:
-            body: dict[str, Any] = {
-                "accessToken": self._mint(subject, client_id, "Bearer"),
-                "idToken": self._mint(subject, client_id, "ID"),
-            }
-            if refresh:
-                body["refreshToken"] = self._new_refresh(subject, client_id)
-        if self.version >= _EXPIRES_IN:
-            body["expiresIn"] = max(0, int(self.lifetime))
-        return body
+            access = self._mint(subject, client_id, "Bearer")
+            id_token = self._mint(subject, client_id, "ID")
+            refresh_token = self._new_refresh(subject, client_id) if refresh else None
+        lifetime = max(0, int(self.lifetime))
+        return Issued(access, id_token, refresh_token, lifetime, self.version >= EXPIRES_IN)
 
     def _mint(self, subject: str, client_id: str | None, typ: str) -> str:
         """A signed token (call with the lock held); access tokens count and stay live."""

@@ -1,53 +1,64 @@
-"""The fake server's request log: what came in, with every secret value replaced by "***"."""
+"""The fake server's request log: what came in, with every secret value replaced by "***".
+
+Which values are secret is the contract's call (Contract.is_secret: every name it marks
+`format: password`), so a secret added to openapi.yaml is kept out of the log with no change here.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 import attrs
 
 REDACTED = "***"
 
-# Keys (compared lower-case, without "_" and "-") whose values are secrets: client and app
-# secrets, passwords, every kind of token, and authorization codes.
-_SECRET_KEYS = frozenset(
-    {
-        "secret",
-        "clientsecret",
-        "appsecret",
-        "password",
-        "token",
-        "accesstoken",
-        "idtoken",
-        "refreshtoken",
-        "externaltoken",
-        "code",
-    }
-)
+# Headers that carry credentials whatever the operation (they are not contract properties).
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
+_FORM_NAME = re.compile(r"[\w.\-\[\]]+")
 
-def is_secret_key(key: str) -> bool:
-    return key.lower().replace("_", "").replace("-", "") in _SECRET_KEYS
+IsSecret = Callable[[str], bool]
 
 
-def redact(value: Any) -> Any:
-    """A copy of decoded JSON with the value of every secret-named key replaced."""
+def redact(value: Any, is_secret: IsSecret) -> Any:
+    """A copy of decoded JSON (or a form) with the value of every secret key replaced."""
     if isinstance(value, Mapping):
-        return {k: REDACTED if is_secret_key(str(k)) else redact(v) for k, v in value.items()}
+        return {
+            k: REDACTED if is_secret(str(k)) else redact(v, is_secret) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v, is_secret) for v in value]
     return value
 
 
-def redact_body(raw: bytes) -> Any:
-    """The redacted JSON body; None when empty; a size note when it is not JSON (kept unread)."""
+def redact_query(query: Mapping[str, list[str]], is_secret: IsSecret) -> dict[str, str]:
+    """Query parameters, first value per name, secrets redacted."""
+    redacted: dict[str, str] = redact({k: v[0] for k, v in query.items()}, is_secret)
+    return redacted
+
+
+def redact_body(raw: bytes, content_type: str | None, is_secret: IsSecret) -> Any:
+    """The redacted body: decoded JSON, or a form as {name: value} ({name: [values]} when a name
+    repeats); None when empty; a size note when it is neither (kept unread: it may be a secret)."""
     if not raw.strip():
         return None
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        except ValueError:  # UnicodeDecodeError included
+            form = {}
+        # A name that is not a word is something else (JSON sent as a form, say), whose
+        # "names" could hold a secret: such a body is not shown at all.
+        if not form or not all(_FORM_NAME.fullmatch(name) for name in form):
+            return f"<{len(raw)} bytes, not a form>"
+        return redact({k: v[0] if len(v) == 1 else v for k, v in form.items()}, is_secret)
     try:
-        return redact(json.loads(raw))
+        return redact(json.loads(raw), is_secret)
     except ValueError:
         return f"<{len(raw)} bytes, not JSON>"
 
@@ -69,7 +80,7 @@ class RequestRecord:
 
     status is None when the connection was dropped; fault names the injected fault that answered
     it (fail, drop, delay, html, truncated) or is None; operation is the contract's operationId
-    (or "whoami", or None for an unknown path).
+    for the method and path, even when this version answered 404 to it (or "whoami", or None).
     """
 
     method: str

@@ -1,22 +1,38 @@
-"""From a request to a reply: the protected endpoint, the four operations, and injected faults.
+"""From a request to a reply: the protected endpoint, the token operations, and injected faults.
 
-The contract decides what a valid request is, TokenService what to answer; this module only
-routes and turns outcomes into HTTP replies, every error in the contract's Error envelope.
+The contract decides what a valid request is, _operations and TokenService what to answer; this
+module only routes and turns outcomes into HTTP replies. Errors take the shape the operation
+documents for its 400: RFC 6749's {error, error_description} (grant_token_v2) or Run:ai's
+Error envelope (every other operation, and every 404, 405 and injected fault).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from ._contract import Contract, ContractViolation, Request
+from . import _operations
+from ._contract import Contract, ContractViolation, Operation, Request
 from ._faults import HTML_502, Fault, FaultKind, envelope, retry_after_header, truncated
-from ._grants import GrantError, TokenService
+from ._grants import INVALID_REQUEST, UNSUPPORTED_GRANT_TYPE, GrantError, TokenService
 from ._jwt import make_jwt
+
+# RFC 6749 sections 5.1 and 5.2: token answers, errors included, must not be cached.
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+_Handler = Callable[[TokenService, Request], dict[str, Any]]
+# Each operation's handler, by the operationId the contract gives it.
+_OPERATIONS: dict[str, _Handler] = {
+    "grant_token": _operations.grant_token,
+    "grant_token_v2": _operations.grant_token_v2,
+    "app_token": _operations.app_token,
+    "exchange_code_for_token": _operations.exchange_code_for_token,
+    "refresh_token": _operations.refresh_token,
+}
 
 
 @attrs.frozen
@@ -87,12 +103,19 @@ class Router:
                 return error_reply(405, f"method {method} not allowed", headers={"Allow": "GET"})
             return self._whoami(headers.get("authorization"))
         op = self.contract.match(method, path)
-        if op is None:
-            allowed = self.contract.methods(path)
+        if op is None or not self.service.offers(op.operation_id):
+            # An operation newer than this version is an unknown path here, as it was upstream.
+            allowed = [
+                m
+                for m in self.contract.methods(path)
+                if self.service.offers(self.contract.operations[(m, path)].operation_id)
+            ]
             if allowed:
                 allow = {"Allow": ", ".join(allowed)}
                 return error_reply(405, f"method {method} not allowed", headers=allow)
             return error_reply(404, "no such path")
+        if self.contract.rfc6749_errors(op):
+            return self._oauth2(op, query, headers, body)
         try:
             request = self.contract.validate_request(op, query, body, headers.get("content-type"))
             data = self._operation(request)
@@ -102,17 +125,31 @@ class Router:
             return error_reply(exc.status, exc.message)
         return json_reply(200, data)
 
+    def _oauth2(
+        self, op: Operation, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
+    ) -> Reply:
+        """An OAuth2 token endpoint: RFC 6749 error bodies, and no caching of any answer."""
+        try:
+            request = self.contract.validate_request(op, query, body, headers.get("content-type"))
+            data = self._operation(request)
+        except ContractViolation as exc:
+            # The grant-type field's enum is the list of grants the endpoint supports, so
+            # naming another grant is RFC 6749's unsupported_grant_type, not a malformed request.
+            unknown_grant = exc.rule == "enum" and exc.field == _operations.GRANT_TYPE
+            code = UNSUPPORTED_GRANT_TYPE if unknown_grant else INVALID_REQUEST
+            status, error = _operations.oauth2_error(GrantError(400, str(exc), code))
+            return json_reply(status, error, _NO_STORE)
+        except GrantError as exc:
+            status, error = _operations.oauth2_error(exc)
+            return json_reply(status, error, _NO_STORE)
+        return json_reply(200, data, _NO_STORE)
+
     def _operation(self, request: Request) -> dict[str, Any]:
-        service, op = self.service, request.operation.operation_id
-        if op == "grant_token":
-            return service.grant_token(request.body)
-        if op == "app_token":
-            return service.app_token(request.body)
-        if op == "exchange_code_for_token":
-            return service.exchange_code_for_token(request.query)
-        if op == "refresh_token":
-            return service.refresh_token(request.query)
-        raise GrantError(501, f"operation {op} is not implemented by FakeRunaiServer")
+        op = request.operation.operation_id
+        handler = _OPERATIONS.get(op)
+        if handler is None:
+            raise GrantError(501, f"operation {op} is not implemented by FakeRunaiServer")
+        return handler(self.service, request)
 
     def _whoami(self, authorization: str | None) -> Reply:
         challenge = {"WWW-Authenticate": 'Bearer realm="runai"'}

@@ -17,14 +17,14 @@ from ._faults import Fault, FaultKind, FaultQueue
 from ._grants import TokenService
 from ._http import Server, handler_class
 from ._jwt import decode_jwt
-from ._log import RequestRecord, redact, redact_body, redact_headers
+from ._log import RequestRecord, redact_body, redact_headers, redact_query
 from ._routes import Reply, Router, fault_reply
 
 logger = logging.getLogger("runai_tokens.testing")
 
 
 class FakeRunaiServer:
-    """Run:ai's four token operations, plus one protected endpoint, on 127.0.0.1.
+    """Run:ai's token operations, plus one protected endpoint, on 127.0.0.1, as `version` has them.
 
     A real threaded HTTP server on an ephemeral port (or `port`), speaking openapi.yaml's wire
     format. Use it as a context manager (`with FakeRunaiServer() as server: server.url`), or
@@ -34,37 +34,45 @@ class FakeRunaiServer:
     Semantics, decided to be strict where Run:ai leaves room, so that client bugs show up here:
 
     - Every request to a contract path is validated against openapi.yaml first (required query
-      parameters, a JSON object body, types and the grantType enum). JSON keys match the contract
-      case-insensitively (clientId, ClientID and clientID are one key), as the service does.
-      A violation is a 400 whose message names it. Unknown paths get 404, wrong methods 405.
-    - Status codes: 400 for a request that is malformed or lacks a field its grant needs (or
-      names a grant the version does not know); 401 for a well-formed request whose credential
-      is rejected: unknown client or wrong secret (as Run:ai answers), wrong app secret or name,
-      wrong password, unknown external token, and an unknown, used, revoked or mismatched
-      refresh token or authorization code. Every error carries the Error envelope
-      {code, message, details?}; no message ever contains a secret.
-    - Which grants issue a refresh token: password, exchange_token, refresh_token and the two
-      deprecated operations (exchange_code_for_token, refresh_token). client_credentials,
-      app_token, external_token_exchange and the apptoken operation do not.
-    - Refresh tokens rotate and are single-use when rotate_refresh_tokens is True (the default):
-      each refresh returns a new one and the one used is rejected from then on. When False the
-      same refresh token is returned and stays valid. Authorization codes are always single-use.
+      parameters, a body of the media type the contract declares, types and enums). JSON keys
+      match the contract case-insensitively (clientId, ClientID and clientID are one key), as the
+      service does; form fields are exact and may not repeat (RFC 6749). Unknown paths get 404,
+      wrong methods 405.
+    - POST /api/v1/token and the deprecated operations answer errors with the Error envelope
+      {code, message, details?}: 400 for a request that is malformed or lacks a field its grant
+      needs (the message names the violation); 401 for a well-formed request whose credential is
+      rejected (unknown client or wrong secret, wrong app secret or name, wrong password, unknown
+      external token, an unknown, used, revoked or mismatched refresh token or code).
+    - POST /api/v2/token (2.24+; 404 before, as for any unknown path) takes a form with
+      grant_type client_credentials (client_id, client_secret), password (username, password,
+      client_id?), refresh_token (refresh_token, client_id?) or authorization_code (code,
+      redirect_uri, client_id?), and answers {access_token, token_type: "Bearer", expires_in,
+      id_token, refresh_token?}. Errors are RFC 6749's {error, error_description}: 400
+      invalid_request (malformed, or a field missing), 400 unsupported_grant_type, 401
+      invalid_client (client id or secret), 400 invalid_grant (password, refresh token, code).
+    - Grants that issue a refresh token: password, exchange_token / authorization_code,
+      refresh_token and the two deprecated query-string operations. Refresh tokens rotate and
+      are single-use when rotate_refresh_tokens is True (the default); when False the same one
+      is returned and stays valid. Authorization codes are always single-use.
+    - Versions: client_credentials on /api/v1/token from 2.20, external_token_exchange from 2.22
+      (accepting a token registered with add_external_token(), 401 for any other), expiresIn
+      from 2.24. An older version refuses a grant it lacks with 400 and the message
+      "unsupported grantType <grant>: not supported by control plane version <v> (introduced in
+      <since>)", never as a rejected credential.
     - Access tokens are HS256 JWTs (sub, iat, exp = iat + lifetime, jti, iss, typ) timed by
-      `clock` (the wall clock by default). revoke_all() invalidates every access and refresh
-      token issued so far.
-    - version="2.18" answers as 2.18: no expiresIn, and client_credentials and
-      external_token_exchange get a 400 "unsupported grantType" (2.20 added the first, 2.22 the
-      second). version="2.24" sends expiresIn and accepts both; external_token_exchange accepts a
-      token registered with add_external_token() and answers 401 to any other.
+      `clock` (the wall clock by default). revoke_all() invalidates every token issued so far.
 
     The protected endpoint is GET PROTECTED_PATH ("/api/v1/whoami"): 200 {"sub", "exp"} with a
     valid, unexpired, unrevoked access token as `Authorization: Bearer`, else 401 + envelope.
 
     Faults (fail_next and friends) are queued; each request takes at most one, the oldest that
-    matches its path, before the request is looked at (so it is not validated or answered).
+    matches its path, before the request is looked at (so it is not validated or answered, and
+    its answer is the Error envelope, on any path and version).
 
-    `requests` is the log of what arrived, with secret values redacted; the server's own log
-    lines (logger "runai_tokens.testing", DEBUG) carry method, path and status only.
+    `requests` is the log of what arrived, with the value of every property or parameter that
+    openapi.yaml marks `format: password` redacted (JSON and form bodies, and query strings);
+    the server's own log lines (logger "runai_tokens.testing", DEBUG) carry method, path and
+    status only.
     """
 
     PROTECTED_PATH: ClassVar[str] = "/api/v1/whoami"
@@ -152,7 +160,7 @@ class FakeRunaiServer:
 
     # --- registries -----------------------------------------------------------------------
     def add_client(self, client_id: str, client_secret: str) -> None:
-        """Accept client_credentials with this id and secret (2.20 and later)."""
+        """Accept client_credentials with this id and secret (v1 from 2.20, and v2)."""
         self._service.add_client(client_id, client_secret)
 
     def add_app(self, app_id: str, app_secret: str, name: str | None = None) -> None:
@@ -171,7 +179,7 @@ class FakeRunaiServer:
         *,
         subject: str = "fake-oauth-user",
     ) -> None:
-        """A single-use authorization code for exchange_token / exchange_code_for_token."""
+        """A single-use code for exchange_token, exchange_code_for_token, authorization_code."""
         self._service.add_code(code, redirect_uri, client_id, subject)
 
     def add_external_token(self, token: str, subject: str = "fake-external-user") -> None:
@@ -249,7 +257,8 @@ class FakeRunaiServer:
 
     @property
     def token_requests(self) -> int:
-        """How many requests arrived at the four token operations' paths."""
+        """How many requests arrived at the token operations' paths (those of openapi.yaml),
+        whether or not this version serves them: a client's try of /api/v2/token counts."""
         paths = self._router.contract.paths if self._router is not None else frozenset()
         with self._lock:
             return sum(1 for r in self._requests if r.path in paths)
@@ -276,11 +285,12 @@ class FakeRunaiServer:
             reply = router.dispatch(method, path, query, headers, body)
         else:
             reply = fault_reply(fault)
+        is_secret = router.contract.is_secret
         record = RequestRecord(
             method=method,
             path=path,
-            query=_first_values(query),
-            body=redact_body(body),
+            query=redact_query(query, is_secret),
+            body=redact_body(body, headers.get("content-type"), is_secret),
             headers=redact_headers(headers),
             status=None if reply.drop else reply.status,
             operation=router.operation_id(method, path),
@@ -290,8 +300,3 @@ class FakeRunaiServer:
             self._requests.append(record)
         logger.debug("%s %s -> %s", method, path, record.status or "dropped")
         return reply
-
-
-def _first_values(query: Mapping[str, list[str]]) -> dict[str, str]:
-    redacted: dict[str, str] = redact({name: values[0] for name, values in query.items()})
-    return redacted

@@ -1,0 +1,121 @@
+"""Private files in a directory only the current user can write to, never through a symlink.
+
+The token cache's file layer (see _cache for what it stores). The directory is opened once per
+operation with O_NOFOLLOW and checked on its descriptor (ours, writable by nobody else), and every
+file is opened relative to that descriptor, again with O_NOFOLLOW, and checked to be a regular
+0600 file of ours. A path swapped for a symlink between a check and a use therefore changes
+nothing: the descriptors are what is checked and used.
+
+Standard library only, for the CLI's warm path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+TMP_PREFIX = ".tmp-"
+# Never follow a symlink; never block on a FIFO planted where a file should be.
+_SAFE_OPEN = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK if os.name == "posix" else 0
+
+
+class UnusableCache(OSError):
+    """The cache cannot be used safely. strerror says why; it never holds a secret."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(errno.EPERM, why)
+
+
+@contextlib.contextmanager
+def checked_directory(path: Path, *, create: bool) -> Iterator[int]:
+    """A descriptor of the directory at path (made 0700 if missing and create), once it is known
+    to be safe: a directory, not a symlink, ours, writable by nobody else. Raises OSError,
+    UnusableCache when it is not safe."""
+    if os.open not in os.supports_dir_fd:  # pragma: no cover - Windows
+        raise UnusableCache("needs a POSIX system")
+    try:
+        if create:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | _SAFE_OPEN)
+    except OSError:
+        if os.path.islink(path):
+            raise UnusableCache("it is a symbolic link") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            raise UnusableCache("it is owned by another user")
+        if st.st_mode & 0o022:
+            raise UnusableCache("it is writable by other users")
+        if st.st_mode & 0o077:  # only readable by others: ours to tighten
+            os.fchmod(fd, 0o700)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def open_private(directory: int, name: str, flags: int, what: str) -> int:
+    """name in the directory, opened without following a symlink: a regular 0600 file of ours."""
+    try:
+        fd = os.open(name, flags | _SAFE_OPEN, 0o600, dir_fd=directory)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):  # what O_NOFOLLOW gives for a symlink
+            raise UnusableCache(f"{what} is a symbolic link") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnusableCache(f"{what} is not a regular file")
+        if st.st_uid != os.geteuid():
+            raise UnusableCache(f"{what} is owned by another user")
+        if st.st_mode & 0o077:
+            raise UnusableCache(f"{what} is open to other users")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_private(directory: int, name: str, limit: int, what: str) -> bytes | None:
+    """The content of a private file (see open_private), or None if there is none."""
+    try:
+        fd = open_private(directory, name, os.O_RDONLY, what)
+    except FileNotFoundError:
+        return None
+    try:
+        data = b""
+        while chunk := os.read(fd, limit + 1 - len(data)):
+            data += chunk
+            if len(data) > limit:
+                raise UnusableCache(f"{what} is too large")
+        return data
+    finally:
+        os.close(fd)
+
+
+def write_new(directory: int, name: str, data: bytes, *, replace: bool) -> None:
+    """Write name whole: to a fresh temporary file first, then renamed (replace) or linked
+    (not replace: FileExistsError when someone else made it first) into place."""
+    tmp = f"{TMP_PREFIX}{os.urandom(6).hex()}-{name}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _SAFE_OPEN
+    fd = os.open(tmp, flags, 0o600, dir_fd=directory)
+    try:
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:  # a rename replaces a symlink in its place, never what it points to
+            os.replace(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
+        else:
+            os.link(tmp, name, src_dir_fd=directory, dst_dir_fd=directory)
+    finally:
+        with contextlib.suppress(FileNotFoundError):  # renamed: already gone
+            os.unlink(tmp, dir_fd=directory)

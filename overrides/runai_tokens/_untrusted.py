@@ -1,0 +1,69 @@
+"""Checks for text that comes from outside (a server, a file, the environment) before it is used.
+
+- header_value_problem: a token is put into an Authorization header. One with a line break, a NUL
+  or a non-ASCII character would make httpx or h11 raise with the header (the token) in the
+  message, or worse, smuggle a second header. It is checked where the token is accepted, so the
+  failure is a typed error naming the problem, never the token.
+- escape_controls: a server's error message may carry terminal escapes (retitling the window,
+  clearing the screen) or line breaks (a forged log line). They are shown as Python escapes.
+- port_problem: a URL whose port is out of range is accepted by httpx and fails later with a
+  message about something else.
+
+Standard library only: the CLI's warm path imports this.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# C0 and C1 controls and DEL, plus the Unicode bidirectional controls, which reorder what a
+# terminal shows (the "Trojan Source" characters).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def header_value_problem(value: str) -> str | None:
+    """What makes value unusable as a bearer token in a header, or None when it is fine.
+
+    A bearer token (RFC 6750's b64token, a JWT, an opaque id) is visible ASCII: anything else is
+    refused, whitespace included, which a server would split the token at. The answer never
+    quotes the value.
+    """
+    if not value:
+        return "is empty"
+    if value.isascii() and value.isprintable() and " " not in value:
+        return None  # the common case, decided without a per-character loop
+    for char in value:
+        if char in "\r\n":
+            return "contains a line break (CR or LF)"
+        if char == "\0":
+            return "contains a NUL character"
+        if char in " \t":
+            return "contains whitespace"
+        if not char.isascii():
+            return "contains a non-ASCII character"
+        if not char.isprintable():
+            return f"contains a control character (U+{ord(char):04X})"
+    return None  # pragma: no cover - the fast path accepts every value the loop accepts
+
+
+def escape_controls(text: str) -> str:
+    """text with every control character shown as a Python escape (\\x1b, \\n, \\u202e)."""
+    return _CONTROLS.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def port_problem(url: object) -> str | None:
+    """What is wrong with url's port, or None when it has a usable one or none at all."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None  # not a port problem: the caller's other checks say what it is
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "has a port that is not a number from 1 to 65535"
+    return None
