@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
 from runai_tokens.testing._http import Server, handler_class
 from runai_tokens.testing._routes import Reply as WireReply
 
@@ -54,6 +55,24 @@ class Reply:
             json.dumps(data).encode(),
             {"Content-Type": "application/json", **(headers or {})},
         )
+
+    @classmethod
+    def token(cls, request: Recorded, access_token: str, expires_in: int | None = None) -> Reply:
+        """A grant's 200 shaped for the endpoint asked: OAuth2 on /api/v2/token, else v1."""
+        if request.path.endswith(GRANT_V2_PATH):
+            oauth2: dict[str, Any] = {"access_token": access_token, "token_type": "Bearer"}
+            if expires_in is not None:
+                oauth2["expires_in"] = expires_in
+            return cls.json(200, oauth2)
+        v1: dict[str, Any] = {"accessToken": access_token}
+        if expires_in is not None:
+            v1["expiresIn"] = expires_in
+        return cls.json(200, v1)
+
+
+def is_grant(request: Recorded) -> bool:
+    """A request to either grant endpoint."""
+    return request.path.endswith((GRANT_PATH, GRANT_V2_PATH))
 
 
 Handler = Callable[[Recorded], Reply]

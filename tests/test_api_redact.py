@@ -110,8 +110,10 @@ def test_the_filter_handles_odd_records_and_never_drops_one() -> None:
 
 def test_public_exports() -> None:
     assert set(runai_tokens.__all__) == {
+        "AccessToken",
         "ClientCredentials",
         "AppCredentials",
+        "ExternalTokenCredentials",
         "PasswordCredentials",
         "RefreshTokenCredentials",
         "StaticToken",

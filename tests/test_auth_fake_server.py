@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from runai_tokens._generated import GRANT_PATH
+from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
 from runai_tokens.auth import TokenAuth
 from runai_tokens.credentials import ClientCredentials, PasswordCredentials
 from runai_tokens.errors import ApiException
@@ -24,11 +24,11 @@ def test_client_credentials_revoked_then_replayed(
     with httpx.Client(base_url=runai_server.url, auth=auth) as client:
         assert client.get(PROTECTED_PATH).status_code == 200
         assert client.get(PROTECTED_PATH).status_code == 200
-        assert runai_server.count(GRANT_PATH) == 1
+        assert runai_server.count(GRANT_V2_PATH) == 1
         runai_server.revoke_all()
         assert client.get(PROTECTED_PATH).status_code == 200
     auth.close()
-    assert runai_server.count(GRANT_PATH) == 2
+    assert runai_server.count(GRANT_V2_PATH) == 2
     assert runai_server.count(PROTECTED_PATH) == 4
 
 
@@ -41,7 +41,7 @@ async def test_async_client_against_the_fake_server(
         responses = [await client.get(PROTECTED_PATH) for _ in range(3)]
     await auth.aclose()
     assert [r.status_code for r in responses] == [200, 200, 200]
-    assert runai_server.count(GRANT_PATH) == 1
+    assert runai_server.count(GRANT_V2_PATH) == 1
 
 
 def test_on_2_18_expiry_comes_from_the_jwt_and_rotated_refresh_tokens_are_followed() -> None:
@@ -75,7 +75,7 @@ def test_on_2_18_expiry_comes_from_the_jwt_and_rotated_refresh_tokens_are_follow
 def test_malformed_grant_answers_raise_api_exception(
     runai_server: FakeRunaiServer, runai_credentials: ClientCredentials, fault: str
 ) -> None:
-    getattr(runai_server, fault)(1, path=GRANT_PATH)
+    getattr(runai_server, fault)(1, path=GRANT_V2_PATH)
     auth = TokenAuth(runai_server.url, runai_credentials, retry=ONE_TRY)
     with pytest.raises(ApiException) as caught:
         auth.get_token()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from runai_tokens import ApiException, ClientCredentials, TokenAuth, connect
 from runai_tokens._cli_settings import ExitCode
-from runai_tokens._generated import GRANT_PATH
+from runai_tokens._generated import GRANT_V2_PATH, Error
 from runai_tokens._untrusted import escape_controls
 from runai_tokens.testing import FakeRunaiServer
 
@@ -150,6 +150,6 @@ def test_api_exception_str_escapes_the_servers_message() -> None:
             auth.get_token()
     assert "\n" not in str(caught.value)
     assert "\x1b" not in str(caught.value)
-    assert caught.value.error is not None
+    assert isinstance(caught.value.error, Error)
     assert caught.value.error.message == HOSTILE  # the envelope itself is kept as sent
-    assert server.count(GRANT_PATH) == 1
+    assert server.count(GRANT_V2_PATH) == 1

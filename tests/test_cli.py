@@ -20,7 +20,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from runai_tokens._generated import GRANT_PATH
+from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens.testing import FakeRunaiServer
 
 CLIENT_ID = "cli-test-client"
@@ -224,20 +224,20 @@ def test_rejected_credentials_exit_3(server: FakeRunaiServer, cache_dir: Path) -
     result = run_cli("get", env=env)
     assert result.returncode == 3
     assert result.stdout == ""
-    assert result.stderr.startswith("runai-token: credentials rejected: (401)")
+    assert result.stderr.startswith("runai-token: credentials rejected (invalid client): (401)")
     assert result.stderr.count("\n") == 1
     assert "fake-secret-wrong" not in result.stderr
     assert not list(cache_dir.glob("runai-tokens/*.json"))
 
 
 def test_unavailable_after_retries_exit_4(server: FakeRunaiServer, cache_dir: Path) -> None:
-    server.fail_next(2, 503, path=GRANT_PATH, retry_after=0)
+    server.fail_next(2, 503, path=GRANT_V2_PATH, retry_after=0)
     result = run_cli("get", "--max-attempts", "2", env=cli_env(server.url, cache_dir))
     assert result.returncode == 4
     assert result.stdout == ""
     assert result.stderr.startswith("runai-token: service unavailable after 2 attempts: (503)")
     assert result.stderr.count("\n") == 1
-    assert server.count(GRANT_PATH) == 2
+    assert server.count(GRANT_V2_PATH) == 2
 
 
 def test_unreachable_exit_4(cache_dir: Path, unused_port: int) -> None:
@@ -286,7 +286,7 @@ def test_concurrent_invocations_mint_one_token(server: FakeRunaiServer, cache_di
     assert [r.returncode for r in results] == [0] * 8, [r.stderr for r in results]
     assert len({r.stdout for r in results}) == 1
     assert server.tokens_issued == 1
-    assert server.count(GRANT_PATH) == 1
+    assert server.count(GRANT_V2_PATH) == 1
 
 
 def test_corrupt_cache_is_replaced(server: FakeRunaiServer, cache_dir: Path) -> None:

@@ -18,7 +18,7 @@ from runai_tokens import cli
 from runai_tokens._cache import CachedToken, TokenCache
 from runai_tokens._cli_mint import StatusSleep
 from runai_tokens._cli_settings import ExitCode
-from runai_tokens._generated import GRANT_PATH
+from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
 from runai_tokens.testing import FakeRunaiServer
 
 from .test_cli import CLIENT_ID, CLIENT_SECRET, SECRETS
@@ -136,13 +136,14 @@ def test_version() -> None:
         ({"status": 429}, ExitCode.UNAVAILABLE, "unavailable after 1 attempt: (429)"),
         ({"status": 500}, ExitCode.UNAVAILABLE, "unavailable after 1 attempt: (500)"),
         ({"status": 503, "retry_after": 3600}, ExitCode.UNAVAILABLE, "retry deadline"),
-        ({"status": 404}, ExitCode.ERROR, "unexpected answer: (404)"),
+        # (A 404 on /api/v2/token means an older control plane: the CLI falls back to v1.)
+        ({"status": 409}, ExitCode.ERROR, "unexpected answer: (409)"),
     ],
 )
 def test_status_to_exit_code(
     server: FakeRunaiServer, fault: dict[str, int], expected: ExitCode, fragment: str
 ) -> None:
-    server.fail_next(1, path=GRANT_PATH, **fault)
+    server.fail_next(1, path=GRANT_V2_PATH, **fault)
     attempts = "1" if "retry_after" not in fault else "3"
     result = run("get", "--no-cache", "--max-attempts", attempts, env=env_for(server))
     assert result.code == expected
@@ -150,24 +151,24 @@ def test_status_to_exit_code(
 
 
 def test_html_502_is_unavailable(server: FakeRunaiServer) -> None:
-    server.html_next(1, path=GRANT_PATH)
+    server.html_next(1, path=GRANT_V2_PATH)
     result = run("get", "--no-cache", "--max-attempts", "1", env=env_for(server))
     assert result.code == ExitCode.UNAVAILABLE
     assert "(502)" in result.err
 
 
 def test_truncated_success_is_an_unexpected_answer(server: FakeRunaiServer) -> None:
-    server.truncated_next(1, path=GRANT_PATH)
+    server.truncated_next(1, path=GRANT_V2_PATH)
     result = run("get", "--no-cache", "--max-attempts", "1", env=env_for(server))
     assert result.code == ExitCode.ERROR
     assert "(200)" in result.err
 
 
 def test_retry_then_success(server: FakeRunaiServer) -> None:
-    server.fail_next(2, 503, path=GRANT_PATH, retry_after=0)
+    server.fail_next(2, 503, path=GRANT_V2_PATH, retry_after=0)
     result = run("get", "--no-cache", env=env_for(server))
     assert result.code == 0, result.err
-    assert server.count(GRANT_PATH) == 3
+    assert server.count(GRANT_V2_PATH) == 3
     assert result.err == ""  # stderr is not a terminal: no status lines
 
 
@@ -300,20 +301,35 @@ def test_settings_repr_hides_the_secret(server: FakeRunaiServer) -> None:
     assert CLIENT_ID in repr(settings)
 
 
-def test_an_opaque_token_with_expires_in_is_cached(tmp_path: Path) -> None:
-    """The cache lifetime comes from expiresIn, not only from a JWT's claims."""
+@pytest.mark.parametrize(
+    ("endpoint", "path", "answer"),
+    [
+        (
+            "auto",
+            GRANT_V2_PATH,
+            {"access_token": "fake-opaque-token", "token_type": "Bearer", "expires_in": 3600},
+        ),
+        ("v1", GRANT_PATH, {"accessToken": "fake-opaque-token", "expiresIn": 3600}),
+    ],
+)
+def test_an_opaque_token_with_expires_in_is_cached(
+    tmp_path: Path, endpoint: str, path: str, answer: dict[str, object]
+) -> None:
+    """The cache lifetime comes from expires_in (expiresIn on v1), not only a JWT's claims."""
     from tests.scripted_server import Reply, scripted
 
-    opaque = {"accessToken": "fake-opaque-token", "expiresIn": 3600}
-    with scripted(lambda _: Reply.json(200, opaque)) as server:
+    with scripted(lambda _: Reply.json(200, answer)) as server:
         env = {
             "RUNAI_BASE_URL": server.url,
             "RUNAI_CLIENT_ID": CLIENT_ID,
             "RUNAI_CLIENT_SECRET": CLIENT_SECRET,
         }
-        first = run("get", env=env, cache=tmp_path)
-        second = run("get", "--output", "json", env=env, cache=tmp_path)
+        first = run("get", "--token-endpoint", endpoint, env=env, cache=tmp_path)
+        second = run(
+            "get", "--token-endpoint", endpoint, "--output", "json", env=env, cache=tmp_path
+        )
     assert first.code == second.code == ExitCode.OK
     assert first.out == "fake-opaque-token\n"
-    assert server.count(GRANT_PATH) == 1  # the second came from the cache
+    assert server.count(path) == 1  # the second came from the cache
+    assert len(server.requests) == 1
     assert 3500 < json.loads(second.out)["expiresIn"] <= 3600

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from runai_tokens._generated import GRANT_PATH
+from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens.testing import FakeRunaiServer
 
 from .test_cli import cache_dir, cli_env, run_cli, server
@@ -47,7 +47,7 @@ def test_warm_get_imports_no_http_stack(server: FakeRunaiServer, cache_dir: Path
 
 
 def test_retry_status_goes_to_a_terminal(server: FakeRunaiServer, cache_dir: Path) -> None:
-    server.fail_next(1, 503, path=GRANT_PATH, retry_after=0)
+    server.fail_next(1, 503, path=GRANT_V2_PATH, retry_after=0)
     primary, secondary = pty.openpty()
     try:
         proc = subprocess.Popen(

@@ -76,10 +76,12 @@ def _credential_lines(served: Served) -> list[str]:
 def test_version_2_18(serving: Served) -> None:
     assert "2.18" in serving.banner
     assert "lifetime 60s" in serving.banner
-    # 2.18 predates client_credentials: the server answers 400, the CLI says rejected.
+    # 2.18 predates client_credentials: the server answers 400, and the CLI says that this
+    # control plane does not offer the grant (a usage error), not that the credentials are wrong.
     code, text = get(serving)
-    assert code == ExitCode.REJECTED
+    assert code == ExitCode.USAGE
     assert "(400)" in text
+    assert "does not offer the grant" in text and "added it in 2.20" in text
     code, _ = get(serving, "--grant", "app", client=DEMO_APP[:2])
     assert code == ExitCode.OK
 

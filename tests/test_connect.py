@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -50,7 +51,7 @@ def control_plane(request: Recorded) -> Reply:
         if request.headers.get("authorization") == f"Bearer {ACCESS}":
             return Reply.json(200, {"sub": "ci"})
         return Reply.json(401, {"code": 401, "message": "unauthorized"})
-    return Reply.json(200, {"accessToken": ACCESS, "expiresIn": 3600})
+    return Reply.token(request, ACCESS, expires_in=3600)
 
 
 # --- every generated function takes the client unchanged ---------------------------------------
@@ -148,13 +149,13 @@ def test_credentials_put_a_token_on_other_requests_sync_and_async() -> None:
             sync_response = client.get_httpx_client().get(PROTECTED)
         async_response = asyncio.run(async_get(client))
     assert (sync_response.status_code, async_response.status_code) == (200, 200)
-    grants = [r for r in server.requests if r.path == "/api/v1/token"]
+    grants = [r for r in server.requests if r.path == "/api/v2/token"]
     # One TokenAuth serves both the sync and the async httpx client: one grant for both.
     assert len(grants) == 1
-    assert grants[0].json() == {
-        "grantType": "client_credentials",
-        "clientID": "ci",
-        "clientSecret": SECRET,
+    assert parse_qs(grants[0].body.decode()) == {
+        "grant_type": ["client_credentials"],
+        "client_id": ["ci"],
+        "client_secret": [SECRET],
     }
 
 
@@ -167,7 +168,7 @@ def test_static_token_and_a_shared_auth_are_used_as_given() -> None:
             assert one.get_httpx_client().get(PROTECTED).status_code == 200
             assert two.get_httpx_client().get(PROTECTED).status_code == 200
         shared.close()
-    assert server.count("/api/v1/token") == 1  # StaticToken made none; the shared auth one
+    assert server.count("/api/v2/token") == 1  # StaticToken made none; the shared auth one
 
 
 def test_the_client_retries_through_retry_transport() -> None:
@@ -208,9 +209,9 @@ def test_a_base_url_with_a_path_prefix_is_kept() -> None:
         assert client.get_httpx_client().get(PROTECTED.lstrip("/")).status_code == 200
         assert isinstance(grant_token.sync(client=client, body=TokenRequest()), TokenResponse)
     assert [r.path for r in server.requests] == [
-        "/runai/api/v1/token",
+        "/runai/api/v2/token",  # TokenAuth's grant
         "/runai/api/v1/whoami",
-        "/runai/api/v1/token",
+        "/runai/api/v1/token",  # the generated grant_token, called by hand
     ]
 
 
@@ -292,7 +293,7 @@ def test_closing_the_client_leaves_no_socket_open() -> None:
         del client
         gc.collect()
     assert leaked_to(server.url, caught) == []
-    assert server.count("/api/v1/token") == 1
+    assert server.count("/api/v2/token") == 1
 
 
 @pytest.mark.anyio

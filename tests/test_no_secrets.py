@@ -49,7 +49,8 @@ CODE_2 = "fake-code-LEAK-Tb9"
 STATIC = "fake-access-token-LEAK-static-Hn3"
 WRONG_SECRET = "fake-secret-LEAK-wrong-Jc7"
 REDIRECT = "https://cb.example/done"
-GRANT = "/api/v1/token"
+GRANT = "/api/v2/token"  # where TokenAuth sends grants to a 2.24 control plane
+GRANT_V1 = "/api/v1/token"  # TokensApi.grant_token's
 PROTECTED = FakeRunaiServer.PROTECTED_PATH
 NO_WAIT = RetryPolicy(backoff_base=0.0, backoff_max=0.0)
 LOGGERS = ("", "httpx", "httpcore", "runai_tokens", "runai_tokens.auth", "runai_tokens.retry")
@@ -284,10 +285,10 @@ def test_malformed_answers(check: LeakCheck, server: FakeRunaiServer) -> None:
     body = {"grantType": "client_credentials", "clientID": "ci", "clientSecret": CLIENT_SECRET}
     with connect(server.url, retry=RetryPolicy(max_attempts=1)) as client:
         api = TokensApi(client)
-        server.truncated_next(1, path=GRANT)  # a 200 whose JSON, a token in it, is cut off
+        server.truncated_next(1, path=GRANT_V1)  # a 200 whose JSON, a token in it, is cut off
         with check.raises():
             api.grant_token(body)
-        server.html_next(1, path=GRANT)
+        server.html_next(1, path=GRANT_V1)
         with check.raises():
             api.grant_token(body)
         check.watch(api, client)

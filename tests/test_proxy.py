@@ -7,7 +7,6 @@ proxied http:// request is sent to the proxy alone; the target is never connecte
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import httpx
 import pytest
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, TokenAuth, connect
 from runai_tokens._cli_settings import proxy_for, resolve_get
+from runai_tokens.cli import build_parser
 from runai_tokens.testing import FakeRunaiServer
 
 BASE_URL = "http://127.0.0.1:9"
@@ -89,15 +89,8 @@ def test_the_cli_reads_the_proxy_from_the_environment(
 
 
 def test_resolve_get_carries_the_proxy() -> None:
-    args = argparse.Namespace(
-        base_url=BASE_URL,
-        grant="client_credentials",
-        client_id="fake-client",
-        client_secret_file=None,
-        username=None,
-        password_file=None,
-        timeout=5.0,
-        max_attempts=1,
+    args = build_parser().parse_args(
+        ["get", "--base-url", BASE_URL, "--client-id", "fake-client", "--max-attempts", "1"]
     )
     environ = {"RUNAI_CLIENT_SECRET": "fake-secret-proxy", "HTTP_PROXY": "http://127.0.0.1:9"}
     assert resolve_get(args, environ).proxy == "http://127.0.0.1:9"

@@ -25,18 +25,18 @@ from runai_tokens import (
     cli,
     connect,
 )
-from runai_tokens._generated import GRANT_PATH
+from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens._retry_rules import is_certificate_failure
 
-from tests.scripted_server import Recorded, Reply, ScriptedServer, scripted
+from tests.scripted_server import Recorded, Reply, ScriptedServer, is_grant, scripted
 
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-tls")
 ONE_TRY = RetryPolicy(max_attempts=1)
 
 
 def answer(request: Recorded) -> Reply:
-    if request.path == GRANT_PATH:
-        return Reply.json(200, {"accessToken": "fake-tls-token", "expiresIn": 3600})
+    if is_grant(request):
+        return Reply.token(request, "fake-tls-token", expires_in=3600)
     if request.headers.get("authorization") == "Bearer fake-tls-token":
         return Reply.json(200, {"sub": "fake-client"})
     return Reply.json(401, {"code": 401, "message": "no token"})
@@ -70,7 +70,7 @@ def test_connect_verifies_both_the_call_and_its_grants(
     assert server.url.startswith("https://")
     with connect(server.url, CREDENTIALS, verify=trusting) as client:
         assert client.get_httpx_client().get("/api/v1/whoami").status_code == 200
-    assert server.count(GRANT_PATH) == 1
+    assert server.count(GRANT_V2_PATH) == 1
 
 
 def test_token_auth_with_an_ssl_context(server: ScriptedServer, trusting: ssl.SSLContext) -> None:

@@ -14,10 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, StaticToken, TokenAuth
-from runai_tokens._generated import GRANT_PATH
 from runai_tokens._untrusted import header_value_problem
 
-from tests.scripted_server import Recorded, Reply, ScriptedServer, scripted
+from tests.scripted_server import Recorded, Reply, ScriptedServer, is_grant, scripted
 
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-header")
 ONE_TRY = RetryPolicy(max_attempts=1)
@@ -97,8 +96,8 @@ def test_static_token_refuses_a_non_string() -> None:
 
 def _serving(token: str) -> ScriptedServer:
     def answer(request: Recorded) -> Reply:
-        if request.path == GRANT_PATH:
-            return Reply.json(200, {"accessToken": token, "expiresIn": 3600})
+        if is_grant(request):
+            return Reply.token(request, token, expires_in=3600)
         return Reply.json(200, {"sub": "fake"})
 
     return ScriptedServer(answer)
@@ -107,7 +106,7 @@ def _serving(token: str) -> ScriptedServer:
 def _assert_refused(exc: ApiException, problem: str) -> None:
     assert exc.status == 200
     assert problem in str(exc)
-    assert "accessToken" in str(exc)
+    assert "access_token" in str(exc) or "accessToken" in str(exc)
     assert "fake-tok" not in str(exc)
     assert "fake-tok" not in repr(exc)
 

@@ -28,7 +28,7 @@ import httpx
 from . import _calls as calls
 from ._api_io import Call, asend, send
 from ._flow import arun, run
-from ._generated import Client, OAuth2TokenResponse, TokenResponse
+from ._generated import Client, Error, OAuth2TokenResponse, TokenResponse
 from ._untrusted import header_value_problem
 from .credentials import GrantCredentials
 from .errors import ApiException, GrantNotSupported
@@ -118,14 +118,20 @@ class Grants:
         return _granted_v1(token, response)
 
     def _explain(self, exc: ApiException, credentials: GrantCredentials) -> ApiException:
-        """A 400 to a grant newer than the oldest control plane most likely means an older one.
+        """A control plane's 400 to a grant newer than the oldest one most likely means it is older.
 
-        Not when the server is known to have /api/v2/token (2.24+, which has every grant).
+        Only for Run:ai's own answer (its Error envelope, not a proxy's page), and not when the
+        server is known to have /api/v2/token (2.24+, which has every grant).
         """
-        if exc.status != 400 or credentials.since == _OLDEST_VERSION or self._has_v2:
+        if (
+            exc.status != 400
+            or not isinstance(exc.error, Error)
+            or credentials.since == _OLDEST_VERSION
+            or self._has_v2
+        ):
             return exc
         grant = credentials.token_request().grant_type
-        name = grant if isinstance(grant, str) else getattr(grant, "value", "this")
+        name = getattr(grant, "value", "this")
         reason = (
             f"the {name} grant is not supported by this control plane "
             f"(Run:ai added it in {credentials.since})"
