@@ -19,13 +19,14 @@ import pytest
 from runai_tokens import (
     ApiException,
     ClientCredentials,
+    InsecureHttpWarning,
     RetryPolicy,
     StaticToken,
     TokenAuth,
     connect,
 )
 from runai_tokens._cli_settings import ExitCode
-from runai_tokens._validate import InsecureHttpWarning, is_loopback
+from runai_tokens._validate import is_loopback
 from runai_tokens.testing import FakeRunaiServer
 
 from .test_cli_main import run

@@ -47,8 +47,8 @@ class InsecureHttpWarning(UserWarning):
 _SCHEMES = ("http", "https")
 _WITH_A_HOST = "must be an http:// or https:// URL with a host, e.g. https://<tenant>.run.ai"
 _PORT = "has a port that is not a number from 1 to 65535"
-# A DNS name (or a Kubernetes service name with an underscore); anything else in an ASCII host
-# is something httpx would percent-encode into a name no resolver knows.
+# A DNS name (underscores allowed: some internal names carry them). Anything else in an ASCII
+# host, httpx would percent-encode into a name no resolver knows.
 _HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 _IPV4_LIKE = re.compile(r"[0-9.]+")
 
