@@ -59,8 +59,9 @@ class Server(ThreadingHTTPServer):
                     ready = {key.fileobj for key, _ in selector.select()}
                     if self._stop_requested or self._wake_reader in ready:
                         break
-                    # What BaseServer.serve_forever calls for a readable listening socket.
-                    self._handle_request_noblock()
+                    # What BaseServer.serve_forever calls for a readable listening socket
+                    # (accept, verify, process; errors to handle_error); typeshed omits it.
+                    self._handle_request_noblock()  # type: ignore[attr-defined]
                     self.service_actions()
         finally:
             self._loop_done.set()
@@ -117,7 +118,11 @@ def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
             if reply.drop:
                 self.close_connection = True
                 return
-            self.send_response(reply.status)
+            self.send_response_only(reply.status)
+            self.send_header("Server", self.version_string())
+            if not any(name.lower() == "date" for name in reply.headers):
+                # A reply may pin its own Date: Retry-After dates are measured against it.
+                self.send_header("Date", self.date_time_string())
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
