@@ -38,12 +38,13 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
+        # Before binding: a failed bind calls server_close(), which closes the pair.
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._state = threading.Lock()
         self._stop_requested = False
         self._loop_done = threading.Event()
         self._loop_done.set()  # no loop is running yet
+        super().__init__(address, handler)
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Handle requests until shutdown(); poll_interval is accepted and not needed."""
