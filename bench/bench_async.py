@@ -24,6 +24,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def _client_main(args: argparse.Namespace) -> None:
         sys.meta_path.insert(0, _HideSniffio())
     result = asyncio.run(_calls(args.stack, args.url, args.token, args.calls))
     result["sniffio"] = "sniffio" in sys.modules
+    result["path_entries"] = len(sys.path)
     print(json.dumps(result))
 
 
@@ -133,6 +135,8 @@ def sniffio(calls: int = CALLS, rounds: int = ROUNDS) -> Section:
             [],
         )
     rows: list[list[str]] = []
+    load_before = os.getloadavg()[0]
+    path_entries = 0
     with _server() as (url, token):
         for name, stack in STACKS.items():
             cpu: dict[bool, list[float]] = {True: [], False: []}
@@ -142,6 +146,7 @@ def sniffio(calls: int = CALLS, rounds: int = ROUNDS) -> Section:
                 for hide in (False, True) if number % 2 == 0 else (True, False):
                     result = _round(stack, url, token, hide, calls)
                     assert result["sniffio"] is not hide
+                    path_entries = result["path_entries"]
                     cpu[hide].append(result["cpu_us"])
                     wall[hide].append(result["wall_us"])
             pairs = zip(cpu[True], cpu[False], strict=True)
@@ -174,6 +179,11 @@ def sniffio(calls: int = CALLS, rounds: int = ROUNDS) -> Section:
         rows,
         [
             "pip install 'runai-tokens[async]' adds sniffio; the sync client never imports it.",
+            f"The client's sys.path had {path_entries} entries: a failed import searches each, "
+            "so a longer path (more .pth files, editable installs) costs more.",
+            f"Noise: 1-minute load average {load_before:.1f} before and "
+            f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs; the ratio is paired "
+            "per round, so load that hits both halves of a round cancels out.",
         ],
     )
 
