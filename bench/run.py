@@ -15,6 +15,7 @@ installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. T
 5. the CLI: `runai-token get` warm and cold, against the interpreter's own start-up
 6. debug logging: secrets and tokens in log records
 7. JWT expiry: base64url payloads
+8. async GETs with sniffio importable or not (the `async` extra)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import bench_async
 import bench_auth
 import bench_cli
 import bench_flaky
@@ -48,6 +50,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "5": bench_cli.cli,
     "6": bench_logs.logs,
     "7": bench_jwt.jwt,
+    "8": bench_async.sniffio,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")

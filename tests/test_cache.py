@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import stat
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from runai_tokens._cache import (
     default_cache_dir,
     reuse_margin,
 )
+
+from tests.parked import HANG_GUARD
 
 SECRET = "fake-secret-cache-test"
 
@@ -130,29 +132,23 @@ def test_store_leaves_no_temporary_files(tmp_path: Path) -> None:
 
 def test_lock_is_exclusive(tmp_path: Path) -> None:
     cache = TokenCache(tmp_path)
-    inside = threading.Event()
-    release = threading.Event()
     order: list[str] = []
-
-    def holder() -> None:
-        with cache.lock(key(cache)):
-            order.append("first in")
-            inside.set()
-            release.wait(5)
-            order.append("first out")
-
-    # flock locks belong to the open file description, so two opens in one process exclude
-    # each other just as two processes would.
-    thread = threading.Thread(target=holder)
-    thread.start()
-    assert inside.wait(5)
-    waiter = threading.Thread(target=lambda: _locked_append(cache, order))
-    waiter.start()
-    time.sleep(0.05)
-    assert order == ["first in"]
-    release.set()
-    thread.join(5)
-    waiter.join(5)
+    with cache.lock(key(cache)) as held:
+        assert held.error is None
+        order.append("first in")
+        # flock locks belong to the open file description, so another open of the lock file
+        # is refused just as another process would be.
+        (lock_file,) = tmp_path.glob("*.lock")
+        other = os.open(lock_file, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+        waiter = threading.Thread(target=lambda: _locked_append(cache, order))
+        waiter.start()  # blocks until this `with` ends
+        order.append("first out")
+    waiter.join(HANG_GUARD)
     assert order == ["first in", "first out", "second"]
 
 

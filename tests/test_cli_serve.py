@@ -6,7 +6,6 @@ import io
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,35 +13,51 @@ from runai_tokens import cli
 from runai_tokens._cli_serve import DEMO_APP, DEMO_CLIENT, serve
 from runai_tokens._cli_settings import CliError, ExitCode
 
+from tests.parked import HANG_GUARD
+
 
 class Served:
     def __init__(self, url: str, banner: str) -> None:
         self.url, self.banner = url, banner
 
 
+class Output(io.StringIO):
+    """stdout for serve(): `flushed` is set by each flush (the banner is flushed once written)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed = threading.Event()
+
+    def flush(self) -> None:
+        super().flush()
+        self.flushed.set()
+
+
 @pytest.fixture
 def serving(request: pytest.FixtureRequest) -> Iterator[Served]:
     argv = ["serve", *getattr(request, "param", [])]
     args = cli.build_parser().parse_args(argv)
-    out, err = io.StringIO(), io.StringIO()
+    out, err = Output(), io.StringIO()
     stop = threading.Event()
     codes: list[int] = []
-    thread = threading.Thread(
-        target=lambda: codes.append(serve(args, stdout=out, stderr=err, stop=stop))
-    )
+
+    def run() -> None:
+        try:
+            codes.append(serve(args, stdout=out, stderr=err, stop=stop))
+        finally:
+            out.flushed.set()  # a serve() that ends early wakes the wait below too
+
+    thread = threading.Thread(target=run)
     thread.start()
-    deadline = time.monotonic() + 10
-    while "Press Ctrl-C" not in out.getvalue():
-        assert time.monotonic() < deadline, err.getvalue()
-        assert thread.is_alive(), err.getvalue()
-        time.sleep(0.01)
+    assert out.flushed.wait(HANG_GUARD)
+    assert "Press Ctrl-C" in out.getvalue(), err.getvalue()
     match = re.search(r"export RUNAI_BASE_URL=(\S+)", out.getvalue())
     assert match is not None
     try:
         yield Served(match.group(1), out.getvalue())
     finally:
         stop.set()
-        thread.join(10)
+        thread.join(HANG_GUARD)
     assert codes == [ExitCode.OK]
     assert err.getvalue() == "runai-token: fake server stopped\n"
 

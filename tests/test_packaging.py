@@ -98,6 +98,9 @@ def test_wheel_requires_exactly_the_three_runtime_dependencies(installed: Instal
         assert re.search(r"[<>=~]", requirement), f"{requirement} has no version range"
     assert metadata["Name"] == "runai-tokens"
     assert metadata["Requires-Python"] == ">=3.11"
+    # The async extra: sniffio spares httpcore a failing import on every async request.
+    async_extra = [r.replace('"', "'") for r in requirements if "async" in r.partition(";")[2]]
+    assert async_extra == ["sniffio>=1.3; extra == 'async'"]
 
 
 def normalize(name: str) -> str:

@@ -7,11 +7,9 @@ returns at once, so no test waits for a backoff.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import socket
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -21,7 +19,7 @@ from runai_tokens._generated import Error
 from runai_tokens.errors import RetryAfterExceedsDeadline
 from runai_tokens.retry import RetryPolicy, RetryTransport
 
-from tests.scripted_server import Recorded, Reply, scripted, sequence
+from tests.scripted_server import Reply, scripted, sequence
 
 OK = Reply.json(200, {"ok": True})
 UNAVAILABLE = Reply.json(503, {"code": 503, "message": "try again"})
@@ -136,18 +134,15 @@ def test_retry_after_ms(mode: str, fake_time: FakeTime) -> None:
 
 
 def test_retry_after_http_date(mode: str, fake_time: FakeTime) -> None:
-    def handle(_: Recorded) -> Reply:
-        if len(server.requests) > 1:
-            return OK
-        # Measured against the server's own Date header, which has one-second resolution.
-        when = email.utils.formatdate(time.time() + 30, usegmt=True)
-        return Reply(503, headers={"Retry-After": when})
-
-    with scripted(handle) as server:
+    # Measured against the response's own Date header, whenever the test happens to run.
+    headers = {
+        "Date": "Wed, 21 Oct 2026 07:28:00 GMT",
+        "Retry-After": "Wed, 21 Oct 2026 07:28:30 GMT",
+    }
+    with scripted(sequence(Reply(503, headers=headers), OK)) as server:
         response = send(mode, fake_time.transport(), "GET", f"{server.url}/things")
     assert response.extensions["attempts"] == 2
-    assert len(fake_time.sleeps) == 1
-    assert fake_time.sleeps[0] == pytest.approx(30, abs=1.5)
+    assert fake_time.sleeps == [30.0]
 
 
 def test_retry_after_past_the_deadline_fails_at_once(mode: str, fake_time: FakeTime) -> None:

@@ -3,10 +3,12 @@
 It grants tokens for a fixed set of fake credentials and guards a protected endpoint with them,
 so TokenAuth's whole loop (grant, send, 401, refresh, replay) runs over real loopback sockets.
 Tokens are HS256 JWTs (iat/exp), or opaque strings; the lifetime is checked against the
-server's own monotonic clock, so a token the client keeps too long really gets a 401.
+server's `clock` (time.monotonic, or the test's FakeClock shared with TokenAuth), so a token the
+client keeps too long really gets a 401.
 
 Replies queued with `script()` answer the next token requests instead of the normal grant logic,
-for failure cases (500, HTML, broken JSON, rejections).
+for failure cases (500, HTML, broken JSON, rejections). `hold_grants()` keeps token requests
+waiting until the test opens the gate: a test decides when a grant completes, instead of a sleep.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
 from runai_tokens._generated import GRANT_PATH
 
+from tests.parked import HANG_GUARD
 from tests.scripted_server import Recorded, Reply, ScriptedServer
 
 PROTECTED_PATH = "/api/v1/whoami"
@@ -55,6 +58,22 @@ def envelope(status: int, message: str) -> Reply:
     return Reply.json(status, {"code": status, "message": message})
 
 
+class Gate:
+    """Holds token requests at the server until open(); `arrived` is set by the first one."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self._open = threading.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    def pass_through(self) -> None:
+        self.arrived.set()
+        if not self._open.wait(HANG_GUARD):
+            raise RuntimeError("the test never opened the gate")
+
+
 class TokenServer:
     """Grants tokens and guards PROTECTED_PATH; use as a context manager."""
 
@@ -65,12 +84,13 @@ class TokenServer:
         style: Style = "expires_in",
         issue_refresh_tokens: bool = False,
         refresh_tokens: tuple[str, ...] = (),
-        token_delay: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lifetime = lifetime
         self.style = style
         self.issue_refresh_tokens = issue_refresh_tokens
-        self.token_delay = token_delay
+        self.clock = clock
+        self._gate: Gate | None = None
         self._lock = threading.Lock()
         self._serial = itertools.count(1)
         self._valid: dict[str, float] = {}  # access token -> expiry on the server's clock
@@ -99,6 +119,11 @@ class TokenServer:
         with self._lock:
             self._scripted.extend(replies)
 
+    def hold_grants(self) -> Gate:
+        """Token requests from now on wait at the returned gate until it is opened."""
+        gate = self._gate = Gate()
+        return gate
+
     def revoke_all(self) -> None:
         """Every access and refresh token issued so far stops working."""
         with self._lock:
@@ -110,6 +135,8 @@ class TokenServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._gate is not None:  # let a request still held at the gate finish
+            self._gate.open()
         self.server.__exit__(*exc)
 
     def _handle(self, request: Recorded) -> Reply:
@@ -120,8 +147,8 @@ class TokenServer:
         return envelope(404, "not found")
 
     def _grant(self, request: Recorded) -> Reply:
-        if self.token_delay:
-            time.sleep(self.token_delay)
+        if self._gate is not None:
+            self._gate.pass_through()
         try:
             body = request.json()
         except ValueError:
@@ -155,7 +182,7 @@ class TokenServer:
             access = make_jwt(
                 {"sub": CLIENT_ID, "n": serial, "iat": now, "exp": now + self.lifetime}
             )
-        self._valid[access] = time.monotonic() + self.lifetime
+        self._valid[access] = self.clock() + self.lifetime
         data: dict[str, Any] = {"accessToken": access, "idToken": f"fake-id-token-{serial}"}
         if self.style == "expires_in":
             data["expiresIn"] = self.lifetime
@@ -169,7 +196,7 @@ class TokenServer:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         with self._lock:
             expires = self._valid.get(token)
-        if expires is None or time.monotonic() >= expires:
+        if expires is None or self.clock() >= expires:
             return envelope(401, "invalid or expired token")
         if request.path == FORBIDDEN_PATH:
             return envelope(403, "forbidden")

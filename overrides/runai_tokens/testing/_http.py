@@ -6,9 +6,12 @@ refresh token or an authorization code) are not logged at all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import selectors
 import socket
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,9 +27,58 @@ Track = Callable[[socket.socket, bool], None]
 
 
 class Server(ThreadingHTTPServer):
-    """A threaded HTTP server whose errors go to the logger, not to stderr."""
+    """A threaded HTTP server whose errors go to the logger, and whose shutdown() is prompt.
+
+    socketserver's serve_forever() polls for shutdown every poll_interval, so every stop costs
+    up to one interval (and the poll costs CPU while idle). Here the loop sleeps until a
+    connection arrives or shutdown() wakes it through a socket pair. shutdown() may be called
+    before serve_forever() has started; the loop then returns at once.
+    """
 
     daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        # Before binding: a failed bind calls server_close(), which closes the pair.
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._state = threading.Lock()
+        self._stop_requested = False
+        self._loop_done = threading.Event()
+        self._loop_done.set()  # no loop is running yet
+        super().__init__(address, handler)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Handle requests until shutdown(); poll_interval is accepted and not needed."""
+        with self._state:
+            if self._stop_requested:
+                return
+            self._loop_done.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self, selectors.EVENT_READ)
+                selector.register(self._wake_reader, selectors.EVENT_READ)
+                while not self._stop_requested:
+                    ready = {key.fileobj for key, _ in selector.select()}
+                    if self._stop_requested or self._wake_reader in ready:
+                        break
+                    # What BaseServer.serve_forever calls for a readable listening socket
+                    # (accept, verify, process; errors to handle_error); typeshed omits it.
+                    self._handle_request_noblock()  # type: ignore[attr-defined]
+                    self.service_actions()
+        finally:
+            self._loop_done.set()
+
+    def shutdown(self) -> None:
+        """Stop serve_forever() and wait until it has returned."""
+        with self._state:
+            self._stop_requested = True
+        with contextlib.suppress(OSError):  # closed already: then no loop is waiting on it
+            self._wake_writer.send(b"\0")
+        self._loop_done.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]
@@ -67,7 +119,11 @@ def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
             if reply.drop:
                 self.close_connection = True
                 return
-            self.send_response(reply.status)
+            self.send_response_only(reply.status)
+            self.send_header("Server", self.version_string())
+            if not any(name.lower() == "date" for name in reply.headers):
+                # A reply may pin its own Date: Retry-After dates are measured against it.
+                self.send_header("Date", self.date_time_string())
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))

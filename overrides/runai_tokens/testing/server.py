@@ -130,7 +130,6 @@ class FakeRunaiServer:
         self._httpd = Server(("127.0.0.1", self._port), handler_class(self._handle, self._track))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.01},  # stop() waits up to one interval
             name=f"FakeRunaiServer:{self.port}",
             daemon=True,
         )
