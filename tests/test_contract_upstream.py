@@ -16,6 +16,7 @@ import httpx
 import pytest
 from runai_tokens_client import AuthenticatedClient, Client
 from runai_tokens_client.api.tokens import app_token, grant_token
+from runai_tokens_client.errors import ApiException
 from runai_tokens_client.models import AppTokenResponse, GrantType, TokenRequest, TokenResponse
 from runai_tokens_client.types import UNSET, Response
 
@@ -86,8 +87,9 @@ async def test_2_18_every_operation_asyncio(prism_2_18: str, call: Call) -> None
 @pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
 def test_2_18_demands_a_bearer(prism_2_18: str, call: Call) -> None:
     # Proves Prism checks security on upstream's document, so the bearer above is what passes.
-    with Client(base_url=prism_2_18, timeout=TIMEOUT) as client:
-        assert call.sync(client).status_code == 401
+    with Client(base_url=prism_2_18, timeout=TIMEOUT) as client, pytest.raises(ApiException) as no:
+        call.sync(client)
+    assert no.value.status == 401
 
 
 @pytest.mark.parametrize("violation", VIOLATIONS, ids=[v.name for v in VIOLATIONS])
@@ -99,13 +101,14 @@ def test_2_18_rejects_a_contract_violation(prism_2_18: str, violation: Violation
 def test_2_18_accepts_our_requests_for_the_grants_it_knows(prism_2_18: str, name: str) -> None:
     body = TokenRequest.from_dict(GRANT_EXAMPLES[name])
     with authenticated(prism_2_18) as client:
-        response = grant_token.sync_detailed(client=client, body=body)
-    if body.grant_type in GRANTS_2_18:
-        assert_parsed(response, TokenResponse)
-    else:
+        if body.grant_type in GRANTS_2_18:
+            assert_parsed(grant_token.sync_detailed(client=client, body=body), TokenResponse)
+            return
         # The union document is a superset: newer grants are for newer control planes.
-        assert response.status_code == 400
-        assert "grantType" in response.headers["sl-violations"]
+        with pytest.raises(ApiException) as refused:
+            grant_token.sync_detailed(client=client, body=body)
+    assert refused.value.status == 400
+    assert "grantType" in refused.value.headers["sl-violations"]
 
 
 # --- 2.24: grant_token grew client_credentials and expiresIn --------------------------------
