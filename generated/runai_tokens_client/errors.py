@@ -227,10 +227,10 @@ def _why_unparsable(content: bytes, exc: Exception, expected: Any) -> str:
         data = json.loads(content)
     except (ValueError, RecursionError):  # also bytes that are not UTF-8
         return "the body is not JSON"
-    if isinstance(exc, KeyError):
-        return f"missing required key {str(exc.args[0])!r}"
     if attrs.has(expected) and not isinstance(data, dict):
         return f"expected a JSON object, got {type(data).__name__}"
+    if isinstance(exc, KeyError):
+        return f"missing required key {str(exc.args[0])!r}"
     return f"a value of the wrong type or out of range ({type(exc).__name__})"
 
 
