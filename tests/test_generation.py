@@ -134,6 +134,7 @@ def test_every_custom_template_is_checked_for_drift() -> None:
         "endpoint_module.py.jinja",
         "errors.py.jinja",
         "types.py.jinja",
+        "api_init.py.jinja",
     }
     ours = {path.name for path in (REPO / "templates").glob("*.jinja")}
     assert ours == checked, "a new template in templates/ needs its own drift test here"
@@ -216,10 +217,10 @@ def test_unmarked_changes_are_found() -> None:
 
 def test_custom_endpoint_module_template_changes_only_marked_blocks() -> None:
     """Every operation raises ApiException for all but a documented 2xx of its documented shape,
-    sends through errors.send/asend, and builds its request kwargs with a secret-free repr."""
+    sends through api.send/asend, and builds its request kwargs with a secret-free repr."""
     assert unmarked_changes("endpoint_module.py.jinja") == []
     marked = "".join(blocks("endpoint_module.py.jinja"))
-    for needed in ("errors.checked_response(", "errors.send(", "errors.asend(", "RequestKwargs("):
+    for needed in ("errors.checked_response(", " send(", " asend(", "RequestKwargs("):
         assert needed in marked
     # The error models come from the operation's responses, not from a list of names.
     assert "response.prop.class_info.name" in marked
@@ -234,6 +235,12 @@ def test_custom_errors_template_is_the_generators_plus_one_block() -> None:
     assert "required_properties" in block and "optional_properties" in block
     for name in ("OAuth2Error", "error_description", '"message"'):
         assert name not in block
+
+
+def test_custom_api_init_template_is_the_generators_plus_one_block() -> None:
+    assert unmarked_changes("api_init.py.jinja") == []
+    (block,) = blocks("api_init.py.jinja")
+    assert "def send(" in block and "async def asend(" in block
 
 
 def test_custom_types_template_changes_only_marked_blocks() -> None:

@@ -3,6 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.app_token_request import AppTokenRequest
 from ...models.app_token_response import AppTokenResponse
@@ -98,7 +99,7 @@ def sync_detailed(
         body=body,
     )
 
-    response = errors.send(client.get_httpx_client(), kwargs)
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -157,7 +158,7 @@ async def asyncio_detailed(
         body=body,
     )
 
-    response = await errors.asend(client.get_async_httpx_client(), kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -3,6 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_request import TokenRequest
@@ -104,7 +105,7 @@ def sync_detailed(
         user_agent=user_agent,
     )
 
-    response = errors.send(client.get_httpx_client(), kwargs)
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -169,7 +170,7 @@ async def asyncio_detailed(
         user_agent=user_agent,
     )
 
-    response = await errors.asend(client.get_async_httpx_client(), kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -3,6 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.o_auth_2_error import OAuth2Error
@@ -105,7 +106,7 @@ def sync_detailed(
         body=body,
     )
 
-    response = errors.send(client.get_httpx_client(), kwargs)
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -170,7 +171,7 @@ async def asyncio_detailed(
         body=body,
     )
 
-    response = await errors.asend(client.get_async_httpx_client(), kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 

@@ -3,6 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_response import TokenResponse
@@ -97,7 +98,7 @@ def sync_detailed(
         refresh_token=refresh_token,
     )
 
-    response = errors.send(client.get_httpx_client(), kwargs)
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -156,7 +157,7 @@ async def asyncio_detailed(
         refresh_token=refresh_token,
     )
 
-    response = await errors.asend(client.get_async_httpx_client(), kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
