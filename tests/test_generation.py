@@ -135,6 +135,7 @@ def test_every_custom_template_is_checked_for_drift() -> None:
         "errors.py.jinja",
         "types.py.jinja",
         "api_init.py.jinja",
+        "client.py.jinja",
     }
     ours = {path.name for path in (REPO / "templates").glob("*.jinja")}
     assert ours == checked, "a new template in templates/ needs its own drift test here"
@@ -241,6 +242,13 @@ def test_custom_api_init_template_is_the_generators_plus_one_block() -> None:
     assert unmarked_changes("api_init.py.jinja") == []
     (block,) = blocks("api_init.py.jinja")
     assert "def send(" in block and "async def asend(" in block
+
+
+def test_custom_client_template_changes_only_marked_blocks() -> None:
+    assert unmarked_changes("client.py.jinja") == []
+    marked = "".join(blocks("client.py.jinja"))
+    assert marked.count("repr=False)") == 3
+    assert 'token_info.default = "field(repr=False)"' in marked
 
 
 def test_custom_types_template_changes_only_marked_blocks() -> None:

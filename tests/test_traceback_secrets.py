@@ -29,6 +29,7 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens._generated import (
+    AuthenticatedClient,
     GrantType,
     TokenRequest,
     exchange_code_for_token,
@@ -188,6 +189,17 @@ async def test_the_deprecated_operations_generated_async() -> None:
             await refresh_token.asyncio_detailed(client=client, refresh_token=REFRESH)
     assert_cause_is_scrubbed(refresh.value)
     assert leaks(refresh.value, passed_as="refresh_token") == []
+
+
+def test_an_authenticated_client_of_the_generator() -> None:
+    """A client built by hand, with a token: every generated function has it as a local."""
+    client = AuthenticatedClient(
+        base_url=closed_port_url(), token=ACCESS, headers={"X-Api-Key": ACCESS}
+    )
+    with client, pytest.raises(ApiException) as caught:
+        grant_token.sync(client=client, body=TokenRequest())
+    assert not any(secret in repr(client) for secret in SECRETS)
+    assert leaks(caught.value) == []
 
 
 # --- *_detailed ---------------------------------------------------------------------------------
