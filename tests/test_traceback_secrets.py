@@ -28,6 +28,7 @@ from runai_tokens import (
     TokensApi,
     connect,
 )
+from runai_tokens import _calls as calls
 from runai_tokens._generated import (
     AuthenticatedClient,
     GrantType,
@@ -225,7 +226,9 @@ def test_detailed_responses_and_request_kwargs_keep_secrets_out_of_repr() -> Non
         == ("RequestKwargs(method='post', url='/v1/k8s/auth/oauth/tokens/refresh')")
     )
     grant_kwargs = grant_token._get_kwargs(body=body)
-    for shown_text in (repr(response), str(response), repr(grant_kwargs)):
+    call = calls.refresh_token(REFRESH)  # what TokensApi and the grants send
+    assert repr(call) == "Call(POST /v1/k8s/auth/oauth/tokens/refresh, TokenResponse)"
+    for shown_text in (repr(response), str(response), repr(grant_kwargs), repr(call)):
         assert not any(secret in shown_text for secret in SECRETS), shown_text
 
 
