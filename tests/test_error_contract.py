@@ -67,18 +67,20 @@ SyncForm = Callable[[Client], Any]
 AsyncForm = Callable[[Client], Awaitable[Any]]
 
 
+def bound(function: Callable[..., Any], arguments: dict[str, Any]) -> Callable[[Client], Any]:
+    return lambda client: function(client=client, **arguments)
+
+
 def sync_forms() -> Iterator[tuple[str, SyncForm]]:
     for name, (module, arguments) in ARGUMENTS.items():
         for form in ("sync", "sync_detailed"):
-            function = getattr(module, form)
-            yield f"{name}.{form}", lambda c, f=function, a=arguments: f(client=c, **a)
+            yield f"{name}.{form}", bound(getattr(module, form), arguments)
 
 
 def async_forms() -> Iterator[tuple[str, AsyncForm]]:
     for name, (module, arguments) in ARGUMENTS.items():
         for form in ("asyncio", "asyncio_detailed"):
-            function = getattr(module, form)
-            yield f"{name}.{form}", lambda c, f=function, a=arguments: f(client=c, **a)
+            yield f"{name}.{form}", bound(getattr(module, form), arguments)
 
 
 CALLS = len(ARGUMENTS) * 2

@@ -37,6 +37,7 @@ from runai_tokens._generated import (
     grant_token,
     refresh_token,
 )
+from runai_tokens._grant import TokenEndpoint
 from runai_tokens.testing import FakeRunaiServer
 
 from tests.scripted_server import Reply, scripted
@@ -100,7 +101,7 @@ def closed_port_url() -> str:
 
 
 @pytest.mark.parametrize("endpoint", ["v1", "v2"])
-def test_a_rejected_grant(endpoint: str) -> None:
+def test_a_rejected_grant(endpoint: TokenEndpoint) -> None:
     with FakeRunaiServer() as server:
         server.add_client("ci", "fake-secret-tb-right-1Az")
         auth = TokenAuth(
@@ -114,7 +115,7 @@ def test_a_rejected_grant(endpoint: str) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["v1", "v2"])
-def test_an_unanswered_grant(endpoint: str) -> None:
+def test_an_unanswered_grant(endpoint: TokenEndpoint) -> None:
     """The connection drops: the error came up through httpx, whose frames hold the body."""
     with FakeRunaiServer() as server:
         server.drop_next(1)
@@ -166,6 +167,7 @@ def test_the_deprecated_operations_through_tokens_api() -> None:
             api.exchange_code_for_token("https://cb.example", CODE)
     for caught, parameter in ((refresh, "refresh_token"), (exchange, "code")):
         assert_cause_is_scrubbed(caught.value)
+        assert isinstance(caught.value.__cause__, httpx.RequestError)
         assert "REDACTED" in str(caught.value.__cause__.request.url)
         assert leaks(caught.value, passed_as=parameter) == []
 
