@@ -1,8 +1,11 @@
 """The pinned Prism mock server for contract tests: one process per OpenAPI document.
 
-A pytest plugin (test modules load it with ``pytest_plugins = ["tests.prism"]``). The first test
-that needs Prism starts one process per document at once, so the session pays for one Node.js
-start-up rather than three; each document's fixture then waits only for its own process.
+A pytest plugin (test modules load it with ``pytest_plugins = ["tests.prism"]``). The documents are
+openapi.yaml and the seven upstream excerpts in tests/upstream/, one per control-plane version
+(tests/versions.py). Once collection shows that some test needs Prism, one process per document is
+started at once, so the session pays for one Node.js start-up rather than eight in a row, and pays
+it while the tests before the contract tests run; each document's fixture then waits only for its
+own process.
 Without Node.js or Prism the tests skip locally but fail under CI, which must never skip.
 """
 
@@ -12,23 +15,18 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.versions import DOCUMENTS, REPO
+
 PRISM = REPO / "node_modules" / ".bin" / "prism"
-# CI lays shared/ beside the clone, as the sessions have it beside /work/main.
-REFERENCE = REPO.parent / "shared" / "reference"
-DOCUMENTS: Mapping[str, Path] = {
-    "ours": REPO / "openapi.yaml",
-    "2.18": REFERENCE / "runai-2.18-tokens.json",
-    "2.24": REFERENCE / "runai-2.24-tokens.json",
-}
 # Node.js starts Prism in about a second here; CI machines can be slower and busier.
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 5.0
@@ -46,13 +44,19 @@ class PrismServer:
         return text[-4000:]
 
 
-def require_prism() -> None:
-    """Skip without Node.js or Prism; under CI (CI set) fail instead."""
+def prism_missing() -> list[str]:
+    """What is missing to run Prism: Node.js, Prism itself, or nothing."""
     missing = []
     if shutil.which("node") is None:
         missing.append("Node.js (node on PATH)")
     if not PRISM.exists():
         missing.append(f"{PRISM.relative_to(REPO)} (run `make setup`)")
+    return missing
+
+
+def require_prism() -> None:
+    """Skip without Node.js or Prism; under CI (CI set) fail instead."""
+    missing = prism_missing()
     if not missing:
         return
     reason = "the contract tests need " + " and ".join(missing)
@@ -86,15 +90,17 @@ def launch(document: Path, log: Path) -> PrismServer:
 def wait_until_ready(server: PrismServer, *, timeout: float = STARTUP_TIMEOUT) -> None:
     """Return once Prism answers HTTP (any status); fail with its output if it never does."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise PrismStartError(server, f"exited with status {server.process.returncode}")
-        try:
-            httpx.get(f"{server.url}/", timeout=1.0, trust_env=False)
-        except httpx.TransportError:
-            time.sleep(0.05)
-        else:
-            return
+    # One client for all polls: httpx loads the CA bundle for every client it builds.
+    with httpx.Client(timeout=1.0, trust_env=False) as http:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise PrismStartError(server, f"exited with status {server.process.returncode}")
+            try:
+                http.get(f"{server.url}/")
+            except httpx.TransportError:
+                time.sleep(0.05)
+            else:
+                return
     stop(server)
     raise PrismStartError(server, f"did not answer within {timeout:.0f} s")
 
@@ -121,19 +127,13 @@ def stop(server: PrismServer) -> None:
 
 @attrs.define
 class PrismPool:
-    """Prism processes keyed like DOCUMENTS; a document that is missing is reported on use."""
+    """Prism processes keyed like DOCUMENTS, each waited for on its first use."""
 
     servers: dict[str, PrismServer]
-    missing: dict[str, Path]
+    logs: Path
     ready: set[str] = attrs.field(factory=set)
 
     def url(self, key: str) -> str:
-        if key in self.missing:
-            pytest.fail(
-                f"{self.missing[key]} is missing: the upstream contract tests need "
-                f"shared/reference/ beside the repository ({REFERENCE})",
-                pytrace=False,
-            )
         server = self.servers[key]
         if key not in self.ready:
             try:
@@ -144,22 +144,44 @@ class PrismPool:
         return server.url
 
 
-@pytest.fixture(scope="session")
-def prism_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismPool]:
-    require_prism()
-    logs = tmp_path_factory.mktemp("prism")
-    servers: dict[str, PrismServer] = {}
-    missing: dict[str, Path] = {}
-    try:
-        for key, document in DOCUMENTS.items():
-            if document.is_file():
-                servers[key] = launch(document, logs / f"prism-{key}.log")
-            else:
-                missing[key] = document
-        yield PrismPool(servers, missing)
-    finally:
-        for server in servers.values():
+POOL = pytest.StashKey[PrismPool]()
+
+
+def start_pool(config: pytest.Config) -> PrismPool:
+    """Launch one Prism per document, all at once, and remember them for the session."""
+    logs = Path(tempfile.mkdtemp(prefix="prism-"))
+    pool = config.stash[POOL] = PrismPool({}, logs)
+    for key, document in DOCUMENTS.items():
+        pool.servers[key] = launch(document, logs / f"prism-{key}.log")
+    return pool
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start Prism as soon as it is known to be needed, not when the first such test runs.
+
+    Node.js then starts while the tests collected before the contract tests run, so the
+    session hardly waits for it.
+    """
+    if prism_missing() or POOL in session.config.stash:
+        return
+    if any("prism_pool" in getattr(item, "fixturenames", ()) for item in session.items):
+        start_pool(session.config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    pool = session.config.stash.get(POOL, None)
+    if pool is not None:
+        for server in pool.servers.values():
             stop(server)
+        shutil.rmtree(pool.logs, ignore_errors=True)
+        del session.config.stash[POOL]
+
+
+@pytest.fixture(scope="session")
+def prism_pool(pytestconfig: pytest.Config) -> PrismPool:
+    require_prism()
+    pool = pytestconfig.stash.get(POOL, None)
+    return pool if pool is not None else start_pool(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -169,12 +191,9 @@ def prism_ours(prism_pool: PrismPool) -> str:
 
 
 @pytest.fixture(scope="session")
-def prism_2_18(prism_pool: PrismPool) -> str:
-    """Base URL of Prism serving upstream's 2.18 document (it demands a bearer)."""
-    return prism_pool.url("2.18")
+def prism_upstream(prism_pool: PrismPool) -> Callable[[str], str]:
+    """Base URL of Prism serving upstream's document for a version ("2.18" ... "2.24").
 
-
-@pytest.fixture(scope="session")
-def prism_2_24(prism_pool: PrismPool) -> str:
-    """Base URL of Prism serving upstream's 2.24 document (it demands a bearer)."""
-    return prism_pool.url("2.24")
+    Every upstream document demands a bearer, on the token operations too.
+    """
+    return prism_pool.url

@@ -8,6 +8,7 @@ must be rejected: that proves the mock validates, so the passing calls mean some
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,16 @@ from runai_tokens_client.api.tokens import (
     app_token,
     exchange_code_for_token,
     grant_token,
+    grant_token_v2,
     refresh_token,
 )
 from runai_tokens_client.models import (
     AppTokenRequest,
     AppTokenResponse,
     GrantType,
+    OAuth2GrantType,
+    OAuth2TokenRequest,
+    OAuth2TokenResponse,
     TokenRequest,
     TokenResponse,
 )
@@ -36,6 +41,9 @@ from runai_tokens_client.types import Response
 pytest_plugins = ["tests.prism"]
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = httpx.Timeout(10.0)
+# httpx loads the CA bundle into a new SSL context for every client it builds (a third of a second
+# on a busy machine), though Prism on loopback is plain HTTP: the contract tests share this one.
+TLS = ssl.create_default_context()
 
 AnyClient = Client | AuthenticatedClient
 
@@ -47,7 +55,7 @@ class Call:
     operation_id: str
     sync: Callable[[AnyClient], Response[Any]]
     asyncio: Callable[[AnyClient], Awaitable[Response[Any]]]
-    model: type[AppTokenResponse] | type[TokenResponse]
+    model: type[AppTokenResponse] | type[TokenResponse] | type[OAuth2TokenResponse]
 
 
 APP = AppTokenRequest(
@@ -56,6 +64,13 @@ APP = AppTokenRequest(
 # A grant that 2.18 already knew, so the upstream tests can send the very same calls.
 GRANT = TokenRequest(
     grant_type=GrantType.PASSWORD, username="researcher@example.com", password="fake-secret-pw"
+)
+# The v2 (2.24) form of the same grant; upstream's own v2 examples send client_id with it.
+GRANT_V2 = OAuth2TokenRequest(
+    grant_type=OAuth2GrantType.PASSWORD,
+    username="researcher@example.com",
+    password="fake-secret-pw",
+    client_id="runai",
 )
 REDIRECT_URI = "https://example.run.ai/oauth-code"
 CODE = "example-authorization-code"
@@ -86,6 +101,12 @@ CALLS = [
         TokenResponse,
     ),
     Call(
+        "grant_token_v2",
+        lambda c: grant_token_v2.sync_detailed(client=c, body=GRANT_V2),
+        lambda c: grant_token_v2.asyncio_detailed(client=c, body=GRANT_V2),
+        OAuth2TokenResponse,
+    ),
+    Call(
         "refresh_token",
         lambda c: refresh_token.sync_detailed(client=c, refresh_token=REFRESH),
         lambda c: refresh_token.asyncio_detailed(client=c, refresh_token=REFRESH),
@@ -105,6 +126,8 @@ class Violation:
     params: Mapping[str, str] = attrs.field(factory=dict)
     body: Any = None
     field: str = ""
+    # Sent form-encoded instead of as JSON (grant_token_v2's body).
+    form: Mapping[str, Any] | None = None
 
 
 VIOLATIONS = [
@@ -163,6 +186,27 @@ VIOLATIONS = [
         body={"id": 3, "name": "nightly-training", "secret": "fake-secret-app"},
         field="id",
     ),
+    Violation(
+        "v2 without grant_type",
+        "POST",
+        "/api/v2/token",
+        form={"username": "researcher@example.com", "password": "fake-secret-pw"},
+        field="grant_type",
+    ),
+    Violation(
+        "v2 unknown grant_type",
+        "POST",
+        "/api/v2/token",
+        form={"grant_type": "exchange_token", "code": CODE},
+        field="grant_type",
+    ),
+    Violation(
+        "v2 body as JSON",
+        "POST",
+        "/api/v2/token",
+        body={"grant_type": "password", "username": "researcher@example.com"},
+        field="application/x-www-form-urlencoded",
+    ),
 ]
 
 
@@ -183,12 +227,13 @@ def violations(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 def assert_rejected(base_url: str, violation: Violation, headers: Mapping[str, str]) -> None:
-    with httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT) as raw:
+    with httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT, verify=TLS) as raw:
         response = raw.request(
             violation.method,
             violation.path,
             params=violation.params,
             json=violation.body,
+            data=violation.form,
         )
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
     found = violations(response)
@@ -196,6 +241,8 @@ def assert_rejected(base_url: str, violation: Violation, headers: Mapping[str, s
     # The field's name, as the last step of a finding's location or quoted in its message.
     named = [f for f in found if f["location"][-1:] == [violation.field]]
     named += [f for f in found if f"'{violation.field}'" in f["message"]]
+    # A wrong content type is named in the message, with the one the operation takes.
+    named += [f for f in found if f["message"].endswith(f": {violation.field}")]
     assert named, json.dumps(found)
 
 
@@ -227,12 +274,13 @@ def example_200(operation_id: str) -> dict[str, Any]:
     return example
 
 
-GRANT_EXAMPLES: dict[str, dict[str, Any]] = {
-    name: resolve(example)["value"]
-    for name, example in operation("grant_token")["requestBody"]["content"]["application/json"][
-        "examples"
-    ].items()
-}
+def request_examples(operation_id: str, media_type: str) -> dict[str, dict[str, Any]]:
+    examples = operation(operation_id)["requestBody"]["content"][media_type]["examples"]
+    return {name: resolve(example)["value"] for name, example in examples.items()}
+
+
+GRANT_EXAMPLES = request_examples("grant_token", "application/json")
+GRANT_V2_EXAMPLES = request_examples("grant_token_v2", "application/x-www-form-urlencoded")
 
 
 def assert_example(response: Response[Any], call: Call) -> None:
@@ -244,20 +292,22 @@ def assert_example(response: Response[Any], call: Call) -> None:
 @pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
 def test_every_operation_sync(prism_ours: str, call: Call) -> None:
     # No Authorization header: the contract accepts a bearer but does not require one.
-    with Client(base_url=prism_ours, timeout=TIMEOUT) as client:
+    with Client(base_url=prism_ours, timeout=TIMEOUT, verify_ssl=TLS) as client:
         assert_example(call.sync(client), call)
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
 async def test_every_operation_asyncio(prism_ours: str, call: Call) -> None:
-    async with Client(base_url=prism_ours, timeout=TIMEOUT) as client:
+    async with Client(base_url=prism_ours, timeout=TIMEOUT, verify_ssl=TLS) as client:
         assert_example(await call.asyncio(client), call)
 
 
 @pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
 def test_a_bearer_is_accepted_too(prism_ours: str, call: Call) -> None:
-    with AuthenticatedClient(base_url=prism_ours, token="fake-token", timeout=TIMEOUT) as client:
+    with AuthenticatedClient(
+        base_url=prism_ours, token="fake-token", timeout=TIMEOUT, verify_ssl=TLS
+    ) as client:
         assert_example(call.sync(client), call)
 
 
@@ -265,13 +315,23 @@ def test_a_bearer_is_accepted_too(prism_ours: str, call: Call) -> None:
 def test_grant_token_accepts_every_documented_request(prism_ours: str, name: str) -> None:
     body = TokenRequest.from_dict(GRANT_EXAMPLES[name])
     assert body.to_dict() == GRANT_EXAMPLES[name]
-    with Client(base_url=prism_ours, timeout=TIMEOUT) as client:
+    with Client(base_url=prism_ours, timeout=TIMEOUT, verify_ssl=TLS) as client:
         response = grant_token.sync_detailed(client=client, body=body)
     assert_example(response, CALLS[CALL_IDS.index("grant_token")])
 
 
 def test_every_grant_type_has_a_documented_request() -> None:
     assert {example["grantType"] for example in GRANT_EXAMPLES.values()} == set(GrantType)
+    assert {e["grant_type"] for e in GRANT_V2_EXAMPLES.values()} == set(OAuth2GrantType)
+
+
+@pytest.mark.parametrize("name", sorted(GRANT_V2_EXAMPLES))
+def test_grant_token_v2_accepts_every_documented_request(prism_ours: str, name: str) -> None:
+    body = OAuth2TokenRequest.from_dict(GRANT_V2_EXAMPLES[name])
+    assert body.to_dict() == GRANT_V2_EXAMPLES[name]
+    with Client(base_url=prism_ours, timeout=TIMEOUT, verify_ssl=TLS) as client:
+        response = grant_token_v2.sync_detailed(client=client, body=body)
+    assert_example(response, CALLS[CALL_IDS.index("grant_token_v2")])
 
 
 @pytest.mark.parametrize("violation", VIOLATIONS, ids=[v.name for v in VIOLATIONS])

@@ -1,60 +1,87 @@
-"""The generated client against Prism serving upstream's own documents: our wire is theirs.
+"""The version matrix: the generated client against Prism serving each upstream document.
 
-The same calls as against openapi.yaml, now judged by runai-2.18-tokens.json (which demands a
-bearer), and grant_token with client_credentials by runai-2.24-tokens.json. Upstream documents
-carry no examples, so Prism makes up values: the parse must succeed, every field must have its
-declared type, and no response key may be one our models do not know.
+For each control-plane version 2.18 ... 2.24 (tests/upstream/), Prism serves that version's own
+document and judges our requests by it. Every operation the version has is called, sync and
+asyncio, through connect()'s client; the grants it knows are accepted and the ones it does not are
+rejected; the operations it lacks are not found; every status it documents parses. Upstream
+documents carry no response examples, so Prism makes values up from the schema (it sends every
+property): the parse must succeed, every field must have its declared type, no key may be one our
+models do not know, and the keys must be exactly the ones the version sends.
+
+What each version has is the promise in tests/versions.py (what the README's versions table says);
+tests/test_versions.py checks it against the documents themselves.
 """
 
 from __future__ import annotations
 
+import json
 import typing
+from collections.abc import Callable, Generator
 from typing import Any
 
 import attrs
 import httpx
 import pytest
-from runai_tokens_client import AuthenticatedClient, Client
-from runai_tokens_client.api.tokens import app_token, grant_token
+from runai_tokens import RetryPolicy, connect
+from runai_tokens_client import Client
+from runai_tokens_client.api.tokens import grant_token, grant_token_v2
 from runai_tokens_client.errors import ApiException
-from runai_tokens_client.models import AppTokenResponse, GrantType, TokenRequest, TokenResponse
+from runai_tokens_client.models import (
+    GrantType,
+    OAuth2GrantType,
+    OAuth2TokenRequest,
+    TokenRequest,
+    TokenResponse,
+)
 from runai_tokens_client.types import UNSET, Response
 
 from tests.test_contract import (
-    APP,
     CALL_IDS,
     CALLS,
     GRANT_EXAMPLES,
+    GRANT_V2_EXAMPLES,
     TIMEOUT,
+    TLS,
     VIOLATIONS,
     Call,
     Violation,
     assert_rejected,
 )
+from tests.versions import ALL_OPERATIONS, VERSION_NAMES, VERSIONS, Version
 
 pytest_plugins = ["tests.prism"]
 
 BEARER = "fake-token"
-CLIENT_CREDENTIALS = TokenRequest(
-    grant_type=GrantType.CLIENT_CREDENTIALS,
-    client_id="ci-pipeline",
-    client_secret="fake-secret-client",
-)
-# The grants 2.18 knew; client_credentials came in 2.20, external_token_exchange in 2.22.
-GRANTS_2_18 = {
-    GrantType.APP_TOKEN,
-    GrantType.EXCHANGE_TOKEN,
-    GrantType.PASSWORD,
-    GrantType.REFRESH_TOKEN,
-}
+AUTHORIZATION = {"Authorization": f"Bearer {BEARER}"}
+PrismUrl = Callable[[str], str]
+TIMEOUT_SECONDS = 10.0
+DEFAULT_RETRY = RetryPolicy()
 
 
-def authenticated(base_url: str) -> AuthenticatedClient:
-    return AuthenticatedClient(base_url=base_url, token=BEARER, timeout=TIMEOUT)
+class UpstreamBearer(httpx.Auth):
+    """A fixed bearer on every request, token operations included.
+
+    Upstream documents require one everywhere (a global bearerAuth), and Prism enforces it.
+    TokenAuth rightly sends none to a token operation, so the matrix hands Prism what it wants.
+    """
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(AUTHORIZATION)
+        yield request
+
+
+def upstream_client(
+    base_url: str,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    **headers: str,
+) -> Client:
+    """connect()'s client (retries, log redaction) with the bearer upstream demands."""
+    client = connect(base_url, UpstreamBearer(), retry=retry, timeout=TIMEOUT_SECONDS, verify=TLS)
+    return client.with_headers(headers) if headers else client
 
 
 def assert_parsed(response: Response[Any], model: type[Any]) -> None:
-    """A 200 parsed into ``model``, every attribute of its declared type, no unknown key."""
+    """A 200 parsed into ``model``, every attribute of its declared type, nothing lost."""
     assert response.status_code == 200, response.content
     parsed = response.parsed
     assert isinstance(parsed, model)
@@ -68,87 +95,219 @@ def assert_parsed(response: Response[Any], model: type[Any]) -> None:
         present += value is not UNSET
     assert present, f"Prism sent none of {model.__name__}'s keys: {response.content!r}"
     assert parsed.additional_properties == {}, "upstream sends keys our model does not know"
+    assert parsed.to_dict() == json.loads(response.content)
 
 
-# --- 2.18: the four operations --------------------------------------------------------------
-@pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
-def test_2_18_every_operation_sync(prism_2_18: str, call: Call) -> None:
-    with authenticated(prism_2_18) as client:
-        assert_parsed(call.sync(client), call.model)
+def assert_sent_by(version: Version, response: Response[Any], call: Call) -> None:
+    assert_parsed(response, call.model)
+    if call.model is TokenResponse:
+        assert set(json.loads(response.content)) == version.token_response_keys
+
+
+def calls_of(version: Version) -> list[tuple[Version, Call]]:
+    return [(version, call) for call in CALLS if call.operation_id in version.operations]
+
+
+GRANT_CALL = CALLS[CALL_IDS.index("grant_token")]
+V2_CALL = CALLS[CALL_IDS.index("grant_token_v2")]
+MATRIX = [pair for version in VERSIONS for pair in calls_of(version)]
+MATRIX_IDS = [f"{version.name}-{call.operation_id}" for version, call in MATRIX]
+ABSENT = [(v, o) for v in VERSIONS for o in ALL_OPERATIONS if o not in v.operations]
+# Where each operation is: (method, path), from whichever document has it.
+WHERE = {
+    op["operationId"]: (method.upper(), path)
+    for version in VERSIONS
+    for path, method, op in version.upstream_operations()
+}
+
+
+# --- every operation a version has, sync and asyncio ------------------------------------------
+@pytest.mark.parametrize(("version", "call"), MATRIX, ids=MATRIX_IDS)
+def test_every_operation_sync(prism_upstream: PrismUrl, version: Version, call: Call) -> None:
+    with upstream_client(prism_upstream(version.name)) as client:
+        assert_sent_by(version, call.sync(client), call)
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
-async def test_2_18_every_operation_asyncio(prism_2_18: str, call: Call) -> None:
-    async with authenticated(prism_2_18) as client:
-        assert_parsed(await call.asyncio(client), call.model)
+@pytest.mark.parametrize(("version", "call"), MATRIX, ids=MATRIX_IDS)
+async def test_every_operation_asyncio(
+    prism_upstream: PrismUrl, version: Version, call: Call
+) -> None:
+    async with upstream_client(prism_upstream(version.name)) as client:
+        assert_sent_by(version, await call.asyncio(client), call)
 
 
-@pytest.mark.parametrize("call", CALLS, ids=CALL_IDS)
-def test_2_18_demands_a_bearer(prism_2_18: str, call: Call) -> None:
-    # Proves Prism checks security on upstream's document, so the bearer above is what passes.
-    with Client(base_url=prism_2_18, timeout=TIMEOUT) as client, pytest.raises(ApiException) as no:
-        call.sync(client)
-    assert no.value.status == 401
+@pytest.mark.parametrize(("version", "operation"), ABSENT, ids=[f"{v.name}-{o}" for v, o in ABSENT])
+def test_an_operation_the_version_lacks_is_not_there(
+    prism_upstream: PrismUrl, version: Version, operation: str
+) -> None:
+    # Prism answers 404 for a path its document lacks: proof that each process serves its own.
+    method, path = WHERE[operation]
+    with httpx.Client(base_url=prism_upstream(version.name), timeout=TIMEOUT, verify=TLS) as raw:
+        response = raw.request(method, path, headers=AUTHORIZATION)
+    assert response.status_code == 404, response.text
 
 
-@pytest.mark.parametrize("violation", VIOLATIONS, ids=[v.name for v in VIOLATIONS])
-def test_2_18_rejects_a_contract_violation(prism_2_18: str, violation: Violation) -> None:
-    assert_rejected(prism_2_18, violation, headers={"Authorization": f"Bearer {BEARER}"})
+@pytest.mark.parametrize("version", VERSIONS, ids=VERSION_NAMES)
+def test_the_version_demands_a_bearer(prism_upstream: PrismUrl, version: Version) -> None:
+    # Proves Prism checks security on upstream's documents, so the bearer above is what passes.
+    url = prism_upstream(version.name)
+    with (
+        Client(base_url=url, timeout=TIMEOUT, verify_ssl=TLS) as client,
+        pytest.raises(ApiException) as refused,  # a status grant_token does not document
+    ):
+        GRANT_CALL.sync(client)
+    assert refused.value.status == 401
 
 
-@pytest.mark.parametrize("name", sorted(GRANT_EXAMPLES))
-def test_2_18_accepts_our_requests_for_the_grants_it_knows(prism_2_18: str, name: str) -> None:
-    body = TokenRequest.from_dict(GRANT_EXAMPLES[name])
-    with authenticated(prism_2_18) as client:
-        if body.grant_type in GRANTS_2_18:
-            assert_parsed(grant_token.sync_detailed(client=client, body=body), TokenResponse)
+# --- grants: the ones a version knows pass, the others are refused ---------------------------
+GRANTS = [(v, grant) for v in VERSIONS for grant in GrantType]
+# openapi.yaml's own example request for each grant.
+OUR_GRANT_REQUESTS = {
+    GrantType(example["grantType"]): example for example in GRANT_EXAMPLES.values()
+}
+
+
+@pytest.mark.parametrize(
+    ("version", "grant"), GRANTS, ids=[f"{v.name}-{g.value}" for v, g in GRANTS]
+)
+def test_grant_token_with_each_grant(
+    prism_upstream: PrismUrl, version: Version, grant: GrantType
+) -> None:
+    body = TokenRequest.from_dict(OUR_GRANT_REQUESTS[grant])
+    with upstream_client(prism_upstream(version.name)) as client:
+        if grant in version.grants:
+            assert_sent_by(version, grant_token.sync_detailed(client=client, body=body), GRANT_CALL)
             return
-        # The union document is a superset: newer grants are for newer control planes.
+        # openapi.yaml is the union: a newer grant is for a newer control plane.
         with pytest.raises(ApiException) as refused:
             grant_token.sync_detailed(client=client, body=body)
     assert refused.value.status == 400
     assert "grantType" in refused.value.headers["sl-violations"]
 
 
-# --- 2.24: grant_token grew client_credentials and expiresIn --------------------------------
-def test_2_24_grant_token_client_credentials_sync(prism_2_24: str) -> None:
-    with authenticated(prism_2_24) as client:
-        response = grant_token.sync_detailed(client=client, body=CLIENT_CREDENTIALS)
-    assert_parsed(response, TokenResponse)
-    assert isinstance(response.parsed, TokenResponse)
-    assert isinstance(response.parsed.expires_in, int)
+V2_VERSIONS = [v for v in VERSIONS if "grant_token_v2" in v.operations]
+V2_GRANTS = [(v, grant) for v in V2_VERSIONS for grant in OAuth2GrantType]
+# openapi.yaml's own example request for each v2 grant.
+OUR_V2_GRANT_REQUESTS = {
+    OAuth2GrantType(example["grant_type"]): example for example in GRANT_V2_EXAMPLES.values()
+}
 
 
-@pytest.mark.anyio
-async def test_2_24_grant_token_client_credentials_asyncio(prism_2_24: str) -> None:
-    async with authenticated(prism_2_24) as client:
-        response = await grant_token.asyncio_detailed(client=client, body=CLIENT_CREDENTIALS)
-    assert_parsed(response, TokenResponse)
+@pytest.mark.parametrize(
+    ("version", "grant"), V2_GRANTS, ids=[f"{v.name}-{g.value}" for v, g in V2_GRANTS]
+)
+def test_grant_token_v2_with_each_grant(
+    prism_upstream: PrismUrl, version: Version, grant: OAuth2GrantType
+) -> None:
+    body = OAuth2TokenRequest.from_dict(OUR_V2_GRANT_REQUESTS[grant])
+    with upstream_client(prism_upstream(version.name)) as client:
+        response = grant_token_v2.sync_detailed(client=client, body=body)
+    assert_sent_by(version, response, V2_CALL)
 
 
-def test_2_24_client_credentials_body_is_upstreams_example_shape(prism_2_24: str) -> None:
-    # The same keys as upstream's own client_credentials example, nothing renamed.
-    assert set(CLIENT_CREDENTIALS.to_dict()) == {"grantType", "clientID", "clientSecret"}
-    with httpx.Client(base_url=prism_2_24, timeout=TIMEOUT) as raw:
-        response = raw.post(
-            "/api/v1/token",
-            json=CLIENT_CREDENTIALS.to_dict(),
-            headers={"Authorization": f"Bearer {BEARER}"},
-        )
-    assert response.status_code == 200, response.text
-    assert "sl-violations" not in response.headers
+@attrs.frozen
+class Requester:
+    """How an operation with a request body is called with one of upstream's own examples."""
+
+    model: Any  # the generated request model: from_dict, to_dict, additional_properties
+    send: Callable[[Client, Any], Response[Any]]
+    call: Call
 
 
-@pytest.mark.parametrize("name", sorted(GRANT_EXAMPLES))
-def test_2_24_accepts_every_request_we_document(prism_2_24: str, name: str) -> None:
-    with authenticated(prism_2_24) as client:
-        response = grant_token.sync_detailed(
-            client=client, body=TokenRequest.from_dict(GRANT_EXAMPLES[name])
-        )
-    assert_parsed(response, TokenResponse)
+REQUESTERS = {
+    "grant_token": Requester(
+        TokenRequest, lambda c, body: grant_token.sync_detailed(client=c, body=body), GRANT_CALL
+    ),
+    "grant_token_v2": Requester(
+        OAuth2TokenRequest,
+        lambda c, body: grant_token_v2.sync_detailed(client=c, body=body),
+        V2_CALL,
+    ),
+}
 
 
-def test_2_24_app_token(prism_2_24: str) -> None:
-    with authenticated(prism_2_24) as client:
-        assert_parsed(app_token.sync_detailed(client=client, body=APP), AppTokenResponse)
+def upstream_request_examples() -> list[tuple[Version, str, str, dict[str, Any]]]:
+    """Every request example the documents give (from 2.22 on, some do)."""
+    found = []
+    for version in VERSIONS:
+        for _, _, op in version.upstream_operations():
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                for name, example in media.get("examples", {}).items():
+                    found.append((version, op["operationId"], name, example["value"]))
+    return found
+
+
+UPSTREAM_EXAMPLES = upstream_request_examples()
+
+
+@pytest.mark.parametrize(
+    ("version", "operation", "name", "example"),
+    UPSTREAM_EXAMPLES,
+    ids=[f"{v.name}-{operation}-{name}" for v, operation, name, _ in UPSTREAM_EXAMPLES],
+)
+def test_upstreams_own_request_examples_go_through_our_models(
+    prism_upstream: PrismUrl, version: Version, operation: str, name: str, example: dict[str, Any]
+) -> None:
+    requester = REQUESTERS[operation]
+    body = requester.model.from_dict(example)
+    assert body.to_dict() == example  # the same keys, nothing renamed or dropped
+    assert body.additional_properties == {}
+    with upstream_client(prism_upstream(version.name)) as client:
+        response = requester.send(client, body)
+    assert_sent_by(version, response, requester.call)
+
+
+# --- every status a version documents parses --------------------------------------------------
+STATUSES = [
+    (version, call, status)
+    for version, call in MATRIX
+    for status in version.document["paths"][WHERE[call.operation_id][1]][
+        WHERE[call.operation_id][0].lower()
+    ]["responses"]
+    if status != "200"
+]
+
+
+@pytest.mark.parametrize(
+    ("version", "call", "status"),
+    STATUSES,
+    ids=[f"{v.name}-{c.operation_id}-{s}" for v, c, s in STATUSES],
+)
+def test_every_documented_status_parses(
+    prism_upstream: PrismUrl, version: Version, call: Call, status: str
+) -> None:
+    # Prism answers with the status a Prefer header asks for, with a body from that response.
+    # No retries: a 503 is retried like any grant, and only its body matters here.
+    # A documented error status raises ApiException, its body parsed as the documented model.
+    once = RetryPolicy(max_attempts=1)
+    with (
+        upstream_client(prism_upstream(version.name), once, Prefer=f"code={status}") as client,
+        pytest.raises(ApiException) as raised,
+    ):
+        call.sync(client)
+    exc = raised.value
+    assert type(exc) is ApiException and exc.status == int(status), exc.body
+    assert exc.error is not None and not isinstance(exc.error, call.model)
+    assert exc.error.to_dict() == json.loads(exc.body or "")
+    assert exc.error.additional_properties == {}
+
+
+# --- Prism judges by each version's document -------------------------------------------------
+APPLICABLE = [
+    (version, violation)
+    for version in VERSIONS
+    for violation in VIOLATIONS
+    if violation.path in version.document["paths"]
+]
+
+
+@pytest.mark.parametrize(
+    ("version", "violation"),
+    APPLICABLE,
+    ids=[f"{v.name}-{violation.name}" for v, violation in APPLICABLE],
+)
+def test_a_contract_violation_is_rejected(
+    prism_upstream: PrismUrl, version: Version, violation: Violation
+) -> None:
+    assert_rejected(prism_upstream(version.name), violation, headers=AUTHORIZATION)

@@ -149,7 +149,12 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
 
 
 def _number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int past any float (10**400): no lifetime to compute with
+        return False
 
 
 def _positive_number(value: object) -> TypeGuard[float]:
