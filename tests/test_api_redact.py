@@ -125,6 +125,7 @@ def test_public_exports() -> None:
         "AsyncTokensApi",
         "ApiException",
         "RetryAfterExceedsDeadline",
+        "InsecureHttpWarning",
     }
     assert all(hasattr(runai_tokens, name) for name in runai_tokens.__all__)
     assert issubclass(runai_tokens.RetryAfterExceedsDeadline, runai_tokens.ApiException)

@@ -259,9 +259,20 @@ def test_environment_base_url_errors_name_the_variable(monkeypatch: pytest.Monke
         connect()
 
 
-@pytest.mark.parametrize("timeout", [0, -1.0, float("inf"), float("nan"), True])
-def test_unusable_timeouts_are_refused(timeout: float) -> None:
-    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+@pytest.mark.parametrize(
+    ("timeout", "error", "message"),
+    [
+        (0, ValueError, "timeout must be more than zero"),
+        (-1.0, ValueError, "timeout must be more than zero"),
+        (float("inf"), ValueError, "timeout must be a finite number of seconds"),
+        (float("nan"), ValueError, "timeout must be a finite number of seconds"),
+        (True, TypeError, "timeout must be a number of seconds, not bool"),
+    ],
+)
+def test_unusable_timeouts_are_refused(
+    timeout: float, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{message}$"):
         connect("https://tenant.run.ai", timeout=timeout)
 
 

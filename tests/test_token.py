@@ -58,7 +58,6 @@ def test_expires_in_wins_over_the_jwt() -> None:
         make_jwt({"iat": 100}),
         make_jwt({"iat": 100, "exp": "200"}),
         make_jwt({"iat": 200, "exp": 100}),
-        make_jwt({"iat": 100, "exp": float("inf")}),
         make_jwt({"exp": None}),
     ],
 )

@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncTokensApi": "api",
     "ClientCredentials": "credentials",
     "ExternalTokenCredentials": "credentials",
+    "InsecureHttpWarning": "_validate",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
@@ -45,6 +46,7 @@ __all__ = [
     "AsyncTokensApi",
     "ClientCredentials",
     "ExternalTokenCredentials",
+    "InsecureHttpWarning",
     "PasswordCredentials",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
@@ -59,6 +61,7 @@ __all__ = [
 if TYPE_CHECKING:
     from ._connect import connect
     from ._token import AccessToken
+    from ._validate import InsecureHttpWarning
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
     from .credentials import (

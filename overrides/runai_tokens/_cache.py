@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -265,5 +266,11 @@ def _decode(raw: str, key: CacheKey) -> CachedToken | None:
 
 
 def _is_number(value: object) -> TypeGuard[float]:
-    # bool is an int subclass; true/false in the file is corruption, not a timestamp.
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # bool is an int subclass; true/false in the file is corruption, not a timestamp. So is a
+    # time no float can hold (10**400 would overflow float(); 1e400 reads as inf).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False

@@ -8,6 +8,7 @@ code the CLI documents.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import TextIO, cast
 
@@ -17,6 +18,7 @@ from ._cache import CachedToken
 from ._cli_settings import CliError, ExitCode, GetSettings
 from ._grant import TokenEndpoint
 from ._retry_rules import certificate_failure
+from ._validate import InsecureHttpWarning, in_clear
 from .auth import TokenAuth
 from .credentials import (
     AppCredentials,
@@ -82,17 +84,26 @@ def mint(
     )
     waits = StatusSleep(status, policy.max_attempts, sleep)
     try:
-        auth = TokenAuth(
-            settings.base_url,
-            credentials_for(settings),
-            retry=policy,
-            timeout=settings.timeout,
-            # argparse offered only the valid names; TokenAuth checks again all the same.
-            token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
-            transport=RetryTransport(policy, sleep=waits, proxy=settings.proxy),
-        )
-    except ValueError as exc:  # TokenAuth's own checks, whose messages echo no value
+        with warnings.catch_warnings():
+            # Said below in the CLI's own words, on one line, rather than as a Python warning.
+            warnings.simplefilter("ignore", InsecureHttpWarning)
+            auth = TokenAuth(
+                settings.base_url,
+                credentials_for(settings),
+                retry=policy,
+                timeout=settings.timeout,
+                # argparse offered only the valid names; TokenAuth checks again all the same.
+                token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
+                transport=RetryTransport(policy, sleep=waits, proxy=settings.proxy),
+                allow_insecure_http=settings.allow_insecure_http,
+            )
+    except (TypeError, ValueError) as exc:  # TokenAuth's own checks: no message echoes a value
         raise CliError(ExitCode.USAGE, str(exc)) from None
+    if in_clear(settings.base_url):  # allowed, or TokenAuth would have refused it
+        print(
+            "runai-token: warning: sending the credentials over plain http (--allow-insecure-http)",
+            file=status,
+        )
     # The server counts the lifetime from when it issued the token, after we asked: anchoring at
     # the start of the request errs on the safe side by the round trip.
     started = wall_clock()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 from urllib.parse import urlsplit
 
-from ._untrusted import port_problem
+from . import _validate
 
 
 class ExitCode(enum.IntEnum):
@@ -54,6 +54,7 @@ class GetSettings(NamedTuple):
     max_attempts: int | None
     proxy: str | None = None
     token_endpoint: str = "auto"  # noqa: S105 - an endpoint's name, no secret
+    allow_insecure_http: bool = False
 
     def __repr__(self) -> str:
         return f"GetSettings({self.base_url!r}, {self.grant!r}, {self.identity!r}, secret=...)"
@@ -62,16 +63,26 @@ class GetSettings(NamedTuple):
 def resolve_get(
     args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO | None = None
 ) -> GetSettings:
-    """Flags win over the environment; every gap is a usage error naming what is missing."""
+    """Flags win over the environment; every gap is a usage error naming what is missing.
+
+    The base URL, the timeout and the attempts are checked by _validate, as TokenAuth and
+    connect() check them: the same words, naming the flag or variable the value came from.
+    """
     stdin = sys.stdin if stdin is None else stdin
-    base_url = (args.base_url or environ.get("RUNAI_BASE_URL", "")).strip()
+    name, base_url = "--base-url", args.base_url
     if not base_url:
+        name, base_url = "RUNAI_BASE_URL", environ.get("RUNAI_BASE_URL", "")
+    if not base_url.strip():
         raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
-    if (problem := port_problem(base_url)) is not None:
-        raise CliError(ExitCode.USAGE, f"the base URL {problem}")
-    if not _is_http_url(base_url):
-        # Not echoed: a URL pasted in the wrong place could be anything, a secret included.
-        raise CliError(ExitCode.USAGE, "the base URL must be an http(s):// URL with a host")
+    try:
+        base_url = _validate.base_url(base_url, name=name)
+        # Refused before the cache is looked at: the rule does not depend on a cache miss.
+        _validate.insecure_http(base_url, allow=args.allow_insecure_http, name=name, warn=False)
+        timeout = _validate.timeout(args.timeout, "--timeout")
+        if args.max_attempts is not None:
+            _validate.count(args.max_attempts, "--max-attempts", minimum=1)
+    except (TypeError, ValueError) as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from None
     files = [args.client_secret_file, args.password_file, args.external_token_file]
     if files.count("-") > 1:
         raise CliError(ExitCode.USAGE, "only one of the secret files can be '-' (stdin)")
@@ -115,10 +126,11 @@ def resolve_get(
         grant=args.grant,
         identity=identity,
         secret=secret,
-        timeout=args.timeout,
+        timeout=timeout,
         max_attempts=args.max_attempts,
         proxy=proxy_for(base_url, environ),
         token_endpoint=args.token_endpoint,
+        allow_insecure_http=args.allow_insecure_http,
     )
 
 
@@ -164,7 +176,7 @@ def _proxy_problem(proxy: str) -> str | None:
         return "its scheme must be http, https, socks5 or socks5h"
     if parts.scheme.startswith("socks") and not _have_socksio():
         return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
-    problem = port_problem(proxy)
+    problem = _validate.port_problem(proxy)
     if problem is not None:
         return f"it {problem}"
     if not parts.hostname:
@@ -184,15 +196,6 @@ def _bypassed(host: str, no_proxy: str) -> bool:
         if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
             return True
     return False
-
-
-def _is_http_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return False
-    return parts.scheme in ("https", "http") and bool(parts.hostname)
 
 
 def _required(value: str, message: str) -> str:

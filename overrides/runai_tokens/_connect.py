@@ -16,21 +16,17 @@ The proxy goes to both the client's RetryTransport and TokenAuth's.
 
 from __future__ import annotations
 
-import math
 import os
 import ssl
 from collections.abc import Mapping
 
 import httpx
 
+from . import _validate
 from ._generated import Client
 from ._redact import install_log_redaction
-from ._untrusted import port_problem
 from .auth import TokenAuth
-from .credentials import (
-    CREDENTIAL_NAMES,
-    Credentials,
-)
+from .credentials import Credentials
 from .retry import RetryPolicy, RetryTransport
 
 __all__ = ["BASE_URL_VARIABLE", "connect"]
@@ -47,6 +43,7 @@ def connect(
     timeout: float = 30.0,
     verify: ssl.SSLContext | str | bool = True,
     proxy: str | httpx.URL | httpx.Proxy | None = None,
+    allow_insecure_http: bool = False,
 ) -> Client:
     """A generated runai_tokens_client.Client for the control plane at base_url.
 
@@ -55,15 +52,31 @@ def connect(
     classes (a TokenAuth is built for it, with the same retry, timeout, verify and proxy), an
     httpx.Auth to use as is (a TokenAuth shared between clients, say), or None for no auth.
     proxy: an HTTP(S) proxy URL for every request, token requests included.
-    Raises ValueError for a missing or unusable base URL or timeout, TypeError for other
-    credentials.
+    allow_insecure_http: with credentials, plain http is refused unless the host is loopback
+    (127.0.0.0/8, ::1, localhost); True accepts it, with an InsecureHttpWarning once per origin.
+    Without credentials plain http is fine.
+    Raises ValueError or TypeError (the same ones TokenAuth raises, see _validate) for a
+    missing or unusable base URL, timeout, retry or credentials.
     """
-    url = _resolve_base_url(base_url, os.environ)
-    if isinstance(timeout, bool) or not (
-        isinstance(timeout, int | float) and 0 < timeout < math.inf
-    ):
-        raise ValueError("timeout must be a positive number of seconds")
-    auth = _auth(url, credentials, retry=retry, timeout=timeout, verify=verify, proxy=proxy)
+    url, name = _resolve_base_url(base_url, os.environ)
+    timeout = _validate.timeout(timeout)
+    _validate.retry_policy(retry)
+    _validate.flag(allow_insecure_http, "allow_insecure_http")
+    if credentials is not None and not isinstance(credentials, httpx.Auth):
+        _validate.credentials(credentials)
+    if credentials is not None and not isinstance(credentials, TokenAuth):
+        # Whatever an auth adds to a request is a credential of some kind. A TokenAuth sends
+        # its token only to its own origin, which it checked when it was built.
+        _validate.insecure_http(url, allow=allow_insecure_http, name=name)
+    auth = _auth(
+        url,
+        credentials,
+        retry=retry,
+        timeout=timeout,
+        verify=verify,
+        proxy=proxy,
+        allow_insecure_http=allow_insecure_http,
+    )
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify, proxy=proxy)}
@@ -77,9 +90,8 @@ def connect(
     )
 
 
-def _resolve_base_url(base_url: str | None, environ: Mapping[str, str]) -> str:
-    """The base URL to use, checked. Error messages never echo the value: a token pasted into
-    the wrong argument would otherwise end up in a traceback."""
+def _resolve_base_url(base_url: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The base URL to use, checked, with surrounding whitespace stripped; and its name."""
     name = "base_url"
     if base_url is None:
         name = BASE_URL_VARIABLE
@@ -89,24 +101,9 @@ def _resolve_base_url(base_url: str | None, environ: Mapping[str, str]) -> str:
                 f"no base URL: pass connect(base_url=...) or set {BASE_URL_VARIABLE}, "
                 "e.g. https://<tenant>.run.ai"
             )
-    elif not isinstance(base_url, str):
-        raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
-    base_url = base_url.strip()
-    if (problem := port_problem(base_url)) is not None:  # httpx takes 99999, and fails later
-        raise ValueError(f"{name} {problem}")
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
-        raise ValueError(f"{name} is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"{name} must be an http:// or https:// URL with a host, e.g. https://<tenant>.run.ai"
-        )
-    if url.userinfo:
-        raise ValueError(f"{name} must not carry a user or password; pass credentials= instead")
-    if url.query or url.fragment:
-        raise ValueError(f"{name} must not have a query or fragment")
-    return base_url
+    url = _validate.base_url(base_url, name=name)
+    _validate.httpx_url(url, name=name)
+    return url, name
 
 
 def _auth(
@@ -117,16 +114,16 @@ def _auth(
     timeout: float,
     verify: ssl.SSLContext | str | bool,
     proxy: str | httpx.URL | httpx.Proxy | None,
+    allow_insecure_http: bool,
 ) -> httpx.Auth | None:
     if credentials is None or isinstance(credentials, httpx.Auth):
         return credentials
-    # Strict on purpose: httpx would take a (user, secret) tuple as basic auth and send it.
-    if not isinstance(credentials, Credentials):
-        names = CREDENTIAL_NAMES
-        raise TypeError(
-            f"credentials must be one of {names}, or an httpx.Auth; "
-            f"got {type(credentials).__name__}"
-        )
     return TokenAuth(
-        base_url, credentials, retry=retry, timeout=timeout, verify=verify, proxy=proxy
+        base_url,
+        credentials,
+        retry=retry,
+        timeout=timeout,
+        verify=verify,
+        proxy=proxy,
+        allow_insecure_http=allow_insecure_http,
     )

@@ -19,6 +19,9 @@ from dateutil import parser as date_parser
 # RFC 850, asctime) carries a clock time, so demanding one rejects words that merely parse.
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
 _NUMBER = re.compile(r"\s*\d+(\.\d*)?\s*")
+# A longer wait is past any deadline, math.inf included: no client should sleep a day because a
+# header said so, and time.sleep() raises OverflowError past ~292 years (asyncio's never ends).
+LONGEST_RETRY_AFTER = 24 * 3600.0
 
 
 def retry_after_seconds(headers: httpx.Headers, *, wall_clock: Callable[[], float]) -> float | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import attrs
 import httpx
 
-from ._retry_after import retry_after_seconds
+from ._retry_after import LONGEST_RETRY_AFTER, retry_after_seconds
 from ._retry_budget import RetryBudget
 from ._retry_policy import RetryPolicy
 from ._retry_rules import classify, error_is_retryable, is_replayable, status_is_retryable
@@ -125,7 +125,9 @@ class Attempts:
         remaining = self._deadline_at - now
         if remaining <= 0:
             return None
-        if retry_after is not None and now + retry_after >= self._deadline_at:
+        if retry_after is not None and (
+            retry_after > LONGEST_RETRY_AFTER or now + retry_after >= self._deadline_at
+        ):
             logger.debug(
                 "not retrying %s %s: asked to wait %.3fs, %.3fs left before the deadline",
                 method, path, retry_after, max(remaining, 0.0),

@@ -2,51 +2,43 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
+from . import _validate
+
+# The checks are _validate's, shared with TokenAuth, connect() and the CLI. Times are converted
+# to float (an int too large for one is infinite), so no later arithmetic can overflow.
+
 
 def _int_at_least(minimum: int) -> Any:
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{attribute.name} must be an int, got {type(value).__name__}")
-        if value < minimum:
-            raise ValueError(f"{attribute.name} must be at least {minimum}, got {value}")
+        _validate.count(value, attribute.name, minimum=minimum)
 
     return check
-
-
-def _seconds(*, allow_zero: bool, allow_infinite: bool) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"{attribute.name} must be a number of seconds, got {value!r}")
-        if math.isnan(value) or (math.isinf(value) and not allow_infinite):
-            raise ValueError(f"{attribute.name} must be finite, got {value!r}")
-        if value < 0 or (value == 0 and not allow_zero):
-            bound = "zero or more" if allow_zero else "more than zero"
-            raise ValueError(f"{attribute.name} must be {bound} seconds, got {value!r}")
-
-    return check
-
-
-def _to_statuses(value: Iterable[int]) -> tuple[int, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise TypeError(f"statuses must be a collection of ints, got {value!r}")
-    items = list(value)
-    for status in items:
-        if isinstance(status, bool) or not isinstance(status, int):
-            raise TypeError(f"statuses must hold ints, got {status!r}")
-        if not 100 <= status <= 599:
-            raise ValueError(f"statuses must be HTTP statuses (100-599), got {status}")
-    return tuple(sorted(set(items)))
 
 
 def _capacity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        _int_at_least(0)(_, attribute, value)
+        _validate.count(value, attribute.name, minimum=0)
+
+
+def _deadline(value: float) -> float:
+    return _validate.seconds(value, "deadline", allow_infinite=True)
+
+
+def _backoff_base(value: float) -> float:
+    return _validate.seconds(value, "backoff_base", allow_zero=True)
+
+
+def _backoff_max(value: float) -> float:
+    return _validate.seconds(value, "backoff_max", allow_zero=True)
+
+
+def _statuses(value: Iterable[int]) -> tuple[int, ...]:
+    return _validate.statuses(value, "statuses")
 
 
 @attrs.frozen
@@ -66,17 +58,11 @@ class RetryPolicy:
     """
 
     max_attempts: int = attrs.field(default=3, validator=_int_at_least(1))
-    deadline: float = attrs.field(
-        default=60.0, validator=_seconds(allow_zero=False, allow_infinite=True)
-    )
-    backoff_base: float = attrs.field(
-        default=0.5, validator=_seconds(allow_zero=True, allow_infinite=False)
-    )
-    backoff_max: float = attrs.field(
-        default=8.0, validator=_seconds(allow_zero=True, allow_infinite=False)
-    )
+    deadline: float = attrs.field(default=60.0, converter=_deadline)
+    backoff_base: float = attrs.field(default=0.5, converter=_backoff_base)
+    backoff_max: float = attrs.field(default=8.0, converter=_backoff_max)
     statuses: tuple[int, ...] = attrs.field(
-        default=(408, 429, 500, 502, 503, 504), converter=_to_statuses
+        default=(408, 429, 500, 502, 503, 504), converter=_statuses
     )
     budget_capacity: int | None = attrs.field(default=500, validator=_capacity)
     retry_cost: int = attrs.field(default=5, validator=_int_at_least(0))
@@ -84,10 +70,7 @@ class RetryPolicy:
 
     def __attrs_post_init__(self) -> None:
         if self.backoff_max < self.backoff_base:
-            raise ValueError(
-                f"backoff_max ({self.backoff_max!r}) must not be below backoff_base "
-                f"({self.backoff_base!r})"
-            )
+            raise ValueError("backoff_max must not be below backoff_base")
 
     def backoff(self, retry: int, jitter: float) -> float:
         """The wait before retry number `retry` (1 for the first), given jitter in [0, 1)."""

@@ -37,6 +37,9 @@ MAX_MARGIN_FRACTION = 0.5
 # After a failed early refresh, the current token is kept and the refresh retried this much later.
 MAX_COOLDOWN = 30.0
 COOLDOWN_FRACTION = 0.05
+# A longer lifetime (an expiresIn or exp of 10**400, say, or inf) is taken as this: the token is
+# refreshed within a year at the latest, and no expiry ever overflows a float or a datetime.
+MAX_LIFETIME = 365 * 24 * 3600.0
 
 
 @attrs.frozen
@@ -116,9 +119,12 @@ def margin_for(lifetime: float, fixed: float | None, random: Callable[[], float]
 def lifetime_of(
     access_token: str, expires_in: object, *, wall_clock: Callable[[], float] = time.time
 ) -> float | None:
-    """Seconds the token lives: expiresIn when sent, else the JWT's exp - iat, else None."""
-    if _positive_number(expires_in):
-        return float(expires_in)
+    """Seconds the token lives: expiresIn when sent, else the JWT's exp - iat, else None.
+
+    At most MAX_LIFETIME, however large the number the server sent.
+    """
+    if _number(expires_in) and expires_in > 0:
+        return _clamped(expires_in)
     return jwt_lifetime(access_token, wall_clock=wall_clock)
 
 
@@ -131,8 +137,13 @@ def jwt_lifetime(token: str, *, wall_clock: Callable[[], float] = time.time) -> 
     if claims is None or not _number(claims.get("exp")):
         return None
     exp, iat = claims["exp"], claims.get("iat")
-    lifetime = float(exp) - (float(iat) if _number(iat) else wall_clock())
-    return lifetime if lifetime > 0 else None
+    issued = iat if _number(iat) else wall_clock()
+    if not exp > issued:  # comparing an int with a float is exact; NaN (inf - inf) fails too
+        return None
+    try:
+        return _clamped(exp - issued)  # exact for two ints of any size
+    except OverflowError:  # an int past any float minus a float
+        return MAX_LIFETIME
 
 
 def jwt_claims(token: str) -> dict[str, Any] | None:
@@ -149,13 +160,12 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
 
 
 def _number(value: object) -> TypeGuard[float]:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int past any float (10**400): no lifetime to compute with
-        return False
+    """A JSON number, however large (json reads 1e400 as inf, and 10**400 as an exact int)."""
+    if isinstance(value, float):
+        return not math.isnan(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _positive_number(value: object) -> TypeGuard[float]:
-    return _number(value) and value > 0
+def _clamped(lifetime: float) -> float:
+    # min() compares an int with a float exactly, without converting the int.
+    return float(min(lifetime, MAX_LIFETIME))

@@ -6,8 +6,8 @@
   failure is a typed error naming the problem, never the token.
 - escape_controls: a server's error message may carry terminal escapes (retitling the window,
   clearing the screen) or line breaks (a forged log line). They are shown as Python escapes.
-- port_problem: a URL whose port is out of range is accepted by httpx and fails later with a
-  message about something else.
+
+A base URL's checks (its port included) are in _validate.
 
 Standard library only: the CLI's warm path imports this.
 """
@@ -15,7 +15,6 @@ Standard library only: the CLI's warm path imports this.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 # C0 and C1 controls and DEL, plus the Unicode bidirectional controls, which reorder what a
 # terminal shows (the "Trojan Source" characters).
@@ -50,20 +49,3 @@ def header_value_problem(value: str) -> str | None:
 def escape_controls(text: str) -> str:
     """text with every control character shown as a Python escape (\\x1b, \\n, \\u202e)."""
     return _CONTROLS.sub(lambda match: repr(match.group())[1:-1], text)
-
-
-def port_problem(url: object) -> str | None:
-    """What is wrong with url's port, or None when it has a usable one or none at all."""
-    if not isinstance(url, str):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None  # not a port problem: the caller's other checks say what it is
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        return "has a port that is not a number from 1 to 65535"
-    return None

@@ -23,17 +23,13 @@ from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
+from . import _validate
 from ._generated import is_token_path
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._keeper import TokenKeeper
 from ._source import TokenSource
 from ._token import AccessToken, Token
-from ._untrusted import port_problem
-from .credentials import (
-    CREDENTIAL_NAMES,
-    Credentials,
-    StaticToken,
-)
+from .credentials import Credentials, StaticToken
 from .retry import RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
@@ -62,6 +58,11 @@ class TokenAuth(httpx.Auth):
       jitter. A number is used as is (capped at half the lifetime). Either way a token with under
       30 s (or a tenth of a short lifetime) left is never sent.
     clock, random: injectable for tests; clock must be monotonic.
+    allow_insecure_http: credentials and tokens go over plain http only to a loopback host
+      (127.0.0.0/8, ::1, localhost); True accepts another http host, with an
+      InsecureHttpWarning once per origin.
+
+    Bad arguments raise TypeError or ValueError here (see _validate), never at the first request.
 
     Token requests use their own clients (one sync, one async per event loop): close() and
     aclose() close them. Token request failures raise ApiException from get_token(), aget_token()
@@ -82,11 +83,20 @@ class TokenAuth(httpx.Auth):
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = _random.random,
+        allow_insecure_http: bool = False,
     ) -> None:
-        _check(base_url, credentials, timeout=timeout, refresh_margin=refresh_margin)
+        # Everything fails here, not at the first request; messages never echo a value.
+        base_url = _validate.base_url(base_url)
+        _validate.credentials(credentials)
+        timeout = _validate.timeout(timeout)
+        _validate.retry_policy(retry)
+        if refresh_margin is not None:
+            refresh_margin = _validate.seconds(refresh_margin, "refresh_margin", allow_zero=True)
         _check_endpoint(token_endpoint, credentials)
+        url = _validate.httpx_url(base_url)
+        _validate.insecure_http(base_url, allow=allow_insecure_http)
         self._base_url = base_url
-        self._origin = _origin(httpx.URL(base_url))
+        self._origin = _origin(url)
         self._credentials = credentials
         self._clock = clock
         self._source: TokenSource | None = None
@@ -199,29 +209,6 @@ class TokenAuth(httpx.Auth):
         absolute URL to one) must not hand it to them.
         """
         return _origin(request.url) == self._origin and not is_token_path(request.url.path)
-
-
-def _check(
-    base_url: str, credentials: Credentials, *, timeout: float, refresh_margin: float | None
-) -> None:
-    """Fail at construction, not at the first request. Messages never echo a value."""
-    if not isinstance(credentials, Credentials):
-        names = CREDENTIAL_NAMES
-        raise TypeError(f"credentials must be one of {names}; got {type(credentials).__name__}")
-    if (problem := port_problem(base_url)) is not None:  # httpx takes 99999, and fails later
-        raise ValueError(f"base_url {problem}")
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError):
-        raise ValueError("base_url is not a valid URL") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("base_url must be an http(s) URL with a host")
-    if not (isinstance(timeout, int | float) and 0 < timeout < math.inf):
-        raise ValueError("timeout must be a positive number of seconds")
-    if refresh_margin is not None and not (
-        isinstance(refresh_margin, int | float) and 0 <= refresh_margin < math.inf
-    ):
-        raise ValueError("refresh_margin must be None or a number of seconds, 0 or more")
 
 
 def _check_endpoint(endpoint: object, credentials: Credentials) -> None:

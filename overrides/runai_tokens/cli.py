@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from . import __version__
+from . import __version__, _validate
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
 from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
 from ._cli_settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode, GetSettings, resolve_get
@@ -156,11 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
     get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    # Parsed here, checked in resolve_get by the same rules TokenAuth applies.
+    get.add_argument("--timeout", type=_number, default=30.0, metavar="S", help="per request (30)")
     get.add_argument(
-        "--timeout", type=_positive_float, default=30.0, metavar="S", help="per request (30)"
+        "--max-attempts", type=_integer, metavar="N", help="requests per token (default 3)"
     )
     get.add_argument(
-        "--max-attempts", type=_positive_int, metavar="N", help="requests per token (default 3)"
+        "--allow-insecure-http",
+        action="store_true",
+        help="send the credentials over plain http to a host that is not loopback (refused "
+        "otherwise: anyone on the path could read them)",
     )
 
     serve = commands.add_parser(
@@ -289,24 +294,25 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a number") from None
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not an integer") from None
+
+
 def _positive_float(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
+        return _validate.seconds(_number(text), "it")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run() -> NoReturn:

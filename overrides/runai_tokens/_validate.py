@@ -1,0 +1,272 @@
+"""One validation for what callers pass in: base URL, timeouts, credentials and retry settings.
+
+TokenAuth, connect(), RetryPolicy and the CLI all call these functions, so the same input is
+refused the same way everywhere: a TypeError for the wrong type, a ValueError for a wrong value,
+with the same words. `name` is how the caller gave the value (base_url, RUNAI_BASE_URL,
+--base-url, timeout, --timeout), so a message says which input to fix. No message quotes the
+value: a secret pasted into the wrong argument would otherwise end up in a traceback or on a
+terminal.
+
+Surrounding whitespace of a base URL is stripped everywhere (a URL read from a file or pasted
+into an environment variable often ends in a newline); whitespace inside one is refused.
+
+Credentials and tokens go over plain http only to a loopback host (127.0.0.0/8, ::1,
+localhost), unless the caller allows it in so many words; then it warns once per origin.
+
+Standard library only: the CLI's warm path imports this. The credential and RetryPolicy checks
+import those classes (attrs, httpx) only when they are called.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import threading
+import warnings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, urlsplit
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class InsecureHttpWarning(UserWarning):
+    """Credentials or tokens will be sent over plain http to a host that is not loopback.
+
+    Issued once per process and origin, when a caller passes allow_insecure_http=True. A
+    warning, not a log record: it is about how the code was written, not about one request, so
+    it belongs where warnings go (shown once, turned into an error by `-W error`, or silenced by
+    category in a test suite), the way urllib3's InsecureRequestWarning is.
+    """
+
+
+# --- the base URL ----------------------------------------------------------------------------
+
+_SCHEMES = ("http", "https")
+_WITH_A_HOST = "must be an http:// or https:// URL with a host, e.g. https://<tenant>.run.ai"
+_PORT = "has a port that is not a number from 1 to 65535"
+# A DNS name (underscores allowed: some internal names carry them). Anything else in an ASCII
+# host, httpx would percent-encode into a name no resolver knows.
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+_IPV4_LIKE = re.compile(r"[0-9.]+")
+
+
+def base_url(value: object, *, name: str = "base_url") -> str:
+    """value with surrounding whitespace stripped, once it is a usable base URL."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    url = value.strip()
+    problem = url_problem(url)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}")
+    return url
+
+
+def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:
+    """url (which has passed base_url()) as httpx parses it, for the library's entry points.
+
+    A backstop: what base_url() accepts, httpx is meant to accept too (a name whose IDNA form
+    httpx's stricter codec refuses is the known gap); if not, the message is the same one.
+    """
+    import httpx
+
+    try:
+        return httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ValueError(f"{name} is not a valid URL") from None
+
+
+def url_problem(url: str) -> str | None:
+    """What makes url (already stripped) unusable as a base URL, or None. Never quotes it."""
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return "contains whitespace or a control character"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed "[" of an IPv6 address, say
+        return "is not a valid URL"
+    if parts.scheme not in _SCHEMES or not parts.netloc:
+        return _WITH_A_HOST
+    if "@" in parts.netloc:
+        # httpx would send them as Basic auth, and log them with the URL.
+        return "must not carry a user or password; pass credentials instead"
+    if "?" in url or "#" in url:
+        return "must not have a query or fragment"
+    if (problem := port_problem(url)) is not None:
+        return problem
+    if not parts.hostname:
+        return _WITH_A_HOST
+    if not _valid_host(parts):
+        return "has a host that is not a valid host name or IP address"
+    return None
+
+
+def port_problem(url: str) -> str | None:
+    """What is wrong with url's port, or None when it has a usable one or none at all.
+
+    httpx takes :99999 and fails at the first request with a message about something else.
+    """
+    try:
+        port = urlsplit(url).port
+    except ValueError:  # not a number, out of range, or not a URL at all
+        port = 0
+    return _PORT if port == 0 else None
+
+
+def _valid_host(parts: SplitResult) -> bool:
+    host = parts.hostname or ""
+    if parts.netloc.startswith("["):
+        return _is_ip(host, version=6)
+    if _IPV4_LIKE.fullmatch(host):
+        return _is_ip(host, version=4)
+    if host.isascii():
+        return _HOST_NAME.fullmatch(host) is not None
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+def _is_ip(host: str, *, version: int) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == version
+    except ValueError:
+        return False
+
+
+# --- plain http --------------------------------------------------------------------------------
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def insecure_http(url: str, *, allow: object, name: str = "base_url", warn: bool = True) -> None:
+    """Refuse to send credentials over plain http to a host that is not loopback.
+
+    url has passed base_url(). With allow=True it is accepted, and (unless warn is False: the
+    CLI says it its own way) an InsecureHttpWarning is issued the first time in this process
+    for the origin.
+    """
+    flag(allow, "allow_insecure_http")
+    if not in_clear(url):
+        return
+    if not allow:
+        raise ValueError(
+            f"{name} is plain http to a host that is not loopback: credentials and tokens "
+            "would cross the network unencrypted. Use https, or accept that explicitly "
+            "(allow_insecure_http=True; runai-token --allow-insecure-http)"
+        )
+    if not warn:
+        return
+    origin = f"http://{urlsplit(url).netloc.lower()}"
+    with _warned_lock:
+        if origin in _warned:
+            return
+        _warned.add(origin)
+    warnings.warn(
+        f"sending credentials and tokens to {origin} over plain http (allow_insecure_http=True)",
+        InsecureHttpWarning,
+        stacklevel=3,
+    )
+
+
+def in_clear(url: str) -> bool:
+    """Whether what is sent to url crosses a network unencrypted: plain http, not loopback."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and not is_loopback(parts.hostname or "")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether host is this machine by definition: localhost, 127.0.0.0/8 or ::1.
+
+    Names are not resolved: only "localhost" itself is taken on trust (RFC 6761).
+    """
+    host = host.lower().removesuffix(".")
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def seconds(
+    value: object, name: str, *, allow_zero: bool = False, allow_infinite: bool = False
+) -> float:
+    """value as a float of seconds: a real number (never a bool), positive unless allow_zero,
+    finite unless allow_infinite. An int too large for a float counts as infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int past 1.8e308
+        number = math.inf
+    if math.isnan(number) or (math.isinf(number) and not allow_infinite):
+        raise ValueError(f"{name} must be a finite number of seconds")
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}")
+    return number
+
+
+def timeout(value: object, name: str = "timeout") -> float:
+    """A timeout in seconds: finite and above zero."""
+    return seconds(value, name)
+
+
+def flag(value: object, name: str) -> bool:
+    """A real bool: a truthy string ("false") must not switch a safety check off."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+    return value
+
+
+def count(value: object, name: str, *, minimum: int) -> int:
+    """value as an int (never a bool) of at least minimum."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}")
+    return value
+
+
+def statuses(value: object, name: str = "statuses") -> tuple[int, ...]:
+    """A collection of HTTP statuses, sorted and without repeats."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a collection of ints, not {type(value).__name__}")
+    items = list(value)
+    for status in items:
+        if isinstance(status, bool) or not isinstance(status, int):
+            raise TypeError(f"{name} must hold ints, not {type(status).__name__}")
+        if not 100 <= status <= 599:
+            raise ValueError(f"{name} must be HTTP statuses (100-599)")
+    return tuple(sorted(set(items)))
+
+
+# --- objects -----------------------------------------------------------------------------------
+
+
+def credentials(value: object) -> None:
+    """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
+    that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
+    from .credentials import CREDENTIAL_NAMES, Credentials
+
+    if not isinstance(value, Credentials):
+        raise TypeError(
+            f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
+            f"httpx.Auth); got {type(value).__name__}"
+        )
+
+
+def retry_policy(value: object, name: str = "retry") -> None:
+    from ._retry_policy import RetryPolicy
+
+    if not isinstance(value, RetryPolicy):
+        raise TypeError(f"{name} must be a RetryPolicy, not {type(value).__name__}")
