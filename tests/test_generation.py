@@ -7,6 +7,7 @@ pinned generator and ruff are already in the environment that runs the tests.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 import subprocess
@@ -126,7 +127,16 @@ def our_template(name: str) -> str:
 
 
 def test_every_custom_template_is_checked_for_drift() -> None:
-    checked = {"model.py.jinja", "endpoint_init.py.jinja", "package_init.py.jinja"}
+    checked = {
+        "model.py.jinja",
+        "endpoint_init.py.jinja",
+        "package_init.py.jinja",
+        "endpoint_module.py.jinja",
+        "errors.py.jinja",
+        "types.py.jinja",
+        "api_init.py.jinja",
+        "client.py.jinja",
+    }
     ours = {path.name for path in (REPO / "templates").glob("*.jinja")}
     assert ours == checked, "a new template in templates/ needs its own drift test here"
 
@@ -160,6 +170,104 @@ def test_custom_package_init_template_only_adds_the_contract_version() -> None:
     added = re.compile(r"\{# runai-tokens:.*?#\}\nCONTRACT_VERSION = [^\n]*\n\n", re.DOTALL)
     assert len(added.findall(ours)) == 1
     assert added.sub("", ours) == upstream_template("package_init.py.jinja")
+
+
+# A block of ours: "{# runai-tokens: why #}", the lines it adds or puts in place of the
+# generator's, then "{# /runai-tokens #}".
+MARKED_BLOCK = re.compile(
+    r"^\{# runai-tokens: .*?^\{# /runai-tokens #\}\n", re.DOTALL | re.MULTILINE
+)
+BLOCK_STANDS_HERE = "\0 a runai-tokens block\n"
+
+
+def unmarked_changes(name: str) -> list[str]:
+    """What templates/<name> changes in the pinned generator's template outside its marked
+    blocks: every upstream line kept, in order, except where a block stands in its place."""
+    collapsed = MARKED_BLOCK.sub(BLOCK_STANDS_HERE, our_template(name)).splitlines(keepends=True)
+    upstream = upstream_template(name).splitlines(keepends=True)
+    changes = []
+    matcher = difflib.SequenceMatcher(None, upstream, collapsed, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        ours = [line for line in collapsed[j1:j2] if line != BLOCK_STANDS_HERE]
+        if tag == "delete" or ours:
+            changes += [f"- {line}" for line in upstream[i1:i2]] + [f"+ {line}" for line in ours]
+    return changes
+
+
+def blocks(name: str) -> list[str]:
+    return MARKED_BLOCK.findall(our_template(name))
+
+
+def test_unmarked_changes_are_found() -> None:
+    """The drift check itself: an edit outside a block, or a line dropped without one, shows."""
+    ours = our_template("types.py.jinja")
+    edited = ours.replace("class Unset:", "class Unset:  # edited", 1)
+    dropped = ours.replace("UNSET: Unset = Unset()\n", "", 1)
+    for text in (edited, dropped):
+        collapsed = MARKED_BLOCK.sub(BLOCK_STANDS_HERE, text).splitlines(keepends=True)
+        upstream = upstream_template("types.py.jinja").splitlines(keepends=True)
+        opcodes = difflib.SequenceMatcher(None, upstream, collapsed, autojunk=False).get_opcodes()
+        assert any(
+            tag == "delete" or (tag != "equal" and set(collapsed[j1:j2]) - {BLOCK_STANDS_HERE})
+            for tag, _, _, j1, j2 in opcodes
+        )
+    assert unmarked_changes("types.py.jinja") == []
+
+
+def test_custom_endpoint_module_template_changes_only_marked_blocks() -> None:
+    """Every operation raises ApiException for all but a documented 2xx of its documented shape,
+    sends through api.send/asend, and builds its request kwargs with a secret-free repr."""
+    assert unmarked_changes("endpoint_module.py.jinja") == []
+    marked = "".join(blocks("endpoint_module.py.jinja"))
+    for needed in ("errors.checked_response(", " send(", " asend(", "RequestKwargs("):
+        assert needed in marked
+    # The error models come from the operation's responses, not from a list of names.
+    assert "response.prop.class_info.name" in marked
+    assert "Error" not in marked.replace("errors.", "").replace("error_models", "")
+
+
+def test_custom_errors_template_is_the_generators_plus_one_block() -> None:
+    assert unmarked_changes("errors.py.jinja") == []
+    (block,) = blocks("errors.py.jinja")
+    assert "class UnexpectedStatus(ApiException):" in block
+    # What each error model says is read off its schema, not named here.
+    assert "required_properties" in block and "optional_properties" in block
+    for name in ("OAuth2Error", "error_description", '"message"'):
+        assert name not in block
+
+
+def test_custom_api_init_template_is_the_generators_plus_one_block() -> None:
+    assert unmarked_changes("api_init.py.jinja") == []
+    (block,) = blocks("api_init.py.jinja")
+    assert "def send(" in block and "async def asend(" in block
+
+
+def test_custom_client_template_changes_only_marked_blocks() -> None:
+    assert unmarked_changes("client.py.jinja") == []
+    marked = "".join(blocks("client.py.jinja"))
+    assert marked.count(", repr=False)") == 3
+    assert 'token_info.default = "field(repr=False)"' in marked
+
+
+def test_custom_types_template_changes_only_marked_blocks() -> None:
+    assert unmarked_changes("types.py.jinja") == []
+    marked = "".join(blocks("types.py.jinja"))
+    assert "content: bytes = field(repr=False)" in marked
+    assert "headers: MutableMapping[str, str] = field(repr=False)" in marked
+
+
+def test_generated_docstrings_say_what_the_functions_raise() -> None:
+    """The endpoint template rewrites the generator's Raises section: it must still find it."""
+    modules = sorted((REPO / GENERATED / "api").rglob("*.py"))
+    documented = [m for m in modules if "def sync_detailed(" in m.read_text()]
+    assert documented
+    for module in documented:
+        text = module.read_text()
+        assert "errors.UnexpectedStatus: If the server returns" not in text, module
+        assert "httpx.TimeoutException" not in text, module
+        assert text.count("errors.ApiException: If the server answers") == 4, module
 
 
 def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:

@@ -1,10 +1,14 @@
 """Contains some shared types for properties"""
 
+import importlib
+import typing
 from collections.abc import Mapping, MutableMapping
+from functools import cache
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
-from attrs import define
+import attrs
+from attrs import define, field
 
 
 class Unset:
@@ -43,12 +47,96 @@ T = TypeVar("T")
 
 @define
 class Response(Generic[T]):
-    """A response from an endpoint"""
+    """A response from an endpoint: status_code and parsed in its repr, never content or headers"""
 
     status_code: HTTPStatus
-    content: bytes
-    headers: MutableMapping[str, str]
-    parsed: T | None
+    content: bytes = field(repr=False)
+    headers: MutableMapping[str, str] = field(repr=False)
+    parsed: T
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+class RequestKwargs(dict[str, Any]):
+    """The keyword arguments of one request: a dict with the method and the path in its repr"""
+
+    def __repr__(self) -> str:
+        return f"RequestKwargs(method={self.get('method')!r}, url={self.get('url')!r})"
+
+
+def field_problem(value: object) -> str | None:
+    """'Model.field is int, expected str' for the first field of a model (or of a model in it)
+    whose value is not of its declared type; None when every one is.
+
+    The generated from_dict copies JSON values without checking them, so {"accessToken": 42}
+    would come back as a model holding an int. Names types, never values.
+    """
+    if isinstance(value, list):
+        return next(filter(None, map(field_problem, value)), None)
+    model = type(value)
+    if not attrs.has(model):
+        return None
+    for name, annotation in _field_types(model).items():
+        field_value = getattr(value, name)
+        members = (
+            typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+        )
+        if not any(_is_a(field_value, member) for member in members):
+            wanted = " or ".join(_type_name(m) for m in members if m is not Unset)
+            return f"{model.__name__}.{name} is {type(field_value).__name__}, expected {wanted}"
+        problem = field_problem(field_value)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _is_a(value: object, kind: Any) -> bool:
+    origin = typing.get_origin(kind)
+    if kind is Any:
+        return True
+    if kind is None or kind is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return isinstance(value, list) and all(_is_a(v, item) for v in value)
+    if origin is dict:
+        item = typing.get_args(kind)[1]
+        return isinstance(value, dict) and all(_is_a(v, item) for v in value.values())
+    if origin is not None:  # a parametrised generic the models do not use: not checked
+        return True
+    if isinstance(value, bool):  # JSON true is an int to isinstance
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, type(int | str))
+
+
+def _type_name(kind: Any) -> str:
+    return "None" if kind is type(None) else getattr(kind, "__name__", str(kind))
+
+
+@cache
+def _field_types(model: type[Any]) -> dict[str, Any]:
+    # The models use `from __future__ import annotations`, and import each other only for type
+    # checking: the strings resolve against the package that holds them (loaded by then).
+    package = importlib.import_module(model.__module__.rpartition(".")[0])
+    hints = typing.get_type_hints(model, localns=vars(package))
+    return {
+        f.name: hints[f.name]
+        for f in attrs.fields(model)
+        if f.name != "additional_properties"
+    }
+
+
+__all__ = [
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "RequestKwargs",
+    "Response",
+    "Unset",
+    "field_problem",
+]

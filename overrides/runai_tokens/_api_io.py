@@ -1,35 +1,38 @@
-"""What TokensApi and AsyncTokensApi share: building a request, and reading the answer.
+"""What TokensApi, AsyncTokensApi and TokenAuth's grants share: a checked request, sent.
 
-Requests are built by the generated operations' own `_get_kwargs` (method, path, query, JSON
-body, headers: all from openapi.yaml). Answers are NOT read with the generated `sync_detailed`:
-its `_parse_response` calls `response.json()` and `Model.from_dict()` unguarded, so an HTML 502
-or a truncated body escapes as a bare JSONDecodeError/KeyError before we could see the response,
-and its `HTTPStatus(status)` raises ValueError on a status outside the enum (a proxy's 520). So
-the facade sends the generated request on the client's own httpx client, exactly as
-sync_detailed does, and parses the body itself with the generated from_dict inside a guard.
+A Call names a generated operation and the arguments of its *_detailed function, and sending it
+is calling that function: the request, the answer's parsing and the error contract are the
+generated code's (templates/endpoint_module.py.jinja), the same for every caller of the
+generated client. Whatever the server does (a non-2xx, a body that is not the documented model,
+no answer at all) raises ApiException from there.
 
-Caller mistakes (a body that is not a valid request model) raise TypeError before anything is
-sent; whatever the server does (a non-2xx, a body that is not the promised model) raises
-ApiException; a request that got no response at all raises ApiException(status=None) with the
-httpx error as __cause__.
+What is left here is the caller's side, which the generated functions do not check: a body that
+is not a valid request model, or a parameter that is not a str, raises TypeError before
+anything is sent, as the swagger client's own argument checks did.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 import typing
 import warnings
 from collections.abc import Mapping
 from functools import cache
+from types import ModuleType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
-import httpx
 
-from ._generated import UNSET, AuthenticatedClient, Client, GrantType, Unset
-from ._redact import redact_token_queries
-from .errors import ApiException
+from ._generated import (
+    TOKEN_OPERATIONS,
+    UNSET,
+    AuthenticatedClient,
+    Client,
+    GrantType,
+    Response,
+    Unset,
+    field_problem,
+)
 
 
 class WireModel(Protocol):
@@ -47,11 +50,13 @@ Body = TypeVar("Body", bound=WireModel)
 
 @attrs.frozen
 class Call(Generic[Model]):
-    """One operation, ready to send: the generated request kwargs and what a 2xx must parse as."""
+    """One generated operation, ready to send: its module, the arguments of its *_detailed
+    function, and the model a 2xx parses as."""
 
-    # Out of repr: the kwargs hold the body (a client secret, a refresh token) or a query that
-    # does, and a Call is a local in every frame that sends one.
-    kwargs: dict[str, Any] = attrs.field(repr=False)
+    operation: ModuleType
+    # Out of repr: the arguments hold the body (a client secret) or a query parameter that is a
+    # secret (a refresh token), and a Call is a local in every frame that sends one.
+    arguments: dict[str, Any] = attrs.field(repr=False)
     model: type[Model]
 
     def __repr__(self) -> str:
@@ -59,7 +64,8 @@ class Call(Generic[Model]):
 
     def describe(self) -> str:
         """METHOD /path, never the query (the deprecated operations put secrets there)."""
-        return f"{str(self.kwargs['method']).upper()} {self.kwargs['url']}"
+        operation = TOKEN_OPERATIONS[self.operation.__name__.rpartition(".")[2]]
+        return f"{operation.method} {operation.path}"
 
 
 # The grant that replaces each deprecated operation, and the TokenRequest keys it takes.
@@ -112,7 +118,7 @@ def request_body(model: type[Body], body: Body | Mapping[str, Any] | None, op: s
         body = converted
     elif not isinstance(body, model):
         raise TypeError(f"{op}: body must be a {name} or a dict, not {type(body).__name__}")
-    wrong = wrong_field(body)
+    wrong = field_problem(body)
     if wrong is not None:
         raise TypeError(f"{op}: body {wrong}")
     return body
@@ -125,78 +131,18 @@ def require_str(op: str, **params: object) -> None:
             raise TypeError(f"{op}: {param} must be a str, not {type(value).__name__}")
 
 
-def parse(call: Call[Model], response: httpx.Response) -> Model:
-    """The 2xx body as call.model; ApiException for anything else, whatever the body holds."""
-    if not response.is_success:
-        raise ApiException.from_response(response)
-    what = f"malformed {call.model.__name__}"
-    try:
-        data = json.loads(response.content)
-    except ValueError:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not text
-        raise ApiException.from_response(response, f"{what}: the body is not JSON") from None
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ApiException.from_response(response, f"{what}: expected a JSON object, got {kind}")
-    try:
-        parsed = call.model.from_dict(data)
-    except KeyError as exc:
-        reason = f"{what}: missing required key {exc.args[0]!r}"
-        raise ApiException.from_response(response, reason) from None
-    except (TypeError, ValueError, AttributeError):
-        raise ApiException.from_response(response, what) from None
-    wrong = wrong_field(parsed)
-    if wrong is not None:
-        raise ApiException.from_response(response, f"{what}: {wrong}")
-    return parsed
+def send(client: Client | AuthenticatedClient, call: Call[Model]) -> Response[Model]:
+    """The generated sync_detailed of call's operation, on client."""
+    response: Response[Model] = call.operation.sync_detailed(client=client, **call.arguments)
+    return response
 
 
-def send(client: Client | AuthenticatedClient, call: Call[Model]) -> tuple[Model, httpx.Response]:
-    """Send call on the client's httpx.Client: the parsed model and the response it came in."""
-    try:
-        response = client.get_httpx_client().request(**call.kwargs)
-    except httpx.RequestError as exc:
-        raise no_response(call, exc) from exc
-    return parse(call, response), response
-
-
-async def asend(
-    client: Client | AuthenticatedClient, call: Call[Model]
-) -> tuple[Model, httpx.Response]:
-    """send() on the client's httpx.AsyncClient."""
-    try:
-        response = await client.get_async_httpx_client().request(**call.kwargs)
-    except httpx.RequestError as exc:
-        raise no_response(call, exc) from exc
-    return parse(call, response), response
-
-
-def no_response(call: Call[Any], exc: httpx.RequestError) -> ApiException:
-    """The ApiException for a request that got no usable response (after the transport's retries).
-
-    The message names the method and path only; httpx's own text is scrubbed of token queries.
-    """
-    detail = redact_token_queries(str(exc)) or "no detail"
-    return ApiException(None, f"{type(exc).__name__} on {call.describe()}: {detail}")
-
-
-def wrong_field(obj: object) -> str | None:
-    """'Model.field is int, expected str' for the first field whose value has the wrong type.
-
-    The generated from_dict copies JSON values without checking them, so {"accessToken": 42}
-    would otherwise come back as a TokenResponse holding an int. Names types, never values.
-    """
-    model: Any = type(obj)
-    for name, expected in _field_types(model).items():
-        value = getattr(obj, name)
-        try:
-            ok = isinstance(value, expected)
-        except TypeError:  # a parametrised generic; the token models have none
-            continue
-        # JSON true is an int to isinstance; no field of these models is a bool.
-        if not ok or (isinstance(value, bool) and bool not in _members(expected)):
-            wanted = " or ".join(t.__name__ for t in _members(expected) if t is not Unset)
-            return f"{model.__name__}.{name} is {type(value).__name__}, expected {wanted}"
-    return None
+async def asend(client: Client | AuthenticatedClient, call: Call[Model]) -> Response[Model]:
+    """The generated asyncio_detailed of call's operation, on client."""
+    response: Response[Model] = await call.operation.asyncio_detailed(
+        client=client, **call.arguments
+    )
+    return response
 
 
 def _enum_hint(model: Any) -> str:

@@ -1,8 +1,9 @@
-"""Each token operation's request, built by the generated operation and ready to send.
+"""Each token operation as a Call of its generated function, ready to send.
 
 Shared by the public facade (api.TokensApi) and TokenAuth's grants (_grant), which must not
 import the facade. Every builder checks its arguments (TypeError before anything is sent) and
-returns a Call: the generated request kwargs and the model a 2xx must parse as.
+returns a Call: the generated operation, the arguments of its *_detailed function and the model
+a 2xx parses as.
 """
 
 from __future__ import annotations
@@ -29,23 +30,21 @@ AppTokenBody = AppTokenRequest | Mapping[str, Any] | None
 
 def app_token(body: AppTokenBody) -> Call[AppTokenResponse]:
     request = request_body(AppTokenRequest, body, "app_token")
-    return Call(gen.app_token._get_kwargs(body=request), AppTokenResponse)
+    return Call(gen.app_token, {"body": request}, AppTokenResponse)
 
 
 def exchange_code_for_token(redirect_uri: str, code: str) -> Call[TokenResponse]:
     require_str("exchange_code_for_token", redirect_uri=redirect_uri, code=code)
-    kwargs = gen.exchange_code_for_token._get_kwargs(redirect_uri=redirect_uri, code=code)
-    return Call(kwargs, TokenResponse)
+    arguments = {"redirect_uri": redirect_uri, "code": code}
+    return Call(gen.exchange_code_for_token, arguments, TokenResponse)
 
 
 def grant_token(body: TokenBody, user_agent: str | None = None) -> Call[TokenResponse]:
     request = request_body(TokenRequest, body, "grant_token")
     if user_agent is not None:
         require_str("grant_token", user_agent=user_agent)
-    kwargs = gen.grant_token._get_kwargs(
-        body=request, user_agent=UNSET if user_agent is None else user_agent
-    )
-    return Call(kwargs, TokenResponse)
+    arguments = {"body": request, "user_agent": UNSET if user_agent is None else user_agent}
+    return Call(gen.grant_token, arguments, TokenResponse)
 
 
 def grant_token_v2(body: OAuth2Body) -> Call[OAuth2TokenResponse]:
@@ -54,9 +53,9 @@ def grant_token_v2(body: OAuth2Body) -> Call[OAuth2TokenResponse]:
         raise TypeError("grant_token_v2: body is required (an OAuth2TokenRequest or a dict)")
     request = request_body(OAuth2TokenRequest, body, "grant_token_v2")
     assert isinstance(request, OAuth2TokenRequest)
-    return Call(gen.grant_token_v2._get_kwargs(body=request), OAuth2TokenResponse)
+    return Call(gen.grant_token_v2, {"body": request}, OAuth2TokenResponse)
 
 
 def refresh_token(refresh_token: str) -> Call[TokenResponse]:
     require_str("refresh_token", refresh_token=refresh_token)
-    return Call(gen.refresh_token._get_kwargs(refresh_token=refresh_token), TokenResponse)
+    return Call(gen.refresh_token, {"refresh_token": refresh_token}, TokenResponse)

@@ -24,6 +24,14 @@ from runai_tokens_client.api.tokens import (
     grant_token_v2,
     refresh_token,
 )
+from runai_tokens_client.errors import (
+    ERROR_MODELS,
+    ApiException,
+    ErrorModel,
+    UnexpectedStatus,
+    escape_controls,
+    parse_error,
+)
 from runai_tokens_client.models import (
     AppTokenRequest,
     AppTokenResponse,
@@ -37,7 +45,7 @@ from runai_tokens_client.models import (
     TokenRequest,
     TokenResponse,
 )
-from runai_tokens_client.types import UNSET, Response, Unset
+from runai_tokens_client.types import UNSET, Response, Unset, field_problem
 
 
 @attrs.frozen
@@ -96,16 +104,19 @@ def is_token_path(path: str) -> bool:
 
 __all__ = [
     "CONTRACT_VERSION",
+    "ERROR_MODELS",
     "GRANT_PATH",
     "GRANT_V2_PATH",
     "TOKEN_OPERATIONS",
     "TOKEN_PATHS",
     "UNSET",
+    "ApiException",
     "AppTokenRequest",
     "AppTokenResponse",
     "AuthenticatedClient",
     "Client",
     "Error",
+    "ErrorModel",
     "GrantType",
     "OAuth2Error",
     "OAuth2ErrorCode",
@@ -116,12 +127,16 @@ __all__ = [
     "TokenOperation",
     "TokenRequest",
     "TokenResponse",
+    "UnexpectedStatus",
     "Unset",
     "app_token",
+    "escape_controls",
     "exchange_code_for_token",
+    "field_problem",
     "grant_token",
     "grant_token_v2",
     "is_token_path",
+    "parse_error",
     "refresh_token",
     "token_operation",
 ]

@@ -5,9 +5,10 @@ POST /api/v1/token otherwise. With token_endpoint="auto" the first v2 grant that
 405 (a control plane older than 2.24) switches this Grants to v1 for good, so an old control
 plane costs one extra request per TokenAuth, not per refresh. "v1" and "v2" pin the endpoint.
 
-Requests are built by the generated operations and answers parsed inside _api_io's guard, so
-every failure is an ApiException. A grant must also carry an access token, which v1's contract
-leaves optional, and v2's token_type must be Bearer.
+A grant is a call of the generated operation's *_detailed function, which raises ApiException
+for anything but a documented 2xx of the documented shape. A grant is stricter still: 200 only,
+an access token (which v1's contract leaves optional) that can go into a header, and on v2 a
+token_type of Bearer.
 
 One sync client, and one async client per event loop: an async connection pool belongs to the
 loop that opened its connections, and TokenAuth may be shared by tasks on several loops.
@@ -29,7 +30,7 @@ import httpx
 from . import _calls as calls
 from ._api_io import Call, asend, send
 from ._flow import arun, run
-from ._generated import Client, Error, OAuth2TokenResponse, TokenResponse
+from ._generated import Client, Error, OAuth2TokenResponse, Response, TokenResponse, Unset
 from ._untrusted import header_value_problem
 from .credentials import GrantCredentials
 from .errors import ApiException, GrantNotSupported
@@ -43,8 +44,8 @@ REJECTED = frozenset({400, 401, 403})
 _NO_SUCH_ENDPOINT = frozenset({404, 405})
 _OLDEST_VERSION = "2.18"
 
-# A grant flow yields the Call to send and is sent the parsed model and its response.
-_GrantFlow = Generator[Call[Any], tuple[Any, httpx.Response], "Granted"]
+# A grant flow yields the Call to send and is sent the generated Response (parsed and status).
+_GrantFlow = Generator[Call[Any], Response[Any], "Granted"]
 
 
 @attrs.frozen
@@ -104,11 +105,11 @@ class Grants:
         return await arun(self._flow(credentials), lambda call: asend(client, call))
 
     def _flow(self, credentials: GrantCredentials) -> _GrantFlow:
-        """Yields the Call to send; is sent (model, response) or thrown the ApiException."""
+        """Yields the Call to send; is sent its Response or thrown the ApiException."""
         form = credentials.oauth2_request() if self._has_v2 is not False else None
         if form is not None:
             try:
-                token, response = yield calls.grant_token_v2(form)
+                response = yield calls.grant_token_v2(form)
             except ApiException as exc:
                 if self._has_v2 is not None or exc.status not in _NO_SUCH_ENDPOINT:
                     raise
@@ -118,12 +119,12 @@ class Grants:
                 self._has_v2 = False
             else:
                 self._has_v2 = True
-                return _granted_v2(token, response)
+                return _granted_v2(response)
         try:
-            token, response = yield calls.grant_token(credentials.token_request())
+            response = yield calls.grant_token(credentials.token_request())
         except ApiException as exc:
             raise self._explain(exc, credentials) from exc.__cause__
-        return _granted_v1(token, response)
+        return _granted_v1(response)
 
     def _explain(self, exc: ApiException, credentials: GrantCredentials) -> ApiException:
         """A control plane's 400 to a grant newer than the oldest one most likely means it is older.
@@ -194,16 +195,18 @@ def _forget_clients_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_clients_after_fork)
 
 
-def _granted_v1(token: TokenResponse, response: httpx.Response) -> Granted:
+def _granted_v1(response: Response[TokenResponse]) -> Granted:
     _require_200(response)
+    token = response.parsed
     if not (isinstance(token.access_token, str) and token.access_token):
         raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
     _require_header_safe(token.access_token, response, "TokenResponse: accessToken")
     return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
 
 
-def _granted_v2(token: OAuth2TokenResponse, response: httpx.Response) -> Granted:
+def _granted_v2(response: Response[OAuth2TokenResponse]) -> Granted:
     _require_200(response)
+    token = response.parsed
     if not token.access_token:
         raise ApiException.from_response(response, "malformed OAuth2TokenResponse: no access_token")
     # RFC 6749 section 7.1: the type is case-insensitive; anything but a bearer token we could
@@ -214,26 +217,27 @@ def _granted_v2(token: OAuth2TokenResponse, response: httpx.Response) -> Granted
     return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
 
 
-def _require_200(response: httpx.Response) -> None:
+def _require_200(response: Response[Any]) -> None:
     # Stricter than TokensApi, which takes any 2xx: a grant is documented as 200 only, and a
     # token is worth trusting only from an answer that is exactly what the contract promises.
     if response.status_code != 200:
         raise ApiException.from_response(response)
 
 
-def _require_header_safe(token: str, response: httpx.Response, what: str) -> None:
+def _require_header_safe(token: str, response: Response[Any], what: str) -> None:
     # Checked here, where the token is accepted, so it never reaches a header it would break.
     problem = header_value_problem(token)
     if problem is not None:
         raise ApiException.from_response(response, f"unusable {what} {problem}")
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# The generated check has made sure each field is of its declared type: an int or a str, or Unset.
+def _int(value: int | Unset) -> int | None:
+    return None if isinstance(value, Unset) else value
 
 
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _str(value: str | Unset) -> str | None:
+    return None if isinstance(value, Unset) or not value else value
 
 
 __all__ = ["TOKEN_ENDPOINTS", "Call", "Granted", "Grants", "TokenEndpoint"]

@@ -4,8 +4,8 @@ grant_token_v2 (POST /api/v2/token, 2.24+) is new: the swagger client never had 
 
 Code written against the older swagger-codegen Run:ai client keeps working: the same method names,
 the same positional required parameters, `*_with_http_info` variants returning
-(data, status, headers), and ApiException on failure. Underneath, requests are the generated
-operations' (see _api_io for why the answers are parsed here rather than by sync_detailed).
+(data, status, headers), and ApiException on failure. Underneath, each method is a call of the
+generated operation's sync_detailed or asyncio_detailed, which raise ApiException themselves.
 
     api = TokensApi(connect("https://tenant.run.ai"))
     token = api.grant_token({"grantType": "password", "username": ..., "password": ...})
@@ -16,7 +16,8 @@ Bodies are the generated models (TokenRequest, AppTokenRequest) or plain dicts o
   not a str); raised before anything is sent, like the swagger client's own argument checks.
 - ApiException: the server did not answer with the promised model (any non-2xx; HTML, broken
   JSON or a wrong shape in a 2xx), or no response came at all (status None, httpx's error as
-  __cause__). Its subclass RetryAfterExceedsDeadline comes through from the retry transport as is.
+  __cause__). The generated functions raise it, as they do for any caller of the generated
+  client; its subclass RetryAfterExceedsDeadline comes through from the retry transport as is.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ._generated import (
     AuthenticatedClient,
     Client,
     OAuth2TokenResponse,
+    Response,
     TokenResponse,
 )
 from ._redact import install_log_redaction
@@ -54,8 +56,7 @@ class TokensApi:
         install_log_redaction()
 
     def _send(self, call: Call[Model]) -> HttpInfo[Model]:
-        model, response = send(self.client, call)
-        return model, response.status_code, response.headers
+        return _http_info(send(self.client, call))
 
     def app_token(self, body: AppTokenBody = None) -> AppTokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/apptoken ({id, name, secret})."""
@@ -114,8 +115,7 @@ class AsyncTokensApi:
         install_log_redaction()
 
     async def _send(self, call: Call[Model]) -> HttpInfo[Model]:
-        model, response = await asend(self.client, call)
-        return model, response.status_code, response.headers
+        return _http_info(await asend(self.client, call))
 
     async def app_token(self, body: AppTokenBody = None) -> AppTokenResponse:
         """Deprecated: POST /v1/k8s/auth/oauth/apptoken ({id, name, secret})."""
@@ -167,6 +167,11 @@ class AsyncTokensApi:
     async def refresh_token_with_http_info(self, refresh_token: str) -> HttpInfo[TokenResponse]:
         warn_deprecated("refresh_token")
         return await self._send(calls.refresh_token(refresh_token))
+
+
+def _http_info(response: Response[Model]) -> HttpInfo[Model]:
+    # The swagger client's (data, status, headers): the status as a plain int.
+    return response.parsed, int(response.status_code), httpx.Headers(response.headers)
 
 
 __all__ = ["AsyncTokensApi", "TokensApi"]

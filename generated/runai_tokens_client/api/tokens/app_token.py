@@ -1,14 +1,14 @@
-from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.app_token_request import AppTokenRequest
 from ...models.app_token_response import AppTokenResponse
 from ...models.error import Error
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, RequestKwargs, Response, Unset
 
 
 def _get_kwargs(
@@ -28,7 +28,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
-    return _kwargs
+    return RequestKwargs(_kwargs)
 
 
 def _parse_response(
@@ -62,12 +62,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AppTokenResponse | Error]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+) -> Response[AppTokenResponse]:
+    return errors.checked_response(
+        response,
+        lambda: _parse_response(client=client, response=response),
+        success={(200, 200): AppTokenResponse},
+        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
+        default=False,
+        error_models=(Error,),
     )
 
 
@@ -75,7 +77,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> Response[AppTokenResponse | Error]:
+) -> Response[AppTokenResponse]:
     """get application token
 
      Retrieve access token for an application.
@@ -85,20 +87,19 @@ def sync_detailed(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[AppTokenResponse | Error]
+        Response[AppTokenResponse]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -107,7 +108,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> AppTokenResponse | Error | None:
+) -> AppTokenResponse:
     """get application token
 
      Retrieve access token for an application.
@@ -117,11 +118,12 @@ def sync(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        AppTokenResponse | Error
+        AppTokenResponse
     """
 
     return sync_detailed(
@@ -134,7 +136,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> Response[AppTokenResponse | Error]:
+) -> Response[AppTokenResponse]:
     """get application token
 
      Retrieve access token for an application.
@@ -144,18 +146,19 @@ async def asyncio_detailed(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[AppTokenResponse | Error]
+        Response[AppTokenResponse]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -164,7 +167,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> AppTokenResponse | Error | None:
+) -> AppTokenResponse:
     """get application token
 
      Retrieve access token for an application.
@@ -174,11 +177,12 @@ async def asyncio(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        AppTokenResponse | Error
+        AppTokenResponse
     """
 
     return (

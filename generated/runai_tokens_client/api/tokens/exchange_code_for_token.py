@@ -1,13 +1,13 @@
-from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_response import TokenResponse
-from ...types import UNSET, Response
+from ...types import UNSET, RequestKwargs, Response
 
 
 def _get_kwargs(
@@ -30,7 +30,7 @@ def _get_kwargs(
         "params": params,
     }
 
-    return _kwargs
+    return RequestKwargs(_kwargs)
 
 
 def _parse_response(
@@ -64,12 +64,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TokenResponse]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+) -> Response[TokenResponse]:
+    return errors.checked_response(
+        response,
+        lambda: _parse_response(client=client, response=response),
+        success={(200, 200): TokenResponse},
+        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
+        default=False,
+        error_models=(Error,),
     )
 
 
@@ -78,7 +80,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> Response[Error | TokenResponse]:
+) -> Response[TokenResponse]:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -89,11 +91,12 @@ def sync_detailed(
         code (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[Error | TokenResponse]
+        Response[TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -101,9 +104,7 @@ def sync_detailed(
         code=code,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -113,7 +114,7 @@ def sync(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> Error | TokenResponse | None:
+) -> TokenResponse:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -124,11 +125,12 @@ def sync(
         code (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Error | TokenResponse
+        TokenResponse
     """
 
     return sync_detailed(
@@ -143,7 +145,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> Response[Error | TokenResponse]:
+) -> Response[TokenResponse]:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -154,11 +156,12 @@ async def asyncio_detailed(
         code (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[Error | TokenResponse]
+        Response[TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -166,7 +169,7 @@ async def asyncio_detailed(
         code=code,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -176,7 +179,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> Error | TokenResponse | None:
+) -> TokenResponse:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -187,11 +190,12 @@ async def asyncio(
         code (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Error | TokenResponse
+        TokenResponse
     """
 
     return (

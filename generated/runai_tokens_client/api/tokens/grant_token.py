@@ -1,14 +1,14 @@
-from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_request import TokenRequest
 from ...models.token_response import TokenResponse
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, RequestKwargs, Response, Unset
 
 
 def _get_kwargs(
@@ -31,7 +31,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
-    return _kwargs
+    return RequestKwargs(_kwargs)
 
 
 def _parse_response(
@@ -65,12 +65,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TokenResponse]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+) -> Response[TokenResponse]:
+    return errors.checked_response(
+        response,
+        lambda: _parse_response(client=client, response=response),
+        success={(200, 200): TokenResponse},
+        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
+        default=False,
+        error_models=(Error,),
     )
 
 
@@ -79,7 +81,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> Response[Error | TokenResponse]:
+) -> Response[TokenResponse]:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -90,11 +92,12 @@ def sync_detailed(
             depends on grantType.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[Error | TokenResponse]
+        Response[TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -102,9 +105,7 @@ def sync_detailed(
         user_agent=user_agent,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -114,7 +115,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> Error | TokenResponse | None:
+) -> TokenResponse:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -125,11 +126,12 @@ def sync(
             depends on grantType.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Error | TokenResponse
+        TokenResponse
     """
 
     return sync_detailed(
@@ -144,7 +146,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> Response[Error | TokenResponse]:
+) -> Response[TokenResponse]:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -155,11 +157,12 @@ async def asyncio_detailed(
             depends on grantType.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[Error | TokenResponse]
+        Response[TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -167,7 +170,7 @@ async def asyncio_detailed(
         user_agent=user_agent,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -177,7 +180,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> Error | TokenResponse | None:
+) -> TokenResponse:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -188,11 +191,12 @@ async def asyncio(
             depends on grantType.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Error | TokenResponse
+        TokenResponse
     """
 
     return (

@@ -1,15 +1,15 @@
-from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
+from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.o_auth_2_error import OAuth2Error
 from ...models.o_auth_2_token_request import OAuth2TokenRequest
 from ...models.o_auth_2_token_response import OAuth2TokenResponse
-from ...types import Response
+from ...types import RequestKwargs, Response
 
 
 def _get_kwargs(
@@ -27,7 +27,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/x-www-form-urlencoded"
 
     _kwargs["headers"] = headers
-    return _kwargs
+    return RequestKwargs(_kwargs)
 
 
 def _parse_response(
@@ -66,12 +66,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | OAuth2Error | OAuth2TokenResponse]:
-    return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+) -> Response[OAuth2TokenResponse]:
+    return errors.checked_response(
+        response,
+        lambda: _parse_response(client=client, response=response),
+        success={(200, 200): OAuth2TokenResponse},
+        documented=((200, 200), (400, 400), (401, 401), (500, 500), (503, 503)),
+        default=False,
+        error_models=(OAuth2Error, Error),
     )
 
 
@@ -79,7 +81,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> Response[Error | OAuth2Error | OAuth2TokenResponse]:
+) -> Response[OAuth2TokenResponse]:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -92,20 +94,19 @@ def sync_detailed(
             other keys it needs.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[Error | OAuth2Error | OAuth2TokenResponse]
+        Response[OAuth2TokenResponse]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = send(client.get_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -114,7 +115,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> Error | OAuth2Error | OAuth2TokenResponse | None:
+) -> OAuth2TokenResponse:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -127,11 +128,12 @@ def sync(
             other keys it needs.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Error | OAuth2Error | OAuth2TokenResponse
+        OAuth2TokenResponse
     """
 
     return sync_detailed(
@@ -144,7 +146,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> Response[Error | OAuth2Error | OAuth2TokenResponse]:
+) -> Response[OAuth2TokenResponse]:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -157,18 +159,19 @@ async def asyncio_detailed(
             other keys it needs.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Response[Error | OAuth2Error | OAuth2TokenResponse]
+        Response[OAuth2TokenResponse]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await asend(client.get_async_httpx_client(), kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -177,7 +180,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> Error | OAuth2Error | OAuth2TokenResponse | None:
+) -> OAuth2TokenResponse:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -190,11 +193,12 @@ async def asyncio(
             other keys it needs.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.ApiException: If the server answers anything but a documented 2xx status whose
+            body is the documented model (errors.UnexpectedStatus for a status the document does
+            not list), or if no response arrives (status None, the httpx error as __cause__).
 
     Returns:
-        Error | OAuth2Error | OAuth2TokenResponse
+        OAuth2TokenResponse
     """
 
     return (

@@ -1,0 +1,256 @@
+"""No object a locals-capturing traceback shows holds a secret (issue 9, row 6).
+
+`traceback.TracebackException(..., capture_locals=True)` (and Sentry, and a debugger) shows the
+repr of every local of every frame an exception went through, and of the exceptions it chains.
+Those frames include httpx's own, whose locals are the request's body (`json=`, `data=`) and the
+request itself (its URL carries `?refresh_token=` or `?code=` for the deprecated operations).
+So: a failed grant (v1 and v2, rejected or unanswered), the deprecated refresh and exchange
+operations unanswered, and the *_detailed functions must show no secret, and ApiException's
+chained cause must carry no URL with one. The one place a secret may show is a parameter that
+the caller passed it in, as itself: that value is the caller's own.
+"""
+
+from __future__ import annotations
+
+import socket
+import traceback
+import warnings
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from runai_tokens import (
+    ApiException,
+    ClientCredentials,
+    RefreshTokenCredentials,
+    RetryPolicy,
+    TokenAuth,
+    TokensApi,
+    connect,
+)
+from runai_tokens import _calls as calls
+from runai_tokens._generated import (
+    AuthenticatedClient,
+    GrantType,
+    TokenRequest,
+    exchange_code_for_token,
+    grant_token,
+    refresh_token,
+)
+from runai_tokens._grant import TokenEndpoint
+from runai_tokens.testing import FakeRunaiServer
+
+from tests.scripted_server import Reply, scripted
+
+CLIENT_SECRET = "fake-secret-tb-client-9Kd"
+REFRESH = "fake-secret-tb-refresh-4Wm"
+CODE = "fake-secret-tb-code-7Hs"
+ACCESS = "fake-secret-tb-access-2Qe"
+SECRETS = (CLIENT_SECRET, REFRESH, CODE, ACCESS)
+ONE_SHOT = RetryPolicy(max_attempts=1)
+
+
+def shown(exc: BaseException) -> Iterator[tuple[str, str, str]]:
+    """(function, local, repr) for every local a locals-capturing traceback of exc shows, and
+    ("", "message", text) for each exception's own lines, along the whole chain."""
+    todo: list[traceback.TracebackException | None] = [
+        traceback.TracebackException(type(exc), exc, exc.__traceback__, capture_locals=True)
+    ]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for frame in current.stack:
+            for name, value in (frame.locals or {}).items():
+                yield frame.name, name, value
+        yield "", "message", "".join(current.format_exception_only())
+        todo += [current.__cause__, current.__context__]
+
+
+def leaks(exc: BaseException, *, passed_as: str | None = None) -> list[tuple[str, str, str]]:
+    """What shows a secret, but for the parameter `passed_as` holding it as itself."""
+    return [
+        (function, name, value[:80])
+        for function, name, value in shown(exc)
+        if any(secret in value for secret in SECRETS)
+        and not (name == passed_as and value in {repr(secret) for secret in SECRETS})
+    ]
+
+
+def assert_cause_is_scrubbed(exc: ApiException) -> None:
+    cause = exc.__cause__
+    assert isinstance(cause, httpx.RequestError)
+    assert exc.__context__ is None
+    assert not any(secret in str(cause.request.url) for secret in SECRETS)
+    assert not any(secret in repr(cause.request) for secret in SECRETS)
+    chained: BaseException | None = exc
+    while chained is not None:  # no frame of httpx (or of anything) is kept along the chain
+        assert chained is exc or chained.__traceback__ is None
+        chained = chained.__cause__ or chained.__context__
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+# --- grants ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ["v1", "v2"])
+def test_a_rejected_grant(endpoint: TokenEndpoint) -> None:
+    with FakeRunaiServer() as server:
+        server.add_client("ci", "fake-secret-tb-right-1Az")
+        auth = TokenAuth(
+            server.url, ClientCredentials("ci", CLIENT_SECRET), token_endpoint=endpoint
+        )
+        with pytest.raises(ApiException) as caught:
+            auth.get_token()
+        auth.close()
+    assert caught.value.status == 401
+    assert leaks(caught.value) == []
+
+
+@pytest.mark.parametrize("endpoint", ["v1", "v2"])
+def test_an_unanswered_grant(endpoint: TokenEndpoint) -> None:
+    """The connection drops: the error came up through httpx, whose frames hold the body."""
+    with FakeRunaiServer() as server:
+        server.drop_next(1)
+        auth = TokenAuth(
+            server.url,
+            ClientCredentials("ci", CLIENT_SECRET),
+            token_endpoint=endpoint,
+            retry=ONE_SHOT,
+        )
+        with pytest.raises(ApiException) as caught:
+            auth.get_token()
+        auth.close()
+    assert caught.value.status is None
+    assert_cause_is_scrubbed(caught.value)
+    assert leaks(caught.value) == []
+
+
+def test_an_unanswered_refresh_grant() -> None:
+    auth = TokenAuth(
+        closed_port_url(), RefreshTokenCredentials(REFRESH, client_id="ci"), retry=ONE_SHOT
+    )
+    with pytest.raises(ApiException) as caught:
+        auth.get_token()
+    auth.close()
+    assert_cause_is_scrubbed(caught.value)
+    assert leaks(caught.value) == []
+
+
+@pytest.mark.anyio
+async def test_an_unanswered_grant_async() -> None:
+    auth = TokenAuth(closed_port_url(), ClientCredentials("ci", CLIENT_SECRET), retry=ONE_SHOT)
+    with pytest.raises(ApiException) as caught:
+        await auth.aget_token()
+    await auth.aclose()
+    assert_cause_is_scrubbed(caught.value)
+    assert leaks(caught.value) == []
+
+
+# --- the deprecated operations, their secrets in the query -------------------------------------
+
+
+def test_the_deprecated_operations_through_tokens_api() -> None:
+    with connect(closed_port_url(), retry=ONE_SHOT) as client, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        api = TokensApi(client)
+        with pytest.raises(ApiException) as refresh:
+            api.refresh_token(REFRESH)
+        with pytest.raises(ApiException) as exchange:
+            api.exchange_code_for_token("https://cb.example", CODE)
+    for caught, parameter in ((refresh, "refresh_token"), (exchange, "code")):
+        assert_cause_is_scrubbed(caught.value)
+        assert isinstance(caught.value.__cause__, httpx.RequestError)
+        assert "REDACTED" in str(caught.value.__cause__.request.url)
+        assert leaks(caught.value, passed_as=parameter) == []
+
+
+def test_the_deprecated_operations_generated() -> None:
+    with connect(closed_port_url(), retry=ONE_SHOT) as client:
+        with pytest.raises(ApiException) as refresh:
+            refresh_token.sync_detailed(client=client, refresh_token=REFRESH)
+        with pytest.raises(ApiException) as exchange:
+            exchange_code_for_token.sync(
+                client=client, redirect_uri="https://cb.example", code=CODE
+            )
+    for caught, parameter in ((refresh, "refresh_token"), (exchange, "code")):
+        assert_cause_is_scrubbed(caught.value)
+        assert leaks(caught.value, passed_as=parameter) == []
+
+
+@pytest.mark.anyio
+async def test_the_deprecated_operations_generated_async() -> None:
+    async with connect(closed_port_url(), retry=ONE_SHOT) as client:
+        with pytest.raises(ApiException) as refresh:
+            await refresh_token.asyncio_detailed(client=client, refresh_token=REFRESH)
+    assert_cause_is_scrubbed(refresh.value)
+    assert leaks(refresh.value, passed_as="refresh_token") == []
+
+
+def test_an_authenticated_client_of_the_generator() -> None:
+    """A client built by hand, with a token: every generated function has it as a local."""
+    client = AuthenticatedClient(
+        base_url=closed_port_url(), token=ACCESS, headers={"X-Api-Key": ACCESS}
+    )
+    with client, pytest.raises(ApiException) as caught:
+        grant_token.sync(client=client, body=TokenRequest())
+    assert not any(secret in repr(client) for secret in SECRETS)
+    assert leaks(caught.value) == []
+
+
+# --- *_detailed ---------------------------------------------------------------------------------
+
+
+def test_detailed_responses_and_request_kwargs_keep_secrets_out_of_repr() -> None:
+    answer = {"accessToken": ACCESS, "refreshToken": REFRESH, "expiresIn": 60}
+    headers = {"Set-Cookie": f"session={ACCESS}"}
+    body = TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=CLIENT_SECRET)
+    with (
+        scripted(lambda _: Reply.json(200, answer, headers)) as server,
+        connect(server.url) as client,
+    ):
+        response = grant_token.sync_detailed(client=client, body=body)
+    assert response.parsed.access_token == ACCESS
+    assert ACCESS in response.content.decode() and ACCESS in response.headers["set-cookie"]
+    assert repr(response).startswith("Response(status_code=<HTTPStatus.OK: 200>, parsed=")
+    kwargs = refresh_token._get_kwargs(refresh_token=REFRESH)
+    assert kwargs["params"] == {"refresh_token": REFRESH}  # a dict, as httpx takes it
+    assert (
+        repr(kwargs)
+        == str(kwargs)
+        == ("RequestKwargs(method='post', url='/v1/k8s/auth/oauth/tokens/refresh')")
+    )
+    grant_kwargs = grant_token._get_kwargs(body=body)
+    call = calls.refresh_token(REFRESH)  # what TokensApi and the grants send
+    assert repr(call) == "Call(POST /v1/k8s/auth/oauth/tokens/refresh, TokenResponse)"
+    for shown_text in (repr(response), str(response), repr(grant_kwargs), repr(call)):
+        assert not any(secret in shown_text for secret in SECRETS), shown_text
+
+
+# Answers that carry a token but are not the documented model: cut off, or a field mistyped.
+HALF = f'{{"accessToken": "{ACCESS}", "refreshToken": "{REFRESH}", "expiresIn": "soon"'
+MALFORMED = {"truncated": Reply(200, HALF.encode()), "mistyped": Reply(200, (HALF + "}").encode())}
+
+
+@pytest.mark.parametrize("kind", list(MALFORMED))
+def test_a_failed_detailed_call_shows_no_secret(kind: str) -> None:
+    """Raised from inside the generated parse, whose frames read the body."""
+    with (
+        scripted(lambda _: MALFORMED[kind]) as server,
+        connect(server.url, retry=ONE_SHOT) as client,
+        pytest.raises(ApiException) as caught,
+    ):
+        grant_token.sync_detailed(
+            client=client,
+            body=TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=CLIENT_SECRET),
+        )
+    assert caught.value.status == 200
+    assert ACCESS in (caught.value.body or "")  # kept on the object, never shown
+    assert leaks(caught.value) == []
