@@ -27,15 +27,19 @@ _EXPORTS: dict[str, str] = {
     "AsyncTokensApi": "api",
     "ClientCredentials": "credentials",
     "ExternalTokenCredentials": "credentials",
+    "LoginRequiredError": "_cli_session",
+    "MissingCredentialsError": "credentials",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
     "RetryPolicy": "retry",
     "RetryTransport": "retry",
+    "RunaiCliSession": "_cli_session",
     "StaticToken": "credentials",
     "TokenAuth": "auth",
     "TokensApi": "api",
     "connect": "_connect",
+    "default_credentials": "_default",
 }
 
 __all__ = [
@@ -45,19 +49,25 @@ __all__ = [
     "AsyncTokensApi",
     "ClientCredentials",
     "ExternalTokenCredentials",
+    "LoginRequiredError",
+    "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
     "RetryPolicy",
     "RetryTransport",
+    "RunaiCliSession",
     "StaticToken",
     "TokenAuth",
     "TokensApi",
     "connect",
+    "default_credentials",
 ]
 
 if TYPE_CHECKING:
+    from ._cli_session import LoginRequiredError, RunaiCliSession
     from ._connect import connect
+    from ._default import default_credentials
     from ._token import AccessToken
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
@@ -65,6 +75,7 @@ if TYPE_CHECKING:
         AppCredentials,
         ClientCredentials,
         ExternalTokenCredentials,
+        MissingCredentialsError,
         PasswordCredentials,
         RefreshTokenCredentials,
         StaticToken,
