@@ -149,7 +149,12 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
 
 
 def _number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float (JSON allows any length)
+        return False
 
 
 def _positive_number(value: object) -> TypeGuard[float]:
