@@ -16,3 +16,12 @@ settings.load_profile("ci" if os.environ.get("CI") else "local")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def no_personal_sessions(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """connect() and the CLI look for a person's sessions by themselves: never the real ones of
+    whoever runs the tests. A test that wants one points these at its own directory."""
+    monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(tmp_path_factory.mktemp("no-runai-cli")))

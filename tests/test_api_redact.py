@@ -126,6 +126,10 @@ def test_public_exports() -> None:
         "ApiException",
         "RetryAfterExceedsDeadline",
         "InsecureHttpWarning",
+        "RunaiCliSession",
+        "LoginRequiredError",
+        "MissingCredentialsError",
+        "default_credentials",
     }
     assert all(hasattr(runai_tokens, name) for name in runai_tokens.__all__)
     assert issubclass(runai_tokens.RetryAfterExceedsDeadline, runai_tokens.ApiException)

@@ -28,15 +28,19 @@ _EXPORTS: dict[str, str] = {
     "ClientCredentials": "credentials",
     "ExternalTokenCredentials": "credentials",
     "InsecureHttpWarning": "_validate",
+    "LoginRequiredError": "_cli_session",
+    "MissingCredentialsError": "credentials",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
     "RetryPolicy": "retry",
     "RetryTransport": "retry",
+    "RunaiCliSession": "_cli_session",
     "StaticToken": "credentials",
     "TokenAuth": "auth",
     "TokensApi": "api",
     "connect": "_connect",
+    "default_credentials": "_default",
 }
 
 __all__ = [
@@ -47,19 +51,25 @@ __all__ = [
     "ClientCredentials",
     "ExternalTokenCredentials",
     "InsecureHttpWarning",
+    "LoginRequiredError",
+    "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
     "RetryPolicy",
     "RetryTransport",
+    "RunaiCliSession",
     "StaticToken",
     "TokenAuth",
     "TokensApi",
     "connect",
+    "default_credentials",
 ]
 
 if TYPE_CHECKING:
+    from ._cli_session import LoginRequiredError, RunaiCliSession
     from ._connect import connect
+    from ._default import default_credentials
     from ._token import AccessToken
     from ._validate import InsecureHttpWarning
     from .api import AsyncTokensApi, TokensApi
@@ -68,6 +78,7 @@ if TYPE_CHECKING:
         AppCredentials,
         ClientCredentials,
         ExternalTokenCredentials,
+        MissingCredentialsError,
         PasswordCredentials,
         RefreshTokenCredentials,
         StaticToken,

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import httpx
 
 from . import _validate
+from ._default import NOT_GIVEN, NotGiven, apply_defaults
 from ._generated import Client
 from ._redact import install_log_redaction
 from .auth import TokenAuth
@@ -37,7 +38,7 @@ _DEFAULT_RETRY = RetryPolicy()
 
 def connect(
     base_url: str | None = None,
-    credentials: Credentials | httpx.Auth | None = None,
+    credentials: Credentials | httpx.Auth | NotGiven | None = NOT_GIVEN,
     *,
     retry: RetryPolicy = _DEFAULT_RETRY,
     timeout: float = 30.0,
@@ -48,9 +49,11 @@ def connect(
     """A generated runai_tokens_client.Client for the control plane at base_url.
 
     base_url: the tenant's URL (https://<tenant>.run.ai) or a self-hosted control plane's,
-    possibly with a path prefix; RUNAI_BASE_URL when None. credentials: one of the credential
-    classes (a TokenAuth is built for it, with the same retry, timeout, verify and proxy), an
-    httpx.Auth to use as is (a TokenAuth shared between clients, say), or None for no auth.
+    possibly with a path prefix; RUNAI_BASE_URL when None, else a runai CLI session's. credentials:
+    one of the credential classes (a TokenAuth is built for it, with the same retry, timeout,
+    verify and proxy), an httpx.Auth to use as is (a TokenAuth shared between clients, say), None
+    for no auth, or left out for default_credentials() (no auth when it finds nothing; a 401
+    then raises MissingCredentialsError saying what was tried).
     proxy: an HTTP(S) proxy URL for every request, token requests included.
     allow_insecure_http: with credentials, plain http is refused unless the host is loopback
     (127.0.0.0/8, ::1, localhost); True accepts it, with an InsecureHttpWarning once per origin.
@@ -58,6 +61,7 @@ def connect(
     Raises ValueError or TypeError (the same ones TokenAuth raises, see _validate) for a
     missing or unusable base URL, timeout, retry or credentials.
     """
+    base_url, credentials = apply_defaults(base_url, credentials, os.environ)
     url, name = _resolve_base_url(base_url, os.environ)
     timeout = _validate.timeout(timeout)
     _validate.retry_policy(retry)

@@ -24,12 +24,13 @@ from collections.abc import AsyncGenerator, Callable, Generator
 import httpx
 
 from . import _validate
+from ._file_source import FileTokenSource
 from ._generated import is_token_path
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._keeper import TokenKeeper
 from ._source import TokenSource
 from ._token import AccessToken, Token
-from .credentials import Credentials, StaticToken
+from .credentials import Credentials, RunaiCliSession, StaticToken
 from .retry import RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
@@ -122,9 +123,14 @@ class TokenAuth(httpx.Auth):
             timeout=timeout,
             endpoint=token_endpoint,
         )
-        self._source = TokenSource(
-            credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
-        )
+        if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
+            self._source = FileTokenSource(
+                credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
+            )
+        else:
+            self._source = TokenSource(
+                credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
+            )
         self._keeper = TokenKeeper(
             self._source, None, clock=clock, random=random, wait_timeout=wait_timeout
         )

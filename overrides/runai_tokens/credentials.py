@@ -13,21 +13,28 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import attrs
 
+from ._cli_session import RunaiCliSession
 from ._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
 from ._untrusted import header_value_problem
 
 
 class MissingCredentialsError(ValueError):
-    """A credential could not be read from the environment; names the variable, never a value."""
+    """Credentials could not be found. Names the variable (variable) or everything that was
+    tried (tried, from default_credentials()), never a value."""
 
-    def __init__(self, variable: str) -> None:
+    def __init__(self, variable: str | None = None, *, tried: Sequence[str] = ()) -> None:
         self.variable = variable
-        super().__init__(f"environment variable {variable} is not set (or is empty)")
+        self.tried = tuple(tried)
+        if variable is not None:
+            message = f"environment variable {variable} is not set (or is empty)"
+        else:
+            message = "no Run:ai credentials found; tried: " + "; ".join(self.tried)
+        super().__init__(message)
 
 
 @attrs.frozen
@@ -198,7 +205,8 @@ GrantCredentials = (
     | RefreshTokenCredentials
     | ExternalTokenCredentials
 )
-Credentials = GrantCredentials | StaticToken
+# A session is read from files, not granted: RunaiCliSession.
+Credentials = GrantCredentials | StaticToken | RunaiCliSession
 # For messages that say what would have been accepted.
 CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
 
@@ -219,5 +227,6 @@ __all__ = [
     "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",
+    "RunaiCliSession",
     "StaticToken",
 ]

@@ -7,6 +7,8 @@ GrantError carrying both ways of saying it: the v1 status and message, and the R
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 import threading
@@ -59,12 +61,19 @@ class _Code:
     redirect_uri: str
     client_id: str | None
     subject: str
+    challenge: str | None = None  # PKCE S256, from the authorize endpoint
 
 
 @attrs.frozen
 class _Refresh:
     subject: str
     client_id: str | None
+
+
+def _s256(verifier: str) -> str:
+    """RFC 7636's S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _same(given: str, expected: str) -> bool:
@@ -111,9 +120,17 @@ class TokenService:
         with self._lock:
             self._users[username] = password
 
-    def add_code(self, code: str, redirect_uri: str, client_id: str | None, subject: str) -> None:
+    def add_code(
+        self,
+        code: str,
+        redirect_uri: str,
+        client_id: str | None,
+        subject: str,
+        *,
+        challenge: str | None = None,
+    ) -> None:
         with self._lock:
-            self._codes[code] = _Code(redirect_uri, client_id, subject)
+            self._codes[code] = _Code(redirect_uri, client_id, subject, challenge)
 
     def add_external_token(self, token: str, subject: str) -> None:
         with self._lock:
@@ -180,12 +197,25 @@ class TokenService:
             raise GrantError(401, "invalid external token", INVALID_GRANT)
         return self._issue(subject, None, refresh=False)
 
-    def exchange(self, code: str, redirect_uri: str, client_id: str | None) -> Issued:
+    def exchange(
+        self,
+        code: str,
+        redirect_uri: str,
+        client_id: str | None,
+        verifier: str | None = None,
+        *,
+        verifier_required: bool = False,
+    ) -> Issued:
+        """verifier_required: /api/v2/token insists on the PKCE verifier of a code that had a
+        challenge; v1 documents no such key, so there it is checked only when sent."""
         with self._lock:
             # Authorization codes are single-use, as OAuth requires, whatever happens next.
             found = self._codes.pop(code, None)
         if found is None or found.redirect_uri != redirect_uri:
             raise GrantError(401, "invalid authorization code or redirect URI", INVALID_GRANT)
+        checked = found.challenge is not None and (verifier is not None or verifier_required)
+        if checked and (verifier is None or not _same(_s256(verifier), found.challenge or "")):
+            raise GrantError(401, "PKCE code_verifier missing or wrong", INVALID_GRANT)
         if client_id is not None and found.client_id is not None and client_id != found.client_id:
             raise GrantError(401, "authorization code was issued to another client", INVALID_GRANT)
         return self._issue(found.subject, found.client_id or client_id, refresh=True)

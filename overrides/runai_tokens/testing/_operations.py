@@ -50,7 +50,8 @@ def grant_token(service: TokenService, request: Request) -> dict[str, Any]:
         issued = service.refresh(token, _optional(body, "clientID"))
     elif grant == "exchange_token":
         code, redirect = _need(body, "code", context), _need(body, "redirectUri", context)
-        issued = service.exchange(code, redirect, _optional(body, "clientID"))
+        verifier = _optional(body, "codeVerifier")  # not in v1's schema: checked when sent
+        issued = service.exchange(code, redirect, _optional(body, "clientID"), verifier)
     elif grant == "external_token_exchange":
         service.require(EXTERNAL_TOKEN_EXCHANGE, grant, "grantType")
         issued = service.external(_need(body, "externalToken", context))
@@ -104,7 +105,8 @@ def grant_token_v2(service: TokenService, request: Request) -> dict[str, Any]:
         issued = service.refresh(_need(form, "refresh_token", context), client_id)
     elif grant == "authorization_code":
         code, redirect = _need(form, "code", context), _need(form, "redirect_uri", context)
-        issued = service.exchange(code, redirect, client_id)
+        verifier = _optional(form, "code_verifier")
+        issued = service.exchange(code, redirect, client_id, verifier, verifier_required=True)
     else:  # the router answers the contract's enum violation first; this is the backstop
         raise GrantError(400, f"unsupported grant_type {grant}", UNSUPPORTED_GRANT_TYPE)
     body: dict[str, Any] = {

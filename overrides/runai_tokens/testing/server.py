@@ -16,6 +16,7 @@ from ._contract import load_contract
 from ._faults import Fault, FaultKind, FaultQueue
 from ._grants import TokenService
 from ._http import Server, handler_class
+from ._idp import IdentityProvider
 from ._jwt import decode_jwt
 from ._log import RequestRecord, redact_body, redact_headers, redact_query
 from ._routes import Reply, Router, fault_reply
@@ -105,6 +106,7 @@ class FakeRunaiServer:
         self._httpd: Server | None = None
         self._thread: threading.Thread | None = None
         self._router: Router | None = None
+        self._idp = IdentityProvider(self._service, lambda: self.url)
 
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "not running"
@@ -180,6 +182,10 @@ class FakeRunaiServer:
     ) -> None:
         """A single-use code for exchange_token, exchange_code_for_token, authorization_code."""
         self._service.add_code(code, redirect_uri, client_id, subject)
+
+    def login_as(self, subject: str) -> None:
+        """Who the identity provider's authorize endpoint logs in (a browser login's person)."""
+        self._idp.subject = subject
 
     def add_external_token(self, token: str, subject: str = "fake-external-user") -> None:
         """A token from an external identity provider that external_token_exchange accepts."""
@@ -281,7 +287,10 @@ class FakeRunaiServer:
         if fault is not None and fault.kind is FaultKind.DELAY:
             self._stopping.wait(fault.seconds)
         if fault is None or fault.kind is FaultKind.DELAY:
-            reply = router.dispatch(method, path, query, headers, body)
+            if self._idp.handles(path):
+                reply = self._idp.dispatch(method, path, query)
+            else:
+                reply = router.dispatch(method, path, query, headers, body)
         else:
             reply = fault_reply(fault)
         is_secret = router.contract.is_secret

@@ -1,0 +1,64 @@
+"""FileTokenSource: the TokenSource TokenAuth uses for a RunaiCliSession.
+
+A fetch reads the runai CLI's files instead of granting. A fetch while the token we handed out is
+neither due nor stale means the keeper dropped it after a 401: if the files still hold that same
+token, the control plane has refused the session and only `runai login` helps, so that is what
+the error says. Otherwise a token near its expiry is simply read again: the CLI may have
+refreshed it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ._cli_session import RunaiCliSession
+from ._grant import Grants
+from ._source import TokenSource
+from ._token import Token, make_token
+
+
+class FileTokenSource(TokenSource):
+    """A TokenSource that reads the CLI's files instead of granting (see the module docstring)."""
+
+    def __init__(
+        self,
+        session: RunaiCliSession,
+        grants: Grants,
+        *,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        refresh_margin: float | None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.session = session
+        self.grants = grants  # never used to grant; TokenAuth closes it with the rest
+        self._clock = clock
+        self._random = random
+        self._refresh_margin = refresh_margin
+        self._wall_clock = wall_clock
+        self._last: Token | None = None
+
+    def fetch(self) -> Token:
+        now = self._clock()
+        access_token, left = self.session.access_token(wall_clock=self._wall_clock)
+        last = self._last
+        if (
+            last is not None
+            and last.access_token == access_token
+            and not last.due(now)
+            and last.usable(now)
+        ):
+            raise self.session.login_error("the control plane refused the session's token")
+        token = make_token(
+            access_token,
+            obtained_at=now,
+            lifetime=left,
+            refresh_margin=self._refresh_margin,
+            random=self._random,
+        )
+        self._last = token
+        return token
+
+    async def afetch(self) -> Token:
+        return self.fetch()  # two small local files: not worth a thread
