@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from runai_tokens.errors import RetryAfterExceedsDeadline
-from runai_tokens.retry import RetryPolicy, RetryTransport
+from runai_tokens.retry import Clock, RetryPolicy, RetryTransport
 
 
 @contextmanager
@@ -75,7 +75,7 @@ def bench_budget(n: int = 300) -> None:
     for capacity in (None, 500):
         policy = RetryPolicy(budget_capacity=capacity)
         with serve(503) as (url, hits):
-            transport = RetryTransport(policy, sleep=lambda _: None)
+            transport = RetryTransport(policy, clock=Clock(sleep=lambda _: None))
             with httpx.Client(transport=transport) as client:
                 for _ in range(n):
                     client.get(url)

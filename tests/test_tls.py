@@ -27,6 +27,7 @@ from runai_tokens import (
 )
 from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens._retry_rules import is_certificate_failure
+from runai_tokens.retry import Clock
 
 from tests.scripted_server import Recorded, Reply, ScriptedServer, is_grant, scripted
 
@@ -96,7 +97,7 @@ def test_a_certificate_failure_is_not_retried(server: ScriptedServer) -> None:
     """Retrying cannot fix a certificate: it used to be tried three times and reported as an
     unreachable service."""
     waits: list[float] = []
-    transport = RetryTransport(RetryPolicy(max_attempts=3), sleep=waits.append)
+    transport = RetryTransport(RetryPolicy(max_attempts=3), clock=Clock(sleep=waits.append))
     auth = TokenAuth(server.url, CREDENTIALS, transport=transport)
     with pytest.raises(ApiException) as caught:
         auth.get_token()
@@ -112,7 +113,7 @@ def test_a_certificate_failure_is_not_retried_on_the_async_path(server: Scripted
         waits.append(seconds)
 
     async def main() -> None:
-        transport = RetryTransport(RetryPolicy(max_attempts=3), async_sleep=no_wait)
+        transport = RetryTransport(RetryPolicy(max_attempts=3), clock=Clock(async_sleep=no_wait))
         async with httpx.AsyncClient(transport=transport) as http:
             with pytest.raises(httpx.ConnectError) as caught:
                 await http.get(server.url + "/api/v1/whoami")
@@ -124,7 +125,7 @@ def test_a_certificate_failure_is_not_retried_on_the_async_path(server: Scripted
 
 def test_other_connect_errors_are_still_retried(unused_port: int) -> None:
     waits: list[float] = []
-    transport = RetryTransport(RetryPolicy(max_attempts=3), sleep=waits.append)
+    transport = RetryTransport(RetryPolicy(max_attempts=3), clock=Clock(sleep=waits.append))
     with httpx.Client(transport=transport) as http, pytest.raises(httpx.ConnectError) as caught:
         http.get(f"https://127.0.0.1:{unused_port}/")
     assert len(waits) == 2

@@ -26,7 +26,7 @@ from .credentials import (
     PasswordCredentials,
 )
 from .errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
-from .retry import RetryPolicy, RetryTransport
+from .retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 
 REJECTED = frozenset({400, 401, 403})
 
@@ -89,7 +89,9 @@ def mint(
             timeout=settings.timeout,
             # argparse offered only the valid names; TokenAuth checks again all the same.
             token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
-            transport=RetryTransport(policy, sleep=waits, proxy=settings.proxy),
+            transport=RetryTransport(
+                policy, HTTPTransports(proxy=settings.proxy), Clock(sleep=waits)
+            ),
         )
     except ValueError as exc:  # TokenAuth's own checks, whose messages echo no value
         raise CliError(ExitCode.USAGE, str(exc)) from None

@@ -31,7 +31,7 @@ from .credentials import (
     CREDENTIAL_NAMES,
     Credentials,
 )
-from .retry import RetryPolicy, RetryTransport
+from .retry import HTTPTransports, RetryPolicy, RetryTransport
 
 __all__ = ["BASE_URL_VARIABLE", "connect"]
 
@@ -66,7 +66,8 @@ def connect(
     auth = _auth(url, credentials, retry=retry, timeout=timeout, verify=verify, proxy=proxy)
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
-    httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify, proxy=proxy)}
+    transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy))
+    httpx_args: dict[str, object] = {"transport": transport}
     if auth is not None:
         httpx_args["auth"] = auth
     return Client(

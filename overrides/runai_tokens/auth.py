@@ -43,7 +43,7 @@ from .credentials import (
     Credentials,
     StaticToken,
 )
-from .retry import RetryPolicy, RetryTransport
+from .retry import HTTPTransports, RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -120,7 +120,7 @@ class TokenAuth(httpx.Auth):
                 if transport is not None
                 else (
                     lambda: RetryTransport(
-                        policy=retry, verify=verify, proxy=proxy, limits=_NO_KEEPALIVE
+                        retry, HTTPTransports(verify=verify, proxy=proxy, limits=_NO_KEEPALIVE)
                     )
                 )
             ),
