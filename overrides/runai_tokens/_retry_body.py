@@ -59,7 +59,7 @@ class Body:
 
     def deadline_exceeded(self) -> DeadlineExceeded:
         return DeadlineExceeded(
-            "the retry deadline passed before the response body was complete",
+            "the retry deadline passed while the response body was still arriving",
             request=self._read.request,
         )
 

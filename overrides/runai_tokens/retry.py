@@ -167,9 +167,10 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         async def perform(action: Action) -> httpx.Response | None:
             if isinstance(action, Send):
                 sent = inner.handle_async_request(action.request)
-                return await _within(action.time_left, action.request, sent)
+                return await _within(action.time_left, action.request, sent, "headers")
             if isinstance(action, Read):
-                return await _within(action.time_left, action.request, aread_body(action, clock))
+                body = aread_body(action, clock)
+                return await _within(action.time_left, action.request, body, "body")
             if isinstance(action, Discard):
                 return await _adiscard(action.read, clock)
             else:
@@ -236,7 +237,7 @@ def _throw(flow: _Flow, error: Exception) -> Action | httpx.Response:
         return response
 
 
-async def _within(seconds: float, request: httpx.Request, step: Awaitable[T]) -> T:
+async def _within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
     """Await step, cancelled at the deadline: the hard bound sockets alone cannot give."""
     scope = asyncio.timeout(None if math.isinf(seconds) else max(seconds, 0.0))
     try:
@@ -246,7 +247,8 @@ async def _within(seconds: float, request: httpx.Request, step: Awaitable[T]) ->
         if not scope.expired():
             raise
         raise DeadlineExceeded(
-            "the retry deadline passed before the response was complete", request=request
+            f"the retry deadline passed while waiting for the response {what}",
+            request=request,
         ) from None
 
 
@@ -275,7 +277,7 @@ async def _adiscard(read: Read, clock: Clock) -> httpx.Response:
         await read.response.aclose()
         return read.response
     try:
-        drained = await _within(read.time_left, read.request, aread_body(read, clock))
+        drained = await _within(read.time_left, read.request, aread_body(read, clock), "body")
         await drained.aread()
     except httpx.HTTPError:
         return read.response
