@@ -11,6 +11,7 @@ timeouts the request carried. bench/bench_deadline.py measures the times.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -165,20 +166,20 @@ def test_a_trickled_body_ends_at_the_deadline(mode: str, server: FakeRunaiServer
     assert server.count() == 1  # no attempt is begun past the deadline
 
 
-def test_trickled_headers_are_cut_off_at_the_deadline_under_asyncio(
-    server: FakeRunaiServer,
-) -> None:
+def test_trickled_headers_are_cut_off_at_the_deadline(mode: str, server: FakeRunaiServer) -> None:
     server.trickle_next(1, bytes_per_second=20, headers=True)
     auth = TokenAuth(
         server.url, ClientCredentials(*CLIENT), retry=RetryPolicy(deadline=0.5), timeout=5
     )
     with pytest.raises(ApiException) as caught:
-        get_token("async", auth)
+        get_token(mode, auth)
     cause = caught.value.__cause__
     assert isinstance(cause, DeadlineExceeded)
-    # Cancelled while the headers came, not caught later by the body's per-chunk check.
-    assert "waiting for the response headers" in str(cause)
+    # Cut off while the headers came (cancelled under asyncio, the socket shut down in sync
+    # code), not caught later by the body's per-chunk check.
+    assert "waiting for the response" in str(cause)
     assert server.count() == 1
+    assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
 
 
 class Recording(HTTPTransports):
@@ -322,3 +323,18 @@ def test_constructors_check_their_arguments(make: Any, match: str) -> None:
 def test_the_system_clock_is_the_default() -> None:
     assert Clock.system() == Clock()
     assert Clock.system().sleep is time.sleep
+
+
+def test_a_callers_trace_hook_still_sees_every_event(server: FakeRunaiServer) -> None:
+    """A sync token request's cutoff learns its socket from the trace extension, chained to
+    the caller's own hook."""
+    events: list[str] = []
+    with httpx.Client(transport=RetryTransport(RetryPolicy(deadline=30))) as client:
+        response = client.post(
+            server.url + GRANT_PATH,
+            json=CLIENT_GRANT,
+            extensions={"trace": lambda event, info: events.append(event)},
+        )
+    assert response.status_code == 200
+    assert "connection.connect_tcp.complete" in events
+    assert "http11.receive_response_headers.complete" in events

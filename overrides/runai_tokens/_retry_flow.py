@@ -66,6 +66,8 @@ class DeadlineExceeded(httpx.ReadTimeout):
 class Send:
     request: httpx.Request
     time_left: float  # seconds before the deadline, inf for none
+    # A sync driver shuts the connection down at the deadline (token operations: _retry_cutoff).
+    cut: bool = False
 
 
 @attrs.frozen
@@ -77,6 +79,7 @@ class Read:
     deadline: float  # on Clock.monotonic, inf for none
     time_left: float
     limit: int | None  # bytes; past it ApiException (token operations), None: no cap
+    cut: bool = False
 
 
 @attrs.frozen
@@ -151,7 +154,8 @@ class Attempts:
         self.attempt = 1
 
     def send(self) -> Send:
-        return Send(self.request(), self._remaining())
+        remaining = self._remaining()
+        return Send(self.request(), remaining, self._cut(remaining))
 
     def request(self) -> httpx.Request:
         """What to send for this attempt: the request with its timeouts cut to the time left, so
@@ -179,7 +183,9 @@ class Attempts:
         unread, for the caller to read or stream."""
         limit = self._policy.max_body_bytes
         if self._token_operation:
-            return Read(response, self._original, self._deadline_at, self._remaining(), limit)
+            remaining = self._remaining()
+            cut = self._cut(remaining)
+            return Read(response, self._original, self._deadline_at, remaining, limit, cut)
         length = response.headers.get("content-length", "")
         if self._kind is Kind.REPEATABLE and length.isdigit() and int(length) <= limit:
             return Read(response, self._original, self._deadline_at, self._remaining(), None)
@@ -265,6 +271,9 @@ class Attempts:
         )  # fmt: skip
         self.attempt += 1
         return Retry(delay)
+
+    def _cut(self, remaining: float) -> bool:
+        return self._token_operation and not math.isinf(remaining)
 
     def _remaining(self) -> float:
         return self._deadline_at - self._clock.monotonic()

@@ -25,6 +25,7 @@ import httpx
 
 from ._retry_body import aread_body, read_body
 from ._retry_budget import RetryBudget
+from ._retry_cutoff import Cutoff
 from ._retry_flow import (
     Action,
     Attempts,
@@ -146,9 +147,19 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
         def perform(action: Action) -> httpx.Response | None:
             if isinstance(action, Send):
-                return inner.handle_request(action.request)
+                if not action.cut:
+                    return inner.handle_request(action.request)
+                cutoff = Cutoff(action.time_left, action.request)
+                cutoff.watch(action.request)
+                with cutoff:
+                    response = inner.handle_request(action.request)
+                return _unless_cut(cutoff, response)
             if isinstance(action, Read):
-                return read_body(action, clock)
+                if not action.cut:
+                    return read_body(action, clock)
+                stream = action.response.extensions.get("network_stream")
+                with Cutoff(action.time_left, action.request, stream):
+                    return read_body(action, clock)
             if isinstance(action, Discard):
                 return _discard(action.read, clock)
             else:
@@ -235,6 +246,16 @@ def _throw(flow: _Flow, error: Exception) -> Action | httpx.Response:
     except StopIteration as stop:
         response: httpx.Response = stop.value
         return response
+
+
+def _unless_cut(cutoff: Cutoff, response: httpx.Response) -> httpx.Response:
+    """The response, unless the cutoff fired as its headers came in: its connection is gone."""
+    if not cutoff.fired:
+        return response
+    response.close()
+    raise DeadlineExceeded(
+        "the retry deadline passed as the response headers arrived", request=cutoff.request
+    )
 
 
 async def _within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:

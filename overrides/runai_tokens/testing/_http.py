@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -36,9 +37,10 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError):
+        if isinstance(error, ConnectionError | ssl.SSLEOFError | ssl.SSLZeroReturnError):
             # A client that gave up (a timeout while a delay_next fault held the answer back,
-            # say), or stop() cutting a connection: nobody is left to answer.
+            # or a deadline during a trickle, over TLS too), or stop() cutting a connection:
+            # nobody is left to answer.
             logger.debug("FakeRunaiServer: client went away")
             return
         logger.error("FakeRunaiServer: error while serving a request", exc_info=error)
