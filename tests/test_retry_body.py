@@ -28,6 +28,7 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
+from runai_tokens._retry_flow import Discard, Read, Send
 from runai_tokens.retry import (
     Clock,
     DeadlineExceeded,
@@ -338,3 +339,13 @@ def test_a_callers_trace_hook_still_sees_every_event(server: FakeRunaiServer) ->
     assert response.status_code == 200
     assert "connection.connect_tcp.complete" in events
     assert "http11.receive_response_headers.complete" in events
+
+
+def test_the_flows_actions_keep_urls_out_of_their_repr() -> None:
+    """They are locals a traceback with capture_locals shows; a deprecated operation's query
+    holds a refresh token."""
+    secret = "fake-refresh-token-in-a-query"
+    request = httpx.Request("POST", f"http://127.0.0.1:9/refresh?refresh_token={secret}")
+    read = Read(httpx.Response(200, request=request), request, 1.0, 1.0, None)
+    for action in (Send(request, 1.0), read, Discard(read)):
+        assert secret not in repr(action)

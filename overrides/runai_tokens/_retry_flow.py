@@ -62,9 +62,11 @@ class DeadlineExceeded(httpx.ReadTimeout):
     """
 
 
+# The actions keep their request and response out of repr: a deprecated operation's URL carries
+# a refresh token or a code in its query, and actions are locals a traceback can show.
 @attrs.frozen
 class Send:
-    request: httpx.Request
+    request: httpx.Request = attrs.field(repr=False)
     time_left: float  # seconds before the deadline, inf for none
     # A sync driver shuts the connection down at the deadline (token operations: _retry_cutoff).
     cut: bool = False
@@ -74,8 +76,8 @@ class Send:
 class Read:
     """Read the body now, inside the retry loop, so a connection lost mid-body can be retried."""
 
-    response: httpx.Response
-    request: httpx.Request
+    response: httpx.Response = attrs.field(repr=False)
+    request: httpx.Request = attrs.field(repr=False)
     deadline: float  # on Clock.monotonic, inf for none
     time_left: float
     limit: int | None  # bytes; past it ApiException (token operations), None: no cap
