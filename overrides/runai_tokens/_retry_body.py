@@ -3,16 +3,27 @@
 A token answer is a few kilobytes; a 600 MB one is an attack or a misrouted download, and is
 refused with an ApiException as soon as it shows, from its Content-Length or from the bytes
 counted so far, without reading on. The deadline is checked after every chunk, so a server that
-trickles its body cannot hold an attempt past it by more than the gap between two chunks (the
-async driver also cancels the read at the deadline itself).
+trickles its body cannot hold an attempt past it by more than the gap between two chunks; under
+asyncio within() also cancels a send or a read at the deadline itself. discard() closes an
+answer that is not handed back, draining it first when it is small.
 """
 
 from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import httpx
 
 from ._retry_flow import Clock, DeadlineExceeded, Read
 from .errors import ApiException
+
+T = TypeVar("T")
+# A discarded answer is drained so its connection can go back to the pool, unless it is big
+# enough that opening a new connection is cheaper than reading it.
+_DRAIN_LIMIT = 64 * 1024
 
 
 class Body:
@@ -95,3 +106,50 @@ async def aread_body(read: Read, clock: Clock) -> httpx.Response:
     finally:
         await read.response.aclose()
     return body.response()
+
+
+async def within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
+    """Await step, cancelled at the deadline: the hard bound sockets alone cannot give."""
+    scope = asyncio.timeout(None if math.isinf(seconds) else max(seconds, 0.0))
+    try:
+        async with scope:
+            return await step
+    except TimeoutError:
+        if not scope.expired():
+            raise
+        raise DeadlineExceeded(
+            f"the retry deadline passed while waiting for the response {what}",
+            request=request,
+        ) from None
+
+
+def _worth_draining(response: httpx.Response) -> bool:
+    length = response.headers.get("content-length", "")
+    return length.isdigit() and int(length) <= _DRAIN_LIMIT
+
+
+def discard(read: Read, clock: Clock) -> httpx.Response:
+    """Close an answer we will not hand back, before sleeping, so its connection is free (with
+    a pool of one, the retry would otherwise wait forever for it). A small one is read first,
+    which keeps its connection and its body (for RetryAfterExceedsDeadline)."""
+    if not _worth_draining(read.response):
+        read.response.close()
+        return read.response
+    try:
+        drained = read_body(read, clock)
+        drained.read()
+    except httpx.HTTPError:
+        return read.response  # closed by read_body: a broken answer needs no more than that
+    return drained
+
+
+async def adiscard(read: Read, clock: Clock) -> httpx.Response:
+    if not _worth_draining(read.response):
+        await read.response.aclose()
+        return read.response
+    try:
+        drained = await within(read.time_left, read.request, aread_body(read, clock), "body")
+        await drained.aread()
+    except httpx.HTTPError:
+        return read.response
+    return drained

@@ -43,6 +43,22 @@ class Cutoff:
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
         self._timer.daemon = True
 
+    @classmethod
+    def watching(cls, seconds: float, request: httpx.Request) -> Cutoff:
+        """A cutoff for a request about to be sent, learning its stream as it connects."""
+        cutoff = cls(seconds, request)
+        cutoff.watch(request)
+        return cutoff
+
+    def checked(self, response: httpx.Response) -> httpx.Response:
+        """The response, unless the cutoff fired as its headers came in: its connection is gone."""
+        if not self.fired:
+            return response
+        response.close()
+        raise DeadlineExceeded(
+            "the retry deadline passed as the response headers arrived", request=self.request
+        )
+
     def watch(self, request: httpx.Request) -> None:
         """Learn the stream of a new connection from request's trace events (chaining any
         trace hook already there). request must be this attempt's own copy."""

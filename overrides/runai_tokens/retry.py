@@ -14,16 +14,14 @@ and why only that, is in _retry_rules; the decisions of one request in _retry_fl
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import math
 import threading
-from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeVar
+from collections.abc import Callable, Generator
+from typing import Any
 
 import httpx
 
-from ._retry_body import aread_body, read_body
+from ._retry_body import adiscard, aread_body, discard, read_body, within
 from ._retry_budget import RetryBudget
 from ._retry_cutoff import Cutoff
 from ._retry_flow import (
@@ -42,10 +40,6 @@ __all__ = ["Clock", "DeadlineExceeded", "HTTPTransports", "RetryPolicy", "RetryT
 
 Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 _DEFAULT_POLICY = RetryPolicy()
-# A discarded answer is drained so its connection can go back to the pool, unless it is big
-# enough that opening a new connection is cheaper than reading it.
-_DRAIN_LIMIT = 64 * 1024
-T = TypeVar("T")
 
 
 class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -149,11 +143,9 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             if isinstance(action, Send):
                 if not action.cut:
                     return inner.handle_request(action.request)
-                cutoff = Cutoff(action.time_left, action.request)
-                cutoff.watch(action.request)
-                with cutoff:
+                with Cutoff.watching(action.time_left, action.request) as cutoff:
                     response = inner.handle_request(action.request)
-                return _unless_cut(cutoff, response)
+                return cutoff.checked(response)
             if isinstance(action, Read):
                 if not action.cut:
                     return read_body(action, clock)
@@ -161,9 +153,8 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 with Cutoff(action.time_left, action.request, stream):
                     return read_body(action, clock)
             if isinstance(action, Discard):
-                return _discard(action.read, clock)
-            else:
-                clock.sleep(action.seconds)
+                return discard(action.read, clock)
+            clock.sleep(action.seconds)
             return None
 
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
@@ -178,14 +169,13 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         async def perform(action: Action) -> httpx.Response | None:
             if isinstance(action, Send):
                 sent = inner.handle_async_request(action.request)
-                return await _within(action.time_left, action.request, sent, "headers")
+                return await within(action.time_left, action.request, sent, "headers")
             if isinstance(action, Read):
                 body = aread_body(action, clock)
-                return await _within(action.time_left, action.request, body, "body")
+                return await within(action.time_left, action.request, body, "body")
             if isinstance(action, Discard):
-                return await _adiscard(action.read, clock)
-            else:
-                await clock.async_sleep(action.seconds)
+                return await adiscard(action.read, clock)
+            await clock.async_sleep(action.seconds)
             return None
 
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
@@ -246,60 +236,3 @@ def _throw(flow: _Flow, error: Exception) -> Action | httpx.Response:
     except StopIteration as stop:
         response: httpx.Response = stop.value
         return response
-
-
-def _unless_cut(cutoff: Cutoff, response: httpx.Response) -> httpx.Response:
-    """The response, unless the cutoff fired as its headers came in: its connection is gone."""
-    if not cutoff.fired:
-        return response
-    response.close()
-    raise DeadlineExceeded(
-        "the retry deadline passed as the response headers arrived", request=cutoff.request
-    )
-
-
-async def _within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
-    """Await step, cancelled at the deadline: the hard bound sockets alone cannot give."""
-    scope = asyncio.timeout(None if math.isinf(seconds) else max(seconds, 0.0))
-    try:
-        async with scope:
-            return await step
-    except TimeoutError:
-        if not scope.expired():
-            raise
-        raise DeadlineExceeded(
-            f"the retry deadline passed while waiting for the response {what}",
-            request=request,
-        ) from None
-
-
-def _worth_draining(response: httpx.Response) -> bool:
-    length = response.headers.get("content-length", "")
-    return length.isdigit() and int(length) <= _DRAIN_LIMIT
-
-
-def _discard(read: Read, clock: Clock) -> httpx.Response:
-    """Close an answer we will not hand back, before sleeping, so its connection is free (with
-    a pool of one, the retry would otherwise wait forever for it). A small one is read first,
-    which keeps its connection and its body (for RetryAfterExceedsDeadline)."""
-    if not _worth_draining(read.response):
-        read.response.close()
-        return read.response
-    try:
-        drained = read_body(read, clock)
-        drained.read()
-    except httpx.HTTPError:
-        return read.response  # closed by read_body: a broken answer needs no more than that
-    return drained
-
-
-async def _adiscard(read: Read, clock: Clock) -> httpx.Response:
-    if not _worth_draining(read.response):
-        await read.response.aclose()
-        return read.response
-    try:
-        drained = await _within(read.time_left, read.request, aread_body(read, clock), "body")
-        await drained.aread()
-    except httpx.HTTPError:
-        return read.response
-    return drained
