@@ -11,8 +11,10 @@ timeouts the request carried. bench/bench_deadline.py measures the times.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -349,3 +351,30 @@ def test_the_flows_actions_keep_urls_out_of_their_repr() -> None:
     read = Read(httpx.Response(200, request=request), request, 1.0, 1.0, None)
     for action in (Send(request, 1.0), read, Discard(read)):
         assert secret not in repr(action)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate"])
+def test_a_compressed_token_answer_is_capped_as_it_inflates(mode: str, encoding: str) -> None:
+    """A few kilobytes on the wire that would decode to 50 MiB: refused, never decoded whole."""
+
+    def squeeze(data: bytes) -> bytes:
+        wbits = {"gzip": 31, "deflate": 15, "raw-deflate": -15}[encoding]
+        packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        return packer.compress(data) + packer.flush()
+
+    small = squeeze(json.dumps({"accessToken": "fake-token", "expiresIn": 60}).encode())
+    bomb = squeeze(b'{"accessToken": "' + b"A" * (50 * 2**20) + b'"}')
+    assert len(bomb) < 100_000
+    answers = iter([small, bomb])
+    header = "deflate" if encoding == "raw-deflate" else encoding
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = next(answers)
+        stream = streamed(mode, iter([body[i : i + 4096] for i in range(0, len(body), 4096)]))
+        return httpx.Response(200, headers={"Content-Encoding": header}, content=stream)
+
+    transport = RetryTransport(RetryPolicy(max_body_bytes=2**20), httpx.MockTransport(handle))
+    url = "http://127.0.0.1:9" + GRANT_PATH
+    assert send(mode, transport, "POST", url, json=CLIENT_GRANT).json()["expiresIn"] == 60
+    with pytest.raises(ApiException, match="larger than 1048576 bytes once decompressed"):
+        send(mode, transport, "POST", url, json=CLIENT_GRANT)

@@ -2,16 +2,20 @@
 
 A token answer is a few kilobytes; a 600 MB one is an attack or a misrouted download, and is
 refused with an ApiException as soon as it shows, from its Content-Length or from the bytes
-counted so far, without reading on. The deadline is checked after every chunk, so a server that
-trickles its body cannot hold an attempt past it by more than the gap between two chunks; under
-asyncio within() also cancels a send or a read at the deadline itself. discard() closes an
-answer that is not handed back, draining it first when it is small.
+counted so far, without reading on. A gzip or deflate body is also measured as it inflates (and
+thrown away), so that a small bomb cannot become gigabytes when httpx decodes it.
+
+The deadline is checked after every chunk, so a server that trickles its body cannot hold an
+attempt past it by more than the gap between two chunks; under asyncio within() also cancels a
+send or a read at the deadline itself. discard() closes an answer that is not handed back,
+draining it first when it is small.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import zlib
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -38,6 +42,8 @@ class Body:
         self._declared = int(length) if length.isdigit() else None
         if read.limit is not None and self._declared is not None and self._declared > read.limit:
             raise self._too_large()
+        encoding = read.response.headers.get("content-encoding", "").strip().lower()
+        self._inflated = _Inflated(encoding) if encoding in _Inflated.ENCODINGS else None
 
     def already_read(self) -> bool:
         """True for a response whose body is already in memory (a MockTransport's, say)."""
@@ -51,8 +57,11 @@ class Body:
 
     def add(self, chunk: bytes) -> None:
         self._size += len(chunk)
-        if self._read.limit is not None and self._size > self._read.limit:
+        limit = self._read.limit
+        if limit is not None and self._size > limit:
             raise self._too_large()
+        if limit is not None and self._inflated is not None and self._inflated.feed(chunk, limit):
+            raise self._too_large("once decompressed")
         self._chunks.append(chunk)
         complete = self._declared is not None and self._size >= self._declared
         if not complete and self._clock.monotonic() >= self._read.deadline:
@@ -74,12 +83,12 @@ class Body:
             request=self._read.request,
         )
 
-    def _too_large(self) -> ApiException:
+    def _too_large(self, how: str = "") -> ApiException:
         limit = self._read.limit
         return ApiException(
             self._read.response.status_code,
-            f"the response body is larger than {limit} bytes, the limit for a token operation "
-            "(RetryPolicy.max_body_bytes); not read",
+            f"the response body is larger than {limit} bytes{' ' + how if how else ''}, the "
+            "limit for a token operation (RetryPolicy.max_body_bytes); not read further",
             headers=self._read.response.headers,
         )
 
@@ -106,6 +115,35 @@ async def aread_body(read: Read, clock: Clock) -> httpx.Response:
     finally:
         await read.response.aclose()
     return body.response()
+
+
+class _Inflated:
+    """How many bytes a gzip or deflate body inflates to, counted without keeping them."""
+
+    ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
+
+    def __init__(self, encoding: str) -> None:
+        # deflate is meant to be zlib-wrapped, but servers send it raw too (httpx reads both).
+        self._raw_fallback = encoding == "deflate"
+        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | (16 if encoding != "deflate" else 0))
+        self._broken = False
+        self.size = 0
+
+    def feed(self, data: bytes, limit: int) -> bool:
+        """Inflate data, stopping as soon as the total passes limit; True when it has."""
+        while data and not self._broken and self.size <= limit:
+            try:
+                out = self._inflater.decompress(data, limit + 1 - self.size)
+            except zlib.error:
+                if not (self._raw_fallback and self.size == 0):
+                    self._broken = True  # not ours to report: httpx's decoder will say so
+                    return False
+                self._raw_fallback = False
+                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self.size += len(out)
+            data = self._inflater.unconsumed_tail
+        return self.size > limit
 
 
 async def within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
