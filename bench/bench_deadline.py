@@ -1,6 +1,6 @@
-"""Benchmark 8: the deadline against slow and broken answers, measured in wall time.
+"""Benchmark 9: the deadline against slow and broken answers, measured in wall time.
 
-    .venv/bin/python bench/run.py --only 8
+    .venv/bin/python bench/run.py --only 9
 
 The server is FakeRunaiServer in a process of its own (so that the client's GIL, its threads and
 its memory are the client's alone), driven through a pipe: each case queues one fault, then a
@@ -181,7 +181,7 @@ def deadline() -> Section:
                              "timeout=2, deadline=4", "", f"{elapsed:.2f}", outcome,
                              str(sent)])  # fmt: skip
     return section(
-        "8. The deadline against slow and broken answers (wall seconds until the outcome)",
+        "9. The deadline against slow and broken answers (wall seconds until the outcome)",
         "FakeRunaiServer in its own process queues one fault per row; a fresh TokenAuth asks for "
         "a token (the connect() rows GET the protected endpoint). 'before' is what issue 9 "
         "reported for the previous release.",

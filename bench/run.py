@@ -15,7 +15,7 @@ installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. T
 5. the CLI: `runai-token get` warm and cold, against the interpreter's own start-up
 6. debug logging: secrets and tokens in log records
 7. JWT expiry: base64url payloads
-8. the deadline against slow and broken answers: trickles, silence, resets, oversized bodies
+9. the deadline against slow and broken answers: trickles, silence, resets, oversized bodies
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "5": bench_cli.cli,
     "6": bench_logs.logs,
     "7": bench_jwt.jwt,
-    "8": bench_deadline.deadline,
+    "9": bench_deadline.deadline,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")
