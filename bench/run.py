@@ -16,6 +16,7 @@ installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. T
 6. debug logging: secrets and tokens in log records
 7. JWT expiry: base64url payloads
 8. async GETs with sniffio importable or not (the `async` extra)
+9. the deadline against slow and broken answers: trickles, silence, resets, oversized bodies
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 import bench_async
 import bench_auth
 import bench_cli
+import bench_deadline
 import bench_flaky
 import bench_jwt
 import bench_logs
@@ -51,6 +53,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "6": bench_logs.logs,
     "7": bench_jwt.jwt,
     "8": bench_async.sniffio,
+    "9": bench_deadline.deadline,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
+from runai_tokens.testing._faults import Delivery
 from runai_tokens.testing._http import Server, handler_class
 from runai_tokens.testing._routes import Reply as WireReply
 
@@ -41,12 +42,14 @@ class Recorded:
 
 @attrs.frozen
 class Reply:
-    """What to answer. drop=True closes the socket without answering."""
+    """What to answer. drop=True closes the socket without answering; a delivery (the fake
+    server's) trickles it or cuts it off."""
 
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = attrs.field(factory=dict)
     drop: bool = False
+    delivery: Delivery | None = None
 
     @classmethod
     def json(cls, status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
@@ -120,7 +123,7 @@ class ScriptedServer:
         with self._lock:
             self.requests.append(request)
         reply = self.handler(request)
-        return WireReply(reply.status, reply.body, reply.headers, reply.drop)
+        return WireReply(reply.status, reply.body, reply.headers, reply.drop, reply.delivery)
 
 
 @contextmanager

@@ -351,3 +351,105 @@ def test_importing_is_cheap() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- faults that bend the real answer on its way ------------------------------------------------
+def test_trickle_next_sends_the_body_a_byte_at_a_time(
+    server: FakeRunaiServer, http: httpx.Client
+) -> None:
+    # 0.2 bytes per second: the second byte is five seconds away, so what arrives first is
+    # exactly one byte. Leaving early closes the connection; stop() wakes the paced writer.
+    server.trickle_next(1, bytes_per_second=0.2)
+    with http.stream("POST", GRANT, json=CLIENT_GRANT) as response:
+        assert response.status_code == 200  # the status line and headers came at once
+        assert int(response.headers["content-length"]) > 100
+        assert next(response.iter_raw()) == b"{"
+    assert server.requests[-1].fault == "trickle"
+    assert server.tokens_issued == 1  # the server did the work: only the delivery is slow
+
+
+def test_trickle_next_delivers_the_whole_answer(server: FakeRunaiServer) -> None:
+    server.trickle_next(1, bytes_per_second=5000)
+    with (
+        httpx.Client(base_url=server.url, verify=TLS) as http,
+        http.stream("POST", GRANT, json=CLIENT_GRANT) as response,
+    ):
+        chunks = list(response.iter_raw())
+    body = json.loads(b"".join(chunks))
+    assert server.decode_token(body["accessToken"])["sub"] == CLIENT[0]
+    assert len(chunks) > 1  # 250-byte steps
+
+
+def test_trickle_next_can_trickle_the_headers_too(server: FakeRunaiServer) -> None:
+    server.trickle_next(1, bytes_per_second=0.2, headers=True)
+    with socket.create_connection(("127.0.0.1", server.port)) as raw:
+        raw.sendall(f"GET {WHOAMI} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert raw.recv(1024) == b"H"  # of "HTTP/1.1 401 ...", one byte every five seconds
+
+
+def test_reset_next_cuts_the_body_with_a_reset(server: FakeRunaiServer, http: httpx.Client) -> None:
+    server.reset_next(1, after_bytes=10)
+    received = b""
+    with (
+        pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)),
+        http.stream("POST", GRANT, json=CLIENT_GRANT) as response,
+    ):
+        assert response.status_code == 200
+        assert int(response.headers["content-length"]) > 10
+        for chunk in response.iter_raw():
+            received += chunk
+    assert len(received) <= 10
+    assert server.tokens_issued == 1  # minted, then lost on the way
+    assert token(http)  # the next request is answered as usual
+    assert [r.fault for r in server.requests] == ["reset", None]
+
+
+def test_reset_next_before_the_body(server: FakeRunaiServer, http: httpx.Client) -> None:
+    server.reset_next(1, path=WHOAMI)
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        whoami(http, None)
+    assert whoami(http, None).status_code == 401
+
+
+def test_oversized_next_declares_its_size_and_streams(
+    server: FakeRunaiServer, http: httpx.Client
+) -> None:
+    server.oversized_next(1, size=50 * 2**20)
+    read = 0
+    with http.stream("POST", GRANT, json=CLIENT_GRANT) as response:
+        assert response.status_code == 200
+        assert response.headers["content-length"] == str(50 * 2**20)
+        for chunk in response.iter_raw():
+            read += len(chunk)
+            if read > 2**20:
+                break  # the client gives up; the server's write fails quietly
+    assert server.tokens_issued == 0  # it replaced the answer
+    assert token(http)
+
+
+@pytest.mark.parametrize("size", [0, 1, 19, 200_000])
+def test_oversized_next_without_a_length_ends_at_close(server: FakeRunaiServer, size: int) -> None:
+    server.oversized_next(1, size=size, content_length=False)
+    with httpx.Client(base_url=server.url, verify=TLS) as http:
+        response = http.post(GRANT, json=CLIENT_GRANT)
+    assert "content-length" not in response.headers
+    assert len(response.content) == size
+    if size >= 19:  # long enough for {"accessToken": ""}: JSON, with a token of As
+        assert set(response.json()["accessToken"]) <= {"A"}
+
+
+@pytest.mark.parametrize(
+    ("method", "kwargs", "field"),
+    [
+        ("trickle_next", {"bytes_per_second": 0}, "bytes_per_second"),
+        ("trickle_next", {"bytes_per_second": True}, "bytes_per_second"),
+        ("reset_next", {"after_bytes": -1}, "after_bytes"),
+        ("oversized_next", {"size": 1.5}, "size"),
+    ],
+)
+def test_bent_answers_check_their_arguments(
+    server: FakeRunaiServer, method: str, kwargs: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValueError, match=field):
+        getattr(server, method)(1, **kwargs)
+    assert server.pending_faults == 0

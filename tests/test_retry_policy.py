@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from runai_tokens._retry_after import parse_http_date, retry_after_seconds
 from runai_tokens._retry_budget import RetryBudget
 from runai_tokens._retry_rules import Kind, classify, error_is_retryable, status_is_retryable
-from runai_tokens.retry import RetryPolicy, RetryTransport
+from runai_tokens.retry import Clock, RetryPolicy, RetryTransport
 
 NOW = 1_700_000_000.0
 
@@ -303,9 +303,8 @@ def test_a_timeout_costs_more_budget() -> None:
         raise httpx.ReadTimeout("slow", request=request)
 
     policy = RetryPolicy(max_attempts=4, budget_capacity=25, retry_cost=5, timeout_retry_cost=10)
-    transport = RetryTransport(
-        policy, sleep=lambda _: None, random=lambda: 0.0, transport=httpx.MockTransport(timeout)
-    )
+    clock = Clock(sleep=lambda _: None, random=lambda: 0.0)
+    transport = RetryTransport(policy, httpx.MockTransport(timeout), clock)
     with httpx.Client(transport=transport) as client, pytest.raises(httpx.ReadTimeout) as caught:
         client.get("http://127.0.0.1:9/")
     # 25 pays for two retries at 10, not a third.
@@ -314,6 +313,6 @@ def test_a_timeout_costs_more_budget() -> None:
 
 
 def test_repr_shows_the_policy() -> None:
-    assert repr(RetryTransport(RetryPolicy(max_attempts=2))).startswith(
-        "RetryTransport(RetryPolicy(max_attempts=2"
-    )
+    text = repr(RetryTransport(RetryPolicy(max_attempts=2)))
+    assert text.startswith("RetryTransport(RetryPolicy(max_attempts=2")
+    assert text.endswith(", HTTPTransports)")

@@ -8,7 +8,7 @@ import httpx
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from runai_tokens.errors import RetryAfterExceedsDeadline
-from runai_tokens.retry import RetryPolicy, RetryTransport
+from runai_tokens.retry import Clock, RetryPolicy, RetryTransport
 
 answers = st.tuples(
     st.sampled_from([200, 400, 404, 408, 429, 500, 502, 503, 504]),
@@ -45,13 +45,8 @@ def test_any_run_of_answers(
         sleeps.append(seconds)
         now[0] += seconds
 
-    transport = RetryTransport(
-        policy,
-        clock=lambda: now[0],
-        sleep=sleep,
-        random=lambda: jitter,
-        transport=httpx.MockTransport(handle),
-    )
+    clock = Clock(monotonic=lambda: now[0], sleep=sleep, random=lambda: jitter)
+    transport = RetryTransport(policy, httpx.MockTransport(handle), clock)
     try:
         with httpx.Client(transport=transport) as client:
             response = client.get("http://127.0.0.1:9/")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from runai_tokens._generated import Error
 from runai_tokens.errors import RetryAfterExceedsDeadline
-from runai_tokens.retry import RetryPolicy, RetryTransport
+from runai_tokens.retry import Clock, HTTPTransports, RetryPolicy, RetryTransport, Transport
 
 from tests.scripted_server import Reply, scripted, sequence
 
@@ -45,15 +45,18 @@ class FakeTime:
     async def async_sleep(self, seconds: float) -> None:
         self.sleep(seconds)
 
-    def transport(self, policy: RetryPolicy | None = None, **options: Any) -> RetryTransport:
-        options.setdefault("random", lambda: 1.0)
-        return RetryTransport(
-            policy or RetryPolicy(),
-            clock=self.clock,
+    def as_clock(self, random: float = 1.0) -> Clock:
+        return Clock(
+            monotonic=self.clock,
             sleep=self.sleep,
             async_sleep=self.async_sleep,
-            **options,
+            random=lambda: random,
         )
+
+    def transport(
+        self, policy: RetryPolicy | None = None, transport: Transport | None = None
+    ) -> RetryTransport:
+        return RetryTransport(policy or RetryPolicy(), transport, self.as_clock())
 
 
 @pytest.fixture
@@ -281,7 +284,9 @@ def test_streaming_body_is_not_resent_even_when_never_sent(mode: str, fake_time:
 
 def test_pool_of_one_does_not_deadlock(mode: str, fake_time: FakeTime) -> None:
     big = Reply(503, body=b"x" * 200_000)  # too big to drain: closed instead
-    transport = fake_time.transport(limits=httpx.Limits(max_connections=1))
+    transport = fake_time.transport(
+        transport=HTTPTransports(limits=httpx.Limits(max_connections=1))
+    )
     with scripted(sequence(UNAVAILABLE, big, OK, UNAVAILABLE, OK)) as server:
         url = f"{server.url}/things"
         responses = send_all(mode, transport, [("GET", url, {}), ("GET", url, {})])
@@ -322,13 +327,8 @@ def test_discarded_responses_are_closed_before_sleeping(mode: str, fake_time: Fa
     async def async_sleep(seconds: float) -> None:
         sleep(seconds)
 
-    transport = RetryTransport(
-        clock=fake_time.clock,
-        sleep=sleep,
-        async_sleep=async_sleep,
-        transport=inner,
-        async_transport=inner,
-    )
+    clock = Clock(monotonic=fake_time.clock, sleep=sleep, async_sleep=async_sleep)
+    transport = RetryTransport(RetryPolicy(), inner, clock)
     with scripted(sequence(UNAVAILABLE, Reply(502), OK)) as server:
         response = send(mode, transport, "GET", f"{server.url}/things")
     assert response.extensions["attempts"] == 3
@@ -392,8 +392,8 @@ def test_transport_serves_sync_and_async_clients_at_once(fake_time: FakeTime) ->
         assert client.get(server.url).status_code == 200
 
 
-def test_a_retry_cannot_outlast_the_deadline(fake_time: FakeTime) -> None:
-    """A retry's timeouts are cut to the time left before the deadline."""
+def test_no_attempt_can_outlast_the_deadline(fake_time: FakeTime) -> None:
+    """Every attempt's timeouts, the first one's too, are cut to the time left."""
     seen: list[dict[str, float | None]] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -405,5 +405,5 @@ def test_a_retry_cannot_outlast_the_deadline(fake_time: FakeTime) -> None:
     timeout = httpx.Timeout(30.0, connect=5.0)
     with httpx.Client(transport=transport, timeout=timeout) as client:
         assert client.get("http://127.0.0.1:9/").extensions["attempts"] == 2
-    assert seen[0] == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    assert seen[0] == {"connect": 5.0, "read": 10.0, "write": 10.0, "pool": 10.0}
     assert seen[1] == {"connect": 5.0, "read": 9.0, "write": 9.0, "pool": 9.0}

@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import httpx
 import pytest
 import trustme
@@ -27,6 +28,8 @@ from runai_tokens import (
 )
 from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens._retry_rules import is_certificate_failure
+from runai_tokens.retry import Clock, DeadlineExceeded
+from runai_tokens.testing._faults import Delivery
 
 from tests.scripted_server import Recorded, Reply, ScriptedServer, is_grant, scripted
 
@@ -96,7 +99,7 @@ def test_a_certificate_failure_is_not_retried(server: ScriptedServer) -> None:
     """Retrying cannot fix a certificate: it used to be tried three times and reported as an
     unreachable service."""
     waits: list[float] = []
-    transport = RetryTransport(RetryPolicy(max_attempts=3), sleep=waits.append)
+    transport = RetryTransport(RetryPolicy(max_attempts=3), clock=Clock(sleep=waits.append))
     auth = TokenAuth(server.url, CREDENTIALS, transport=transport)
     with pytest.raises(ApiException) as caught:
         auth.get_token()
@@ -112,7 +115,7 @@ def test_a_certificate_failure_is_not_retried_on_the_async_path(server: Scripted
         waits.append(seconds)
 
     async def main() -> None:
-        transport = RetryTransport(RetryPolicy(max_attempts=3), async_sleep=no_wait)
+        transport = RetryTransport(RetryPolicy(max_attempts=3), clock=Clock(async_sleep=no_wait))
         async with httpx.AsyncClient(transport=transport) as http:
             with pytest.raises(httpx.ConnectError) as caught:
                 await http.get(server.url + "/api/v1/whoami")
@@ -124,7 +127,7 @@ def test_a_certificate_failure_is_not_retried_on_the_async_path(server: Scripted
 
 def test_other_connect_errors_are_still_retried(unused_port: int) -> None:
     waits: list[float] = []
-    transport = RetryTransport(RetryPolicy(max_attempts=3), sleep=waits.append)
+    transport = RetryTransport(RetryPolicy(max_attempts=3), clock=Clock(sleep=waits.append))
     with httpx.Client(transport=transport) as http, pytest.raises(httpx.ConnectError) as caught:
         http.get(f"https://127.0.0.1:{unused_port}/")
     assert len(waits) == 2
@@ -155,3 +158,26 @@ def test_the_cli_says_the_certificate_failed_exit_4(server: ScriptedServer, tmp_
     assert "attempts" not in message
     assert message.count("\n") == 1
     assert "fake-secret-tls" not in message
+
+
+# --- the deadline's hard stop works through TLS too -----------------------------------------------
+@pytest.mark.parametrize("headers", [True, False], ids=["headers", "body"])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_trickled_grant_is_cut_off_at_the_deadline_over_tls(
+    ca: trustme.CA, trusting: ssl.SSLContext, mode: str, headers: bool
+) -> None:
+    """In sync code the socket under the TLS stream is shut down at the deadline; the blocked
+    TLS read must fail as a read (then DeadlineExceeded), not with torn TLS state."""
+    trickle = Delivery(bytes_per_second=20, trickle_headers=headers)
+
+    def slow(request: Recorded) -> Reply:
+        return attrs.evolve(Reply.token(request, "fake-tls-token", 3600), delivery=trickle)
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    with scripted(slow, tls=context) as server:
+        auth = TokenAuth(server.url, CREDENTIALS, verify=trusting, retry=RetryPolicy(deadline=0.5))
+        with pytest.raises(ApiException) as caught:
+            auth.get_token() if mode == "sync" else asyncio.run(auth.aget_token())
+        assert isinstance(caught.value.__cause__, DeadlineExceeded)
+        assert server.count() == 1

@@ -28,7 +28,7 @@ from .credentials import (
     PasswordCredentials,
 )
 from .errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
-from .retry import RetryPolicy, RetryTransport
+from .retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 
 REJECTED = frozenset({400, 401, 403})
 
@@ -94,7 +94,9 @@ def mint(
                 timeout=settings.timeout,
                 # argparse offered only the valid names; TokenAuth checks again all the same.
                 token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
-                transport=RetryTransport(policy, sleep=waits, proxy=settings.proxy),
+                transport=RetryTransport(
+                    policy, HTTPTransports(proxy=settings.proxy), Clock(sleep=waits)
+                ),
                 allow_insecure_http=settings.allow_insecure_http,
             )
     except (TypeError, ValueError) as exc:  # TokenAuth's own checks: no message echoes a value

@@ -28,7 +28,7 @@ from ._generated import Client
 from ._redact import install_log_redaction
 from .auth import TokenAuth
 from .credentials import Credentials
-from .retry import RetryPolicy, RetryTransport
+from .retry import HTTPTransports, RetryPolicy, RetryTransport
 
 __all__ = ["BASE_URL_VARIABLE", "connect"]
 
@@ -83,7 +83,8 @@ def connect(
     )
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
-    httpx_args: dict[str, object] = {"transport": RetryTransport(retry, verify=verify, proxy=proxy)}
+    transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy))
+    httpx_args: dict[str, object] = {"transport": transport}
     if auth is not None:
         httpx_args["auth"] = auth
     return Client(

@@ -1,27 +1,103 @@
 """One request's way through its attempts, free of I/O so the sync and async transports share it.
 
-The transport sends, then asks an Attempts what to do with the outcome: give up (None: hand the
-response back, or re-raise the error), Retry after a delay, or stop because the server asked for
-a wait past the deadline (TooLate). Closing responses and sleeping stay with the transport.
+exchange() is a generator in the style of httpx's Auth.auth_flow: it yields what to do next (Send
+a request, Read a body, Discard an answer, Sleep) and is sent the outcome, or thrown the error.
+RetryTransport's two drivers do the I/O; every decision is made here, once, by an Attempts: give
+up (hand the response back, or re-raise the error), retry after a delay, or stop because the
+server asked for a wait past the deadline.
+
+The deadline bounds the whole exchange: every attempt's timeouts are cut to the time left, a body
+read inside the loop is checked against it chunk by chunk, and the async driver also cancels an
+attempt that outlives it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
-from collections.abc import Callable
+import random as _random
+import time
+from collections.abc import Awaitable, Callable, Generator
 
 import attrs
 import httpx
 
+from ._generated import token_operation
 from ._retry_after import LONGEST_RETRY_AFTER, retry_after_seconds
 from ._retry_budget import RetryBudget
 from ._retry_policy import RetryPolicy
-from ._retry_rules import classify, error_is_retryable, is_replayable, status_is_retryable
+from ._retry_rules import Kind, classify, error_is_retryable, is_replayable, status_is_retryable
 from .errors import RetryAfterExceedsDeadline, parse_error_envelope
 
 # Method and path only: the query of a deprecated operation carries a refresh token or a code.
 logger = logging.getLogger("runai_tokens.retry")
+
+
+@attrs.frozen
+class Clock:
+    """Where RetryTransport gets its time, its waits and its jitter; tests pass a fake one.
+
+    monotonic measures the deadline; wall (Unix seconds) reads an HTTP-date Retry-After from a
+    response without a Date header; sleep and async_sleep wait between attempts; random gives
+    the jitter, in [0, 1).
+    """
+
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+    sleep: Callable[[float], object] = time.sleep
+    async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+    random: Callable[[], float] = _random.random
+
+    @classmethod
+    def system(cls) -> Clock:
+        """The real clocks, sleeps and random numbers."""
+        return cls()
+
+
+class DeadlineExceeded(httpx.ReadTimeout):
+    """The retry deadline passed while an attempt was still waiting for its answer or its body.
+
+    A ReadTimeout, so code that handles httpx's timeouts handles this one; never retried.
+    """
+
+
+# The actions keep their request and response out of repr: a deprecated operation's URL carries
+# a refresh token or a code in its query, and actions are locals a traceback can show.
+@attrs.frozen
+class Send:
+    request: httpx.Request = attrs.field(repr=False)
+    time_left: float  # seconds before the deadline, inf for none
+    # A sync driver shuts the connection down at the deadline (token operations: _retry_cutoff).
+    cut: bool = False
+
+
+@attrs.frozen
+class Read:
+    """Read the body now, inside the retry loop, so a connection lost mid-body can be retried."""
+
+    response: httpx.Response = attrs.field(repr=False)
+    request: httpx.Request = attrs.field(repr=False)
+    deadline: float  # on Clock.monotonic, inf for none
+    time_left: float
+    limit: int | None  # bytes; past it ApiException (token operations), None: no cap
+    cut: bool = False
+
+
+@attrs.frozen
+class Discard:
+    """Close an answer that will not be handed back; drain it first if small (its connection
+    then goes back to the pool), within the deadline. Answered with the response, read or not."""
+
+    read: Read
+
+
+@attrs.frozen
+class Sleep:
+    seconds: float
+
+
+Action = Send | Read | Discard | Sleep
 
 
 @attrs.frozen
@@ -34,36 +110,60 @@ class TooLate:
     retry_after: float
 
 
-@attrs.frozen
-class Clocks:
-    monotonic: Callable[[], float]
-    wall: Callable[[], float]
-    random: Callable[[], float]
+def exchange(attempts: Attempts) -> Generator[Action, httpx.Response | None, httpx.Response]:
+    """The attempts of one request, until a response to hand back or an error to raise."""
+    while True:
+        try:
+            response = yield attempts.send()
+            assert response is not None
+            step = attempts.after_response(response)
+            if step is None:
+                read = attempts.read(response)
+                if read is not None:
+                    response = yield read
+                    assert response is not None
+                return attempts.finish(response)
+            drained = yield Discard(attempts.drain(response))
+            assert drained is not None
+            if isinstance(step, TooLate):
+                raise attempts.too_late(drained, step.retry_after)
+        except httpx.TransportError as error:
+            if attempts.after_error(error) is None:
+                attempts.note_failure(error)
+                raise
+        yield Sleep(attempts.wait())
 
 
 class Attempts:
-    """The state of one request's attempts: count, start time, the budget it last spent."""
+    """The state of one request's attempts: count, deadline, the budget it last spent."""
 
     def __init__(
-        self, request: httpx.Request, policy: RetryPolicy, budget: RetryBudget, clocks: Clocks
+        self, request: httpx.Request, policy: RetryPolicy, budget: RetryBudget, clock: Clock
     ) -> None:
         self._original = request
         self._policy = policy
         self._budget = budget
-        self._clocks = clocks
+        self._clock = clock
         self._kind = classify(request)
+        self._token_operation = token_operation(request.method, request.url.path) is not None
         self._replayable = is_replayable(request)
         # An absolute deadline, so "would this wait end past it" is one comparison of two
         # times rather than of a wait with a difference of times (which rounding can tip).
-        self._deadline_at = clocks.monotonic() + policy.deadline
+        self._deadline_at = clock.monotonic() + policy.deadline
         self._last_cost: int | None = None
+        self._decided_at = 0.0
+        self._delay = 0.0
         self.attempt = 1
 
-    def request(self) -> httpx.Request:
-        """What to send for this attempt. The first goes as the client built it; a retry's
-        timeouts are cut to the time left, so a retry cannot hang on past the deadline."""
+    def send(self) -> Send:
         remaining = self._remaining()
-        if self.attempt == 1 or math.isinf(remaining):
+        return Send(self.request(), remaining, self._cut(remaining))
+
+    def request(self) -> httpx.Request:
+        """What to send for this attempt: the request with its timeouts cut to the time left, so
+        that no attempt, the first included, can wait on past the deadline."""
+        remaining = self._remaining()
+        if math.isinf(remaining):
             return self._original
         left = max(remaining, 0.001)
         timeout = self._original.extensions.get("timeout")
@@ -78,19 +178,44 @@ class Attempts:
             extensions={**self._original.extensions, "timeout": clamped},
         )
 
+    def read(self, response: httpx.Response) -> Read | None:
+        """Whether to read the body inside the loop: always for a token operation (capped at
+        the policy's max_body_bytes), and for a repeatable request whose answer declares a
+        length within that cap. Anything else (a download, a stream of events) is handed back
+        unread, for the caller to read or stream."""
+        limit = self._policy.max_body_bytes
+        if self._token_operation:
+            remaining = self._remaining()
+            cut = self._cut(remaining)
+            return Read(response, self._original, self._deadline_at, remaining, limit, cut)
+        length = response.headers.get("content-length", "")
+        if self._kind is Kind.REPEATABLE and length.isdigit() and int(length) <= limit:
+            return Read(response, self._original, self._deadline_at, self._remaining(), None)
+        return None
+
+    def drain(self, response: httpx.Response) -> Read:
+        return Read(response, self._original, self._deadline_at, self._remaining(), None)
+
+    def wait(self) -> float:
+        """How long to sleep before the next attempt. The wait was chosen when the retry was
+        decided; time spent since (draining the answer) counts towards it, as Retry-After
+        counts from the answer."""
+        spent = self._clock.monotonic() - self._decided_at
+        return max(0.0, self._delay - max(spent, 0.0))
+
     def after_response(self, response: httpx.Response) -> Retry | TooLate | None:
         if not status_is_retryable(self._kind, response.status_code, self._policy.statuses):
             return None
-        retry_after = retry_after_seconds(response.headers, wall_clock=self._clocks.wall)
+        retry_after = retry_after_seconds(response.headers, wall_clock=self._clock.wall)
         return self._decide(str(response.status_code), retry_after, self._policy.retry_cost)
 
     def after_error(self, error: Exception) -> Retry | None:
-        if not error_is_retryable(self._kind, error):
+        if isinstance(error, DeadlineExceeded) or not error_is_retryable(self._kind, error):
             return None
         timed_out = isinstance(error, httpx.TimeoutException)
         cost = self._policy.timeout_retry_cost if timed_out else self._policy.retry_cost
         step = self._decide(type(error).__name__, None, cost)
-        return step if isinstance(step, Retry) else None  # only a response can be TooLate
+        return step if isinstance(step, Retry) else None  # only a response can be too late
 
     def finish(self, response: httpx.Response) -> httpx.Response:
         response.extensions["attempts"] = self.attempt
@@ -121,7 +246,7 @@ class Attempts:
         method, path = self._original.method, self._original.url.path
         if not self._replayable or self.attempt >= self._policy.max_attempts:
             return None
-        now = self._clocks.monotonic()
+        now = self._clock.monotonic()
         remaining = self._deadline_at - now
         if remaining <= 0:
             return None
@@ -134,7 +259,7 @@ class Attempts:
             )  # fmt: skip
             return TooLate(retry_after)
         if retry_after is None:
-            delay = self._policy.backoff(self.attempt, self._clocks.random())
+            delay = self._policy.backoff(self.attempt, self._clock.random())
             if now + delay >= self._deadline_at:
                 return None
         else:
@@ -143,6 +268,7 @@ class Attempts:
             logger.debug("not retrying %s %s: the retry budget is spent", method, path)
             return None
         self._last_cost = cost
+        self._decided_at, self._delay = now, delay
         logger.debug(
             "retrying %s %s after %s (attempt %d of %d) in %.3fs",
             method, path, reason, self.attempt + 1, self._policy.max_attempts, delay,
@@ -150,5 +276,8 @@ class Attempts:
         self.attempt += 1
         return Retry(delay)
 
+    def _cut(self, remaining: float) -> bool:
+        return self._token_operation and not math.isinf(remaining)
+
     def _remaining(self) -> float:
-        return self._deadline_at - self._clocks.monotonic()
+        return self._deadline_at - self._clock.monotonic()

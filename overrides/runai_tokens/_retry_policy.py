@@ -55,6 +55,11 @@ class RetryPolicy:
     budget): each retry costs retry_cost, or timeout_retry_cost after a timeout; a success
     refunds what its last retry cost, or 1 if it needed none. An empty budget means no retries
     until successes refill it.
+
+    max_body_bytes caps the body of a token operation's answer (1 MiB; a token is a few KiB):
+    past it, ApiException without reading further. Those bodies are read inside the retry loop,
+    as are other answers to repeatable requests that declare a Content-Length up to this size,
+    so a connection lost mid-body is retried like one lost before the status line.
     """
 
     max_attempts: int = attrs.field(default=3, validator=_int_at_least(1))
@@ -67,6 +72,7 @@ class RetryPolicy:
     budget_capacity: int | None = attrs.field(default=500, validator=_capacity)
     retry_cost: int = attrs.field(default=5, validator=_int_at_least(0))
     timeout_retry_cost: int = attrs.field(default=10, validator=_int_at_least(0))
+    max_body_bytes: int = attrs.field(default=1 << 20, validator=_int_at_least(1))
 
     def __attrs_post_init__(self) -> None:
         if self.backoff_max < self.backoff_base:

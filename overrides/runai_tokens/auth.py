@@ -31,7 +31,7 @@ from ._keeper import TokenKeeper
 from ._source import TokenSource
 from ._token import AccessToken, Token
 from .credentials import Credentials, RunaiCliSession, StaticToken
-from .retry import RetryPolicy, RetryTransport
+from .retry import HTTPTransports, RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -116,7 +116,7 @@ class TokenAuth(httpx.Auth):
                 if transport is not None
                 else (
                     lambda: RetryTransport(
-                        policy=retry, verify=verify, proxy=proxy, limits=_NO_KEEPALIVE
+                        retry, HTTPTransports(verify=verify, proxy=proxy, limits=_NO_KEEPALIVE)
                     )
                 )
             ),

@@ -1,99 +1,132 @@
 """RetryTransport: retries that survive a flaky control plane, for httpx.Client and AsyncClient.
 
-One class is both an httpx.BaseTransport and an httpx.AsyncBaseTransport, so one object (and one
-retry budget) serves sync and async clients alike. It wraps httpx's own HTTPTransport and
-AsyncHTTPTransport, created on first use with the options given here, and retries around them:
+RetryTransport wraps the transport it is given and retries around it. One object is both an
+httpx.BaseTransport and an httpx.AsyncBaseTransport, so one transport (and one retry budget)
+serves sync and async clients alike, as far as the transport it wraps has each side:
 
     client = httpx.Client(transport=RetryTransport(RetryPolicy(max_attempts=5)))
+    tls = RetryTransport(policy, HTTPTransports(verify=context, proxy="http://proxy:3128"))
 
-What is retried, and why only that, is in _retry_rules; the per-request decisions in _retry_flow.
+TLS, proxies and connection limits belong to the wrapped transport; HTTPTransports holds an
+httpx.HTTPTransport and an httpx.AsyncHTTPTransport made with the same options. What is retried,
+and why only that, is in _retry_rules; the decisions of one request in _retry_flow.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random as _random
-import ssl
+import inspect
 import threading
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Generator
+from typing import Any
 
 import httpx
 
+from ._retry_body import adiscard, aread_body, discard, read_body, within
 from ._retry_budget import RetryBudget
-from ._retry_flow import Attempts, Clocks, Retry, TooLate
+from ._retry_cutoff import Cutoff
+from ._retry_flow import (
+    Action,
+    Attempts,
+    Clock,
+    DeadlineExceeded,
+    Discard,
+    Read,
+    Send,
+    exchange,
+)
 from ._retry_policy import RetryPolicy
 
-__all__ = ["RetryPolicy", "RetryTransport"]
+__all__ = ["Clock", "DeadlineExceeded", "HTTPTransports", "RetryPolicy", "RetryTransport"]
 
-# httpx's own defaults, spelled out because httpx keeps its constants private.
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5)
+Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 _DEFAULT_POLICY = RetryPolicy()
-# A discarded answer is drained so its connection can go back to the pool, unless it is big
-# enough that opening a new connection is cheaper than reading it.
-_DRAIN_LIMIT = 64 * 1024
 
-CertTypes = str | tuple[str, str] | tuple[str, str, str]
-ProxyTypes = str | httpx.URL | httpx.Proxy
+
+class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """httpx.HTTPTransport and httpx.AsyncHTTPTransport made with the same options, as one object.
+
+    options are httpx's own (verify, cert, proxy, limits, http2, ...), checked here and given
+    to each transport when its side is first used, so a sync-only program never builds the
+    async one (nor its TLS context). close() closes the sync side, aclose() the async side, as
+    httpx.Client and httpx.AsyncClient do on exit.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        try:
+            inspect.signature(httpx.HTTPTransport).bind(**options)
+        except TypeError as exc:
+            raise TypeError(f"HTTPTransports: {exc}") from None
+        self._options = options
+        self._lock = threading.Lock()
+        self._sync: httpx.HTTPTransport | None = None
+        self._async: httpx.AsyncHTTPTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            if self._sync is None:
+                self._sync = httpx.HTTPTransport(**self._options)
+            inner = self._sync
+        return inner.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            if self._async is None:
+                self._async = httpx.AsyncHTTPTransport(**self._options)
+            inner = self._async
+        return await inner.handle_async_request(request)
+
+    def close(self) -> None:
+        with self._lock:
+            inner = self._sync
+        if inner is not None:
+            inner.close()
+
+    async def aclose(self) -> None:
+        with self._lock:
+            inner = self._async
+        if inner is not None:
+            await inner.aclose()
 
 
 class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Retries requests according to `policy`; the transport options go to httpx unchanged.
+    """Retries requests through `transport` according to `policy`.
 
-    transport and async_transport replace the inner HTTPTransport / AsyncHTTPTransport (tests,
-    or composing with another transport); the transport options are then unused. Closing this
-    transport closes the inner ones, whether created here or passed in: close() the sync side,
-    aclose() the async side, as httpx.Client and httpx.AsyncClient do on exit.
+    transport: what to send through: an httpx.BaseTransport (sync clients), an
+      httpx.AsyncBaseTransport (async clients), or an object that is both (HTTPTransports, the
+      default, with httpx's default options; httpx.MockTransport; another RetryTransport). Using
+      a side the transport lacks raises TypeError rather than open a connection of its own.
+    clock: the time, waits and jitter (Clock.system() by default); tests pass a fake one.
 
-    clock, wall_clock, sleep, async_sleep and random exist so tests need not wait for real.
-    The final response carries response.extensions["attempts"], 1 when no retry was made.
+    Closing this transport closes the wrapped one: close() its sync side, aclose() its async
+    side. The final response carries response.extensions["attempts"], 1 when no retry was made.
     """
 
     def __init__(
         self,
         policy: RetryPolicy = _DEFAULT_POLICY,
-        *,
-        verify: ssl.SSLContext | str | bool = True,
-        cert: CertTypes | None = None,
-        trust_env: bool = True,
-        http1: bool = True,
-        http2: bool = False,
-        limits: httpx.Limits = DEFAULT_LIMITS,
-        proxy: ProxyTypes | None = None,
-        uds: str | None = None,
-        local_address: str | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], object] = time.sleep,
-        async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-        random: Callable[[], float] = _random.random,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not isinstance(policy, RetryPolicy):
             raise TypeError(f"policy must be a RetryPolicy, got {type(policy).__name__}")
+        if transport is None:
+            transport = HTTPTransports()
+        elif not isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
+            raise TypeError(
+                "transport must be an httpx.BaseTransport, an httpx.AsyncBaseTransport or both, "
+                f"got {type(transport).__name__}"
+            )
+        if clock is None:
+            clock = Clock.system()
+        elif not isinstance(clock, Clock):
+            raise TypeError(f"clock must be a runai_tokens.retry.Clock, got {type(clock).__name__}")
         self.policy = policy
-        self._options = {
-            "verify": verify,
-            "cert": cert,
-            "trust_env": trust_env,
-            "http1": http1,
-            "http2": http2,
-            "limits": limits,
-            "proxy": proxy,
-            "uds": uds,
-            "local_address": local_address,
-        }
-        self._clocks = Clocks(monotonic=clock, wall=wall_clock, random=random)
-        self._sleep = sleep
-        self._async_sleep = async_sleep
+        self.transport = transport
+        self._clock = clock
         self._budget = RetryBudget(policy.budget_capacity)
-        self._transport = transport
-        self._async_transport = async_transport
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.policy!r})"
+        return f"{type(self).__name__}({self.policy!r}, {type(self.transport).__name__})"
 
     @property
     def budget_available(self) -> int | None:
@@ -101,94 +134,105 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._budget.available
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._sync_inner()
-        attempts = Attempts(request, self.policy, self._budget, self._clocks)
-        step: Retry | TooLate | None
-        while True:
-            try:
-                response = inner.handle_request(attempts.request())
-            except httpx.TransportError as error:
-                step = attempts.after_error(error)
-                if step is None:
-                    attempts.note_failure(error)
-                    raise
-            else:
-                step = attempts.after_response(response)
-                if step is None:
-                    return attempts.finish(response)
-                _discard(response)
-                if not isinstance(step, Retry):
-                    raise attempts.too_late(response, step.retry_after)
-            self._sleep(step.delay)
+        inner = self.transport
+        if not isinstance(inner, httpx.BaseTransport):
+            raise TypeError(self._lacks("sync", "an httpx.AsyncClient"))
+        clock = self._clock
+
+        def perform(action: Action) -> httpx.Response | None:
+            if isinstance(action, Send):
+                if not action.cut:
+                    return inner.handle_request(action.request)
+                with Cutoff.watching(action.time_left, action.request) as cutoff:
+                    response = inner.handle_request(action.request)
+                return cutoff.checked(response)
+            if isinstance(action, Read):
+                if not action.cut:
+                    return read_body(action, clock)
+                stream = action.response.extensions.get("network_stream")
+                with Cutoff(action.time_left, action.request, stream):
+                    return read_body(action, clock)
+            if isinstance(action, Discard):
+                return discard(action.read, clock)
+            clock.sleep(action.seconds)
+            return None
+
+        flow = exchange(Attempts(request, self.policy, self._budget, clock))
+        return _drive(flow, perform)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._async_inner()
-        attempts = Attempts(request, self.policy, self._budget, self._clocks)
-        step: Retry | TooLate | None
-        while True:
+        inner = self.transport
+        if not isinstance(inner, httpx.AsyncBaseTransport):
+            raise TypeError(self._lacks("async", "an httpx.Client"))
+        clock = self._clock
+
+        async def perform(action: Action) -> httpx.Response | None:
+            if isinstance(action, Send):
+                sent = inner.handle_async_request(action.request)
+                return await within(action.time_left, action.request, sent, "headers")
+            if isinstance(action, Read):
+                body = aread_body(action, clock)
+                return await within(action.time_left, action.request, body, "body")
+            if isinstance(action, Discard):
+                return await adiscard(action.read, clock)
+            await clock.async_sleep(action.seconds)
+            return None
+
+        flow = exchange(Attempts(request, self.policy, self._budget, clock))
+        action: Action | httpx.Response = next(flow)
+        while not isinstance(action, httpx.Response):  # _drive, awaiting each step
             try:
-                response = await inner.handle_async_request(attempts.request())
-            except httpx.TransportError as error:
-                step = attempts.after_error(error)
-                if step is None:
-                    attempts.note_failure(error)
-                    raise
+                outcome = await perform(action)
+            except Exception as exc:
+                action = _throw(flow, exc)
             else:
-                step = attempts.after_response(response)
-                if step is None:
-                    return attempts.finish(response)
-                await _adiscard(response)
-                if not isinstance(step, Retry):
-                    raise attempts.too_late(response, step.retry_after)
-            await self._async_sleep(step.delay)
+                action = _send(flow, outcome)
+        return action
 
     def close(self) -> None:
-        with self._lock:
-            inner = self._transport
-        if inner is not None:
-            inner.close()
+        if isinstance(self.transport, httpx.BaseTransport):
+            self.transport.close()
 
     async def aclose(self) -> None:
-        with self._lock:
-            inner = self._async_transport
-        if inner is not None:
-            await inner.aclose()
+        if isinstance(self.transport, httpx.AsyncBaseTransport):
+            await self.transport.aclose()
 
-    def _sync_inner(self) -> httpx.BaseTransport:
-        with self._lock:
-            if self._transport is None:
-                self._transport = httpx.HTTPTransport(**self._options)  # type: ignore[arg-type]
-            return self._transport
-
-    def _async_inner(self) -> httpx.AsyncBaseTransport:
-        with self._lock:
-            if self._async_transport is None:
-                self._async_transport = httpx.AsyncHTTPTransport(**self._options)  # type: ignore[arg-type]
-            return self._async_transport
+    def _lacks(self, side: str, use: str) -> str:
+        name = type(self.transport).__name__
+        return (
+            f"RetryTransport wraps {name}, which has no {side} side: use it with {use}, or "
+            f"wrap a transport that has both (runai_tokens.retry.HTTPTransports)"
+        )
 
 
-def _worth_draining(response: httpx.Response) -> bool:
-    length = response.headers.get("content-length", "")
-    return length.isdigit() and int(length) <= _DRAIN_LIMIT
+_Flow = Generator[Action, httpx.Response | None, httpx.Response]
 
 
-def _discard(response: httpx.Response) -> None:
-    """Close an answer we will not hand back, before sleeping, so its connection is free (with
-    a pool of one, the retry would otherwise wait forever for it)."""
+def _drive(flow: _Flow, perform: Callable[[Action], httpx.Response | None]) -> httpx.Response:
+    """Run the flow to its response: perform each action, send back the outcome or throw in the
+    error (the flow decides whether it is retried)."""
+    action: Action | httpx.Response = next(flow)
+    while not isinstance(action, httpx.Response):
+        try:
+            outcome = perform(action)
+        except Exception as exc:
+            action = _throw(flow, exc)
+        else:
+            action = _send(flow, outcome)
+    return action
+
+
+def _send(flow: _Flow, outcome: httpx.Response | None) -> Action | httpx.Response:
     try:
-        if _worth_draining(response):
-            response.read()
-    except httpx.HTTPError:
-        pass  # the answer is being thrown away; a broken one needs no more than closing
-    finally:
-        response.close()
+        return flow.send(outcome)
+    except StopIteration as stop:
+        response: httpx.Response = stop.value
+        return response
 
 
-async def _adiscard(response: httpx.Response) -> None:
+def _throw(flow: _Flow, error: Exception) -> Action | httpx.Response:
     try:
-        if _worth_draining(response):
-            await response.aread()
-    except httpx.HTTPError:
-        pass
-    finally:
-        await response.aclose()
+        return flow.throw(error)
+    except StopIteration as stop:
+        response: httpx.Response = stop.value
+        return response

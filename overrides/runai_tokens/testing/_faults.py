@@ -1,16 +1,21 @@
 """Fault injection: what the infrastructure between a client and Run:ai does on a bad day.
 
 Faults are queued in the order they were asked for. Each request takes at most one: the oldest
-fault with matching requests left whose path is the request's path (or any path). A fault happens
-before the server looks at the request, as it would in a load balancer in front of the service,
-so a faulted request is never validated and never mints a token.
+fault with matching requests left whose path is the request's path (or any path). Most faults
+happen before the server looks at the request, as they would in a load balancer in front of the
+service, so such a request is never validated and never mints a token. Four deliver the real
+answer, bent on its way: DELAY holds it back, TRICKLE sends it a few bytes at a time, RESET cuts
+the connection mid-body; the server did the work (a grant minted its token) all the same.
+OVERSIZED replaces it with a body larger than any token.
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import threading
+from collections.abc import Iterator
 
 import attrs
 
@@ -21,6 +26,9 @@ class FaultKind(enum.Enum):
     DELAY = "delay"  # the answer comes, late
     HTML = "html"  # a load balancer's HTML 502 page
     TRUNCATED = "truncated"  # a 200 whose JSON body is cut off
+    TRICKLE = "trickle"  # the answer, a few bytes at a time
+    RESET = "reset"  # the answer's headers and the start of its body, then a TCP reset
+    OVERSIZED = "oversized"  # a 200 whose body is larger than any token
 
 
 @attrs.frozen
@@ -30,9 +38,38 @@ class Fault:
     status: int = 503
     retry_after: float | str | None = None
     seconds: float = 0.0
+    # How the answer goes on the wire (TRICKLE, RESET, OVERSIZED).
+    delivery: Delivery | None = None
 
     def matches(self, path: str) -> bool:
         return self.path is None or self.path == path
+
+
+@attrs.frozen
+class Delivery:
+    """How a reply goes on the wire when a fault bends it; a reply without one goes at once."""
+
+    # Pace: the body (and with trickle_headers the status line and headers) at this rate.
+    bytes_per_second: float | None = None
+    trickle_headers: bool = False
+    # Body bytes sent before the connection is reset (SO_LINGER 0, then close: a TCP RST).
+    reset_after: int | None = None
+    # A body of this many bytes, made as it is sent, instead of the reply's own.
+    filler: int | None = None
+    # False: no Content-Length; the body ends when the connection closes.
+    content_length: bool = True
+
+
+def positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{name} must be a positive number")
+    return float(value)
+
+
+def at_least_zero(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an int, 0 or more")
+    return value
 
 
 @attrs.define
@@ -91,6 +128,20 @@ HTML_502 = (
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     b"</body>\r\n</html>\r\n"
 )
+
+
+def filler(size: int) -> Iterator[bytes]:
+    """size bytes of a JSON token answer whose token runs on and on, made 64 KiB at a time."""
+    head, tail = b'{"accessToken": "', b'"}'
+    pieces = itertools.chain([head], itertools.repeat(b"A" * 65536))
+    sent = 0
+    for piece in pieces:
+        piece = piece[: max(0, size - len(tail) - sent)]
+        if not piece:
+            break
+        sent += len(piece)
+        yield piece
+    yield tail[: size - sent]
 
 
 def truncated(body: bytes) -> bytes:

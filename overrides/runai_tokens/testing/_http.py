@@ -1,7 +1,8 @@
 """The HTTP/1.1 plumbing of the fake server: a BaseHTTPRequestHandler that hands each request on.
 
 It logs nothing secret: http.server's own request lines (which carry the query string, and so a
-refresh token or an authorization code) are not logged at all.
+refresh token or an authorization code) are not logged at all. A reply with a Delivery (a fault
+that trickles, resets or oversizes the answer) is written by _Wire, byte by byte if need be.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import contextlib
 import logging
 import selectors
 import socket
+import ssl
+import struct
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ._faults import Delivery, filler
 from ._routes import Reply, error_reply
 
 logger = logging.getLogger("runai_tokens.testing")
@@ -24,6 +28,8 @@ logger = logging.getLogger("runai_tokens.testing")
 Handle = Callable[[str, str, Mapping[str, str], bytes], Reply]
 # (connection, opened?) -> None: so that stopping the server can cut keep-alive connections
 Track = Callable[[socket.socket, bool], None]
+# seconds -> True when the server is stopping (threading.Event.wait): a paced write stops too
+Wait = Callable[[float], bool]
 
 
 class Server(ThreadingHTTPServer):
@@ -82,15 +88,22 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError):
+        if isinstance(error, ConnectionError | ssl.SSLEOFError | ssl.SSLZeroReturnError):
             # A client that gave up (a timeout while a delay_next fault held the answer back,
-            # say), or stop() cutting a connection: nobody is left to answer.
+            # or a deadline during a trickle, over TLS too), or stop() cutting a connection:
+            # nobody is left to answer.
             logger.debug("FakeRunaiServer: client went away")
             return
         logger.error("FakeRunaiServer: error while serving a request", exc_info=error)
 
 
-def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
+def handler_class(
+    handle: Handle, track: Track, wait: Wait | None = None
+) -> type[BaseHTTPRequestHandler]:
+    """The handler class; wait paces trickled answers (an Event's wait, by default one that is
+    never set), so that a server stopping can cut them short."""
+    pace = wait if wait is not None else threading.Event().wait
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "FakeRunaiServer"
@@ -119,6 +132,9 @@ def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
             if reply.drop:
                 self.close_connection = True
                 return
+            if reply.delivery is not None:
+                self._deliver(reply, reply.delivery)
+                return
             self.send_response_only(reply.status)
             self.send_header("Server", self.version_string())
             if not any(name.lower() == "date" for name in reply.headers):
@@ -129,6 +145,30 @@ def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
             self.wfile.write(reply.body)
+
+        def _deliver(self, reply: Reply, delivery: Delivery) -> None:
+            body = [reply.body] if delivery.filler is None else filler(delivery.filler)
+            size = len(reply.body) if delivery.filler is None else delivery.filler
+            phrase = self.responses.get(reply.status, ("",))[0]
+            lines = [f"{self.protocol_version} {reply.status} {phrase}"]
+            lines += [f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
+            lines += [f"{name}: {value}" for name, value in reply.headers.items()]
+            if delivery.content_length:
+                lines.append(f"Content-Length: {size}")
+            else:
+                lines.append("Connection: close")
+                self.close_connection = True
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            wire = _Wire(self.wfile.write, delivery.bytes_per_second, pace)
+            wire.write([head], paced=delivery.trickle_headers)
+            wire.write(body, paced=True, stop_after=delivery.reset_after)
+            if delivery.reset_after is not None:
+                # SO_LINGER 0 turns close() into a reset: the client sees ECONNRESET, not EOF.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
 
         def _read_body(self) -> bytes:
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -151,3 +191,34 @@ def handler_class(handle: Handle, track: Track) -> type[BaseHTTPRequestHandler]:
             logger.debug("http.server: %s", format)
 
     return Handler
+
+
+class _Wire:
+    """Writes a reply's bytes, at a pace when asked: `rate` bytes per second, in steps of about
+    a twentieth of a second (one byte at a time below 20 bytes per second)."""
+
+    def __init__(self, out: Callable[[bytes], object], rate: float | None, wait: Wait) -> None:
+        self._out = out
+        self._rate = rate
+        self._wait = wait
+
+    def write(self, chunks: Iterable[bytes], *, paced: bool, stop_after: int | None = None) -> None:
+        sent = 0
+        for chunk in chunks:
+            if stop_after is not None:
+                chunk = chunk[: stop_after - sent]
+            if paced and self._rate is not None:
+                self._paced(chunk)
+            else:
+                self._out(chunk)
+            sent += len(chunk)
+            if stop_after is not None and sent >= stop_after:
+                return
+
+    def _paced(self, chunk: bytes) -> None:
+        assert self._rate is not None
+        step = max(1, int(self._rate / 20))
+        for start in range(0, len(chunk), step):
+            if start and self._wait(step / self._rate):
+                raise ConnectionAbortedError("FakeRunaiServer is stopping")
+            self._out(chunk[start : start + step])

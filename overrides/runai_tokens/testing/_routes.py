@@ -17,7 +17,7 @@ import attrs
 
 from . import _operations
 from ._contract import Contract, ContractViolation, Operation, Request
-from ._faults import HTML_502, Fault, FaultKind, envelope, retry_after_header, truncated
+from ._faults import HTML_502, Delivery, Fault, FaultKind, envelope, retry_after_header, truncated
 from ._grants import INVALID_REQUEST, UNSUPPORTED_GRANT_TYPE, GrantError, TokenService
 from ._jwt import make_jwt
 
@@ -37,12 +37,14 @@ _OPERATIONS: dict[str, _Handler] = {
 
 @attrs.frozen
 class Reply:
-    """What to send back; drop=True closes the connection without an answer."""
+    """What to send back; drop=True closes the connection without an answer, a delivery says
+    how a fault bends the way it goes out."""
 
     status: int
     body: bytes = b""
     headers: Mapping[str, str] = attrs.field(factory=dict)
     drop: bool = False
+    delivery: Delivery | None = None
 
 
 def json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
@@ -58,11 +60,13 @@ def error_reply(
 
 
 def fault_reply(fault: Fault) -> Reply:
-    """The reply of a fault that replaces the answer (every kind but DELAY)."""
+    """The reply of a fault that replaces the answer (every kind but DELAY, TRICKLE, RESET)."""
     if fault.kind is FaultKind.DROP:
         return Reply(0, drop=True)
     if fault.kind is FaultKind.HTML:
         return Reply(502, HTML_502, {"Content-Type": "text/html"})
+    if fault.kind is FaultKind.OVERSIZED:
+        return Reply(200, headers={"Content-Type": "application/json"}, delivery=fault.delivery)
     if fault.kind is FaultKind.TRUNCATED:
         # A token body cut off mid-token, so a client that prints what it could not parse leaks
         # something a test can look for. The token is signed with a throwaway key.

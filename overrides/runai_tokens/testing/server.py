@@ -12,19 +12,25 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urlsplit
 
+import attrs
+
 from ._contract import load_contract
-from ._faults import Fault, FaultKind, FaultQueue
+from ._faults import FaultKind, FaultQueue
 from ._grants import TokenService
 from ._http import Server, handler_class
 from ._idp import IdentityProvider
+from ._inject import FaultInjection
 from ._jwt import decode_jwt
 from ._log import RequestRecord, redact_body, redact_headers, redact_query
 from ._routes import Reply, Router, fault_reply
 
 logger = logging.getLogger("runai_tokens.testing")
 
+# Faults that deliver the server's own answer, late or bent on the way.
+_REAL_ANSWER = frozenset({FaultKind.DELAY, FaultKind.TRICKLE, FaultKind.RESET})
 
-class FakeRunaiServer:
+
+class FakeRunaiServer(FaultInjection):
     """Run:ai's token operations, plus one protected endpoint, on 127.0.0.1, as `version` has them.
 
     A real threaded HTTP server on an ephemeral port (or `port`), speaking openapi.yaml's wire
@@ -68,7 +74,9 @@ class FakeRunaiServer:
 
     Faults (fail_next and friends) are queued; each request takes at most one, the oldest that
     matches its path, before the request is looked at (so it is not validated or answered, and
-    its answer is the Error envelope, on any path and version).
+    its answer is the Error envelope, on any path and version). delay_next, trickle_next and
+    reset_next are the exceptions: the request is answered as usual, and the answer is held
+    back, trickled, or cut off by a connection reset mid-body.
 
     `requests` is the log of what arrived, with the value of every property or parameter that
     openapi.yaml marks `format: password` redacted (JSON and form bodies, and query strings);
@@ -129,7 +137,8 @@ class FakeRunaiServer:
         if self._httpd is not None or self._stopping.is_set():
             raise RuntimeError("FakeRunaiServer can only be started once")
         self._router = Router(load_contract(), self._service, self.PROTECTED_PATH)
-        self._httpd = Server(("127.0.0.1", self._port), handler_class(self._handle, self._track))
+        handler = handler_class(self._handle, self._track, self._stopping.wait)
+        self._httpd = Server(("127.0.0.1", self._port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             name=f"FakeRunaiServer:{self.port}",
@@ -216,38 +225,6 @@ class FakeRunaiServer:
         """Invalidate every access and refresh token issued so far."""
         self._service.revoke_all()
 
-    def fail_next(
-        self,
-        n: int = 1,
-        status: int = 503,
-        *,
-        path: str | None = None,
-        retry_after: float | str | None = None,
-    ) -> None:
-        """Answer the next n requests (to `path`, or any) with `status` and an Error envelope,
-        plus Retry-After (seconds, or an HTTP-date string) when given."""
-        self._faults.add(Fault(FaultKind.FAIL, path, status=status, retry_after=retry_after), n)
-
-    def drop_next(self, n: int = 1, *, path: str | None = None) -> None:
-        """Close the connection of the next n requests without answering."""
-        self._faults.add(Fault(FaultKind.DROP, path), n)
-
-    def delay_next(self, n: int, seconds: float, *, path: str | None = None) -> None:
-        """Answer the next n requests normally, but only after `seconds`."""
-        self._faults.add(Fault(FaultKind.DELAY, path, seconds=seconds), n)
-
-    def html_next(self, n: int = 1, *, path: str | None = None) -> None:
-        """Answer the next n requests with a load balancer's HTML 502 page."""
-        self._faults.add(Fault(FaultKind.HTML, path), n)
-
-    def truncated_next(self, n: int = 1, *, path: str | None = None) -> None:
-        """Answer the next n requests with a 200 whose JSON body is cut off halfway."""
-        self._faults.add(Fault(FaultKind.TRUNCATED, path), n)
-
-    @property
-    def pending_faults(self) -> int:
-        return len(self._faults)
-
     # --- what happened --------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:
@@ -286,11 +263,13 @@ class FakeRunaiServer:
         fault = self._faults.take(path)
         if fault is not None and fault.kind is FaultKind.DELAY:
             self._stopping.wait(fault.seconds)
-        if fault is None or fault.kind is FaultKind.DELAY:
+        if fault is None or fault.kind in _REAL_ANSWER:
             if self._idp.handles(path):
                 reply = self._idp.dispatch(method, path, query)
             else:
                 reply = router.dispatch(method, path, query, headers, body)
+            if fault is not None and fault.delivery is not None:
+                reply = attrs.evolve(reply, delivery=fault.delivery)
         else:
             reply = fault_reply(fault)
         is_secret = router.contract.is_secret
