@@ -148,7 +148,7 @@ def test_an_oversized_token_answer_is_refused(
 
 
 def test_the_cap_is_the_policys(server: FakeRunaiServer) -> None:
-    with connect(server.url, retry=RetryPolicy(max_body_bytes=100)) as client:
+    with connect(server.url, None, retry=RetryPolicy(max_body_bytes=100)) as client:
         with pytest.raises(ApiException, match="larger than 100 bytes"):
             TokensApi(client).grant_token(CLIENT_GRANT)
         whoami = client.get_httpx_client().get(PROTECTED_PATH)  # not a token operation

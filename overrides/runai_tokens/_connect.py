@@ -23,7 +23,7 @@ from collections.abc import Mapping
 import httpx
 
 from . import _validate
-from ._default import NOT_GIVEN, NotGiven, apply_defaults
+from ._default import NOT_GIVEN, NoCredentialsFound, NotGiven, apply_defaults
 from ._generated import Client
 from ._redact import install_log_redaction
 from .auth import TokenAuth
@@ -68,9 +68,10 @@ def connect(
     _validate.flag(allow_insecure_http, "allow_insecure_http")
     if credentials is not None and not isinstance(credentials, httpx.Auth):
         _validate.credentials(credentials)
-    if credentials is not None and not isinstance(credentials, TokenAuth):
+    if credentials is not None and not isinstance(credentials, TokenAuth | NoCredentialsFound):
         # Whatever an auth adds to a request is a credential of some kind. A TokenAuth sends
-        # its token only to its own origin, which it checked when it was built.
+        # its token only to its own origin, which it checked when it was built; the chain's
+        # "nothing found" adds nothing.
         _validate.insecure_http(url, allow=allow_insecure_http, name=name)
     auth = _auth(
         url,
