@@ -66,3 +66,4 @@ __all__ = [
     "is_token_path",
     "refresh_token",
 ]
+CONTRACT_VERSION = "2.18-2.24"
