@@ -54,8 +54,8 @@ lint-spec: $(VENV)/.installed
 
 .PHONY: lint
 lint: $(VENV)/.installed
-	ruff check overrides tests $(wildcard bench)
-	ruff format --check overrides tests $(wildcard bench)
+	ruff check overrides tests tools $(wildcard bench)
+	ruff format --check overrides tests tools $(wildcard bench)
 	mypy
 
 .PHONY: test
@@ -80,15 +80,13 @@ build: $(VENV)/.installed
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist
 
-# Copy both import packages into DEST (e.g. `make vendor DEST=../myrepo/third_party`).
+# Copy both import packages into DEST, a directory inside your own package (e.g.
+# `make vendor DEST=../myrepo/acme/_vendor` for acme._vendor.runai_tokens). Their imports are
+# rewritten to relative ones, so the copy loads only itself. Standard library only: no venv needed.
 .PHONY: vendor
 vendor:
-	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/dir" >&2; exit 2; }
-	mkdir -p "$(DEST)"
-	rm -rf "$(DEST)/$(PACKAGE)" "$(DEST)/runai_tokens"
-	cp -R $(GENERATED) overrides/runai_tokens "$(DEST)/"
-	find "$(DEST)/$(PACKAGE)" "$(DEST)/runai_tokens" -name __pycache__ -prune -exec rm -rf {} +
-	@echo "vendored $(PACKAGE) and runai_tokens into $(DEST)"
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/your_package/_vendor" >&2; exit 2; }
+	$(PYTHON) tools/vendor.py "$(DEST)"
 
 .PHONY: clean
 clean:

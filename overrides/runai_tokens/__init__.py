@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The one place the version is written: pyproject reads it from here (hatch's version source),
+# and a vendored copy, which has no distribution metadata, still knows it.
 __version__ = "0.1.0"
 
 # Public name -> the module defining it. connect() lives in _connect, not in a module named
@@ -24,6 +26,8 @@ _EXPORTS: dict[str, str] = {
     "ApiException": "errors",
     "AppCredentials": "credentials",
     "AsyncTokensApi": "api",
+    # The contract's version (openapi.yaml's info), which lives with the generated code.
+    "CONTRACT_VERSION": "_generated",
     "ClientCredentials": "credentials",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
@@ -37,6 +41,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "CONTRACT_VERSION",
     "ApiException",
     "AppCredentials",
     "AsyncTokensApi",
@@ -54,6 +59,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._connect import connect
+    from ._generated import CONTRACT_VERSION
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
     from .credentials import (
