@@ -62,9 +62,16 @@ lint: $(VENV)/.installed
 test: setup check-generated lint-spec lint
 	$(BIN)/python -m pytest
 
+# The demo gets a venv of its own with only what it needs: the package and its testing extra
+# (tools/demo_venv.py says how), not the generator, mypy, ruff and hypothesis of .venv.
+DEMO_VENV := .venv-demo
+$(DEMO_VENV)/.installed: pyproject.toml tools/demo_venv.py
+	$(PYTHON) tools/demo_venv.py $(DEMO_VENV)
+	@touch $@
+
 .PHONY: demo
-demo: $(VENV)/.installed
-	$(BIN)/python -m runai_tokens.demo
+demo: $(DEMO_VENV)/.installed
+	$(DEMO_VENV)/bin/python -m runai_tokens.demo
 
 # The bench extra adds the libraries the benchmarks compare against (see pyproject.toml).
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed

@@ -19,13 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def demo_command() -> list[str]:
-    """`make demo` when the venv is set up (make would not reinstall), else the module itself."""
+    """`make demo` when its venv is set up (make would not reinstall), else the module itself."""
     make = shutil.which("make")
     if make is not None and (ROOT / "Makefile").is_file():
-        dry = subprocess.run(
-            [make, "-n", "-C", str(ROOT), "demo"], capture_output=True, text=True, check=False
+        up_to_date = subprocess.run(
+            [make, "-q", "-C", str(ROOT), ".venv-demo/.installed"], capture_output=True, check=False
         )
-        if dry.returncode == 0 and "pip install" not in dry.stdout:
+        if up_to_date.returncode == 0:
             return [make, "-s", "-C", str(ROOT), "demo"]
     return [sys.executable, "-m", "runai_tokens.demo"]
 
