@@ -10,6 +10,7 @@ PYTHONPATH, no user site-packages), so nothing from this source tree can leak in
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -215,6 +216,48 @@ def test_the_vendored_cli_runs_as_a_module(setup: Setup) -> None:
     assert (
         result.stdout.strip() == f"runai-token {__version__} (Run:ai token API {CONTRACT_VERSION})"
     )
+
+
+VENDORED_PLUGIN_TEST = """
+pytest_plugins = ["acme._vendor.runai_tokens.testing.plugin"]
+
+
+def test_fixtures_come_from_the_vendored_copy(runai_server, runai_credentials):
+    assert type(runai_server).__module__ == "acme._vendor.runai_tokens.testing.server"
+    assert type(runai_credentials).__module__ == "acme._vendor.runai_tokens.credentials"
+    from acme._vendor.runai_tokens import TokenAuth
+
+    assert TokenAuth(runai_server.url, runai_credentials).get_token()
+"""
+
+
+def test_the_vendored_pytest_plugin_loads_through_pytest_plugins(
+    setup: Setup, tmp_path: Path
+) -> None:
+    (tmp_path / "test_vendored_plugin.py").write_text(VENDORED_PLUGIN_TEST)
+    # This interpreter has runai-tokens installed too: its plugin is switched off, since both
+    # would define the same fixtures (a project vendoring runai-tokens would not install it).
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:runai_tokens",
+        "-p",
+        "no:cacheprovider",
+    ]
+    result = subprocess.run(
+        [*command, "test_vendored_plugin.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(setup.root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
 
 
 # --- the rewrite itself, on sources made up for the purpose ---------------------------------
