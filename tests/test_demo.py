@@ -10,10 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from runai_tokens import demo
+
+from tools import demo_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +88,14 @@ def test_short_shows_twelve_characters_of_a_token() -> None:
     assert demo.short(token) == "eyJhbG…dHVyZQ"
     with pytest.raises(demo.DemoError):
         demo.short("short")
+
+
+def test_the_demo_venv_gets_the_package_requirements_and_testing_extra_only() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = demo_venv.requirements(ROOT / "pyproject.toml")
+    assert wanted == project["dependencies"] + project["optional-dependencies"]["testing"]
+    names = {
+        re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0].lower() for requirement in wanted
+    }
+    assert {"httpx", "attrs", "python-dateutil", "pyyaml", "jsonschema"} <= names
+    assert names.isdisjoint({"openapi-python-client", "mypy", "ruff", "hypothesis", "build"})
