@@ -301,6 +301,8 @@ def test_what_cannot_be_made_relative_is_refused_with_its_line() -> None:
         rewrite("import os\nimport runai_tokens.testing\n")
     with pytest.raises(vendor.VendorError, match=r"<source>:1: the string 'runai_tokens.testing'"):
         rewrite('files = resources.files("runai_tokens.testing")\n')
+    with pytest.raises(vendor.VendorError, match=r"the string 'runai_tokens_client.api.'"):
+        rewrite('module = importlib.import_module(f"runai_tokens_client.api.{name}")\n')
 
 
 def test_logger_names_and_prose_stay() -> None:

@@ -39,7 +39,8 @@ CONTRACT = REPO / "openapi.yaml"
 CONTRACT_TARGET = Path("runai_tokens", "testing", "openapi.yaml")
 
 _PACKAGES = "|".join(map(re.escape, SOURCES))
-_MODULE_NAME = re.compile(rf"(?:{_PACKAGES})(?:\.[A-Za-z_]\w*)*")
+# A module's name, or the start of one built at run time (f"runai_tokens_client.api.{name}").
+_MODULE_NAME = re.compile(rf"(?:{_PACKAGES})(?:\.[A-Za-z_]\w*)*\.?")
 # Calls that may take a package's name as their first argument without importing it.
 _NAMING_ONLY = frozenset({"getLogger"})
 
