@@ -202,6 +202,6 @@ def _spec_text() -> str:
     source = Path(__file__).resolve().parents[3] / "openapi.yaml"
     if not source.is_file():
         raise FileNotFoundError(
-            f"openapi.yaml not found: neither packaged with runai_tokens.testing nor at {source}"
+            f"openapi.yaml not found: neither packaged with {__package__} nor at {source}"
         )
     return source.read_text(encoding="utf-8")
