@@ -29,7 +29,6 @@ from runai_tokens.testing import FakeRunaiServer
 
 REPO = Path(__file__).resolve().parents[1]
 PROBE = Path(__file__).with_name("vendoring_probe.py")
-VENDOR = REPO / "tools" / "vendor.py"
 PACKAGE = "acme._vendor"
 RUNTIME = ("httpx", "attrs", "python-dateutil")
 KIT = ("pyyaml", "jsonschema")
@@ -103,8 +102,9 @@ def make_venv(path: Path) -> Path:
 
 def install_other_runai_tokens(site: Path) -> None:
     """This repository's code as another version of runai-tokens, installed as pip would."""
-    shutil.copytree(REPO / "generated" / "runai_tokens_client", site / "runai_tokens_client")
-    shutil.copytree(REPO / "overrides" / "runai_tokens", site / "runai_tokens")
+    no_cache = shutil.ignore_patterns("__pycache__")
+    for source in (REPO / "generated" / "runai_tokens_client", REPO / "overrides" / "runai_tokens"):
+        shutil.copytree(source, site / source.name, ignore=no_cache)
     shutil.copyfile(REPO / "openapi.yaml", site / "runai_tokens" / "testing" / "openapi.yaml")
     init = site / "runai_tokens" / "__init__.py"
     text, count = re.subn(
