@@ -54,17 +54,24 @@ lint-spec: $(VENV)/.installed
 
 .PHONY: lint
 lint: $(VENV)/.installed
-	ruff check overrides tests $(wildcard bench)
-	ruff format --check overrides tests $(wildcard bench)
+	ruff check overrides tests tools $(wildcard bench)
+	ruff format --check overrides tests tools $(wildcard bench)
 	mypy
 
 .PHONY: test
 test: setup check-generated lint-spec lint
 	$(BIN)/python -m pytest
 
+# The demo gets a venv of its own with only what it needs: the package and its testing extra
+# (tools/demo_venv.py says how), not the generator, mypy, ruff and hypothesis of .venv.
+DEMO_VENV := .venv-demo
+$(DEMO_VENV)/.installed: pyproject.toml tools/demo_venv.py
+	$(PYTHON) tools/demo_venv.py $(DEMO_VENV)
+	@touch $@
+
 .PHONY: demo
-demo: $(VENV)/.installed
-	$(BIN)/python -m runai_tokens.demo
+demo: $(DEMO_VENV)/.installed
+	$(DEMO_VENV)/bin/python -m runai_tokens.demo
 
 # The bench extra adds the libraries the benchmarks compare against (see pyproject.toml).
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
@@ -80,15 +87,13 @@ build: $(VENV)/.installed
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist
 
-# Copy both import packages into DEST (e.g. `make vendor DEST=../myrepo/third_party`).
+# Copy both import packages into DEST, a directory inside your own package (e.g.
+# `make vendor DEST=../myrepo/acme/_vendor` for acme._vendor.runai_tokens). Their imports are
+# rewritten to relative ones, so the copy loads only itself. Standard library only: no venv needed.
 .PHONY: vendor
 vendor:
-	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/dir" >&2; exit 2; }
-	mkdir -p "$(DEST)"
-	rm -rf "$(DEST)/$(PACKAGE)" "$(DEST)/runai_tokens"
-	cp -R $(GENERATED) overrides/runai_tokens "$(DEST)/"
-	find "$(DEST)/$(PACKAGE)" "$(DEST)/runai_tokens" -name __pycache__ -prune -exec rm -rf {} +
-	@echo "vendored $(PACKAGE) and runai_tokens into $(DEST)"
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=path/to/your_package/_vendor" >&2; exit 2; }
+	$(PYTHON) tools/vendor.py "$(DEST)"
 
 .PHONY: clean
 clean:

@@ -111,6 +111,7 @@ def test_the_filter_handles_odd_records_and_never_drops_one() -> None:
 def test_public_exports() -> None:
     assert set(runai_tokens.__all__) == {
         "AccessToken",
+        "CONTRACT_VERSION",
         "ClientCredentials",
         "AppCredentials",
         "ExternalTokenCredentials",
@@ -134,6 +135,7 @@ def test_public_exports() -> None:
     assert all(hasattr(runai_tokens, name) for name in runai_tokens.__all__)
     assert issubclass(runai_tokens.RetryAfterExceedsDeadline, runai_tokens.ApiException)
     assert runai_tokens.__version__ == "0.1.0"
+    assert runai_tokens.CONTRACT_VERSION == "2.18-2.24"
 
 
 CHEAP_IMPORT = """

@@ -122,7 +122,7 @@ def test_version() -> None:
     with pytest.raises(SystemExit) as exit_info, contextlib.redirect_stdout(out):
         cli.main(["--version"], environ={})
     assert exit_info.value.code == 0
-    assert out.getvalue().strip() == "runai-token 0.1.0"
+    assert out.getvalue().strip() == "runai-token 0.1.0 (Run:ai token API 2.18-2.24)"
 
 
 # --- error mapping -------------------------------------------------------------------------

@@ -10,22 +10,25 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from runai_tokens import demo
 
+from tools import demo_venv
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def demo_command() -> list[str]:
-    """`make demo` when the venv is set up (make would not reinstall), else the module itself."""
+    """`make demo` when its venv is set up (make would not reinstall), else the module itself."""
     make = shutil.which("make")
     if make is not None and (ROOT / "Makefile").is_file():
-        dry = subprocess.run(
-            [make, "-n", "-C", str(ROOT), "demo"], capture_output=True, text=True, check=False
+        up_to_date = subprocess.run(
+            [make, "-q", "-C", str(ROOT), ".venv-demo/.installed"], capture_output=True, check=False
         )
-        if dry.returncode == 0 and "pip install" not in dry.stdout:
+        if up_to_date.returncode == 0:
             return [make, "-s", "-C", str(ROOT), "demo"]
     return [sys.executable, "-m", "runai_tokens.demo"]
 
@@ -85,3 +88,14 @@ def test_short_shows_twelve_characters_of_a_token() -> None:
     assert demo.short(token) == "eyJhbG…dHVyZQ"
     with pytest.raises(demo.DemoError):
         demo.short("short")
+
+
+def test_the_demo_venv_gets_the_package_requirements_and_testing_extra_only() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = demo_venv.requirements(ROOT / "pyproject.toml")
+    assert wanted == project["dependencies"] + project["optional-dependencies"]["testing"]
+    names = {
+        re.split(r"[\s<>=!~\[;]", requirement, maxsplit=1)[0].lower() for requirement in wanted
+    }
+    assert {"httpx", "attrs", "python-dateutil", "pyyaml", "jsonschema"} <= names
+    assert names.isdisjoint({"openapi-python-client", "mypy", "ruff", "hypothesis", "build"})

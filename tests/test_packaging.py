@@ -1,7 +1,9 @@
-"""The wheel installs into a fresh virtual environment, outside the source tree, and imports.
+"""The wheel installs into a fresh virtual environment, outside the source tree, and imports;
+the sdist alone builds the same wheel; both carry the LICENSE.
 
-One build and one venv for the whole module (slow-ish: a few seconds). The venv has no pip of its
-own: this environment's pip installs into it (`pip --python`), which saves bootstrapping one.
+One build of each and one venv for the whole module (slow-ish: several seconds). The venv has no
+pip of its own: this environment's pip installs into it (`pip --python`), which saves
+bootstrapping one.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ import json
 import re
 import subprocess
 import sys
+import tarfile
 import zipfile
+from email.message import Message
 from email.parser import Parser
 from pathlib import Path
 
 import attrs
 import pytest
+import runai_tokens
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("runai_tokens_client", "runai_tokens")
@@ -39,6 +44,8 @@ print(json.dumps({"prefix": sys.prefix, "packages": found}))
 @attrs.frozen
 class Installed:
     wheel: Path
+    sdist: Path
+    wheel_from_sdist: Path
     venv: Path
     probe: dict[str, object]
 
@@ -63,15 +70,23 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     dist, venv, elsewhere = work / "dist", work / "venv", work / "elsewhere"
     elsewhere.mkdir()
 
-    run(sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO, cwd=REPO)
-    wheels = list(dist.glob("*.whl"))
-    assert len(wheels) == 1, wheels
+    # Both straight from the source tree, then the wheel again from nothing but the sdist.
+    run(sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", dist, REPO, cwd=REPO)
+    wheels, sdists = list(dist.glob("*.whl")), list(dist.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, (wheels, sdists)
+    unpacked = work / "unpacked"
+    with tarfile.open(sdists[0]) as sdist:
+        sdist.extractall(unpacked, filter="data")
+    (source,) = unpacked.iterdir()
+    again = work / "again"
+    run(sys.executable, "-m", "build", "--wheel", "--outdir", again, source, cwd=work)
+    (wheel_from_sdist,) = again.glob("*.whl")
     run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=work)
     python = venv / "bin" / "python"
     run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheels[0], cwd=work)
 
     probe = run(python, "-I", "-c", PROBE, *PACKAGES, cwd=elsewhere)
-    return Installed(wheels[0], venv, json.loads(probe.stdout))
+    return Installed(wheels[0], sdists[0], wheel_from_sdist, venv, json.loads(probe.stdout))
 
 
 def test_both_packages_import_from_the_venv_with_py_typed(installed: Installed) -> None:
@@ -87,9 +102,7 @@ def test_both_packages_import_from_the_venv_with_py_typed(installed: Installed) 
 
 
 def test_wheel_requires_exactly_the_three_runtime_dependencies(installed: Installed) -> None:
-    with zipfile.ZipFile(installed.wheel) as wheel:
-        (metadata_name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
-        metadata = Parser().parsestr(wheel.read(metadata_name).decode())
+    metadata = wheel_metadata(installed.wheel)
     requirements = metadata.get_all("Requires-Dist") or []
     unconditional = [r for r in requirements if ";" not in r]
     names = [normalize(re.split(r"[\s<>=!~\[(]", r, maxsplit=1)[0]) for r in unconditional]
@@ -105,3 +118,50 @@ def test_wheel_requires_exactly_the_three_runtime_dependencies(installed: Instal
 
 def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def wheel_metadata(path: Path) -> Message:
+    with zipfile.ZipFile(path) as wheel:
+        (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+        return Parser().parsestr(wheel.read(name).decode())
+
+
+def wheel_contents(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as wheel:
+        return {name: wheel.read(name) for name in wheel.namelist()}
+
+
+def test_the_sdist_alone_builds_the_same_wheel(installed: Installed) -> None:
+    assert installed.wheel.name == installed.wheel_from_sdist.name
+    direct, from_sdist = wheel_contents(installed.wheel), wheel_contents(installed.wheel_from_sdist)
+    assert sorted(direct) == sorted(from_sdist)
+    differing = [name for name in direct if direct[name] != from_sdist[name]]
+    assert differing == []
+
+
+def test_the_license_ships_in_both_and_matches_the_metadata(installed: Installed) -> None:
+    license_text = (REPO / "LICENSE").read_bytes()
+    assert b"Apache License" in license_text and b"Version 2.0, January 2004" in license_text
+    with tarfile.open(installed.sdist) as sdist:
+        (member,) = [
+            m for m in sdist.getmembers() if m.name.count("/") == 1 and m.name.endswith("/LICENSE")
+        ]
+        extracted = sdist.extractfile(member)
+        assert extracted is not None
+        assert extracted.read() == license_text
+    contents = wheel_contents(installed.wheel)
+    (name,) = [n for n in contents if n.endswith(".dist-info/licenses/LICENSE")]
+    assert contents[name] == license_text
+    metadata = wheel_metadata(installed.wheel)
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+
+
+def test_the_distribution_version_is_the_package_version(installed: Installed) -> None:
+    assert wheel_metadata(installed.wheel)["Version"] == runai_tokens.__version__
+    assert installed.wheel.name == f"runai_tokens-{runai_tokens.__version__}-py3-none-any.whl"
+
+
+def test_the_wheel_carries_the_contract_for_the_test_kit(installed: Installed) -> None:
+    contents = wheel_contents(installed.wheel)
+    assert contents["runai_tokens/testing/openapi.yaml"] == (REPO / "openapi.yaml").read_bytes()

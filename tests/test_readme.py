@@ -85,3 +85,15 @@ def test_pytest_plugin_example(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_my_pipeline=PYTEST_EXAMPLES[0])
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=2)
+
+
+def test_the_readme_shows_this_build_s_version_and_wheel_name() -> None:
+    import runai_tokens
+    from runai_tokens._generated import CONTRACT_VERSION
+
+    text = README.read_text(encoding="utf-8")
+    version = runai_tokens.__version__
+    assert f"runai-token {version} (Run:ai token API {CONTRACT_VERSION})" in text
+    assert f"# {version} {CONTRACT_VERSION}" in text  # the printed value in the example
+    wheels = set(re.findall(r"dist/runai_tokens-[^ ']+\.whl", text))
+    assert wheels == {f"dist/runai_tokens-{version}-py3-none-any.whl"}

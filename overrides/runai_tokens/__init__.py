@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The one place the version is written: pyproject reads it from here (hatch's version source),
+# and a vendored copy, which has no distribution metadata, still knows it.
 __version__ = "0.1.0"
 
 # Public name -> the module defining it. connect() lives in _connect, not in a module named
@@ -25,6 +27,8 @@ _EXPORTS: dict[str, str] = {
     "ApiException": "errors",
     "AppCredentials": "credentials",
     "AsyncTokensApi": "api",
+    # The contract's version (openapi.yaml's info), which lives with the generated code.
+    "CONTRACT_VERSION": "_generated",
     "ClientCredentials": "credentials",
     "ExternalTokenCredentials": "credentials",
     "InsecureHttpWarning": "_validate",
@@ -44,6 +48,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "CONTRACT_VERSION",
     "AccessToken",
     "ApiException",
     "AppCredentials",
@@ -70,6 +75,7 @@ if TYPE_CHECKING:
     from ._cli_session import LoginRequiredError, RunaiCliSession
     from ._connect import connect
     from ._default import default_credentials
+    from ._generated import CONTRACT_VERSION
     from ._token import AccessToken
     from ._validate import InsecureHttpWarning
     from .api import AsyncTokensApi, TokensApi

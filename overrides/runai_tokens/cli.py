@@ -101,6 +101,24 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
 
 
+class _VersionAction(argparse.Action):
+    """--version: the package's version and the contract's (openapi.yaml's info.version).
+
+    The contract's version lives with the generated code, which imports httpx: it is looked up
+    only when --version is given, never to build the parser of a warm `get`.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print the version and the Run:ai API version spoken, then exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from ._generated import CONTRACT_VERSION
+
+        print(f"{PROG} {__version__} (Run:ai token API {CONTRACT_VERSION})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -108,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 

@@ -104,7 +104,8 @@ def cli_steps(server: FakeRunaiServer, cache_dir: str) -> None:
 
 def run_cli(args: list[str], env: Mapping[str, str], stdin: str | None) -> str:
     result = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
-        [sys.executable, "-m", "runai_tokens", "get", *args],
+        # This copy's own CLI, under whatever package name it was vendored as.
+        [sys.executable, "-m", str(__package__), "get", *args],
         env=dict(env),
         input=stdin,
         capture_output=True,

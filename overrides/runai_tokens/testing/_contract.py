@@ -289,7 +289,9 @@ def load_contract() -> Contract:
 
 
 def _spec_text() -> str:
-    packaged = resources.files("runai_tokens.testing").joinpath("openapi.yaml")
+    # This package by its own name: a vendored copy (acme._vendor.runai_tokens.testing) reads the
+    # contract that travels with it, not an installed runai-tokens' one.
+    packaged = resources.files(__package__ or __name__).joinpath("openapi.yaml")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # An editable install or a source checkout has no packaged copy (the wheel build adds it with
@@ -297,6 +299,6 @@ def _spec_text() -> str:
     source = Path(__file__).resolve().parents[3] / "openapi.yaml"
     if not source.is_file():
         raise FileNotFoundError(
-            f"openapi.yaml not found: neither packaged with runai_tokens.testing nor at {source}"
+            f"openapi.yaml not found: neither packaged with {__package__} nor at {source}"
         )
     return source.read_text(encoding="utf-8")
