@@ -140,4 +140,3 @@ __all__ = [
     "refresh_token",
     "token_operation",
 ]
-CONTRACT_VERSION = "2.18-2.24"
