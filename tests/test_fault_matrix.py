@@ -37,6 +37,7 @@ HANG_BOUND = DEADLINE + 1.0
 POLICY = RetryPolicy(max_attempts=3, deadline=DEADLINE, backoff_base=0.01, backoff_max=0.05)
 CLIENT = ("fault-matrix", "fake-secret-fault-matrix")
 CLIENT_GRANT = {"grantType": "client_credentials", "clientID": CLIENT[0], "clientSecret": CLIENT[1]}
+RETRY_AFTER = DEADLINE / 4
 OVERSIZED = 2 * 2**20  # past the 1 MiB cap on token answers, and quick to send
 
 
@@ -117,7 +118,7 @@ def _queue(fault: str, server: FakeRunaiServer, path: str) -> None:
     if fault == "503":
         server.fail_next(1, 503, path=path)
     elif fault == "429 + Retry-After":
-        server.fail_next(1, 429, path=path, retry_after=DEADLINE / 4)
+        server.fail_next(1, 429, path=path, retry_after=RETRY_AFTER)
     elif fault == "drop before status":
         server.drop_next(1, path=path)
     elif fault == "reset mid-body":
@@ -285,6 +286,8 @@ def test_fault_matrix(fault: str, caller: str, ca: trustme.CA) -> None:
         seen = requests()
 
     assert elapsed < HANG_BOUND, f"{elapsed:.2f} s: past the deadline ({DEADLINE} s) + 1 s"
+    if fault == "429 + Retry-After":
+        assert elapsed >= RETRY_AFTER  # the server's wait was honoured, not the backoff's
     if expect.raises is None:
         assert error is None, f"expected success, got {error!r}"
         if expect.status is not None:
@@ -298,6 +301,24 @@ def test_fault_matrix(fault: str, caller: str, ca: trustme.CA) -> None:
                 assert isinstance(error.__cause__, expect.cause), repr(error.__cause__)
     assert seen == expect.requests
     assert _settled(baseline) == baseline, "a file descriptor or a thread was left behind"
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_fault_that_outlasts_the_attempts_ends_as_the_last_attempt(caller: str) -> None:
+    """Three 503s for three attempts: a token caller's ApiException carries the status, a GET
+    hands back the last response."""
+    with FakeRunaiServer() as server:
+        server.add_client(*CLIENT)
+        server.fail_next(POLICY.max_attempts, 503, path=FAULTED_PATH[caller])
+        if caller in GET_CALLERS:
+            response = CALL[caller](server.url)
+            assert isinstance(response, httpx.Response)
+            assert (response.status_code, response.extensions["attempts"]) == (503, 3)
+        else:
+            with pytest.raises(ApiException) as caught:
+                CALL[caller](server.url)
+            assert caught.value.status == 503
+        assert server.count(FAULTED_PATH[caller]) == POLICY.max_attempts
 
 
 @pytest.mark.xfail(
