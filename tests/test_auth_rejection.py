@@ -14,7 +14,7 @@ import httpx
 import pytest
 from runai_tokens import ClientCredentials, TokenAuth
 from runai_tokens._generated import GRANT_V2_PATH
-from runai_tokens._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
+from runai_tokens.auth._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.errors import ApiException
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 

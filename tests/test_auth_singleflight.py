@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from runai_tokens._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.auth import TokenAuth
+from runai_tokens.auth._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.credentials import ClientCredentials
 from runai_tokens.errors import ApiException
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from runai_tokens._cache import (
+from runai_tokens.cli._cache import (
     KEY_FILE,
     CachedToken,
     CacheKey,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from runai_tokens import cli
-from runai_tokens._cache import CachedToken, TokenCache
-from runai_tokens._cli_mint import StatusSleep
-from runai_tokens._cli_settings import ExitCode
 from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
+from runai_tokens.cli._cache import CachedToken, TokenCache
+from runai_tokens.cli._mint import StatusSleep
+from runai_tokens.cli._settings import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
 from .test_cli import CLIENT_ID, CLIENT_SECRET, SECRETS
@@ -259,7 +259,7 @@ def test_status_sleep_speaks_only_on_a_terminal() -> None:
 def test_unexpected_error_is_exit_1_with_type_only(
     server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runai_tokens._source import TokenSource
+    from runai_tokens.auth._source import TokenSource
 
     def explode(self: TokenSource) -> str:
         raise RuntimeError(f"boom {CLIENT_SECRET}")
@@ -273,7 +273,7 @@ def test_unexpected_error_is_exit_1_with_type_only(
 def test_debug_shows_the_traceback(
     server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runai_tokens._source import TokenSource
+    from runai_tokens.auth._source import TokenSource
 
     def explode(self: TokenSource) -> str:
         raise RuntimeError("boom")
@@ -291,7 +291,7 @@ def test_debug_shows_the_traceback(
 def test_settings_repr_hides_the_secret(server: FakeRunaiServer) -> None:
     import argparse
 
-    from runai_tokens._cli_settings import resolve_get
+    from runai_tokens.cli._settings import resolve_get
 
     args = cli.build_parser().parse_args(["get"])
     assert isinstance(args, argparse.Namespace)

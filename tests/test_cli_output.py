@@ -7,7 +7,7 @@ import shlex
 from datetime import UTC, datetime
 
 import pytest
-from runai_tokens._cli_output import (
+from runai_tokens.cli._output import (
     ENV_EXPIRES_VAR,
     ENV_VAR,
     OutputError,

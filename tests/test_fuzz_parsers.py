@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runai_tokens import ApiException, TokensApi
-from runai_tokens._cache import CachedToken, TokenCache
 from runai_tokens._generated import Client
-from runai_tokens._retry_after import retry_after_seconds
 from runai_tokens._token import jwt_claims, lifetime_of
+from runai_tokens.cli._cache import CachedToken, TokenCache
+from runai_tokens.retry._after import retry_after_seconds
 
 FUZZ = settings(
     max_examples=100,

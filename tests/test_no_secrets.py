@@ -53,7 +53,14 @@ GRANT = "/api/v2/token"  # where TokenAuth sends grants to a 2.24 control plane
 GRANT_V1 = "/api/v1/token"  # TokensApi.grant_token's
 PROTECTED = FakeRunaiServer.PROTECTED_PATH
 NO_WAIT = RetryPolicy(backoff_base=0.0, backoff_max=0.0)
-LOGGERS = ("", "httpx", "httpcore", "runai_tokens", "runai_tokens.auth", "runai_tokens.retry")
+LOGGERS = (
+    "",
+    "httpx",
+    "httpcore",
+    "runai_tokens",
+    "runai_tokens.auth",
+    "runai_tokens.retry",
+)
 SECRET_SHAPES = re.compile(r"LEAK|eyJ[A-Za-z0-9_-]{4,}|fake-refresh-[A-Za-z0-9_-]{4,}")
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runai_tokens._cli_serve import DEMO_APP, DEMO_CLIENT, DEMO_USER
+from runai_tokens.cli._serve import DEMO_APP, DEMO_CLIENT, DEMO_USER
 from runai_tokens.testing import FakeRunaiServer
 
 pytest_plugins = ["pytester"]

@@ -30,7 +30,6 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
-from runai_tokens._retry_flow import Discard, Read, Send
 from runai_tokens.retry import (
     Clock,
     DeadlineExceeded,
@@ -38,6 +37,7 @@ from runai_tokens.retry import (
     RetryPolicy,
     RetryTransport,
 )
+from runai_tokens.retry._flow import Discard, Read, Send
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 
 CLIENT = ("ci-pipeline", "fake-secret-body-1")

@@ -13,10 +13,15 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runai_tokens._retry_after import parse_http_date, retry_after_seconds
-from runai_tokens._retry_budget import RetryBudget
-from runai_tokens._retry_rules import Kind, classify, error_is_retryable, status_is_retryable
 from runai_tokens.retry import Clock, RetryPolicy, RetryTransport
+from runai_tokens.retry._after import parse_http_date, retry_after_seconds
+from runai_tokens.retry._budget import RetryBudget
+from runai_tokens.retry._rules import (
+    Kind,
+    classify,
+    error_is_retryable,
+    status_is_retryable,
+)
 
 NOW = 1_700_000_000.0
 

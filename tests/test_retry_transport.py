@@ -17,7 +17,8 @@ import httpx
 import pytest
 from runai_tokens._generated import Error
 from runai_tokens.errors import RetryAfterExceedsDeadline
-from runai_tokens.retry import Clock, HTTPTransports, RetryPolicy, RetryTransport, Transport
+from runai_tokens.retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
+from runai_tokens.retry._transport import Transport
 
 from tests.scripted_server import Reply, scripted, sequence
 

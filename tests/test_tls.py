@@ -27,8 +27,8 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens._generated import GRANT_V2_PATH
-from runai_tokens._retry_rules import is_certificate_failure
 from runai_tokens.retry import Clock, DeadlineExceeded
+from runai_tokens.retry._rules import is_certificate_failure
 from runai_tokens.testing._faults import Delivery
 
 from tests.scripted_server import Recorded, Reply, ScriptedServer, is_grant, scripted

@@ -28,7 +28,6 @@ from runai_tokens import (
     TokensApi,
     connect,
 )
-from runai_tokens import _calls as calls
 from runai_tokens._generated import (
     AuthenticatedClient,
     GrantType,
@@ -37,7 +36,8 @@ from runai_tokens._generated import (
     grant_token,
     refresh_token,
 )
-from runai_tokens._grant import TokenEndpoint
+from runai_tokens.api import _calls as calls
+from runai_tokens.auth._grant import TokenEndpoint
 from runai_tokens.testing import FakeRunaiServer
 
 from tests.scripted_server import Reply, scripted

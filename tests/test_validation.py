@@ -25,8 +25,8 @@ from runai_tokens import (
     TokenAuth,
     connect,
 )
-from runai_tokens._cli_settings import ExitCode
 from runai_tokens._validate import is_loopback
+from runai_tokens.cli._settings import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
 from .test_cli_main import run

@@ -266,7 +266,7 @@ def credentials(value: object) -> None:
 
 
 def retry_policy(value: object, name: str = "retry") -> None:
-    from ._retry_policy import RetryPolicy
+    from .retry._policy import RetryPolicy
 
     if not isinstance(value, RetryPolicy):
         raise TypeError(f"{name} must be a RetryPolicy, not {type(value).__name__}")

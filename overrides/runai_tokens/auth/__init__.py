@@ -23,15 +23,15 @@ from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
-from . import _validate
+from .. import _validate
+from .._generated import is_token_path
+from .._token import AccessToken, Token
+from ..credentials import Credentials, RunaiCliSession, StaticToken
+from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._file_source import FileTokenSource
-from ._generated import is_token_path
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._keeper import TokenKeeper
 from ._source import TokenSource
-from ._token import AccessToken, Token
-from .credentials import Credentials, RunaiCliSession, StaticToken
-from .retry import HTTPTransports, RetryPolicy, RetryTransport
 
 logger = logging.getLogger("runai_tokens.auth")
 

@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
+from .._untrusted import header_value_problem
 from ._private_files import (
     TMP_PREFIX,
     UnusableCache,
@@ -51,7 +52,6 @@ from ._private_files import (
     read_private,
     write_new,
 )
-from ._untrusted import header_value_problem
 
 try:
     import fcntl

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import TypeVar
 
-from .errors import ApiException
+from ..errors import ApiException
 
 Ask = TypeVar("Ask")
 Answer = TypeVar("Answer")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 from urllib.parse import urlsplit
 
-from . import _validate
+from .. import _validate
 
 
 class ExitCode(enum.IntEnum):

@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 
-from ._retry_body import adiscard, aread_body, discard, read_body, within
-from ._retry_budget import RetryBudget
-from ._retry_cutoff import Cutoff
-from ._retry_flow import (
+from ._body import adiscard, aread_body, discard, read_body, within
+from ._budget import RetryBudget
+from ._cutoff import Cutoff
+from ._flow import (
     Action,
     Attempts,
     Clock,
@@ -34,7 +34,7 @@ from ._retry_flow import (
     Send,
     exchange,
 )
-from ._retry_policy import RetryPolicy
+from ._policy import RetryPolicy
 
 __all__ = ["Clock", "DeadlineExceeded", "HTTPTransports", "RetryPolicy", "RetryTransport"]
 

@@ -24,10 +24,10 @@ from concurrent.futures import Future
 
 import attrs
 
+from .._token import Token, cooldown_for
+from ..errors import ApiException
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
-from ._token import Token, cooldown_for
-from .errors import ApiException
 
 logger = logging.getLogger("runai_tokens.auth")
 

@@ -26,10 +26,7 @@ from typing import TypeVar
 
 import httpx
 
-from . import _calls as calls
-from ._api_io import Call, WireModel, asend, send, warn_deprecated
-from ._calls import AppTokenBody, OAuth2Body, TokenBody
-from ._generated import (
+from .._generated import (
     AppTokenResponse,
     AuthenticatedClient,
     Client,
@@ -37,7 +34,10 @@ from ._generated import (
     Response,
     TokenResponse,
 )
-from ._redact import install_log_redaction
+from .._redact import install_log_redaction
+from . import _calls as calls
+from ._calls import AppTokenBody, OAuth2Body, TokenBody
+from ._io import Call, WireModel, asend, send, warn_deprecated
 
 Model = TypeVar("Model", bound=WireModel)
 HttpInfo = tuple[Model, int, httpx.Headers]

@@ -12,7 +12,7 @@ import threading
 from types import FrameType
 from typing import TextIO
 
-from ._cli_settings import CliError, ExitCode
+from ._settings import CliError, ExitCode
 
 # Printed on purpose: they are the fake server's demo accounts, good for nothing else.
 DEMO_CLIENT = ("demo-client", "fake-secret-demo-client")
@@ -29,7 +29,7 @@ def serve(
 ) -> int:
     """Serve until SIGINT/SIGTERM (or `stop` is set); returns the exit code."""
     try:
-        from .testing import FakeRunaiServer
+        from ..testing import FakeRunaiServer
 
         server = FakeRunaiServer(
             version=args.server_version, lifetime=args.lifetime, port=args.port

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
 
-from .errors import ApiException
+from ..errors import ApiException
 
 T = TypeVar("T")
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import _generated as gen
-from ._api_io import Call, request_body, require_str
-from ._generated import (
+from .. import _generated as gen
+from .._generated import (
     UNSET,
     AppTokenRequest,
     AppTokenResponse,
@@ -22,6 +21,7 @@ from ._generated import (
     TokenRequest,
     TokenResponse,
 )
+from ._io import Call, request_body, require_str
 
 TokenBody = TokenRequest | Mapping[str, Any] | None
 OAuth2Body = OAuth2TokenRequest | Mapping[str, Any]

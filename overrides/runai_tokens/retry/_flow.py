@@ -23,12 +23,12 @@ from collections.abc import Awaitable, Callable, Generator
 import attrs
 import httpx
 
-from ._generated import token_operation
-from ._retry_after import LONGEST_RETRY_AFTER, retry_after_seconds
-from ._retry_budget import RetryBudget
-from ._retry_policy import RetryPolicy
-from ._retry_rules import Kind, classify, error_is_retryable, is_replayable, status_is_retryable
-from .errors import RetryAfterExceedsDeadline, parse_error_envelope
+from .._generated import token_operation
+from ..errors import RetryAfterExceedsDeadline, parse_error_envelope
+from ._after import LONGEST_RETRY_AFTER, retry_after_seconds
+from ._budget import RetryBudget
+from ._policy import RetryPolicy
+from ._rules import Kind, classify, error_is_retryable, is_replayable, status_is_retryable
 
 # Method and path only: the query of a deprecated operation carries a refresh token or a code.
 logger = logging.getLogger("runai_tokens.retry")

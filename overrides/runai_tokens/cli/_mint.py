@@ -14,21 +14,21 @@ from typing import TextIO, cast
 
 import attrs
 
-from ._cache import CachedToken
-from ._cli_settings import CliError, ExitCode, GetSettings
-from ._grant import TokenEndpoint
-from ._retry_rules import certificate_failure
-from ._validate import InsecureHttpWarning, in_clear
-from .auth import TokenAuth
-from .credentials import (
+from .._validate import InsecureHttpWarning, in_clear
+from ..auth import TokenAuth
+from ..auth._grant import TokenEndpoint
+from ..credentials import (
     AppCredentials,
     ClientCredentials,
     ExternalTokenCredentials,
     GrantCredentials,
     PasswordCredentials,
 )
-from .errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
-from .retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
+from ..errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
+from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
+from ..retry._rules import certificate_failure
+from ._cache import CachedToken
+from ._settings import CliError, ExitCode, GetSettings
 
 REJECTED = frozenset({400, 401, 403})
 

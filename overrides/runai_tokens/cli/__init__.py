@@ -5,7 +5,7 @@
 
 A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
 the generated client, so this module and the ones it imports at the top are standard library only
-(and the package's __init__ must import lazily). Minting (_cli_mint) and the fake server
+(and the package's __init__ must import lazily). Minting (_mint) and the fake server
 (_cli_serve) are imported only when needed.
 """
 
@@ -19,11 +19,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from . import __version__, _validate
+from .. import __version__, _validate
+from .._untrusted import escape_controls
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
-from ._cli_output import FORMATS, OutputError, exec_credential_api_version, render
-from ._cli_settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode, GetSettings, resolve_get
-from ._untrusted import escape_controls
+from ._output import FORMATS, OutputError, exec_credential_api_version, render
+from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode, GetSettings, resolve_get
 
 PROG = "runai-token"
 
@@ -113,7 +113,7 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        from ._generated import CONTRACT_VERSION
+        from .._generated import CONTRACT_VERSION
 
         print(f"{PROG} {__version__} (Run:ai token API {CONTRACT_VERSION})")
         parser.exit()
@@ -219,7 +219,7 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command == "serve":
-            from ._cli_serve import serve
+            from ._serve import serve
 
             return serve(args, stdout=stdout, stderr=stderr)
         return _get(args, environ, stdout, stderr)
@@ -262,24 +262,24 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
 
 def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: TextIO) -> CachedToken:
     if cache is None:
-        return _mint(settings, err)
+        return _mint_now(settings, err)
     try:
         key = cache.key(settings.base_url, settings.grant, settings.identity, settings.secret)
     except OSError as exc:  # an unsafe directory (UnusableCache) included
         _warn_cache(err, cache, exc)
-        return _mint(settings, err)
+        return _mint_now(settings, err)
     hit = cache.load(key)
     if hit is not None and _fresh(hit):
         return hit
     with cache.lock(key) as lock:
         if lock.error is not None:
             _warn_cache(err, cache, lock.error)
-            return _mint(settings, err)
+            return _mint_now(settings, err)
         # Whoever held the lock before us may have just minted the token we need.
         hit = cache.load(key)
         if hit is not None and _fresh(hit):
             return hit
-        token = _mint(settings, err)
+        token = _mint_now(settings, err)
         if token.expires_at is not None:  # a token of unknown lifetime cannot be reused safely
             try:
                 cache.store(key, token)
@@ -294,8 +294,8 @@ def _fresh(token: CachedToken) -> bool:
     return token.valid_at(time.time(), reuse_margin(token.expires_at - token.issued_at))
 
 
-def _mint(settings: GetSettings, err: TextIO) -> CachedToken:
-    from ._cli_mint import mint  # imports httpx and the generated client: only on a miss
+def _mint_now(settings: GetSettings, err: TextIO) -> CachedToken:
+    from ._mint import mint  # imports httpx and the generated client: only on a miss
 
     return mint(settings, status=err)
 

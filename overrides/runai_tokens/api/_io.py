@@ -23,7 +23,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from ._generated import (
+from .._generated import (
     TOKEN_OPERATIONS,
     UNSET,
     AuthenticatedClient,

@@ -22,7 +22,7 @@ from collections.abc import Collection
 
 import httpx
 
-from ._generated import token_operation
+from .._generated import token_operation
 
 
 class Kind(enum.Enum):

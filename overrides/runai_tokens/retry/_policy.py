@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from . import _validate
+from .. import _validate
 
 # The checks are _validate's, shared with TokenAuth, connect() and the CLI. Times are converted
 # to float (an int too large for one is infinite), so no later arithmetic can overflow.

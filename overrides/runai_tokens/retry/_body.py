@@ -21,8 +21,8 @@ from typing import TypeVar
 
 import httpx
 
-from ._retry_flow import Clock, DeadlineExceeded, Read
-from .errors import ApiException
+from ..errors import ApiException
+from ._flow import Clock, DeadlineExceeded, Read
 
 T = TypeVar("T")
 # A discarded answer is drained so its connection can go back to the pool, unless it is big

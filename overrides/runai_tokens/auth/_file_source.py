@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ._cli_session import RunaiCliSession
+from .._cli_session import RunaiCliSession
+from .._token import Token, make_token
 from ._grant import Grants
 from ._source import TokenSource
-from ._token import Token, make_token
 
 
 class FileTokenSource(TokenSource):

@@ -27,13 +27,13 @@ from typing import Any, Literal
 import attrs
 import httpx
 
-from . import _calls as calls
-from ._api_io import Call, asend, send
+from .._generated import Client, Error, OAuth2TokenResponse, Response, TokenResponse, Unset
+from .._untrusted import header_value_problem
+from ..api import _calls as calls
+from ..api._io import Call, asend, send
+from ..credentials import GrantCredentials
+from ..errors import ApiException, GrantNotSupported
 from ._flow import arun, run
-from ._generated import Client, Error, OAuth2TokenResponse, Response, TokenResponse, Unset
-from ._untrusted import header_value_problem
-from .credentials import GrantCredentials
-from .errors import ApiException, GrantNotSupported
 
 logger = logging.getLogger("runai_tokens.auth")
 
