@@ -325,13 +325,6 @@ def test_a_fault_that_outlasts_the_attempts_ends_as_the_last_attempt(caller: str
         assert server.count(FAULTED_PATH[caller]) == POLICY.max_attempts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a sync request that is not a token operation has no cutoff of its own, so its "
-    "read timeout, cut to the time left, fires at the deadline and comes out as httpx's own "
-    "ReadTimeout (a trickled body: now and then), while README says running out of time raises "
-    "DeadlineExceeded (the async GET and every token caller do); a fix is in the retry loop",
-)
 def test_a_sync_get_to_a_silent_server_raises_deadline_exceeded() -> None:
     with FakeRunaiServer() as server:
         server.delay_next(1, 60, path=PROTECTED_PATH)

@@ -55,6 +55,10 @@ class Clock:
         return cls()
 
 
+# A timer may fire this much before the moment it was set for.
+_TIMER_SLACK = 0.01
+
+
 class DeadlineExceeded(httpx.ReadTimeout):
     """The retry deadline passed while an attempt was still waiting for its answer or its body.
 
@@ -130,6 +134,8 @@ def exchange(attempts: Attempts) -> Generator[Action, httpx.Response | None, htt
         except httpx.TransportError as error:
             if attempts.after_error(error) is None:
                 attempts.note_failure(error)
+                if attempts.ran_out(error):
+                    raise attempts.deadline_exceeded() from error
                 raise
         yield Sleep(attempts.wait())
 
@@ -222,6 +228,20 @@ class Attempts:
         if response.status_code not in self._policy.statuses:
             self._budget.refund(self._last_cost if self._last_cost is not None else 1)
         return response
+
+    def ran_out(self, error: Exception) -> bool:
+        """A timeout that fired at the deadline: the attempt's timeouts were cut to it, so this
+        is the deadline speaking, whichever timeout httpx names."""
+        return (
+            isinstance(error, httpx.TimeoutException)
+            and not isinstance(error, DeadlineExceeded)
+            and self._clock.monotonic() >= self._deadline_at - _TIMER_SLACK
+        )
+
+    def deadline_exceeded(self) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            "the retry deadline passed while an attempt was still waiting", request=self._original
+        )
 
     def note_failure(self, error: Exception) -> None:
         if self.attempt > 1:
