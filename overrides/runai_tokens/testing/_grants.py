@@ -104,7 +104,9 @@ class TokenService:
         self._codes: dict[str, _Code] = {}
         self._external: dict[str, str] = {}
         self._refresh: dict[str, _Refresh] = {}
-        self._live: set[str] = set()  # jti of every access token not yet revoked
+        # jti -> expiry of every access token not yet revoked: exact, where the JWT's exp is
+        # whole seconds, so that a token lives its lifetime on a clock a test moves by fractions.
+        self._live: dict[str, float] = {}
         self.tokens_issued = 0
 
     # --- registries -----------------------------------------------------------------------
@@ -159,9 +161,10 @@ class TokenService:
         if claims.get("typ") != "Bearer":
             raise GrantError(401, "not an access token")
         with self._lock:
-            if claims.get("jti") not in self._live:
-                raise GrantError(401, "token revoked")
-        if not self._clock() < claims.get("exp", 0):
+            expires = self._live.get(claims.get("jti", ""))
+        if expires is None:
+            raise GrantError(401, "token revoked")
+        if not self._clock() < expires:
             raise GrantError(401, "token expired")
         return claims
 
@@ -273,7 +276,7 @@ class TokenService:
         if client_id is not None:
             claims["azp"] = client_id
         if typ == "Bearer":
-            self._live.add(jti)
+            self._live[jti] = now + self.lifetime
             self.tokens_issued += 1
         return encode_jwt(claims, self._key)
 

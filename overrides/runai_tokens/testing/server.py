@@ -23,6 +23,7 @@ from ._inject import FaultInjection
 from ._jwt import decode_jwt
 from ._log import RequestRecord, redact_body, redact_headers, redact_query
 from ._routes import Reply, Router, fault_reply
+from ._script import GrantScript
 
 logger = logging.getLogger("runai_tokens.testing")
 
@@ -30,7 +31,7 @@ logger = logging.getLogger("runai_tokens.testing")
 _REAL_ANSWER = frozenset({FaultKind.DELAY, FaultKind.TRICKLE, FaultKind.RESET})
 
 
-class FakeRunaiServer(FaultInjection):
+class FakeRunaiServer(FaultInjection, GrantScript):
     """Run:ai's token operations, plus one protected endpoint, on 127.0.0.1, as `version` has them.
 
     A real threaded HTTP server on an ephemeral port (or `port`), speaking openapi.yaml's wire
@@ -76,7 +77,8 @@ class FakeRunaiServer(FaultInjection):
     matches its path, before the request is looked at (so it is not validated or answered, and
     its answer is the Error envelope, on any path and version). delay_next, trickle_next and
     reset_next are the exceptions: the request is answered as usual, and the answer is held
-    back, trickled, or cut off by a connection reset mid-body.
+    back, trickled, or cut off by a connection reset mid-body. Token requests that no fault took
+    wait at a hold_grants() gate, then take a script_grants() reply if one is queued.
 
     `requests` is the log of what arrived, with the value of every property or parameter that
     openapi.yaml marks `format: password` redacted (JSON and form bodies, and query strings);
@@ -96,6 +98,7 @@ class FakeRunaiServer(FaultInjection):
         clock: Callable[[], float] = time.time,
         signing_key: bytes | None = None,
     ) -> None:
+        GrantScript.__init__(self)
         self.version = version
         self._port = port
         self._key = signing_key if signing_key is not None else secrets.token_bytes(32)
@@ -150,6 +153,7 @@ class FakeRunaiServer(FaultInjection):
     def stop(self) -> None:
         """Stop serving, cut open connections and wake delayed requests. Safe to call twice."""
         self._stopping.set()
+        self._release_gate()
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -264,7 +268,10 @@ class FakeRunaiServer(FaultInjection):
         if fault is not None and fault.kind is FaultKind.DELAY:
             self._stopping.wait(fault.seconds)
         if fault is None or fault.kind in _REAL_ANSWER:
-            if self._idp.handles(path):
+            scripted = self._scripted_grant() if path in router.contract.paths else None
+            if scripted is not None:
+                reply = scripted
+            elif self._idp.handles(path):
                 reply = self._idp.dispatch(method, path, query)
             else:
                 reply = router.dispatch(method, path, query, headers, body)
