@@ -12,9 +12,7 @@ import asyncio
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -22,20 +20,13 @@ from runai_tokens.auth import TokenAuth
 from runai_tokens.auth._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.credentials import ClientCredentials
 from runai_tokens.errors import ApiException
-from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer, Reply
+from runai_tokens.testing import PROTECTED_PATH, Reply
 
 from tests.clock import FakeClock
+from tests.fake import CLIENT_ID, CLIENT_SECRET, token_server
 from tests.parked import HANG_GUARD, wait_until_parked
 
-CREDENTIALS = ClientCredentials("fake-client", "fake-secret-client-0123456789")
-
-
-@contextmanager
-def token_server(**options: Any) -> Iterator[FakeRunaiServer]:
-    """A FakeRunaiServer that knows CREDENTIALS; its grant gate holds for at most HANG_GUARD."""
-    with FakeRunaiServer(**options) as server:
-        server.add_client(CREDENTIALS.client_id, CREDENTIALS.client_secret)
-        yield server
+CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
 
 
 def started(n: int, target: Callable[[], object]) -> list[threading.Thread]:

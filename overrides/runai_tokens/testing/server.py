@@ -68,7 +68,9 @@ class FakeRunaiServer(FaultInjection, GrantScript):
       "unsupported grantType <grant>: not supported by control plane version <v> (introduced in
       <since>)", never as a rejected credential.
     - Access tokens are HS256 JWTs (sub, iat, exp = iat + lifetime, jti, iss, typ) timed by
-      `clock` (the wall clock by default). revoke_all() invalidates every token issued so far.
+      `clock` (the wall clock by default), or with opaque_tokens=True opaque strings that only
+      the server can time (a client must take expiresIn or guess). revoke_all() invalidates
+      every token issued so far.
 
     The protected endpoint is GET PROTECTED_PATH ("/api/v1/whoami"): 200 {"sub", "exp"} with a
     valid, unexpired, unrevoked access token as `Authorization: Bearer`, else 401 + envelope.
@@ -97,6 +99,7 @@ class FakeRunaiServer(FaultInjection, GrantScript):
         rotate_refresh_tokens: bool = True,
         clock: Callable[[], float] = time.time,
         signing_key: bytes | None = None,
+        opaque_tokens: bool = False,
     ) -> None:
         GrantScript.__init__(self)
         self.version = version
@@ -108,8 +111,10 @@ class FakeRunaiServer(FaultInjection, GrantScript):
             rotate_refresh_tokens=rotate_refresh_tokens,
             clock=clock,
             signing_key=self._key,
+            opaque_tokens=opaque_tokens,
         )
         self._faults = FaultQueue()
+        self._api_paths: dict[str, int] = {}
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
         self._connections: set[socket.socket] = set()
@@ -139,7 +144,7 @@ class FakeRunaiServer(FaultInjection, GrantScript):
         """Bind and serve in a background thread; returns self. A server starts once."""
         if self._httpd is not None or self._stopping.is_set():
             raise RuntimeError("FakeRunaiServer can only be started once")
-        self._router = Router(load_contract(), self._service, self.PROTECTED_PATH)
+        self._router = Router(load_contract(), self._service, self.PROTECTED_PATH, self._api_paths)
         handler = handler_class(self._handle, self._track, self._stopping.wait)
         self._httpd = Server(("127.0.0.1", self._port), handler)
         self._thread = threading.Thread(
@@ -211,6 +216,12 @@ class FakeRunaiServer(FaultInjection, GrantScript):
     def issue_access_token(self, subject: str, *, client_id: str | None = None) -> str:
         """A live access token for `subject` without a request (counts in tokens_issued)."""
         return self._service.issue_access_token(subject, client_id)
+
+    def add_protected_path(self, path: str, status: int = 200) -> None:
+        """Guard `path`, for any method, as an API call of the control plane: 401 like
+        PROTECTED_PATH without a live access token; with one, whoami's 200, or `status` with
+        the Error envelope (403, say: a refusal that no new token mends). Before start()."""
+        self._api_paths[path] = status
 
     def decode_token(self, token: str) -> dict[str, Any]:
         """The claims of a token this server signed (signature checked; expiry is not)."""
