@@ -28,8 +28,7 @@ from runai_tokens._generated import (
     TokenRequest,
     TokenResponse,
 )
-
-from tests.scripted_server import Recorded, Reply, ScriptedServer, scripted
+from runai_tokens.testing.scripted import Recorded, Reply, ScriptedServer, scripted
 
 ACCESS = "fake-access-token-api-5Qx"
 REFRESH = "fake-refresh-token-api-8Lw"

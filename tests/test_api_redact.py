@@ -13,8 +13,7 @@ import pytest
 import runai_tokens
 from runai_tokens import AsyncTokensApi, TokensApi, connect
 from runai_tokens._redact import REDACTED, RedactTokenQueries, redact_token_queries
-
-from tests.scripted_server import Recorded, Reply, ScriptedServer, scripted
+from runai_tokens.testing.scripted import Recorded, Reply, ScriptedServer, scripted
 
 REFRESH = "fake-refresh-token-redact-6Gm"
 CODE = "fake-code-redact-1Yb"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 
@@ -17,22 +18,25 @@ from runai_tokens.credentials import (
 )
 from runai_tokens.errors import ApiException, RetryAfterExceedsDeadline, UnexpectedStatus
 from runai_tokens.retry import RetryPolicy
+from runai_tokens.testing import PROTECTED_PATH, Reply
 
-from tests.scripted_server import Reply
-from tests.token_server import (
+from tests.clock import FakeClock
+from tests.fake import (
     APP_ID,
     APP_SECRET,
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,
-    PROTECTED_PATH,
     USERNAME,
-    FakeClock,
-    envelope,
+    grant_types,
+    grants,
     token_server,
 )
 
 CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
+# The scripted failures below are v1's (the Error envelope), and so is every grant asserted on.
+v1_auth = functools.partial(TokenAuth, token_endpoint="v1")
+envelope = Reply.envelope
 NO_WAIT = RetryPolicy(backoff_base=0, backoff_max=0)
 ONE_TRY = RetryPolicy(max_attempts=1)
 
@@ -40,8 +44,8 @@ ONE_TRY = RetryPolicy(max_attempts=1)
 @pytest.mark.parametrize("status", [400, 401, 403])
 def test_a_rejected_grant_raises_at_once_with_the_envelope(status: int) -> None:
     with token_server() as server:
-        server.script(envelope(status, "invalid client"))
-        auth = TokenAuth(server.url, CREDENTIALS, retry=NO_WAIT)
+        server.script_grants(envelope(status, "invalid client"))
+        auth = v1_auth(server.url, CREDENTIALS, retry=NO_WAIT)
         with pytest.raises(ApiException) as caught:
             auth.get_token()
     assert caught.value.status == status
@@ -55,7 +59,7 @@ def test_a_rejected_grant_raises_at_once_with_the_envelope(status: int) -> None:
 def test_wrong_credentials_are_rejected_without_echoing_the_secret() -> None:
     secret = "fake-secret-wrong-one"
     with token_server() as server:
-        auth = TokenAuth(server.url, ClientCredentials(CLIENT_ID, secret))
+        auth = v1_auth(server.url, ClientCredentials(CLIENT_ID, secret))
         with pytest.raises(ApiException) as caught:
             auth.get_token()
     assert caught.value.status == 401
@@ -85,8 +89,8 @@ HTML = {"Content-Type": "text/html"}
 )
 def test_a_malformed_answer_is_an_api_exception(reply: Reply, status: int) -> None:
     with token_server() as server:
-        server.script(reply)
-        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY)
+        server.script_grants(reply)
+        auth = v1_auth(server.url, CREDENTIALS, retry=ONE_TRY)
         with pytest.raises(ApiException) as caught:
             auth.get_token()
     # A status the contract does not list is its UnexpectedStatus; never a grant-specific kind.
@@ -99,8 +103,8 @@ def test_a_malformed_answer_is_an_api_exception(reply: Reply, status: int) -> No
 @pytest.mark.anyio
 async def test_a_malformed_answer_is_an_api_exception_async() -> None:
     with token_server() as server:
-        server.script(Reply(200, b'{"accessToken": "eyJ-truncated', {}))
-        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY)
+        server.script_grants(Reply(200, b'{"accessToken": "eyJ-truncated', {}))
+        auth = v1_auth(server.url, CREDENTIALS, retry=ONE_TRY)
         with pytest.raises(ApiException) as caught:
             await auth.aget_token()
         await auth.aclose()
@@ -109,8 +113,8 @@ async def test_a_malformed_answer_is_an_api_exception_async() -> None:
 
 def test_5xx_after_retries_is_an_api_exception() -> None:
     with token_server() as server:
-        server.script(*[envelope(503, "unavailable")] * 3)
-        auth = TokenAuth(server.url, CREDENTIALS, retry=NO_WAIT)
+        server.script_grants(*[envelope(503, "unavailable")] * 3)
+        auth = v1_auth(server.url, CREDENTIALS, retry=NO_WAIT)
         with pytest.raises(ApiException) as caught:
             auth.get_token()
         assert caught.value.status == 503
@@ -120,8 +124,8 @@ def test_5xx_after_retries_is_an_api_exception() -> None:
 
 def test_503_then_success_is_retried_under_the_hood() -> None:
     with token_server() as server:
-        server.script(envelope(503, "unavailable"))
-        assert TokenAuth(server.url, CREDENTIALS, retry=NO_WAIT).get_token()
+        server.script_grants(envelope(503, "unavailable"))
+        assert v1_auth(server.url, CREDENTIALS, retry=NO_WAIT).get_token()
     assert server.token_requests == 2
 
 
@@ -129,7 +133,7 @@ def test_connection_refused_is_an_api_exception_without_status() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    auth = TokenAuth(f"http://127.0.0.1:{port}", CREDENTIALS, retry=ONE_TRY)
+    auth = v1_auth(f"http://127.0.0.1:{port}", CREDENTIALS, retry=ONE_TRY)
     with pytest.raises(ApiException) as caught:
         auth.get_token()
     assert caught.value.status is None
@@ -138,8 +142,8 @@ def test_connection_refused_is_an_api_exception_without_status() -> None:
 
 def test_an_explicit_transport_is_used_for_grants() -> None:
     with token_server() as server:
-        auth = TokenAuth(server.url, CREDENTIALS, transport=httpx.HTTPTransport())
-        server.script(envelope(503, "unavailable"))
+        auth = v1_auth(server.url, CREDENTIALS, transport=httpx.HTTPTransport())
+        server.script_grants(envelope(503, "unavailable"))
         with pytest.raises(ApiException):  # no RetryTransport, so no retry
             auth.get_token()
         auth.close()
@@ -155,41 +159,41 @@ def test_an_explicit_transport_is_used_for_grants() -> None:
 )
 def test_other_grants(credentials: PasswordCredentials | AppCredentials, grant: str) -> None:
     with token_server() as server:
-        assert TokenAuth(server.url, credentials).get_token()
-    assert server.grant_types() == [grant]
+        assert v1_auth(server.url, credentials).get_token()
+    assert grant_types(server) == [grant]
 
 
 def test_the_newest_refresh_token_is_preferred() -> None:
     clock = FakeClock()
-    with token_server(issue_refresh_tokens=True) as server:
-        auth = TokenAuth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
+    with token_server() as server:  # refresh tokens rotate: each is good for one grant
+        auth = v1_auth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
         for _ in range(3):
             auth.get_token()
             clock.advance(3600)
-    assert server.grant_types() == ["password", "refresh_token", "refresh_token"]
-    assert server.grants[1]["refreshToken"] == "fake-refresh-token-1"
-    assert server.grants[2]["refreshToken"] == "fake-refresh-token-2"
-    assert "clientID" not in server.grants[1]
+    assert grant_types(server) == ["password", "refresh_token", "refresh_token"]
+    # An older (spent) refresh token would have been refused, and the password sent again.
+    assert [r.status for r in server.requests] == [200, 200, 200]
+    assert "clientID" not in grants(server)[1]
 
 
 def test_a_rejected_refresh_token_falls_back_to_the_primary_credentials() -> None:
     clock = FakeClock()
-    with token_server(issue_refresh_tokens=True) as server:
-        auth = TokenAuth(server.url, ClientCredentials(CLIENT_ID, CLIENT_SECRET), clock=clock)
+    with token_server() as server:  # client_credentials gets no refresh token: a password does
+        credentials = PasswordCredentials(USERNAME, PASSWORD, client_id=CLIENT_ID)
+        auth = v1_auth(server.url, credentials, clock=clock)
         first = auth.get_token()
         clock.advance(3600)
         server.revoke_all()
         assert auth.get_token() != first
         clock.advance(3600)
         auth.get_token()
-    assert server.grant_types() == [
-        "client_credentials",
+    assert grant_types(server) == [
+        "password",
         "refresh_token",
-        "client_credentials",
+        "password",
         "refresh_token",  # with the refresh token the fallback grant issued
     ]
-    assert server.grants[1]["clientID"] == CLIENT_ID
-    assert server.grants[3]["refreshToken"] == "fake-refresh-token-2"
+    assert [r.status for r in server.requests] == [200, 401, 200, 200]
 
 
 @pytest.mark.parametrize(
@@ -205,39 +209,40 @@ def test_a_failed_refresh_falls_back_to_the_primary_credentials(failure: Reply) 
     """A refresh grant is never retried after a 5xx or a drop (the token may be spent), so the
     primary credentials, which are safe to repeat, get the token instead."""
     clock = FakeClock()
-    with token_server(issue_refresh_tokens=True) as server:
-        auth = TokenAuth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
+    with token_server() as server:
+        auth = v1_auth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
         first = auth.get_token()
         clock.advance(3600)
-        server.script(failure)
+        server.script_grants(failure)
         assert auth.get_token() != first
-    assert server.grant_types() == ["password", "refresh_token", "password"]
+    assert grant_types(server) == ["password", "refresh_token", "password"]
 
 
 def test_a_refresh_asked_to_wait_past_the_deadline_does_not_fall_back() -> None:
     clock = FakeClock()
-    with token_server(issue_refresh_tokens=True) as server:
-        auth = TokenAuth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
+    with token_server() as server:
+        auth = v1_auth(server.url, PasswordCredentials(USERNAME, PASSWORD), clock=clock)
         auth.get_token()
         clock.advance(3600)
-        server.script(
+        server.script_grants(
             Reply.json(503, {"code": 503, "message": "maintenance"}, {"Retry-After": "3600"})
         )
         with pytest.raises(RetryAfterExceedsDeadline):
             auth.get_token()
-    assert server.grant_types() == ["password", "refresh_token"]
+    assert grant_types(server) == ["password", "refresh_token"]
 
 
 def test_refresh_token_credentials_have_nothing_to_fall_back_on() -> None:
-    with token_server(refresh_tokens=("fake-refresh-token-0",)) as server:
-        good = TokenAuth(server.url, RefreshTokenCredentials("fake-refresh-token-0", CLIENT_ID))
+    with token_server() as server:
+        issued = server.issue_refresh_token(USERNAME, client_id=CLIENT_ID)
+        good = v1_auth(server.url, RefreshTokenCredentials(issued, CLIENT_ID))
         assert good.get_token()
-        bad = TokenAuth(server.url, RefreshTokenCredentials("fake-refresh-token-bad"))
+        bad = v1_auth(server.url, RefreshTokenCredentials("fake-refresh-token-bad"))
         with pytest.raises(ApiException) as caught:
             bad.get_token()
     assert caught.value.status == 401
-    assert server.grant_types() == ["refresh_token", "refresh_token"]
-    assert server.grants[0]["clientID"] == CLIENT_ID
+    assert grant_types(server) == ["refresh_token", "refresh_token"]
+    assert grants(server)[0]["clientID"] == CLIENT_ID
 
 
 def test_a_failed_early_refresh_keeps_the_token_warns_and_cools_down(
@@ -245,10 +250,10 @@ def test_a_failed_early_refresh_keeps_the_token_warns_and_cools_down(
 ) -> None:
     clock = FakeClock()
     with token_server() as server:
-        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock, random=lambda: 0)
+        auth = v1_auth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock, random=lambda: 0)
         token = auth.get_token()
         clock.advance(3600 - 360 + 1)  # due for an early refresh, far from expiry
-        server.script(envelope(500, "down"))
+        server.script_grants(envelope(500, "down"))
         with caplog.at_level(logging.WARNING, logger="runai_tokens.auth"):
             assert auth.get_token() == token
         assert server.token_requests == 2
@@ -267,10 +272,10 @@ def test_a_failed_early_refresh_keeps_the_token_warns_and_cools_down(
 async def test_a_failed_early_refresh_keeps_the_token_async() -> None:
     clock = FakeClock()
     with token_server() as server:
-        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock, random=lambda: 0)
+        auth = v1_auth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock, random=lambda: 0)
         token = await auth.aget_token()
         clock.advance(3600 - 60)
-        server.script(envelope(401, "revoked"))
+        server.script_grants(envelope(401, "revoked"))
         assert await auth.aget_token() == token
         await auth.aclose()
     assert server.token_requests == 2
@@ -279,10 +284,10 @@ async def test_a_failed_early_refresh_keeps_the_token_async() -> None:
 def test_a_failed_refresh_of_a_stale_token_raises() -> None:
     clock = FakeClock()
     with token_server() as server:
-        auth = TokenAuth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock)
+        auth = v1_auth(server.url, CREDENTIALS, retry=ONE_TRY, clock=clock)
         auth.get_token()
         clock.advance(3600 - 30)  # the token has 30 s left: too little to send
-        server.script(envelope(500, "down"))
+        server.script_grants(envelope(500, "down"))
         with pytest.raises(ApiException):
             auth.get_token()
 
@@ -292,8 +297,8 @@ def test_no_secret_in_any_log_record_repr_or_exception(caplog: pytest.LogCapture
     caplog.set_level(logging.DEBUG)
     tokens: list[str] = []
     errors: list[ApiException] = []
-    with token_server(issue_refresh_tokens=True) as server:
-        auth = TokenAuth(
+    with token_server() as server:
+        auth = v1_auth(
             server.url, PasswordCredentials(USERNAME, PASSWORD), retry=NO_WAIT, clock=clock
         )
         with httpx.Client(base_url=server.url, auth=auth) as client:
@@ -303,14 +308,15 @@ def test_no_secret_in_any_log_record_repr_or_exception(caplog: pytest.LogCapture
             tokens.append(auth.get_token())
             clock.advance(3600 - 300)
             # The refresh grant (not retried), then the fallback grant's three attempts.
-            server.script(*[envelope(500, "down")] * 4)
+            server.script_grants(*[envelope(500, "down")] * 4)
             tokens.append(auth.get_token())  # early refresh fails: warning
-            server.script(Reply(200, b'{"accessToken": "' + tokens[0].encode(), {}))
+            server.script_grants(Reply(200, b'{"accessToken": "' + tokens[0].encode(), {}))
             clock.advance(3600)
             with pytest.raises(ApiException) as caught:
                 auth.get_token()
             errors.append(caught.value)
-        secrets = [PASSWORD, *tokens, *(f"fake-refresh-token-{n}" for n in range(1, 4))]
+        # FakeRunaiServer's refresh tokens all start so; no part of any may show.
+        secrets = [PASSWORD, *tokens, "fake-refresh-"]
         shown = [repr(auth), str(auth), *map(str, errors), *map(repr, errors)]
         shown += [r.getMessage() for r in caplog.records]
     assert any(r.name == "runai_tokens.auth" for r in caplog.records)

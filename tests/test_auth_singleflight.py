@@ -20,16 +20,11 @@ from runai_tokens.auth import TokenAuth
 from runai_tokens.auth._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.credentials import ClientCredentials
 from runai_tokens.errors import ApiException
+from runai_tokens.testing import PROTECTED_PATH, Reply
 
+from tests.clock import FakeClock
+from tests.fake import CLIENT_ID, CLIENT_SECRET, token_server
 from tests.parked import HANG_GUARD, wait_until_parked
-from tests.token_server import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    PROTECTED_PATH,
-    FakeClock,
-    envelope,
-    token_server,
-)
 
 CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
 
@@ -49,7 +44,7 @@ def join(threads: list[threading.Thread]) -> None:
 
 def test_64_threads_on_a_cold_cache_make_one_token_request() -> None:
     with token_server() as server:
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         auth = TokenAuth(server.url, CREDENTIALS)
         tokens: list[str] = []
         threads = started(64, lambda: tokens.append(auth.get_token()))
@@ -67,7 +62,7 @@ def test_64_threads_on_a_cold_cache_make_one_token_request() -> None:
 @pytest.mark.anyio
 async def test_64_asyncio_tasks_on_a_cold_cache_make_one_token_request() -> None:
     with token_server() as server:
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         auth = TokenAuth(server.url, CREDENTIALS)
         tasks = [asyncio.create_task(auth.aget_token()) for _ in range(64)]
         # By the time the leader's request reaches the server, every task has taken its first
@@ -82,7 +77,7 @@ async def test_64_asyncio_tasks_on_a_cold_cache_make_one_token_request() -> None
 
 def test_threads_and_tasks_on_several_event_loops_share_one_flight() -> None:
     with token_server() as server:
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         auth = TokenAuth(server.url, CREDENTIALS)
         tokens: list[str] = []
         joined = threading.Semaphore(0)
@@ -108,8 +103,10 @@ def test_threads_and_tasks_on_several_event_loops_share_one_flight() -> None:
 
 def test_waiters_get_the_leaders_exception_and_the_next_caller_tries_again() -> None:
     with token_server() as server:
-        server.script(envelope(401, "invalid credentials"))
-        gate = server.hold_grants()
+        server.script_grants(
+            Reply.json(401, {"error": "invalid_client", "error_description": "invalid client"})
+        )
+        gate = server.hold_grants(timeout=HANG_GUARD)
         clock = FakeClock()
         auth = TokenAuth(server.url, CREDENTIALS, clock=clock)
         outcomes: list[str | ApiException] = []
@@ -139,7 +136,7 @@ def test_waiters_get_the_leaders_exception_and_the_next_caller_tries_again() -> 
 @pytest.mark.anyio
 async def test_a_cancelled_async_leader_does_not_strand_its_waiters() -> None:
     with token_server() as server:
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         auth = TokenAuth(server.url, CREDENTIALS)
         leader = asyncio.create_task(auth.aget_token())
         assert await asyncio.to_thread(gate.arrived.wait, HANG_GUARD)  # on the wire, held
@@ -163,7 +160,7 @@ async def test_a_cancelled_async_leader_does_not_strand_its_waiters() -> None:
 @pytest.mark.anyio
 async def test_a_cancelled_waiter_does_not_cancel_the_flight() -> None:
     with token_server() as server:
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         auth = TokenAuth(server.url, CREDENTIALS)
         leader = asyncio.create_task(auth.aget_token())
         assert await asyncio.to_thread(gate.arrived.wait, HANG_GUARD)
@@ -197,7 +194,7 @@ def test_during_an_early_refresh_only_the_leader_waits() -> None:
         auth = TokenAuth(server.url, CREDENTIALS, clock=clock, random=lambda: 0.0)
         old = auth.get_token()
         clock.advance(3600 - 360 + 1)  # inside the refresh margin, well before the 30 s floor
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         got: queue.SimpleQueue[str] = queue.SimpleQueue()
         threads = started(8, lambda: got.put(auth.get_token()))
         # The refresh stays held at the server while the seven others get their answer.
@@ -246,7 +243,7 @@ def hammer(client: httpx.Client) -> Counter[int]:
 def test_16_threads_with_1_second_tokens_never_see_a_401() -> None:
     clock = FakeClock()
     start = clock.now
-    with token_server(lifetime=1, clock=clock) as server:
+    with token_server(lifetime=1.0, clock=clock) as server:
         auth = TokenAuth(server.url, CREDENTIALS, clock=clock, random=lambda: 1.0)
         statuses: Counter[int] = Counter()
         with httpx.Client(base_url=server.url, auth=auth) as client:
@@ -266,7 +263,7 @@ async def test_a_blocking_wait_on_the_loop_of_the_fetching_task_fails_instead_of
     None
 ):
     with token_server() as server:
-        gate = server.hold_grants()
+        gate = server.hold_grants(timeout=HANG_GUARD)
         auth = TokenAuth(server.url, CREDENTIALS)
         leader = asyncio.create_task(auth.aget_token())
         assert await asyncio.to_thread(gate.arrived.wait, HANG_GUARD)  # in flight, held

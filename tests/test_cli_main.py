@@ -316,7 +316,7 @@ def test_an_opaque_token_with_expires_in_is_cached(
     tmp_path: Path, endpoint: str, path: str, answer: dict[str, object]
 ) -> None:
     """The cache lifetime comes from expires_in (expiresIn on v1), not only a JWT's claims."""
-    from tests.scripted_server import Reply, scripted
+    from runai_tokens.testing.scripted import Reply, scripted
 
     with scripted(lambda _: Reply.json(200, answer)) as server:
         env = {

@@ -33,9 +33,9 @@ from runai_tokens._generated import (
     grant_token,
     refresh_token,
 )
+from runai_tokens.testing.scripted import Recorded, Reply, scripted
 
 from tests.parked import HANG_GUARD
-from tests.scripted_server import Recorded, Reply, scripted
 
 ACCESS = "fake-access-token-connect-4Tz"
 SECRET = "fake-secret-client-connect-9Pq"

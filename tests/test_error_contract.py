@@ -33,9 +33,8 @@ from runai_tokens._generated import (
     refresh_token,
 )
 from runai_tokens.testing import FakeRunaiServer
+from runai_tokens.testing.scripted import Recorded, Reply, scripted
 from runai_tokens_client.errors import UnexpectedStatus
-
-from tests.scripted_server import Recorded, Reply, scripted
 
 SECRET = "fake-secret-contract-4Rq"
 V2 = "/api/v2/token"

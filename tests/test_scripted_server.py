@@ -2,8 +2,7 @@
 
 import httpx
 import pytest
-
-from tests.scripted_server import Reply, scripted, sequence
+from runai_tokens.testing.scripted import Reply, scripted, sequence
 
 
 def test_replies_in_order_and_records_requests() -> None:

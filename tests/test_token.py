@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -15,8 +16,16 @@ from runai_tokens._token import (
     make_token,
     min_remaining,
 )
+from runai_tokens.testing import encode_jwt
 
-from tests.token_server import b64url, make_jwt
+
+def make_jwt(claims: dict[str, Any]) -> str:
+    """Exactly these claims, signed: a payload may lack exp or carry a wrong-typed one."""
+    return encode_jwt(claims, b"fake-signing-key")
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def jwt_with_url_safe_payload() -> tuple[str, str]:

@@ -39,8 +39,7 @@ from runai_tokens._generated import (
 from runai_tokens.api import _calls as calls
 from runai_tokens.auth._grant import TokenEndpoint
 from runai_tokens.testing import FakeRunaiServer
-
-from tests.scripted_server import Reply, scripted
+from runai_tokens.testing.scripted import Reply, scripted
 
 CLIENT_SECRET = "fake-secret-tb-client-9Kd"
 REFRESH = "fake-secret-tb-refresh-4Wm"

@@ -91,12 +91,15 @@ class TokenService:
         rotate_refresh_tokens: bool,
         clock: Callable[[], float],
         signing_key: bytes,
+        opaque_tokens: bool = False,
     ) -> None:
         self.version = parse_version(version)
         self.lifetime = lifetime
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self._clock = clock
         self._key = signing_key
+        self._opaque_tokens = opaque_tokens
+        self._opaque: dict[str, dict[str, Any]] = {}  # opaque access token -> its claims
         self._lock = threading.Lock()
         self._clients: dict[str, str] = {}
         self._apps: dict[str, tuple[str, str | None]] = {}
@@ -104,7 +107,9 @@ class TokenService:
         self._codes: dict[str, _Code] = {}
         self._external: dict[str, str] = {}
         self._refresh: dict[str, _Refresh] = {}
-        self._live: set[str] = set()  # jti of every access token not yet revoked
+        # jti -> expiry of every access token not yet revoked: exact, where the JWT's exp is
+        # whole seconds, so that a token lives its lifetime on a clock a test moves by fractions.
+        self._live: dict[str, float] = {}
         self.tokens_issued = 0
 
     # --- registries -----------------------------------------------------------------------
@@ -152,16 +157,19 @@ class TokenService:
     # --- the protected endpoint -----------------------------------------------------------
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a live, unexpired access token; GrantError(401) otherwise."""
+        with self._lock:
+            opaque = self._opaque.get(token)
         try:
-            claims = decode_jwt(token, self._key)
+            claims = opaque if opaque is not None else decode_jwt(token, self._key)
         except InvalidToken as exc:
             raise GrantError(401, f"invalid bearer token: {exc}") from None
         if claims.get("typ") != "Bearer":
             raise GrantError(401, "not an access token")
         with self._lock:
-            if claims.get("jti") not in self._live:
-                raise GrantError(401, "token revoked")
-        if not self._clock() < claims.get("exp", 0):
+            expires = self._live.get(claims.get("jti", ""))
+        if expires is None:
+            raise GrantError(401, "token revoked")
+        if not self._clock() < expires:
             raise GrantError(401, "token expired")
         return claims
 
@@ -273,8 +281,12 @@ class TokenService:
         if client_id is not None:
             claims["azp"] = client_id
         if typ == "Bearer":
-            self._live.add(jti)
+            self._live[jti] = now + self.lifetime
             self.tokens_issued += 1
+            if self._opaque_tokens:
+                token = f"fake-opaque-token-{self.tokens_issued}-{secrets.token_urlsafe(8)}"
+                self._opaque[token] = claims
+                return token
         return encode_jwt(claims, self._key)
 
     def _new_refresh(self, subject: str, client_id: str | None) -> str:

@@ -82,10 +82,17 @@ def fault_reply(fault: Fault) -> Reply:
 class Router:
     """Answers requests that no fault intercepted."""
 
-    def __init__(self, contract: Contract, service: TokenService, protected_path: str) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        service: TokenService,
+        protected_path: str,
+        api_paths: Mapping[str, int] | None = None,
+    ) -> None:
         self.contract = contract
         self.service = service
         self.protected_path = protected_path
+        self.api_paths = api_paths if api_paths is not None else {}
 
     def operation_id(self, method: str, path: str) -> str | None:
         """The name a request is logged under: its operationId, "whoami", or None."""
@@ -106,6 +113,8 @@ class Router:
             if method != "GET":
                 return error_reply(405, f"method {method} not allowed", headers={"Allow": "GET"})
             return self._whoami(headers.get("authorization"))
+        if path in self.api_paths:
+            return self._api_call(self.api_paths[path], headers.get("authorization"))
         op = self.contract.match(method, path)
         if op is None or not self.service.offers(op.operation_id):
             # An operation newer than this version is an unknown path here, as it was upstream.
@@ -154,6 +163,13 @@ class Router:
         if handler is None:
             raise GrantError(501, f"operation {op} is not implemented by FakeRunaiServer")
         return handler(self.service, request)
+
+    def _api_call(self, status: int, authorization: str | None) -> Reply:
+        """A path of add_protected_path(): whoami's answer to any method, or `status`."""
+        reply = self._whoami(authorization)
+        if reply.status != 200 or status == 200:
+            return reply
+        return error_reply(status, f"the test's answer: {status}")
 
     def _whoami(self, authorization: str | None) -> Reply:
         challenge = {"WWW-Authenticate": 'Bearer realm="runai"'}

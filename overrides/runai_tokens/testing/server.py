@@ -23,6 +23,7 @@ from ._inject import FaultInjection
 from ._jwt import decode_jwt
 from ._log import RequestRecord, redact_body, redact_headers, redact_query
 from ._routes import Reply, Router, fault_reply
+from ._script import GrantScript
 
 logger = logging.getLogger("runai_tokens.testing")
 
@@ -30,7 +31,7 @@ logger = logging.getLogger("runai_tokens.testing")
 _REAL_ANSWER = frozenset({FaultKind.DELAY, FaultKind.TRICKLE, FaultKind.RESET})
 
 
-class FakeRunaiServer(FaultInjection):
+class FakeRunaiServer(FaultInjection, GrantScript):
     """Run:ai's token operations, plus one protected endpoint, on 127.0.0.1, as `version` has them.
 
     A real threaded HTTP server on an ephemeral port (or `port`), speaking openapi.yaml's wire
@@ -67,7 +68,9 @@ class FakeRunaiServer(FaultInjection):
       "unsupported grantType <grant>: not supported by control plane version <v> (introduced in
       <since>)", never as a rejected credential.
     - Access tokens are HS256 JWTs (sub, iat, exp = iat + lifetime, jti, iss, typ) timed by
-      `clock` (the wall clock by default). revoke_all() invalidates every token issued so far.
+      `clock` (the wall clock by default), or with opaque_tokens=True opaque strings that only
+      the server can time (a client must take expiresIn or guess). revoke_all() invalidates
+      every token issued so far.
 
     The protected endpoint is GET PROTECTED_PATH ("/api/v1/whoami"): 200 {"sub", "exp"} with a
     valid, unexpired, unrevoked access token as `Authorization: Bearer`, else 401 + envelope.
@@ -76,7 +79,8 @@ class FakeRunaiServer(FaultInjection):
     matches its path, before the request is looked at (so it is not validated or answered, and
     its answer is the Error envelope, on any path and version). delay_next, trickle_next and
     reset_next are the exceptions: the request is answered as usual, and the answer is held
-    back, trickled, or cut off by a connection reset mid-body.
+    back, trickled, or cut off by a connection reset mid-body. Token requests that no fault took
+    wait at a hold_grants() gate, then take a script_grants() reply if one is queued.
 
     `requests` is the log of what arrived, with the value of every property or parameter that
     openapi.yaml marks `format: password` redacted (JSON and form bodies, and query strings);
@@ -95,7 +99,9 @@ class FakeRunaiServer(FaultInjection):
         rotate_refresh_tokens: bool = True,
         clock: Callable[[], float] = time.time,
         signing_key: bytes | None = None,
+        opaque_tokens: bool = False,
     ) -> None:
+        GrantScript.__init__(self)
         self.version = version
         self._port = port
         self._key = signing_key if signing_key is not None else secrets.token_bytes(32)
@@ -105,8 +111,10 @@ class FakeRunaiServer(FaultInjection):
             rotate_refresh_tokens=rotate_refresh_tokens,
             clock=clock,
             signing_key=self._key,
+            opaque_tokens=opaque_tokens,
         )
         self._faults = FaultQueue()
+        self._api_paths: dict[str, int] = {}
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
         self._connections: set[socket.socket] = set()
@@ -136,7 +144,7 @@ class FakeRunaiServer(FaultInjection):
         """Bind and serve in a background thread; returns self. A server starts once."""
         if self._httpd is not None or self._stopping.is_set():
             raise RuntimeError("FakeRunaiServer can only be started once")
-        self._router = Router(load_contract(), self._service, self.PROTECTED_PATH)
+        self._router = Router(load_contract(), self._service, self.PROTECTED_PATH, self._api_paths)
         handler = handler_class(self._handle, self._track, self._stopping.wait)
         self._httpd = Server(("127.0.0.1", self._port), handler)
         self._thread = threading.Thread(
@@ -150,6 +158,7 @@ class FakeRunaiServer(FaultInjection):
     def stop(self) -> None:
         """Stop serving, cut open connections and wake delayed requests. Safe to call twice."""
         self._stopping.set()
+        self._release_gate()
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -208,6 +217,12 @@ class FakeRunaiServer(FaultInjection):
         """A live access token for `subject` without a request (counts in tokens_issued)."""
         return self._service.issue_access_token(subject, client_id)
 
+    def add_protected_path(self, path: str, status: int = 200) -> None:
+        """Guard `path`, for any method, as an API call of the control plane: 401 like
+        PROTECTED_PATH without a live access token; with one, whoami's 200, or `status` with
+        the Error envelope (403, say: a refusal that no new token mends). Before start()."""
+        self._api_paths[path] = status
+
     def decode_token(self, token: str) -> dict[str, Any]:
         """The claims of a token this server signed (signature checked; expiry is not)."""
         return decode_jwt(token, self._key)
@@ -264,7 +279,10 @@ class FakeRunaiServer(FaultInjection):
         if fault is not None and fault.kind is FaultKind.DELAY:
             self._stopping.wait(fault.seconds)
         if fault is None or fault.kind in _REAL_ANSWER:
-            if self._idp.handles(path):
+            scripted = self._scripted_grant() if path in router.contract.paths else None
+            if scripted is not None:
+                reply = scripted
+            elif self._idp.handles(path):
                 reply = self._idp.dispatch(method, path, query)
             else:
                 reply = router.dispatch(method, path, query, headers, body)

@@ -1,11 +1,12 @@
-"""A tiny scripted HTTP server on loopback, for tests that need exact control over each reply.
+"""ScriptedServer: a loopback HTTP server that answers each request as a function says.
 
 Each test passes a function that turns a recorded request into a Reply. The server records every
 request it saw, so a test can assert on what went over the wire. It is a real socket server (the
 fake server's threaded HTTP plumbing), so httpx's real transports, pools and timeouts are exercised.
 
-The behaviour server for end-to-end flows is runai_tokens.testing.FakeRunaiServer; this one is for
-retry and auth edge cases that need a reply scripted per request.
+The behaviour server for end-to-end flows is FakeRunaiServer; this one is for retry and auth edge
+cases that need a reply scripted per request. Reply is also what FakeRunaiServer.script_grants()
+takes.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
-from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
-from runai_tokens.testing._faults import Delivery
-from runai_tokens.testing._http import Server, handler_class
-from runai_tokens.testing._routes import Reply as WireReply
+
+from .._generated import GRANT_PATH, GRANT_V2_PATH
+from ._faults import Delivery
+from ._http import Server, handler_class
+from ._routes import Reply as WireReply
 
 
 @attrs.frozen
@@ -71,6 +73,14 @@ class Reply:
         if expires_in is not None:
             v1["expiresIn"] = expires_in
         return cls.json(200, v1)
+
+    @classmethod
+    def envelope(cls, status: int, message: str) -> Reply:
+        """Run:ai's Error envelope {code, message} with `status`."""
+        return cls.json(status, {"code": status, "message": message})
+
+    def wire(self) -> WireReply:
+        return WireReply(self.status, self.body, self.headers, self.drop, self.delivery)
 
 
 def is_grant(request: Recorded) -> bool:
@@ -122,8 +132,7 @@ class ScriptedServer:
         request = Recorded(method, split.path, parse_qs(split.query), headers, body)
         with self._lock:
             self.requests.append(request)
-        reply = self.handler(request)
-        return WireReply(reply.status, reply.body, reply.headers, reply.drop, reply.delivery)
+        return self.handler(request).wire()
 
 
 @contextmanager
