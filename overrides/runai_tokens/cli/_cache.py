@@ -231,9 +231,14 @@ def _hmac_key(directory: int) -> bytes:
 
 
 def _remove_entries(directory: int) -> None:
-    """Delete entries and locks: without the key they were made under, nothing can use them."""
+    """Delete entries: without the key they were made under, nothing can use them.
+
+    Lock files stay. They hold nothing, and another process that lost the race to make the key
+    also comes here: deleting a lock file someone holds would let the next caller lock a new
+    file of the same name, and two processes would mint at once.
+    """
     for name in os.listdir(directory):
-        if name.endswith((".json", ".lock")) and not name.startswith(TMP_PREFIX):
+        if name.endswith(".json") and not name.startswith(TMP_PREFIX):
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=directory)
 
