@@ -1,0 +1,45 @@
+"""What a sync program loads: connect() imports only what a sync call needs.
+
+Counted in a fresh interpreter (a subprocess), never timed: which modules are in sys.modules
+after `from runai_tokens import connect, ClientCredentials` and a connect() with credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROGRAM = """
+import json, sys
+from runai_tokens import ClientCredentials, connect
+client = connect("https://tenant.example", ClientCredentials("ci", "fake-secret"))
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# asyncio: only the async side needs it. dateutil's parser: only a Retry-After written as an
+# HTTP-date. The test kit (and PyYAML, jsonschema): never, from the library.
+NOT_LOADED = [
+    "asyncio",
+    "dateutil.parser",
+    "runai_tokens.testing",
+    "yaml",
+    "jsonschema",
+]
+
+
+@pytest.fixture(scope="module")
+def loaded() -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    modules = json.loads(out)
+    assert "runai_tokens_client.client" in modules  # the program did what it says
+    return set(modules)
+
+
+@pytest.mark.parametrize("module", NOT_LOADED)
+def test_a_sync_connect_does_not_import(loaded: set[str], module: str) -> None:
+    assert module not in loaded
