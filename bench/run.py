@@ -17,6 +17,7 @@ installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. T
 7. JWT expiry: base64url payloads
 8. async GETs with sniffio importable or not (the `async` extra)
 9. the deadline against slow and broken answers: trickles, silence, resets, oversized bodies
+10. start-up: connect() in a fresh process and a warm `runai-token get`, as ratios to their floors
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import bench_flaky
 import bench_jwt
 import bench_logs
 import bench_overhead
+import bench_startup
 from bench_report import Section
 
 BENCHMARKS: dict[str, Callable[[], Section]] = {
@@ -54,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "7": bench_jwt.jwt,
     "8": bench_async.sniffio,
     "9": bench_deadline.deadline,
+    "10": bench_startup.startup,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")
