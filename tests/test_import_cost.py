@@ -43,3 +43,20 @@ def loaded() -> set[str]:
 @pytest.mark.parametrize("module", NOT_LOADED)
 def test_a_sync_connect_does_not_import(loaded: set[str], module: str) -> None:
     assert module not in loaded
+
+
+def test_building_the_cli_parser_does_not_import_shutil() -> None:
+    # argparse's help formatter imports shutil (and bz2, lzma) for the terminal's width; a warm
+    # `runai-token get` builds the parser and parses, and never prints help.
+    program = """
+import json, sys
+from runai_tokens.cli import build_parser
+build_parser().parse_args(["get", "--output", "json"])
+print(json.dumps(sorted(sys.modules)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    modules = set(json.loads(out))
+    assert "argparse" in modules
+    assert not {"shutil", "bz2", "lzma", "httpx"} & modules
