@@ -60,3 +60,30 @@ print(json.dumps(sorted(sys.modules)))
     modules = set(json.loads(out))
     assert "argparse" in modules
     assert not {"shutil", "bz2", "lzma", "httpx"} & modules
+
+
+def test_a_first_call_over_plain_http_loads_the_ca_store_once() -> None:
+    # The client's transport loads it (it may be pointed at an https URL); the grants', which
+    # only ever reach the plain-http origin, does not load it a second time.
+    program = """
+import httpx._config, httpx._transports.default as default
+from runai_tokens import ClientCredentials, connect
+from runai_tokens.testing import FakeRunaiServer
+from runai_tokens_client.api.tokens import grant_token
+loads = []
+real = default.create_ssl_context
+def counting(verify=True, cert=None, trust_env=True):
+    if verify is True or isinstance(verify, str):
+        loads.append(verify)
+    return real(verify=verify, cert=cert, trust_env=trust_env)
+default.create_ssl_context = counting
+with FakeRunaiServer() as server:
+    server.add_client("ci", "fake-secret-ci")
+    client = connect(server.url, ClientCredentials("ci", "fake-secret-ci"))
+    status = client.get_httpx_client().get(server.PROTECTED_PATH).status_code
+print(status, len(loads))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert out.split() == ["200", "1"]
