@@ -19,6 +19,7 @@ installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. T
 9. the deadline against slow and broken answers: trickles, silence, resets, oversized bodies
 10. a soak: 20,000 GETs over 32 threads with 5 % 503s and 1 % resets; errors against the retry
     ceiling's expectation, token requests, fds and threads before and after
+11. start-up: connect() in a fresh process and a warm `runai-token get`, as ratios to their floors
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import bench_jwt
 import bench_logs
 import bench_overhead
 import bench_soak
+import bench_startup
 from bench_report import Section
 
 BENCHMARKS: dict[str, Callable[[], Section]] = {
@@ -58,6 +60,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "8": bench_async.sniffio,
     "9": bench_deadline.deadline,
     "10": bench_soak.soak,
+    "11": bench_startup.startup,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")

@@ -116,7 +116,10 @@ class TokenAuth(httpx.Auth):
                 if transport is not None
                 else (
                     lambda: RetryTransport(
-                        retry, HTTPTransports(verify=verify, proxy=proxy, limits=_NO_KEEPALIVE)
+                        retry,
+                        HTTPTransports(
+                            verify=_grant_verify(url, verify), proxy=proxy, limits=_NO_KEEPALIVE
+                        ),
                     )
                 )
             ),
@@ -229,6 +232,21 @@ def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
             f"{type(credentials).__name__} has no grant on /api/v2/token: "
             "use token_endpoint='v1' or 'auto'"
         )
+
+
+def _grant_verify(
+    url: httpx.URL, verify: ssl.SSLContext | str | bool
+) -> ssl.SSLContext | str | bool:
+    """What the grants' transport verifies TLS with.
+
+    The grants go to this origin only and follow no redirect, so for a plain-http origin they
+    never make a TLS connection: loading the CA store for them (a second time, after the
+    client's) cost some 20 ms of the first call. Their context then has no CA at all and fails
+    closed, should a TLS connection ever be tried.
+    """
+    if url.scheme == "http" and not isinstance(verify, ssl.SSLContext):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return verify
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

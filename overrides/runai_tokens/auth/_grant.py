@@ -16,13 +16,12 @@ loop that opened its connections, and TokenAuth may be shared by tasks on severa
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
 import weakref
 from collections.abc import Callable, Generator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import httpx
@@ -34,6 +33,9 @@ from ..api._io import Call, asend, send
 from ..credentials import GrantCredentials
 from ..errors import ApiException, GrantNotSupported
 from ._flow import arun, run
+
+if TYPE_CHECKING:
+    import asyncio
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -157,6 +159,8 @@ class Grants:
 
     async def aclose(self) -> None:
         """Closes the async client of the running event loop."""
+        import asyncio  # only the async side needs it; a sync program never loads asyncio
+
         with self._lock:
             client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
@@ -169,6 +173,8 @@ class Grants:
             return self._sync
 
     def _async_client(self) -> Client:
+        import asyncio  # only the async side needs it; a sync program never loads asyncio
+
         loop = asyncio.get_running_loop()
         with self._lock:
             client = self._async.get(loop)

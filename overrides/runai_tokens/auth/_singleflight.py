@@ -19,7 +19,6 @@ are bounded by a timeout, so nothing in the child waits for the parent's threads
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import os
 import threading
@@ -141,6 +140,8 @@ class SingleFlight(Generic[T]):
     @staticmethod
     async def await_flight(flight: Future[T], timeout: float | None = None) -> T:
         """The leader's result for a task on any loop; cancelling it leaves the flight be."""
+        import asyncio  # only a task needs it; a sync program never loads asyncio
+
         try:
             return await asyncio.wait_for(asyncio.wrap_future(flight), timeout)
         except TimeoutError:

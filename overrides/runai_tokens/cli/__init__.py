@@ -81,7 +81,27 @@ class _Parser(argparse.ArgumentParser):
         # No abbreviations: `--client-secret VALUE` would otherwise be taken for
         # `--client-secret-file VALUE`, and a secret typed on the command line would be accepted.
         kwargs["allow_abbrev"] = False
+        self._checking_metavar = False
         super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        self._checking_metavar = True
+        try:
+            return super().add_argument(*args, **kwargs)
+        finally:
+            self._checking_metavar = False
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # add_argument() builds a formatter only to check that a metavar can be formatted, and
+        # argparse's asks shutil for the terminal's width, importing shutil (and with it bz2,
+        # lzma, fnmatch) on every warm `get`. The width plays no part in that check: give it
+        # one. Help and usage text still get the terminal's.
+        if self._checking_metavar:
+            # typeshed's formatter_class type takes prog only; every HelpFormatter takes width.
+            make: Any = self.formatter_class
+            formatter: argparse.HelpFormatter = make(prog=self.prog, width=80)
+            return formatter
+        return super()._get_formatter()
 
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: None = None
@@ -127,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # prog given, as argparse would compute it (no positionals precede COMMAND): computing it
+    # formats a usage line, which imports shutil for the terminal's width (see _Parser).
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     commands.required = True
 
     get = commands.add_parser(

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
-from dateutil import parser as date_parser
 
 # dateutil is lenient enough to read "May" as a date this year; every HTTP-date form (IMF-fixdate,
 # RFC 850, asctime) carries a clock time, so demanding one rejects words that merely parse.
@@ -52,6 +51,10 @@ def parse_http_date(value: str) -> datetime | None:
     """An HTTP-date as an aware datetime (naive forms are GMT by definition), or None."""
     if not _CLOCK_TIME.search(value):
         return None
+    # Here, not at the top: dateutil.parser (with dateutil.tz, decimal, zoneinfo) cost a sixth of
+    # connect()'s import time, and only a Retry-After written as a date needs it.
+    from dateutil import parser as date_parser
+
     try:
         parsed = date_parser.parse(value)
     except (ValueError, OverflowError):

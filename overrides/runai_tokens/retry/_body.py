@@ -13,7 +13,6 @@ draining it first when it is small.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import zlib
 from collections.abc import Awaitable
@@ -148,6 +147,8 @@ class _Inflated:
 
 async def within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
     """Await step, cancelled at the deadline: the hard bound sockets alone cannot give."""
+    import asyncio  # here, not at the top: a sync program never needs asyncio (see _flow)
+
     scope = asyncio.timeout(None if math.isinf(seconds) else max(seconds, 0.0))
     try:
         async with scope:

@@ -13,7 +13,6 @@ attempt that outlives it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import random as _random
@@ -29,6 +28,15 @@ from ._after import LONGEST_RETRY_AFTER, retry_after_seconds
 from ._budget import RetryBudget
 from ._policy import RetryPolicy
 from ._rules import Kind, classify, error_is_retryable, is_replayable, status_is_retryable
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    """asyncio.sleep, with asyncio imported on the first async wait: a sync program never loads
+    it (it was a fifth of connect()'s import time)."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
 
 # Method and path only: the query of a deprecated operation carries a refresh token or a code.
 logger = logging.getLogger("runai_tokens.retry")
@@ -46,7 +54,7 @@ class Clock:
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time
     sleep: Callable[[float], object] = time.sleep
-    async_sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+    async_sleep: Callable[[float], Awaitable[object]] = _asyncio_sleep
     random: Callable[[], float] = _random.random
 
     @classmethod

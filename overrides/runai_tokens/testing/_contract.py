@@ -88,6 +88,11 @@ class Contract:
                     self.operations[(op.method, path)] = op
         self.paths = frozenset(path for _, path in self.operations)
         self.secret_keys = frozenset(secret_key(name) for name in self._marked(spec))
+        # One validator per schema node of the document, built on first use and kept: building
+        # one (and its $ref registry) cost more than validating a request with it. Keyed by the
+        # node's id; the node itself rides along so that its id cannot be reused. Two threads
+        # racing on a first use both build one and one wins: harmless, and no lock per request.
+        self._validators: dict[int, tuple[Mapping[str, Any], Any]] = {}
 
     def is_secret(self, name: str) -> bool:
         """Whether the contract marks a property or parameter of this name (in any spelling)
@@ -156,14 +161,23 @@ class Contract:
     def _check(self, schema: Mapping[str, Any], instance: Any, what: str) -> None:
         import jsonschema  # the `testing` extra; see the module docstring
 
+        error = jsonschema.exceptions.best_match(self._validator(schema).iter_errors(instance))
+        if error is not None:
+            field = ".".join(str(p) for p in error.absolute_path) or None
+            raise ContractViolation(_describe(error, what), field=field, rule=error.validator)
+
+    def _validator(self, schema: Mapping[str, Any]) -> Any:
+        cached = self._validators.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        import jsonschema  # the `testing` extra; see the module docstring
+
         # The schema is a $ref into the document, so the whole document rides along as the
         # root that the reference (and any nested one) resolves against.
         root = {**schema, "components": self.spec.get("components", {})}
         validator = jsonschema.Draft202012Validator(root)
-        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
-        if error is not None:
-            field = ".".join(str(p) for p in error.absolute_path) or None
-            raise ContractViolation(_describe(error, what), field=field, rule=error.validator)
+        self._validators[id(schema)] = (schema, validator)
+        return validator
 
     def _resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         while "$ref" in node:

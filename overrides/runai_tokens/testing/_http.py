@@ -42,6 +42,10 @@ class Server(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # The listen backlog. socketserver's default of 5 made a burst of callers (a test suite's
+    # workers starting at once) wait for SYN retransmissions, seconds each, which looked like
+    # client slowness or turned into ReadTimeouts. The kernel caps it at its own maximum.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         # Before binding: a failed bind calls server_close(), which closes the pair.

@@ -1,0 +1,89 @@
+"""What a sync program loads: connect() imports only what a sync call needs.
+
+Counted in a fresh interpreter (a subprocess), never timed: which modules are in sys.modules
+after `from runai_tokens import connect, ClientCredentials` and a connect() with credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROGRAM = """
+import json, sys
+from runai_tokens import ClientCredentials, connect
+client = connect("https://tenant.example", ClientCredentials("ci", "fake-secret"))
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# asyncio: only the async side needs it. dateutil's parser: only a Retry-After written as an
+# HTTP-date. The test kit (and PyYAML, jsonschema): never, from the library.
+NOT_LOADED = [
+    "asyncio",
+    "dateutil.parser",
+    "runai_tokens.testing",
+    "yaml",
+    "jsonschema",
+]
+
+
+@pytest.fixture(scope="module")
+def loaded() -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    modules = json.loads(out)
+    assert "runai_tokens_client.client" in modules  # the program did what it says
+    return set(modules)
+
+
+@pytest.mark.parametrize("module", NOT_LOADED)
+def test_a_sync_connect_does_not_import(loaded: set[str], module: str) -> None:
+    assert module not in loaded
+
+
+def test_building_the_cli_parser_does_not_import_shutil() -> None:
+    # argparse's help formatter imports shutil (and bz2, lzma) for the terminal's width; a warm
+    # `runai-token get` builds the parser and parses, and never prints help.
+    program = """
+import json, sys
+from runai_tokens.cli import build_parser
+build_parser().parse_args(["get", "--output", "json"])
+print(json.dumps(sorted(sys.modules)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    modules = set(json.loads(out))
+    assert "argparse" in modules
+    assert not {"shutil", "bz2", "lzma", "httpx"} & modules
+
+
+def test_a_first_call_over_plain_http_loads_the_ca_store_once() -> None:
+    # The client's transport loads it (it may be pointed at an https URL); the grants', which
+    # only ever reach the plain-http origin, does not load it a second time.
+    program = """
+import httpx._config, httpx._transports.default as default
+from runai_tokens import ClientCredentials, connect
+from runai_tokens.testing import FakeRunaiServer
+from runai_tokens_client.api.tokens import grant_token
+loads = []
+real = default.create_ssl_context
+def counting(verify=True, cert=None, trust_env=True):
+    if verify is True or isinstance(verify, str):
+        loads.append(verify)
+    return real(verify=verify, cert=cert, trust_env=trust_env)
+default.create_ssl_context = counting
+with FakeRunaiServer() as server:
+    server.add_client("ci", "fake-secret-ci")
+    client = connect(server.url, ClientCredentials("ci", "fake-secret-ci"))
+    status = client.get_httpx_client().get(server.PROTECTED_PATH).status_code
+print(status, len(loads))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert out.split() == ["200", "1"]
