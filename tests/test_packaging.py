@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tarfile
 import zipfile
@@ -21,6 +20,8 @@ from pathlib import Path
 import attrs
 import pytest
 import runai_tokens
+
+from tests.process import run
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("runai_tokens_client", "runai_tokens")
@@ -48,19 +49,6 @@ class Installed:
     wheel_from_sdist: Path
     venv: Path
     probe: dict[str, object]
-
-
-def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ from runai_tokens import __version__
 from runai_tokens._generated import CONTRACT_VERSION
 from runai_tokens.testing import FakeRunaiServer
 
+from tests.process import run
+
 REPO = Path(__file__).resolve().parents[1]
 PROBE = Path(__file__).with_name("vendoring_probe.py")
 PACKAGE = "acme._vendor"
@@ -44,19 +46,6 @@ class Setup:
     plain: Path  # a venv with the runtime dependencies only
     kit: Path  # the testing extra's packages, put on the path by the probe when asked
     other: Path  # a venv with all of them and a different runai-tokens installed
-
-
-def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-    return result
 
 
 def distributions(names: tuple[str, ...]) -> Iterator[metadata.Distribution]:
