@@ -20,10 +20,16 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 # asyncio: only the async side needs it. dateutil's parser: only a Retry-After written as an
-# HTTP-date. The test kit (and PyYAML, jsonschema): never, from the library.
+# HTTP-date. The generated models and operations, and the TokensApi facade: only a call that
+# sends or parses one (the first grant). The test kit (and PyYAML, jsonschema): never, from the
+# library.
 NOT_LOADED = [
     "asyncio",
     "dateutil.parser",
+    "runai_tokens_client.models",
+    "runai_tokens_client.api.tokens.grant_token",
+    "runai_tokens_client.api.tokens.grant_token_v2",
+    "runai_tokens.api",
     "runai_tokens.testing",
     "yaml",
     "jsonschema",

@@ -5,26 +5,47 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
-from .models import Error, OAuth2Error
 from .types import Response, field_problem
 
-# The models operations document for an error status: ApiException.error is one of them.
-ErrorModel = Error | OAuth2Error
+if TYPE_CHECKING:
+    from .models import Error, OAuth2Error
 
-# For each error model, from its schema: the attribute holding what it says (its first
-# required string, else its first string) and the one holding its code, when that is an
-# enum (its first required enum).
-_SAYS: dict[type[Any], tuple[str | None, str | None]] = {
-    Error: ("message", None),
-    OAuth2Error: ("error_description", "error"),
-}
-ERROR_MODELS: tuple[type[Any], ...] = tuple(_SAYS)
+    # The models operations document for an error status: ApiException.error is one of them.
+    ErrorModel = Error | OAuth2Error
+    ERROR_MODELS: tuple[type[Any], ...]
+
+
+def __getattr__(name: str) -> Any:
+    # ErrorModel and ERROR_MODELS import the models, which this module does not do itself: a
+    # program that builds a Client, or whose calls all succeed, never loads the error models.
+    if name == "ERROR_MODELS":
+        return tuple(_says())
+    if name == "ErrorModel":
+        from . import models
+
+        return models.Error | models.OAuth2Error
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _says() -> dict[type[Any], tuple[str | None, str | None]]:
+    """For each error model, from its schema: the attribute holding what it says (its first
+    required string, else its first string) and the one holding its code, when that is an
+    enum (its first required enum). Its keys are every error model, in the contract's order."""
+    from .models import Error, OAuth2Error  # on the first error, see __getattr__
+
+    return {
+        Error: ("message", None),
+        OAuth2Error: ("error_description", "error"),
+    }
+
 
 # C0 and C1 controls and DEL, and the Unicode bidirectional controls, which reorder what a
 # terminal shows: the set runai_tokens._untrusted escapes (the CLI's warm path uses that one
@@ -73,12 +94,14 @@ class ApiException(Exception):
         reason: str | None = None,
         *,
         error: ErrorModel | None = None,
-        error_models: tuple[type[Any], ...] = ERROR_MODELS,
+        error_models: tuple[type[Any], ...] | None = None,
     ) -> ApiException:
         """From an httpx or a *_detailed response. Without error, the body is parsed as
         each of error_models in turn (every documented error model by default)."""
         body = _text(response)
-        error = error if error is not None else parse_error(body, error_models)
+        if error is None:
+            models = tuple(_says()) if error_models is None else error_models
+            error = parse_error(body, models)
         headers = httpx.Headers(response.headers)
         return cls(
             response.status_code, reason, headers=headers, body=body, error=error
@@ -97,7 +120,9 @@ class ApiException(Exception):
         return self._said()[1]
 
     def _said(self) -> tuple[str | None, str | None]:
-        text_attr, code_attr = _SAYS.get(type(self.error), (None, None))
+        if self.error is None:  # no need to load the models to know that
+            return None, None
+        text_attr, code_attr = _says().get(type(self.error), (None, None))
         text = getattr(self.error, text_attr) if text_attr else None
         code = (
             getattr(getattr(self.error, code_attr), "value", None)

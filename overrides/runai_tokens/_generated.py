@@ -8,44 +8,80 @@ them Tokens, and the generator's table of that tag (runai_tokens_client.api.toke
 written by templates/endpoint_init.py.jinja) says each one's method, path, query and grant field.
 Adding an operation to openapi.yaml and running `make generate` is all it takes for TokenAuth to
 leave it alone and for the retry rules to treat it as a grant.
+
+What connect() and TokenAuth need to be built (Client, ApiException, the table of operations) is
+imported with this module. The operations' modules and the models load on first use (PEP 562
+__getattr__), with the first call that sends or parses one: a module that needs them at run
+time imports this one (`from .. import _generated as gen`) and reads `gen.TokenRequest` there,
+since `from .._generated import TokenRequest` at its top would load them with it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from runai_tokens_client import CONTRACT_VERSION, AuthenticatedClient, Client
-from runai_tokens_client.api.tokens import (
-    OPERATIONS,
-    app_token,
-    exchange_code_for_token,
-    grant_token,
-    grant_token_v2,
-    refresh_token,
-)
+from runai_tokens_client.api.tokens import OPERATIONS
 from runai_tokens_client.errors import (
-    ERROR_MODELS,
     ApiException,
-    ErrorModel,
     UnexpectedStatus,
     escape_controls,
     parse_error,
 )
-from runai_tokens_client.models import (
-    AppTokenRequest,
-    AppTokenResponse,
-    Error,
-    GrantType,
-    OAuth2Error,
-    OAuth2ErrorCode,
-    OAuth2GrantType,
-    OAuth2TokenRequest,
-    OAuth2TokenResponse,
-    TokenRequest,
-    TokenResponse,
-)
 from runai_tokens_client.types import UNSET, Response, Unset, field_problem
+
+if TYPE_CHECKING:
+    from runai_tokens_client.api.tokens import (
+        app_token,
+        exchange_code_for_token,
+        grant_token,
+        grant_token_v2,
+        refresh_token,
+    )
+    from runai_tokens_client.errors import ERROR_MODELS, ErrorModel
+    from runai_tokens_client.models import (
+        AppTokenRequest,
+        AppTokenResponse,
+        Error,
+        GrantType,
+        OAuth2Error,
+        OAuth2ErrorCode,
+        OAuth2GrantType,
+        OAuth2TokenRequest,
+        OAuth2TokenResponse,
+        TokenRequest,
+        TokenResponse,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """The operations' modules and the models, imported when first asked for (PEP 562).
+
+    What connect() and TokenAuth need to be built is above; the operations and the models load
+    with the first call that sends or parses one, so that a program pays for them only then.
+    """
+    if name.startswith("_"):  # the import system asks for __path__ and the like: no model
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in OPERATIONS:
+        from runai_tokens_client.api import tokens
+
+        value = importlib.import_module(f".{name}", tokens.__name__)
+    elif name in ("ERROR_MODELS", "ErrorModel"):
+        from runai_tokens_client import errors
+
+        value = getattr(errors, name)
+    else:
+        from runai_tokens_client import models
+
+        try:
+            value = getattr(models, name)
+        except AttributeError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
 
 
 @attrs.frozen

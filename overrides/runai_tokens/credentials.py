@@ -5,6 +5,8 @@ contract, not from string literals here: `token_request()` for POST /api/v1/toke
 camelCase JSON) and `oauth2_request()` for POST /api/v2/token (OAuth2TokenRequest, an OAuth2
 form), or None where v2 has no such grant (app_token, external_token_exchange). Secrets are kept
 out of repr() and str(): a credential object ends up in tracebacks, debug logs and REPLs.
+The models are read as `gen.TokenRequest` when a request is built, so that making credentials
+(and connect()) does not import them (see _generated).
 
 `since` is the first control-plane version that has the grant, for the message an older one gets.
 """
@@ -14,13 +16,16 @@ from __future__ import annotations
 import os
 import typing
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from . import _generated as gen
 from ._cli_session import RunaiCliSession
-from ._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
 from ._untrusted import header_value_problem
+
+if TYPE_CHECKING:
+    from ._generated import OAuth2TokenRequest, TokenRequest
 
 
 class MissingCredentialsError(ValueError):
@@ -59,15 +64,15 @@ class ClientCredentials:
     since: ClassVar[str] = "2.20"
 
     def token_request(self) -> TokenRequest:
-        return TokenRequest(
-            grant_type=GrantType.CLIENT_CREDENTIALS,
+        return gen.TokenRequest(
+            grant_type=gen.GrantType.CLIENT_CREDENTIALS,
             client_id=self.client_id,
             client_secret=self.client_secret,
         )
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:
-        return OAuth2TokenRequest(
-            grant_type=OAuth2GrantType.CLIENT_CREDENTIALS,
+        return gen.OAuth2TokenRequest(
+            grant_type=gen.OAuth2GrantType.CLIENT_CREDENTIALS,
             client_id=self.client_id,
             client_secret=self.client_secret,
         )
@@ -83,8 +88,8 @@ class AppCredentials:
     since: ClassVar[str] = "2.18"
 
     def token_request(self) -> TokenRequest:
-        return TokenRequest(
-            grant_type=GrantType.APP_TOKEN, app_id=self.app_id, app_secret=self.app_secret
+        return gen.TokenRequest(
+            grant_type=gen.GrantType.APP_TOKEN, app_id=self.app_id, app_secret=self.app_secret
         )
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:
@@ -106,13 +111,13 @@ class PasswordCredentials:
     since: ClassVar[str] = "2.18"
 
     def token_request(self) -> TokenRequest:
-        return TokenRequest(
-            grant_type=GrantType.PASSWORD, username=self.username, password=self.password
+        return gen.TokenRequest(
+            grant_type=gen.GrantType.PASSWORD, username=self.username, password=self.password
         )
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:
-        request = OAuth2TokenRequest(
-            grant_type=OAuth2GrantType.PASSWORD, username=self.username, password=self.password
+        request = gen.OAuth2TokenRequest(
+            grant_type=gen.OAuth2GrantType.PASSWORD, username=self.username, password=self.password
         )
         if self.client_id is not None:
             request.client_id = self.client_id
@@ -132,14 +137,16 @@ class RefreshTokenCredentials:
     since: ClassVar[str] = "2.18"
 
     def token_request(self) -> TokenRequest:
-        request = TokenRequest(grant_type=GrantType.REFRESH_TOKEN, refresh_token=self.refresh_token)
+        request = gen.TokenRequest(
+            grant_type=gen.GrantType.REFRESH_TOKEN, refresh_token=self.refresh_token
+        )
         if self.client_id is not None:
             request.client_id = self.client_id
         return request
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:
-        request = OAuth2TokenRequest(
-            grant_type=OAuth2GrantType.REFRESH_TOKEN, refresh_token=self.refresh_token
+        request = gen.OAuth2TokenRequest(
+            grant_type=gen.OAuth2GrantType.REFRESH_TOKEN, refresh_token=self.refresh_token
         )
         if self.client_id is not None:
             request.client_id = self.client_id
@@ -168,8 +175,8 @@ class ExternalTokenCredentials:
         return cls(value)
 
     def token_request(self) -> TokenRequest:
-        return TokenRequest(
-            grant_type=GrantType.EXTERNAL_TOKEN_EXCHANGE, external_token=self.external_token
+        return gen.TokenRequest(
+            grant_type=gen.GrantType.EXTERNAL_TOKEN_EXCHANGE, external_token=self.external_token
         )
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:

@@ -14,15 +14,21 @@ operation's own documented error models, as openapi.yaml lists them.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
-from ._generated import ApiException, Error, ErrorModel, UnexpectedStatus, parse_error
+from . import _generated as gen
+from ._generated import ApiException, UnexpectedStatus, parse_error
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._generated import Error, ErrorModel
 
 
 def parse_error_envelope(body: str | None) -> Error | None:
     """The Error envelope {code, message, details?} in a body, or None when it is not one."""
-    error = parse_error(body, (Error,))
-    return error if isinstance(error, Error) else None
+    error = parse_error(body, (gen.Error,))
+    return error if isinstance(error, gen.Error) else None
 
 
 class RetryAfterExceedsDeadline(ApiException):

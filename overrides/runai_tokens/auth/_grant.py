@@ -26,16 +26,21 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import httpx
 
-from .._generated import Client, Error, OAuth2TokenResponse, Response, TokenResponse, Unset
+from .. import _generated as gen
+from .._generated import Client, Response, Unset
 from .._untrusted import header_value_problem
-from ..api import _calls as calls
-from ..api._io import Call, asend, send
 from ..credentials import GrantCredentials
 from ..errors import ApiException, GrantNotSupported
 from ._flow import arun, run
 
 if TYPE_CHECKING:
     import asyncio
+
+    from .._generated import OAuth2TokenResponse, TokenResponse
+    from ..api._io import Call
+
+    # A grant flow yields the Call to send and is sent the generated Response (parsed, status).
+    _GrantFlow = Generator[Call[Any], Response[Any], "Granted"]
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -45,9 +50,6 @@ REJECTED = frozenset({400, 401, 403})
 # What a control plane without /api/v2/token answers there.
 _NO_SUCH_ENDPOINT = frozenset({404, 405})
 _OLDEST_VERSION = "2.18"
-
-# A grant flow yields the Call to send and is sent the generated Response (parsed and status).
-_GrantFlow = Generator[Call[Any], Response[Any], "Granted"]
 
 
 @attrs.frozen
@@ -99,15 +101,23 @@ class Grants:
         return {None: "auto", True: "v2", False: "v1"}[self._has_v2]
 
     def grant(self, credentials: GrantCredentials) -> Granted:
+        from ..api._io import send  # with the generated operations: on the first grant
+
         client = self._sync_client()
         return run(self._flow(credentials), lambda call: send(client, call))
 
     async def agrant(self, credentials: GrantCredentials) -> Granted:
+        from ..api._io import asend  # with the generated operations: on the first grant
+
         client = self._async_client()
         return await arun(self._flow(credentials), lambda call: asend(client, call))
 
     def _flow(self, credentials: GrantCredentials) -> _GrantFlow:
         """Yields the Call to send; is sent its Response or thrown the ApiException."""
+        # The request builders import the generated operations and models, which a TokenAuth
+        # that has not granted yet (connect()'s, say) does not need.
+        from ..api import _calls as calls
+
         form = credentials.oauth2_request() if self._has_v2 is not False else None
         if form is not None:
             try:
@@ -136,7 +146,7 @@ class Grants:
         """
         if (
             exc.status != 400
-            or not isinstance(exc.error, Error)
+            or not isinstance(exc.error, gen.Error)
             or credentials.since == _OLDEST_VERSION
             or self._has_v2
         ):
@@ -246,4 +256,4 @@ def _str(value: str | Unset) -> str | None:
     return None if isinstance(value, Unset) or not value else value
 
 
-__all__ = ["TOKEN_ENDPOINTS", "Call", "Granted", "Grants", "TokenEndpoint"]
+__all__ = ["TOKEN_ENDPOINTS", "Granted", "Grants", "TokenEndpoint"]
