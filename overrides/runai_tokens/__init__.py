@@ -13,7 +13,10 @@ runai_tokens.testing (PyYAML, jsonschema) loads only when asked for.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# typing.TYPE_CHECKING without importing typing, which a warm `runai-token get` does not need
+# (mypy reads this name the same way).
+TYPE_CHECKING = False
 
 # The one place the version is written: pyproject reads it from here (hatch's version source),
 # and a vendored copy, which has no distribution metadata, still knows it.
@@ -72,6 +75,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._cli_session import LoginRequiredError, RunaiCliSession
     from ._connect import connect
     from ._default import default_credentials

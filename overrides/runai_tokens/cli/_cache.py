@@ -28,8 +28,9 @@ the standard library only (no httpx, no generated client). The rules:
   into a header) is a miss, and the next mint replaces it. The cache is an optimisation: it never
   turns a working `get` into a failure.
 
-The value types are NamedTuples rather than attrs classes: importing attrs is a third of a warm
-`get`'s own start-up time (about 15 ms of 45 ms measured with -X importtime).
+The value types are plain classes, not attrs classes or NamedTuples: importing attrs, or typing
+(which NamedTuple needs), cost more than everything else a warm `get` does (-X importtime). So
+this module, like all of the warm path, imports typing only for the type checker.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, TypeGuard
 
 from .._untrusted import header_value_problem
 from ._private_files import (
@@ -52,6 +52,10 @@ from ._private_files import (
     read_private,
     write_new,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
+if TYPE_CHECKING:
+    from typing import Any, TypeGuard
 
 try:
     import fcntl
@@ -86,13 +90,29 @@ def default_cache_dir(environ: Mapping[str, str]) -> Path:
     return Path(home) / ".cache" / _DIR_NAME
 
 
-class CacheKey(NamedTuple):
+class CacheKey:
     """Who a cached token belongs to. digest is the keyed hash that names the entry's file."""
 
-    base_url: str
-    grant: str
-    identity: str
-    digest: str
+    __slots__ = ("base_url", "digest", "grant", "identity")
+
+    def __init__(self, base_url: str, grant: str, identity: str, digest: str) -> None:
+        self.base_url = base_url
+        self.grant = grant
+        self.identity = identity
+        self.digest = digest
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CacheKey):
+            return NotImplemented
+        return (self.base_url, self.grant, self.identity, self.digest) == (
+            other.base_url,
+            other.grant,
+            other.identity,
+            other.digest,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
 
     def __repr__(self) -> str:
         return f"CacheKey({self.base_url!r}, {self.grant!r}, {self.identity!r})"
@@ -102,12 +122,27 @@ class CacheKey(NamedTuple):
         return self.digest[:40]
 
 
-class CachedToken(NamedTuple):
+class CachedToken:
     """A token and its absolute wall-clock expiry (None when the server did not say)."""
 
-    access_token: str
-    expires_at: float | None
-    issued_at: float
+    __slots__ = ("access_token", "expires_at", "issued_at")
+
+    def __init__(self, access_token: str, expires_at: float | None, issued_at: float) -> None:
+        self.access_token = access_token
+        self.expires_at = expires_at
+        self.issued_at = issued_at
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CachedToken):
+            return NotImplemented
+        return (self.access_token, self.expires_at, self.issued_at) == (
+            other.access_token,
+            other.expires_at,
+            other.issued_at,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.access_token, self.expires_at, self.issued_at))
 
     def __repr__(self) -> str:  # the token stays out of tracebacks and logs
         return f"CachedToken(expires_at={self.expires_at!r}, issued_at={self.issued_at!r})"

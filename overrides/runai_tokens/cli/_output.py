@@ -6,10 +6,12 @@ Standard library only: this runs on the warm (cached) path, which must not impor
 from __future__ import annotations
 
 import json
-import shlex
+import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("plain", "json", "env", "exec-credential")
 
@@ -29,7 +31,8 @@ class OutputError(Exception):
 
 def rfc3339(epoch: float) -> str:
     """UTC, whole seconds, 'Z' suffix: what Kubernetes' metav1.Time parses."""
-    return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # time, not datetime: importing datetime cost a warm `get` more than formatting does.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
 
 
 def exec_credential_api_version(environ: Mapping[str, str]) -> str:
@@ -74,6 +77,8 @@ def render(
         }
         return json.dumps(data, indent=2) + "\n"
     if fmt == "env":
+        import shlex  # only this output quotes; the others are JSON or the bare token
+
         lines = [f"export {ENV_VAR}={shlex.quote(token)}"]
         if expires_at is not None:
             lines.append(f"export {ENV_EXPIRES_VAR}={rfc3339(expires_at)}")

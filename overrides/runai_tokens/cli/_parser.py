@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, NoReturn
 
 from .. import __version__, _validate
 from ._output import FORMATS
 from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 PROG = "runai-token"
 

@@ -12,10 +12,13 @@ import enum
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple, TextIO
 from urllib.parse import urlsplit
 
 from .. import _validate
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class ExitCode(enum.IntEnum):
@@ -40,21 +43,46 @@ GRANTS = ("client_credentials", "app", "password", "external")
 TOKEN_ENDPOINTS = ("auto", "v1", "v2")
 
 
-class GetSettings(NamedTuple):
+class GetSettings:
     """One `runai-token get`: where, who, and how hard to try.
 
-    A NamedTuple, not attrs, for the warm path's start-up time (see _cache).
+    A plain class, not attrs or a NamedTuple, for the warm path's start-up time (see _cache).
     """
 
-    base_url: str
-    grant: str
-    identity: str  # client id, app id or username ("" for an external token)
-    secret: str  # client secret, app secret, password or external token
-    timeout: float
-    max_attempts: int | None
-    proxy: str | None = None
-    token_endpoint: str = "auto"  # noqa: S105 - an endpoint's name, no secret
-    allow_insecure_http: bool = False
+    __slots__ = (
+        "allow_insecure_http",
+        "base_url",
+        "grant",
+        "identity",
+        "max_attempts",
+        "proxy",
+        "secret",
+        "timeout",
+        "token_endpoint",
+    )
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        grant: str,
+        identity: str,  # client id, app id or username ("" for an external token)
+        secret: str,  # client secret, app secret, password or external token
+        timeout: float,
+        max_attempts: int | None,
+        proxy: str | None = None,
+        token_endpoint: str = "auto",  # noqa: S107 - an endpoint's name, no secret
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.base_url = base_url
+        self.grant = grant
+        self.identity = identity
+        self.secret = secret
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.proxy = proxy
+        self.token_endpoint = token_endpoint
+        self.allow_insecure_http = allow_insecure_http
 
     def __repr__(self) -> str:
         return f"GetSettings({self.base_url!r}, {self.grant!r}, {self.identity!r}, secret=...)"
