@@ -59,15 +59,34 @@ class AccessToken:
         return repr(self)
 
 
-@attrs.frozen(eq=False)
 class Token:
-    """An access token; compared by identity, which is how a 401 tells "mine" from "newer"."""
+    """An access token; compared by identity, which is how a 401 tells "mine" from "newer".
 
-    access_token: str = attrs.field(repr=False)
-    obtained_at: float
-    lifetime: float | None
-    refresh_at: float | None
-    stale_at: float | None
+    A plain class (never changed after it is made): defining an attrs class costs about 1 ms of
+    connect()'s start-up, and identity is what a plain class compares by.
+    """
+
+    __slots__ = ("access_token", "lifetime", "obtained_at", "refresh_at", "stale_at")
+
+    def __init__(
+        self,
+        access_token: str,
+        obtained_at: float,
+        lifetime: float | None,
+        refresh_at: float | None,
+        stale_at: float | None,
+    ) -> None:
+        self.access_token = access_token
+        self.obtained_at = obtained_at
+        self.lifetime = lifetime
+        self.refresh_at = refresh_at
+        self.stale_at = stale_at
+
+    def __repr__(self) -> str:  # the token stays out of tracebacks and logs
+        return (
+            f"Token(obtained_at={self.obtained_at!r}, lifetime={self.lifetime!r}, "
+            f"refresh_at={self.refresh_at!r}, stale_at={self.stale_at!r})"
+        )
 
     def usable(self, now: float) -> bool:
         return self.stale_at is None or now < self.stale_at

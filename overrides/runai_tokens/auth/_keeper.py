@@ -21,8 +21,7 @@ import logging
 import math
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
-
-import attrs
+from typing import NamedTuple
 
 from .._token import Token, cooldown_for
 from ..errors import ApiException
@@ -39,13 +38,13 @@ REJECTION_COOLDOWN = 2.0
 REJECTION_JITTER = 3.0
 
 
-@attrs.frozen
-class Wait:
+# NamedTuples, not attrs classes: defining an attrs class costs about 1 ms of connect()'s
+# start-up, a NamedTuple a fifth of that.
+class Wait(NamedTuple):
     future: Future[Token]
 
 
-@attrs.frozen
-class Lead:
+class Lead(NamedTuple):
     future: Future[Token]
     # For an early refresh: the still-usable token to fall back on if the refresh fails.
     current: Token | None
