@@ -21,7 +21,8 @@ print(json.dumps(sorted(sys.modules)))
 
 # asyncio: only the async side needs it. dateutil's parser: only a Retry-After written as an
 # HTTP-date. The generated models and operations, and the TokensApi facade: only a call that
-# sends or parses one (the first grant). The test kit (and PyYAML, jsonschema): never, from the
+# sends or parses one (the first grant). concurrent.futures: only the first token fetch. The
+# test kit (and PyYAML, jsonschema): never, from the
 # library.
 NOT_LOADED = [
     "asyncio",
@@ -30,6 +31,7 @@ NOT_LOADED = [
     "runai_tokens_client.api.tokens.grant_token",
     "runai_tokens_client.api.tokens.grant_token_v2",
     "runai_tokens.api",
+    "concurrent.futures",
     "runai_tokens.testing",
     "yaml",
     "jsonschema",

@@ -20,13 +20,15 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Generator
-from concurrent.futures import Future
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .._token import Token, cooldown_for
 from ..errors import ApiException
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 logger = logging.getLogger("runai_tokens.auth")
 

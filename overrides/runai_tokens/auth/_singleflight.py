@@ -19,15 +19,16 @@ are bounded by a timeout, so nothing in the child waits for the parent's threads
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import ApiException
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 
@@ -56,6 +57,10 @@ class SingleFlight(Generic[T]):
         """Join the flight in progress, or start one: (flight, leads). Call under `lock`."""
         if self._flight is not None:
             return self._flight, False
+        # Imported by the first flight, not with this module: connect() builds a TokenAuth
+        # without ever fetching a token, and concurrent.futures is not among httpx's imports.
+        from concurrent.futures import Future
+
         flight: Future[T] = Future()
         flight.set_running_or_notify_cancel()
         self._flight = flight
@@ -134,7 +139,7 @@ class SingleFlight(Generic[T]):
             )
         try:
             return flight.result(timeout)
-        except concurrent.futures.TimeoutError:
+        except TimeoutError:  # concurrent.futures.TimeoutError is this one since Python 3.11
             raise _waited_too_long(timeout) from None
 
     @staticmethod
