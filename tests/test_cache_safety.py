@@ -216,7 +216,7 @@ def test_the_hmac_key_is_private_and_random_per_cache(
     keys: list[bytes] = []
     for directory in (tmp_path / "one", tmp_path / "two"):
         assert get(server, directory).code == 0
-        key = directory / "hmac-key"
+        key = directory / "mac-key"
         assert stat.S_IMODE(key.lstat().st_mode) == 0o600
         assert stat.S_ISREG(key.lstat().st_mode)
         keys.append(key.read_bytes())
@@ -242,6 +242,24 @@ def test_entries_of_an_older_cache_are_removed_when_the_key_is_made(
     # An empty lock file holds nothing and stays: deleting one a racing process holds would let
     # two processes mint at once (test_cli's concurrent invocations).
     assert old_lock.exists() and old_lock.read_bytes() == b""
+
+
+def test_an_older_versions_hmac_key_and_entries_go_when_the_key_is_made(
+    server: FakeRunaiServer, tmp_path: Path
+) -> None:
+    """Versions that named entries with an HMAC-SHA256 under hmac-key: their entries cannot be
+    found under the keyed BLAKE2b names, so they, and that key, are removed, not left behind."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    old_key = cache / "hmac-key"
+    old_key.write_bytes(b"k" * 32)
+    old_key.chmod(0o600)
+    old = cache / ("1" * 40 + ".json")
+    old.write_text(json.dumps({"format": 2, "accessToken": "fake-old-token"}))
+    old.chmod(0o600)
+    assert get(server, cache).code == 0
+    assert not old.exists() and not old_key.exists()
+    assert (cache / "mac-key").exists()
 
 
 # --- row 13: no home directory ---------------------------------------------------------------

@@ -11,12 +11,15 @@ the standard library only (no httpx, no generated client). The rules:
   O_NOFOLLOW, and must be a regular 0600 file of ours. New files are created O_EXCL under a
   random name and renamed into place, so a symlink planted as an entry, a lock or the key is
   never followed: not read, not written through, not created at the place it points to.
-- Keys. One entry per (base URL, grant, identity, secret). The file name is an HMAC-SHA256 of the
-  four under a random 32-byte key kept in the directory (hmac-key, 0600). No secret or identity
-  is readable in a listing, a rotated secret misses the old entry, and a password cannot be
-  recovered from the cache with a dictionary unless the key is read too, which is as private as
-  the tokens themselves. Entries made under another key are unreachable, so they are deleted when
-  a key is made (those of older versions, keyed on a plain sha256 of the secret, included).
+- Keys. One entry per (base URL, grant, identity, secret). The file name is a keyed BLAKE2b
+  (256-bit, BLAKE2's own MAC mode, as strong a keyed hash as HMAC-SHA256) of the four under a
+  random 32-byte key kept in the directory (mac-key, 0600). No secret or identity is readable in
+  a listing, a rotated secret misses the old entry, and a password cannot be recovered from the
+  cache with a dictionary unless the key is read too, which is as private as the tokens
+  themselves. Entries made under another key are unreachable, so they are deleted when a key is
+  made: those of older versions too (keyed on a plain sha256 of the secret, or an HMAC-SHA256
+  under hmac-key, which goes with them). BLAKE2b rather than HMAC because hashlib and hmac load
+  OpenSSL's libcrypto, which was a third of a warm `get`'s start-up; BLAKE2 is built into Python.
 - Writes go to a temporary file and then os.replace, so a reader sees the old entry or the new
   one, never half of one; reads therefore need no lock.
 - Minting takes an exclusive flock on a per-entry lock file, and re-reads the entry once it holds
@@ -36,7 +39,6 @@ this module, like all of the warm path, imports typing only for the type checker
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import math
 import os
@@ -53,6 +55,13 @@ from ._private_files import (
     write_new,
 )
 
+try:
+    # hashlib's own blake2b (hashlib always takes BLAKE2 from here, never from OpenSSL), without
+    # `import hashlib`, which loads libcrypto (see the module docstring).
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter built without it
+    from hashlib import blake2b
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
 if TYPE_CHECKING:
     from typing import Any, TypeGuard
@@ -64,7 +73,9 @@ except ImportError:  # pragma: no cover - Windows: no flock, so concurrent misse
 
 _FORMAT = 2
 _DIR_NAME = "runai-tokens"
-KEY_FILE = "hmac-key"
+KEY_FILE = "mac-key"
+# The HMAC-SHA256 key of older versions: removed with their entries when KEY_FILE is made.
+_OLD_KEY_FILE = "hmac-key"
 _KEY_SIZE = 32
 _MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
 
@@ -172,17 +183,18 @@ class TokenCache:
         return f"TokenCache({str(self.directory)!r})"
 
     def key(self, base_url: str, grant: str, identity: str, secret: str) -> CacheKey:
-        """The key of an entry, under this cache's HMAC key (made on first use).
+        """The key of an entry, under this cache's secret key (made on first use).
 
         Raises OSError, UnusableCache when the directory or the key file cannot be trusted.
         """
         base_url = base_url.rstrip("/")  # a trailing slash names the same control plane
         with checked_directory(self.directory, create=True) as directory:
-            secret_key = _hmac_key(directory)
+            secret_key = _secret_key(directory)
         # Length-prefixed parts, so ("ab", "c") and ("a", "bc") cannot collide.
         parts = (base_url, grant, identity, secret)
         message = "".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
-        return CacheKey(base_url, grant, identity, hmac.digest(secret_key, message, "sha256").hex())
+        digest = blake2b(message, key=secret_key, digest_size=32).hexdigest()
+        return CacheKey(base_url, grant, identity, digest)
 
     def load(self, key: CacheKey) -> CachedToken | None:
         """The entry for key, or None when there is none or it cannot be trusted."""
@@ -246,8 +258,8 @@ class EntryLock:
             os.close(fd)
 
 
-def _hmac_key(directory: int) -> bytes:
-    """The cache's HMAC key, made (atomically, with every older entry removed) if missing."""
+def _secret_key(directory: int) -> bytes:
+    """The cache's MAC key, made (atomically, with every older entry removed) if missing."""
     for _ in range(3):
         try:
             key = read_private(directory, KEY_FILE, _KEY_SIZE, "the key")
@@ -266,14 +278,16 @@ def _hmac_key(directory: int) -> bytes:
 
 
 def _remove_entries(directory: int) -> None:
-    """Delete entries: without the key they were made under, nothing can use them.
+    """Delete entries (and an older version's key): without the key they were made under,
+    nothing can use them.
 
     Lock files stay. They hold nothing, and another process that lost the race to make the key
     also comes here: deleting a lock file someone holds would let the next caller lock a new
     file of the same name, and two processes would mint at once.
     """
     for name in os.listdir(directory):
-        if name.endswith(".json") and not name.startswith(TMP_PREFIX):
+        old = name == _OLD_KEY_FILE or name.endswith(".json")
+        if old and not name.startswith(TMP_PREFIX):
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=directory)
 
