@@ -170,10 +170,10 @@ def test_reuse_margin_scales_and_caps() -> None:
 
 
 def test_default_cache_dir(tmp_path: Path) -> None:
-    assert default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "runai-tokens"
+    assert Path(default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)})) == tmp_path / "runai-tokens"
     home = Path.home() / ".cache" / "runai-tokens"
-    assert default_cache_dir({}) == home
-    assert default_cache_dir({"XDG_CACHE_HOME": "relative/dir"}) == home
+    assert Path(default_cache_dir({})) == home
+    assert Path(default_cache_dir({"XDG_CACHE_HOME": "relative/dir"})) == home
 
 
 def test_unusable_directory_raises_oserror(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,35 @@ print(status, len(loads))
         [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert out.split() == ["200", "1"]
+
+
+def test_a_warm_get_imports_only_what_its_cache_hit_needs(tmp_path: Path) -> None:
+    # The cache is filled by hand, so that nothing but the warm path has run when the modules
+    # are listed: typing (for annotations only), datetime, shlex, threading, pathlib, contextlib
+    # and hashlib/hmac (OpenSSL's libcrypto) cost more than the rest of a warm `get`.
+    program = """
+import io, json, sys, time
+from runai_tokens.cli import main
+from runai_tokens.cli._cache import CachedToken, TokenCache
+directory, env = sys.argv[1], {"RUNAI_BASE_URL": "https://tenant.example",
+    "RUNAI_CLIENT_ID": "ci", "RUNAI_CLIENT_SECRET": "fake-secret"}
+cache = TokenCache(directory)
+key = cache.key("https://tenant.example", "client_credentials", "ci", "fake-secret")
+cache.store(key, CachedToken("fake-cached-token", time.time() + 3600, time.time()))
+out = io.StringIO()
+code = main(["get", "--cache-dir", directory, "--output", "exec-credential"], environ=env,
+            stdout=out)
+print(json.dumps([code, out.getvalue(), sorted(sys.modules)]))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    code, printed, modules = json.loads(out)
+    assert code == 0 and "fake-cached-token" in printed
+    heavy = {"typing", "datetime", "shlex", "threading", "pathlib", "contextlib", "hashlib"}
+    heavy |= {"hmac", "_hashlib", "httpx", "attrs", "runai_tokens_client"}
+    assert not heavy & set(modules), heavy & set(modules)

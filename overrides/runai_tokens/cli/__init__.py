@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from .._untrusted import escape_controls
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
@@ -75,7 +74,7 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
     cache = None
     if not args.no_cache:
         try:
-            directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
+            directory = args.cache_dir or default_cache_dir(environ)
         except OSError as exc:
             _warn(err, f"running without a token cache: {_reason(exc)}")
         else:

@@ -38,12 +38,10 @@ this module, like all of the warm path, imports typing only for the type checker
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from .._untrusted import header_value_problem
 from ._private_files import (
@@ -80,7 +78,7 @@ _KEY_SIZE = 32
 _MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
 
 
-def default_cache_dir(environ: Mapping[str, str]) -> Path:
+def default_cache_dir(environ: Mapping[str, str]) -> str:
     """$XDG_CACHE_HOME/runai-tokens, else ~/.cache/runai-tokens (the XDG base directory rule).
 
     Raises UnusableCache when there is no home directory to put it in.
@@ -88,17 +86,16 @@ def default_cache_dir(environ: Mapping[str, str]) -> Path:
     xdg = environ.get("XDG_CACHE_HOME", "")
     # The spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
     if xdg and os.path.isabs(xdg):
-        return Path(xdg) / _DIR_NAME
+        return os.path.join(xdg, _DIR_NAME)
     home = environ.get("HOME")
     if home is None:
-        try:
-            home = str(Path.home())  # the passwd entry
-        except (RuntimeError, KeyError, OSError):  # none: a container run with an arbitrary uid
-            home = ""
+        # The passwd entry; "~" unchanged when there is none (a container run with an arbitrary
+        # uid), which is not absolute either.
+        home = os.path.expanduser("~")
     # HOME="" would make it the root directory, and a relative one depend on where we run.
     if not os.path.isabs(home):
         raise UnusableCache("no home directory; set XDG_CACHE_HOME or pass --cache-dir")
-    return Path(home) / ".cache" / _DIR_NAME
+    return os.path.join(home, ".cache", _DIR_NAME)
 
 
 class CacheKey:
@@ -176,7 +173,7 @@ def reuse_margin(lifetime: float) -> float:
 class TokenCache:
     """The cache directory. Each call checks the directory afresh; none keeps a descriptor."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = directory
 
     def __repr__(self) -> str:
@@ -288,8 +285,10 @@ def _remove_entries(directory: int) -> None:
     for name in os.listdir(directory):
         old = name == _OLD_KEY_FILE or name.endswith(".json")
         if old and not name.startswith(TMP_PREFIX):
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - contextlib.suppress, without importing contextlib
                 os.unlink(name, dir_fd=directory)
+            except OSError:  # gone already: someone else removed it
+                pass
 
 
 def _decode(raw: str, key: CacheKey) -> CachedToken | None:

@@ -11,7 +11,6 @@ import argparse
 import enum
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import _validate
@@ -237,7 +236,11 @@ def _secret(path: str | None, flag: str, env_value: str, missing: str, stdin: Te
     if path is None:
         return _required(env_value, missing)
     try:
-        text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            text = stdin.read()
+        else:
+            with open(path, encoding="utf-8") as file:
+                text = file.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         # The path is not echoed: the likeliest wrong "path" is the secret itself.
