@@ -136,6 +136,7 @@ def test_every_custom_template_is_checked_for_drift() -> None:
         "types.py.jinja",
         "api_init.py.jinja",
         "client.py.jinja",
+        "models_init.py.jinja",
     }
     ours = {path.name for path in (REPO / "templates").glob("*.jinja")}
     assert ours == checked, "a new template in templates/ needs its own drift test here"
@@ -249,6 +250,15 @@ def test_custom_client_template_changes_only_marked_blocks() -> None:
     marked = "".join(blocks("client.py.jinja"))
     assert marked.count(", repr=False)") == 3
     assert 'token_info.default = "field(repr=False)"' in marked
+
+
+def test_custom_models_init_template_imports_each_model_on_first_use() -> None:
+    assert unmarked_changes("models_init.py.jinja") == []
+    (block,) = blocks("models_init.py.jinja")
+    assert "def __getattr__(" in block and "if TYPE_CHECKING:" in block
+    # The models come from the generator's own list, not from names written here.
+    assert "{% for import in imports | sort %}" in block
+    assert "TokenRequest" not in block and "from .error" not in block
 
 
 def test_custom_types_template_changes_only_marked_blocks() -> None:

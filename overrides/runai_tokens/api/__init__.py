@@ -22,22 +22,19 @@ Bodies are the generated models (TokenRequest, AppTokenRequest) or plain dicts o
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from .._generated import (
-    AppTokenResponse,
-    AuthenticatedClient,
-    Client,
-    OAuth2TokenResponse,
-    Response,
-    TokenResponse,
-)
+from .._generated import AuthenticatedClient, Client, Response
 from .._redact import install_log_redaction
 from . import _calls as calls
-from ._calls import AppTokenBody, OAuth2Body, TokenBody
 from ._io import Call, WireModel, asend, send, warn_deprecated
+
+if TYPE_CHECKING:
+    # Annotations only: each model loads when a call first parses one (see _generated).
+    from .._generated import AppTokenResponse, OAuth2TokenResponse, TokenResponse
+    from ._calls import AppTokenBody, OAuth2Body, TokenBody
 
 Model = TypeVar("Model", bound=WireModel)
 HttpInfo = tuple[Model, int, httpx.Headers]
