@@ -182,15 +182,9 @@ class TokenAuth(httpx.Auth):
         token = self._keeper.acquire(None)
         _authorize(request, token)
         response = yield request
-        if response.status_code != 401 or self._source is None:
-            return  # a static token has nothing to refresh with: its 401 is the caller's
-        if not self._keeper.may_replace(token):
-            return  # granted moments ago: another grant would get a 401 too
-        if _replayable(request):
+        if self._should_replay(request, response, token):
             _authorize(request, self._keeper.acquire(token))
             yield request
-        else:
-            self._keeper.forget(token)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -201,15 +195,26 @@ class TokenAuth(httpx.Auth):
         token = await self._keeper.aacquire(None)
         _authorize(request, token)
         response = yield request
-        if response.status_code != 401 or self._source is None:
-            return  # a static token has nothing to refresh with: its 401 is the caller's
-        if not self._keeper.may_replace(token):
-            return  # granted moments ago: another grant would get a 401 too
-        if _replayable(request):
+        if self._should_replay(request, response, token):
             _authorize(request, await self._keeper.aacquire(token))
             yield request
-        else:
-            self._keeper.forget(token)
+
+    def _should_replay(
+        self, request: httpx.Request, response: httpx.Response, token: Token
+    ) -> bool:
+        """After a response: whether to send the request again with a new token.
+
+        A 401 to a token we still hold means the server stopped accepting it (revoked, or its
+        signing key rotated): a new grant and one replay, when the body can be sent again.
+        """
+        if response.status_code != 401 or self._source is None:
+            return False  # a static token has nothing to refresh with: its 401 is the caller's
+        if not self._keeper.may_replace(token):
+            return False  # granted moments ago: another grant would get a 401 too
+        if _replayable(request):
+            return True
+        self._keeper.forget(token)  # the next request gets a new token instead
+        return False
 
     def _wants_token(self, request: httpx.Request) -> bool:
         """Only requests to the control plane's own origin, and never the token operations.
