@@ -40,7 +40,9 @@ _LOCK_FILE = "login-index.flock"
 _LOGIN_FILE = "login-{}.secret"
 _FORMAT = 1
 _MAX_INDEX = 256 * 1024
-STORE_KINDS = ("keyring", "file")
+STORE_KINDS = ("keyring", "file")  # where a saved login's refresh token can be
+# What --store (and open_store) take: "auto" picks keyring or file, "none" keeps nothing.
+STORE_CHOICES = ("auto", "keyring", "file", "none")
 
 
 class LoginStoreError(OSError):

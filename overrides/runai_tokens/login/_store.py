@@ -26,7 +26,7 @@ from . import _index
 from ._index import LoginEntry, LoginStoreError, normalize_base_url
 
 StoreKind = Literal["auto", "keyring", "file", "none"]
-STORE_CHOICES: tuple[StoreKind, ...] = ("auto", "keyring", "file", "none")
+STORE_CHOICES: tuple[StoreKind, ...] = _index.STORE_CHOICES  # type: ignore[assignment]
 _FORMAT = 1
 _MAX_SECRET = 64 * 1024
 
