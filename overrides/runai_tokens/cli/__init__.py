@@ -1,12 +1,13 @@
 """runai-token: print a Run:ai access token for shell scripts, CI jobs and kubectl.
 
     runai-token get [--output plain|json|env|exec-credential]
+    runai-token logout [--base-url URL] [--store auto|keyring|file|none]
     runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
 
 A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
 the generated client, so this module and the ones it imports at the top are standard library only
-(and the package's __init__ must import lazily). The parser is _parser; minting (_mint) and the
-fake server (_serve) are imported only when needed.
+(and the package's __init__ must import lazily). The parser is _parser; minting (_mint), logging
+out (_logout) and the fake server (_serve) are imported only when needed.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def main(
             from ._serve import serve
 
             return serve(args, stdout=stdout, stderr=stderr)
+        if args.command == "logout":
+            from ._logout import logout
+
+            return logout(args, environ, stdout)
         return _get(args, environ, stdout, stderr)
     except CliError as exc:
         if exc.__cause__ is not None and environ.get("RUNAI_TOKEN_DEBUG") == "1":
@@ -70,7 +75,9 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
     except OutputError as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
     cache = None
-    if not args.no_cache:
+    # A runai CLI session is read from its own files, which the runai CLI refreshes: a copy in
+    # our cache could only be staler.
+    if not args.no_cache and settings.grant != "runai-cli":
         try:
             directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
         except OSError as exc:
