@@ -9,7 +9,7 @@ The pytest fixtures `runai_server` and `runai_credentials` come from runai_token
 """
 
 from ._jwt import InvalidToken, decode_jwt, encode_jwt, make_jwt
-from ._log import REDACTED, RequestRecord
+from ._log import REDACTED, Counts, RequestRecord
 from ._script import Gate
 from .scripted import Recorded, Reply, ScriptedServer, scripted, sequence
 from .server import FakeRunaiServer
@@ -19,6 +19,7 @@ PROTECTED_PATH = FakeRunaiServer.PROTECTED_PATH
 __all__ = [
     "PROTECTED_PATH",
     "REDACTED",
+    "Counts",
     "FakeRunaiServer",
     "Gate",
     "InvalidToken",
