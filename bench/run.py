@@ -5,7 +5,8 @@
 
 The competitors come from the `bench` extra (pip install -e '.[bench]'); one that is not
 installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1, to a
-FakeRunaiServer in a process of its own (server_process.py). The benchmarks:
+FakeRunaiServer in a process other than the client's (server_process.py; the CLI benchmarks run
+their clients as processes instead). The benchmarks:
 
 1. cold cache: token requests when 10 or 64 threads (or 64 asyncio tasks) need a token at once
 2. an expired token: token requests, stale sends and failed calls when 16 threads (64 tasks) find
