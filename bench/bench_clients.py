@@ -27,10 +27,9 @@ from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
 from runai_tokens.testing import PROTECTED_PATH
 from server_process import Target
 
-# httpx-auth and Authlib speak standard OAuth2: a form, the client as HTTP Basic, a snake_case
-# answer. That is Run:ai's /api/v2/token (2.24); runapy and the google-auth integration use v1.
-TOKEN_PATH = "/api/v1/token"
-OAUTH2_TOKEN_PATH = "/api/v2/token"
+# httpx-auth and Authlib speak standard OAuth2 (a form, the client as HTTP Basic): Run:ai's
+# /api/v2/token. runapy and the google-auth integration use v1.
+TOKEN_PATH, OAUTH2_TOKEN_PATH = "/api/v1/token", "/api/v2/token"
 
 
 class Unavailable(Exception):

@@ -1,6 +1,7 @@
 """Test kit for code that calls Run:ai: a fake token server and a pytest plugin.
 
-`FakeRunaiServer` speaks the token API on loopback (see its docstring for the semantics);
+`FakeRunaiServer` speaks the token API on loopback (see its docstring for the semantics) and
+counts what it saw (`Counts`);
 `ScriptedServer` (with `Reply`, `Recorded`, `scripted`, `sequence`) serves replies a test scripts
 per request, on the same HTTP plumbing; `make_jwt` mints a realistic access token without a
 server. Importing this package needs only the runtime dependencies; starting a server needs the

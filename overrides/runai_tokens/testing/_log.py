@@ -116,7 +116,9 @@ class Counts:
     stale: int = 0
     unknown: int = 0
 
-    def __sub__(self, other: Counts) -> Counts:
+    def __sub__(self, other: object) -> Counts:
+        if not isinstance(other, Counts):
+            return NotImplemented
         mine, theirs = attrs.astuple(self), attrs.astuple(other)
         return Counts(*(a - b for a, b in zip(mine, theirs, strict=True)))
 
