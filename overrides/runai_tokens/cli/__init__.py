@@ -1,6 +1,7 @@
 """runai-token: print a Run:ai access token for shell scripts, CI jobs and kubectl.
 
     runai-token get [--output plain|json|env|exec-credential]
+    runai-token login [--no-browser] [--issuer URL] [--client-id ID] [--store KIND]
     runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
 
 A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
@@ -45,6 +46,10 @@ def main(
             from ._serve import serve
 
             return serve(args, stdout=stdout, stderr=stderr)
+        if args.command == "login":
+            from ._login import run_login
+
+            return run_login(args, environ, stdout=stdout, stderr=stderr)
         return _get(args, environ, stdout, stderr)
     except CliError as exc:
         if exc.__cause__ is not None and environ.get("RUNAI_TOKEN_DEBUG") == "1":

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .. import __version__, _validate
+from . import _login
 from ._output import FORMATS
 from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode
 
@@ -105,7 +106,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("argument COMMAND: invalid choice"):
-            message = "unknown command: choose from get, serve"
+            message = "unknown command: choose from get, login, serve"
         raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
 
 
@@ -195,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="send the credentials over plain http to a host that is not loopback (refused "
         "otherwise: anyone on the path could read them)",
     )
+
+    _login.add_parser(commands)
 
     serve = commands.add_parser(
         "serve",
