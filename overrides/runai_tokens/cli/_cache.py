@@ -39,12 +39,10 @@ import hmac
 import json
 import math
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeGuard
 
-from .._untrusted import header_value_problem
-from ._private_files import (
+from .._private_files import (
     TMP_PREFIX,
     UnusableCache,
     checked_directory,
@@ -53,37 +51,19 @@ from ._private_files import (
     write_new,
 )
 
+# Where it always was, for the CLI and its tests (it lives with the files it protects).
+from .._private_files import default_cache_dir as default_cache_dir
+from .._untrusted import header_value_problem
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no flock, so concurrent misses each mint
     fcntl = None  # type: ignore[assignment]
 
 _FORMAT = 2
-_DIR_NAME = "runai-tokens"
 KEY_FILE = "hmac-key"
 _KEY_SIZE = 32
 _MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
-
-
-def default_cache_dir(environ: Mapping[str, str]) -> Path:
-    """$XDG_CACHE_HOME/runai-tokens, else ~/.cache/runai-tokens (the XDG base directory rule).
-
-    Raises UnusableCache when there is no home directory to put it in.
-    """
-    xdg = environ.get("XDG_CACHE_HOME", "")
-    # The spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / _DIR_NAME
-    home = environ.get("HOME")
-    if home is None:
-        try:
-            home = str(Path.home())  # the passwd entry
-        except (RuntimeError, KeyError, OSError):  # none: a container run with an arbitrary uid
-            home = ""
-    # HOME="" would make it the root directory, and a relative one depend on where we run.
-    if not os.path.isabs(home):
-        raise UnusableCache("no home directory; set XDG_CACHE_HOME or pass --cache-dir")
-    return Path(home) / ".cache" / _DIR_NAME
 
 
 class CacheKey(NamedTuple):
