@@ -64,7 +64,7 @@ def test_a_control_plane_without_v2_gets_exchange_token_on_v1(
     result = login(runai_server, follow)
     assert result.subject == "bob@example.com"
     assert exchanges(runai_server) == [("/api/v2/token", 404), ("/api/v1/token", 200)]
-    body = [r.body for r in runai_server.requests if r.path == "/api/v1/token"][0]
+    body = next(r.body for r in runai_server.requests if r.path == "/api/v1/token")
     assert body["grantType"] == "exchange_token"
     assert body["redirectUri"].startswith("http://127.0.0.1:")
     assert body["clientID"] == "runai"
@@ -144,7 +144,7 @@ def test_the_identity_providers_error_description_is_shown_escaped(
 
 
 def test_no_browser_visit_is_a_timeout(runai_server: FakeRunaiServer) -> None:
-    with pytest.raises(LoginTimeout, match="within 0.2 s"):
+    with pytest.raises(LoginTimeout, match=r"within 0\.2 s"):
         login(runai_server, lambda url: True, wait=0.2)
     assert exchanges(runai_server) == []
 
@@ -251,7 +251,7 @@ def test_a_discovery_answer_that_is_no_document_is_refused(
 
 def test_an_issuer_without_a_document_says_so(runai_server: FakeRunaiServer) -> None:
     request = LoginRequest(runai_server.url, issuer=runai_server.url + "/auth/realms/other")
-    with pytest.raises(DiscoveryError, match="HTTP 404.*--issuer"):
+    with pytest.raises(DiscoveryError, match=r"HTTP 404.*--issuer"):
         log_in(request, person(follow))
 
 

@@ -55,7 +55,6 @@ _NO_SUCH_ENDPOINT = frozenset({404, 405})
 _OLDEST_VERSION = "2.18"
 
 
-
 class Grant(Protocol):
     """What Grants trades for a token: every GrantCredentials class, and the one-off grants that
     are no credentials (a browser login's authorization code, runai_tokens.login)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from .. import _validate
 from .._untrusted import escape_controls
@@ -23,6 +23,7 @@ from ._settings import TOKEN_ENDPOINTS, CliError, ExitCode, proxy_for
 
 if TYPE_CHECKING:
     from ..login._browser_flow import LoggedIn, LoginRequest
+    from ..login._store import StoreKind
 
 CLIENT_ID_VARIABLE = "RUNAI_LOGIN_CLIENT_ID"
 DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see the README)
@@ -65,7 +66,9 @@ def add_parser(commands: Any) -> None:
         help="the identity provider's issuer (default: <base URL>/auth/realms/runai)",
     )
     login.add_argument(
-        "--client-id", metavar="ID", help=f"default: ${CLIENT_ID_VARIABLE}, else {DEFAULT_CLIENT_ID}"
+        "--client-id",
+        metavar="ID",
+        help=f"default: ${CLIENT_ID_VARIABLE}, else {DEFAULT_CLIENT_ID}",
     )
     login.add_argument(
         "--listen-port",
@@ -159,9 +162,7 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
     )
 
 
-def interactive_login(
-    request: LoginRequest, *, stdin: TextIO | None, stderr: TextIO
-) -> LoggedIn:
+def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: TextIO) -> LoggedIn:
     """Run the browser flow, talking to the person on stderr. Raises CliError."""
     from ..errors import ApiException
     from ..login._browser_flow import Person, log_in
@@ -208,7 +209,8 @@ def save_login(store: Any, request: LoginRequest, logged_in: LoggedIn) -> str:
         store.save(login)
     except OSError as exc:
         why = escape_controls(exc.strerror or type(exc).__name__)
-        raise CliError(ExitCode.ERROR, f"logged in, but the session could not be stored: {why}") from None
+        message = f"logged in, but the session could not be stored: {why}"
+        raise CliError(ExitCode.ERROR, message) from None
     return f"session kept in the {store.kind} store"
 
 
@@ -223,7 +225,7 @@ def _open_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
         cache_dir = None
         if kind != "none":
             cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir(environ)
-        return open_store(kind, cache_dir=cache_dir)
+        return open_store(cast("StoreKind", kind), cache_dir=cache_dir)
     except OSError as exc:
         why = escape_controls(exc.strerror or type(exc).__name__)
         raise CliError(ExitCode.USAGE, f"the login store cannot be used: {why}") from None
