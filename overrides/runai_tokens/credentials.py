@@ -21,6 +21,7 @@ import attrs
 from ._cli_session import RunaiCliSession
 from ._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
 from ._untrusted import header_value_problem
+from .login._session import LoginSession
 
 
 class MissingCredentialsError(ValueError):
@@ -205,8 +206,9 @@ GrantCredentials = (
     | RefreshTokenCredentials
     | ExternalTokenCredentials
 )
-# A session is read from files, not granted: RunaiCliSession.
-Credentials = GrantCredentials | StaticToken | RunaiCliSession
+# A session is read from files, not granted: RunaiCliSession. A LoginSession grants with the
+# refresh token `runai-token login` stored (auth/_login_source).
+Credentials = GrantCredentials | StaticToken | RunaiCliSession | LoginSession
 # For messages that say what would have been accepted.
 CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
 
@@ -224,6 +226,7 @@ __all__ = [
     "Credentials",
     "ExternalTokenCredentials",
     "GrantCredentials",
+    "LoginSession",
     "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",

@@ -26,11 +26,12 @@ import httpx
 from .. import _validate
 from .._generated import is_token_path
 from .._token import AccessToken, Token
-from ..credentials import Credentials, RunaiCliSession, StaticToken
+from ..credentials import Credentials, LoginSession, RunaiCliSession, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._file_source import FileTokenSource
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._keeper import TokenKeeper
+from ._login_source import LoginTokenSource
 from ._source import TokenSource
 
 logger = logging.getLogger("runai_tokens.auth")
@@ -47,7 +48,8 @@ class TokenAuth(httpx.Auth):
     token request at a time for all of them.
 
     base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
-    credentials: one of the credential classes. A StaticToken is sent as is, never refreshed.
+    credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
+      LoginSession uses the stored login for this base_url (and refuses to name another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
@@ -129,6 +131,15 @@ class TokenAuth(httpx.Auth):
         if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
             self._source = FileTokenSource(
                 credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
+            )
+        elif isinstance(credentials, LoginSession):  # the stored login for this base URL
+            self._source = LoginTokenSource(
+                credentials,
+                base_url,
+                grants,
+                clock=clock,
+                random=random,
+                refresh_margin=refresh_margin,
             )
         else:
             self._source = TokenSource(
@@ -225,7 +236,8 @@ def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
         raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
     if (
         endpoint == "v2"
-        and not isinstance(credentials, StaticToken)
+        # A login grants with its refresh token, which v2 has.
+        and not isinstance(credentials, StaticToken | LoginSession)
         and credentials.oauth2_request() is None
     ):
         raise ValueError(

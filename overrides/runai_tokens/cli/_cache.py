@@ -153,6 +153,15 @@ class TokenCache:
         with checked_directory(self.directory, create=True) as directory:
             write_new(directory, f"{key.file_stem}.json", json.dumps(entry).encode(), replace=True)
 
+    def delete(self, key: CacheKey) -> bool:
+        """Remove key's entry (`runai-token logout`); whether there was one. Raises OSError."""
+        with checked_directory(self.directory, create=False) as directory:
+            try:
+                os.unlink(f"{key.file_stem}.json", dir_fd=directory)
+            except FileNotFoundError:
+                return False
+        return True
+
     def lock(self, key: CacheKey) -> EntryLock:
         """The exclusive lock for key's entry, for a `with` (blocks while another holds it)."""
         return EntryLock(self, f"{key.file_stem}.lock")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from .. import _validate
 from .._untrusted import escape_controls
+from ..login._index import STORE_CHOICES
 from ._settings import TOKEN_ENDPOINTS, CliError, ExitCode, proxy_for
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 CLIENT_ID_VARIABLE = "RUNAI_LOGIN_CLIENT_ID"
 DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see the README)
-STORE_KINDS = ("auto", "keyring", "file", "none")
 
 _EPILOG = """\
 The browser is sent to the control plane's identity provider (found by OpenID discovery at
@@ -93,7 +93,7 @@ def add_parser(commands: Any) -> None:
     )
     login.add_argument(
         "--store",
-        choices=STORE_KINDS,
+        choices=STORE_CHOICES,
         default="auto",
         help="where to keep the session: auto (default: the keyring if usable, else a file), "
         "keyring, file, or none",
@@ -123,6 +123,30 @@ def run_login(
     who = logged_in.subject or "an unnamed subject"
     print(f"Logged in to {request.base_url} as {who} ({where}).", file=stdout)
     return ExitCode.OK
+
+
+def login_for_get(args: argparse.Namespace, environ: Mapping[str, str], *, stderr: TextIO) -> None:
+    """`runai-token get --output exec-credential` found no credentials and a person is at the
+    terminal: log them in with the defaults (and get's own --base-url, --cache-dir,
+    --token-endpoint, --allow-insecure-http), and keep the session for the get that follows."""
+    login_args = argparse.Namespace(
+        base_url=args.base_url,
+        allow_insecure_http=args.allow_insecure_http,
+        token_endpoint=args.token_endpoint,
+        cache_dir=args.cache_dir,
+        store="auto",
+    )
+    request = request_from(login_args, environ)
+    store = _open_store(login_args, environ)
+    print(
+        f"runai-token: no Run:ai credentials found; logging in to {request.base_url} "
+        "through the browser (or run `runai-token login` yourself)",
+        file=stderr,
+    )
+    logged_in = interactive_login(request, stdin=None, stderr=stderr)
+    where = save_login(store, request, logged_in)
+    who = logged_in.subject or "an unnamed subject"
+    print(f"runai-token: logged in as {who} ({where}).", file=stderr)
 
 
 def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginRequest:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .. import __version__, _validate
+from ..login._index import STORE_CHOICES
 from . import _login
 from ._output import FORMATS
 from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode
@@ -71,6 +72,7 @@ class _Parser(argparse.ArgumentParser):
         # `--client-secret-file VALUE`, and a secret typed on the command line would be accepted.
         kwargs["allow_abbrev"] = False
         self._checking_metavar = False
+        self.commands: list[str] = []  # the subcommands, for the message naming them
         super().__init__(*args, **kwargs)
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
@@ -106,7 +108,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("argument COMMAND: invalid choice"):
-            message = "unknown command: choose from get, login, serve"
+            message = f"unknown command: choose from {', '.join(self.commands)}"
         raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
 
 
@@ -128,7 +130,7 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         description="Print a Run:ai access token, or run a fake Run:ai server for testing.",
@@ -152,10 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument(
         "--grant",
         choices=GRANTS,
-        default="client_credentials",
-        help="client_credentials (default); app (the client id and secret are the app's); "
-        "password (--username, --password-file); external (an external identity provider's "
-        "token, 2.22+)",
+        help="client_credentials (the default with --client-id or --client-secret-file); app "
+        "(the client id and secret are the app's); password (--username, --password-file); "
+        "external (an external identity provider's token, 2.22+). With no --grant and no "
+        "credential options, credentials are found by themselves (see below)",
     )
     get.add_argument("--client-id", metavar="ID", help="default: $RUNAI_CLIENT_ID")
     get.add_argument(
@@ -199,6 +201,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     _login.add_parser(commands)
 
+    logout = commands.add_parser(
+        "logout",
+        help="forget a `runai-token login` (its refresh token and cached access tokens)",
+        description="Forget the login `runai-token get` would use: its refresh token (in the OS "
+        "keyring or a 0600 file), its entry in the login index and its cached access tokens. "
+        "Exits 0 when there is nothing to forget.",
+    )
+    logout.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the control plane whose login to forget; default: $RUNAI_BASE_URL, else the most "
+        "recent login",
+    )
+    logout.add_argument(
+        "--store",
+        choices=STORE_CHOICES,
+        default="auto",
+        help="auto (default) forgets the login wherever it is kept; keyring also looks in the OS "
+        "keyring when the index does not know the login; none forgets nothing",
+    )
+    logout.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+
     serve = commands.add_parser(
         "serve",
         help="run a fake Run:ai token server on 127.0.0.1 (for trying things out)",
@@ -215,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="2.24",
         help="the control-plane version to answer as (default 2.24)",
     )
+    parser.commands = sorted(commands.choices)
     return parser
 
 

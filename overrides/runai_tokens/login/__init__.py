@@ -1,4 +1,4 @@
-"""A person's `runai-token login`: where it is kept (open_store).
+"""A person's `runai-token login`: where it is kept (open_store) and how it is used (LoginSession).
 
     from runai_tokens.login import StoredLogin, open_store
     store = open_store()                      # "auto": the OS keyring if usable, else a 0600 file
@@ -19,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "LoginSession": "_session",
     "LoginStore": "_store",
     "LoginStoreError": "_index",
     "STORE_CHOICES": "_store",
@@ -28,6 +29,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "STORE_CHOICES",
+    "LoginSession",
     "LoginStore",
     "LoginStoreError",
     "StoredLogin",
@@ -36,6 +38,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._index import LoginStoreError
+    from ._session import LoginSession
     from ._store import STORE_CHOICES, LoginStore, StoredLogin, open_store
 
 

@@ -23,10 +23,11 @@ import json
 import math
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import _validate
-from .._private_files import open_private, read_private, write_new
+from .._private_files import checked_directory, open_private, read_private, write_new
 
 try:
     import fcntl
@@ -39,7 +40,9 @@ _LOCK_FILE = "login-index.flock"
 _LOGIN_FILE = "login-{}.secret"
 _FORMAT = 1
 _MAX_INDEX = 256 * 1024
-STORE_KINDS = ("keyring", "file")
+STORE_KINDS = ("keyring", "file")  # where a saved login's refresh token can be
+# What --store (and open_store) take: "auto" picks keyring or file, "none" keeps nothing.
+STORE_CHOICES = ("auto", "keyring", "file", "none")
 
 
 class LoginStoreError(OSError):
@@ -99,6 +102,16 @@ def find(entries: list[LoginEntry], base_url: str | None) -> LoginEntry | None:
     if base_url is None:
         return entries[-1] if entries else None
     return next((entry for entry in entries if entry.base_url == base_url), None)
+
+
+def lookup(cache_dir: Path, base_url: str | None) -> LoginEntry | None:
+    """find() in cache_dir's index; None when the directory does not exist. Raises OSError
+    (UnusableCache) when it cannot be trusted."""
+    try:
+        with checked_directory(cache_dir, create=False) as directory:
+            return find(read_index(directory), base_url)
+    except FileNotFoundError:
+        return None
 
 
 def write_index(directory: int, entries: list[LoginEntry]) -> None:

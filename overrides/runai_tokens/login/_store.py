@@ -26,7 +26,7 @@ from . import _index
 from ._index import LoginEntry, LoginStoreError, normalize_base_url
 
 StoreKind = Literal["auto", "keyring", "file", "none"]
-STORE_CHOICES: tuple[StoreKind, ...] = ("auto", "keyring", "file", "none")
+STORE_CHOICES: tuple[StoreKind, ...] = _index.STORE_CHOICES  # type: ignore[assignment]
 _FORMAT = 1
 _MAX_SECRET = 64 * 1024
 
@@ -126,12 +126,9 @@ class _Store:
 
     def entry(self, base_url: str | None = None) -> LoginEntry | None:
         """The index's entry for base_url (the most recent when None): no token, no keyring."""
-        url = None if base_url is None else normalize_base_url(base_url)
-        try:
-            with checked_directory(self.directory, create=False) as directory:
-                return _index.find(_index.read_index(directory), url)
-        except FileNotFoundError:
-            return None
+        return _index.lookup(
+            self.directory, None if base_url is None else normalize_base_url(base_url)
+        )
 
     def load(self, base_url: str | None = None) -> StoredLogin | None:
         url = None if base_url is None else normalize_base_url(base_url)
