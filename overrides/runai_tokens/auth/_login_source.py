@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import attrs
+
 from ..credentials import RefreshTokenCredentials
 from ..errors import ApiException
 from ..login._session import LoginSession
@@ -69,8 +71,9 @@ class LoginTokenSource(TokenSource):
                 self._stored = stored.refresh_token
                 continue
             if granted.refresh_token is not None and granted.refresh_token != login.refresh_token:
-                login = self.session.rotated(login, granted.refresh_token)
-                self._stored = login.refresh_token
+                login = attrs.evolve(login, refresh_token=granted.refresh_token)
+                if self.session.keep_rotated(login):
+                    self._stored = login.refresh_token
             self._login = login
             return self.token(granted, started)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

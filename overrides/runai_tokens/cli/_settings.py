@@ -104,7 +104,7 @@ def resolve_get(
         from ._found import search
 
         found = search(environ, url, Path(args.cache_dir) if args.cache_dir else None)
-        if url is None:
+        if url is None and found.grant in SESSION_GRANTS:
             name, url = "the session's control plane", found.base_url or _session_url(found)
     if url is None:
         raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")

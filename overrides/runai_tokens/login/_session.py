@@ -97,16 +97,16 @@ class LoginSession:
             raise self.login_error(base_url, "there is no stored login")
         return login
 
-    def rotated(self, login: StoredLogin, refresh_token: str) -> StoredLogin:
-        """Keep the refresh token the server sent in place of login's; the login as it now is.
+    def keep_rotated(self, login: StoredLogin) -> bool:
+        """Store login, which holds the refresh token the server just sent in place of the
+        stored one, where the login is kept; whether that worked.
 
         A store that cannot be written loses the new token for other processes (this one keeps
         using it): that is logged, not raised, since the access token in hand is good.
         """
-        new = attrs.evolve(login, refresh_token=refresh_token)
         replace = getattr(self.store, "replace_refresh_token", None)
         try:
-            replace(new) if callable(replace) else self.store.save(new)
+            replace(login) if callable(replace) else self.store.save(login)
         except OSError as exc:
             logger.warning(
                 "could not store the new refresh token for %s (%s); the next process will "
@@ -114,7 +114,8 @@ class LoginSession:
                 login.base_url,
                 exc.strerror or type(exc).__name__,
             )
-        return new
+            return False
+        return True
 
     def oauth2_request(self) -> None:
         return None  # never granted with as such: auth/_login_source grants with its token
