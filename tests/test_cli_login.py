@@ -3,7 +3,9 @@ paste mode through stdin, Ctrl-C, and what is stored (and where nobody else can 
 
 from __future__ import annotations
 
+import json
 import os
+import pty
 import signal
 import stat
 import subprocess
@@ -255,3 +257,64 @@ def _listening_port(stderr: IO[str] | None) -> int:
                 port = urlsplit(redirect).port
                 assert port is not None
                 return port
+
+
+# --- kubectl: get --output exec-credential with no credentials ------------------------------
+
+
+def get_exec_credential(env: dict[str, str], *, stdin: int, stderr: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "runai_tokens", "get", "--output", "exec-credential"],
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+
+
+def test_exec_credential_without_a_terminal_names_the_login_command(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    env = env_for(tmp_path, idp)
+    del env["RUNAI_CLIENT_ID"]  # a person's machine: no service account
+    proc = get_exec_credential(env, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = proc.communicate("", timeout=120)
+    assert proc.returncode == 3
+    assert "run `runai-token login`" in stderr
+    assert stdout == ""
+    assert idp.requests == []  # no login was tried
+
+
+def test_exec_credential_at_a_terminal_logs_in_first(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)))
+    del env["RUNAI_CLIENT_ID"]
+    primary, secondary = pty.openpty()  # kubectl's interactiveMode IfAvailable: the terminal
+    try:
+        proc = get_exec_credential(env, stdin=secondary, stderr=secondary)
+        os.close(secondary)
+        stdout, _ = proc.communicate(timeout=120)
+        terminal = _read_all(primary)
+    finally:
+        os.close(primary)
+    assert proc.returncode == 0, terminal
+    credential = json.loads(stdout)
+    assert credential["kind"] == "ExecCredential"
+    assert idp.decode_token(credential["status"]["token"])["sub"] == SUBJECT
+    assert f"logged in as {SUBJECT}" in terminal
+    assert "eyJ" not in terminal
+    refresh = stored_refresh_token(tmp_path, idp)
+    assert refresh is not None and refresh not in terminal + stdout
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
