@@ -56,7 +56,9 @@ outputs:
                        apiVersion: client.authentication.k8s.io/v1
                        command: runai-token
                        args: [get, --output, exec-credential]
-                       interactiveMode: Never
+                       interactiveMode: IfAvailable
+                   With no credentials found and a terminal on stdin and stderr, it runs
+                   `runai-token login` first; without one it exits 3.
 
 Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused until a
 tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints. A cache directory
