@@ -91,6 +91,11 @@ def add_parser(commands: Any) -> None:
         metavar="S",
         help="how long to wait for the browser (300)",
     )
+    _add_session_options(login)
+
+
+def _add_session_options(login: argparse.ArgumentParser) -> None:
+    """Where the session goes, and how the control plane is talked to."""
     login.add_argument(
         "--store",
         choices=STORE_CHOICES,
