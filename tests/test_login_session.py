@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from runai_tokens import (
@@ -209,20 +210,25 @@ def test_a_refused_refresh_token_says_run_runai_token_login_once(
 class StaleOnce:
     """A store whose first load returns what it held before another process rotated it."""
 
-    def __init__(self, store: LoginStore, stale: StoredLogin) -> None:
-        self._store = store
+    def __init__(self, store: Any, stale: StoredLogin) -> None:
+        self._store = store  # open_store()'s, with replace_refresh_token
         self._stale: StoredLogin | None = stale
         self.kind = store.kind
 
     def load(self, base_url: str | None = None) -> StoredLogin | None:
         stale, self._stale = self._stale, None
-        return stale if stale is not None else self._store.load(base_url)
+        found: StoredLogin | None = self._store.load(base_url)
+        return stale if stale is not None else found
 
     def save(self, login: StoredLogin) -> None:
         self._store.save(login)
 
     def delete(self, base_url: str | None = None) -> bool:
-        return self._store.delete(base_url)
+        result: bool = self._store.delete(base_url)
+        return result
+
+    def replace_refresh_token(self, login: StoredLogin) -> None:
+        self._store.replace_refresh_token(login)
 
 
 def test_a_token_another_process_rotated_first_is_replaced_by_theirs(
@@ -241,6 +247,9 @@ def test_a_token_another_process_rotated_first_is_replaced_by_theirs(
 class ReadOnly(StaleOnce):
     def save(self, login: StoredLogin) -> None:
         raise LoginStoreError("read-only for this test")
+
+    def replace_refresh_token(self, login: StoredLogin) -> None:
+        self.save(login)
 
 
 def test_a_store_that_cannot_be_written_is_logged_and_the_new_token_kept_in_memory(
@@ -335,3 +344,25 @@ async def test_the_async_side_rotates_the_same_way(home: Path, server: FakeRunai
     assert server.decode_token(token)["sub"] == SUBJECT
     assert stored(store, server.url) != first.refresh_token
     await auth.aclose()
+
+
+def test_a_rotation_racing_a_logout_does_not_bring_the_login_back(
+    home: Path, server: FakeRunaiServer, logs: pytest.LogCaptureFixture
+) -> None:
+    store = open_store("file")
+    first = log_in(server, store)
+
+    class LoggedOutMeanwhile(StaleOnce):
+        """Hands out the login, then `runai-token logout` runs before the grant is answered."""
+
+        def load(self, base_url: str | None = None) -> StoredLogin | None:
+            found = super().load(base_url)
+            store.delete(base_url)
+            return found
+
+    session = LoginSession(store=LoggedOutMeanwhile(store, first))
+    assert TokenAuth(server.url, session).get_token()  # the grant was already under way
+    assert store.load() is None
+    assert files_holding(home, first.refresh_token) == []
+    assert list((home / ".cache" / "runai-tokens").glob("login-*.secret")) == []
+    assert "logged out meanwhile" in logs.text

@@ -29,7 +29,9 @@ environment:
                         (or --external-token-file)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                         a proxy for the control plane, read as curl does (lower case too)
-  XDG_CACHE_HOME        the token cache is $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
+  RUNAI_CLI_CONFIG_PATH the runai CLI's session (default ~/.runai), found without credential options
+  XDG_CACHE_HOME        the token cache and `runai-token login`'s store are in
+                        $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
   KUBERNETES_EXEC_INFO  set by kubectl; picks the ExecCredential apiVersion (v1 or v1beta1)
   RUNAI_TOKEN_DEBUG=1   print the traceback of an unexpected error (exit code 1)
 
@@ -40,7 +42,7 @@ exit codes:
   1  unexpected error (an answer the contract does not allow, a bug)
   2  usage: bad flags, missing or unreadable credentials, a grant the control plane lacks
   3  credentials rejected by the server (HTTP 400, 401 or 403; OAuth2 invalid_client,
-     invalid_grant)
+     invalid_grant), or none found without credential options: run `runai-token login`
   4  the service was unreachable or unavailable after retries (no response, 429, 5xx),
      or its TLS certificate failed verification (not retried)
 """
@@ -59,6 +61,11 @@ outputs:
                        interactiveMode: IfAvailable
                    With no credentials found and a terminal on stdin and stderr, it runs
                    `runai-token login` first; without one it exits 3.
+
+Without --grant and credential options, the credentials are found by themselves, in order:
+RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET, RUNAI_EXTERNAL_TOKEN, a `runai-token login` session (for
+--base-url or RUNAI_BASE_URL, else the most recent), a runai CLI session; the base URL is
+--base-url, else RUNAI_BASE_URL, else the session's.
 
 Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused until a
 tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints. A cache directory

@@ -171,12 +171,15 @@ class _Store:
 
     def replace_refresh_token(self, login: StoredLogin) -> None:
         """Write login (a rotated refresh token) where its control plane's login is kept now,
-        atomically; save() it when it is kept nowhere."""
-        entry = self.entry(login.base_url)
-        if entry is None:
-            self.save(login)
-            return
-        with checked_directory(self.directory, create=False) as directory:
+        atomically. Under the index's lock, and only while the index still lists the login: a
+        rotation racing a logout must not bring the forgotten login back (LoginStoreError)."""
+        with (
+            checked_directory(self.directory, create=False) as directory,
+            _index.index_lock(directory),
+        ):
+            entry = _index.find(_index.read_index(directory), login.base_url)
+            if entry is None:
+                raise LoginStoreError("the login is no longer stored (logged out meanwhile?)")
             self._put(directory, entry.store, login)
 
     def delete(self, base_url: str | None = None) -> bool:
@@ -196,7 +199,11 @@ class _Store:
                     _index.write_index(directory, [e for e in entries if e is not entry])
                 found = entry is not None
                 found = self._remove(directory, "file", url) or found
-                if (entry is not None and entry.store == "keyring") or self._kind == "keyring":
+                # The keyring is asked when the index says the login is there, or when this is
+                # the keyring store and the index does not know the login (then a keyring that
+                # cannot be used is an error worth seeing).
+                in_keyring = entry.store == "keyring" if entry else self._kind == "keyring"
+                if in_keyring:
                     found = self._remove(directory, "keyring", url) or found
                 return found
         except FileNotFoundError:
