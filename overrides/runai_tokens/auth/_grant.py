@@ -21,16 +21,24 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import attrs
 import httpx
 
-from .._generated import Client, Error, OAuth2TokenResponse, Response, TokenResponse, Unset
+from .._generated import (
+    Client,
+    Error,
+    OAuth2TokenRequest,
+    OAuth2TokenResponse,
+    Response,
+    TokenRequest,
+    TokenResponse,
+    Unset,
+)
 from .._untrusted import header_value_problem
 from ..api import _calls as calls
 from ..api._io import Call, asend, send
-from ..credentials import GrantCredentials
 from ..errors import ApiException, GrantNotSupported
 from ._flow import arun, run
 
@@ -45,6 +53,18 @@ REJECTED = frozenset({400, 401, 403})
 # What a control plane without /api/v2/token answers there.
 _NO_SUCH_ENDPOINT = frozenset({404, 405})
 _OLDEST_VERSION = "2.18"
+
+
+class Grant(Protocol):
+    """What Grants trades for a token: every GrantCredentials class, and the one-off grants that
+    are no credentials (a browser login's authorization code, runai_tokens.login)."""
+
+    since: ClassVar[str]
+
+    def token_request(self) -> TokenRequest: ...
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None: ...
+
 
 # A grant flow yields the Call to send and is sent the generated Response (parsed and status).
 _GrantFlow = Generator[Call[Any], Response[Any], "Granted"]
@@ -98,15 +118,15 @@ class Grants:
         """ "v2" or "v1" once known, else "auto"."""
         return {None: "auto", True: "v2", False: "v1"}[self._has_v2]
 
-    def grant(self, credentials: GrantCredentials) -> Granted:
+    def grant(self, credentials: Grant) -> Granted:
         client = self._sync_client()
         return run(self._flow(credentials), lambda call: send(client, call))
 
-    async def agrant(self, credentials: GrantCredentials) -> Granted:
+    async def agrant(self, credentials: Grant) -> Granted:
         client = self._async_client()
         return await arun(self._flow(credentials), lambda call: asend(client, call))
 
-    def _flow(self, credentials: GrantCredentials) -> _GrantFlow:
+    def _flow(self, credentials: Grant) -> _GrantFlow:
         """Yields the Call to send; is sent its Response or thrown the ApiException."""
         form = credentials.oauth2_request() if self._has_v2 is not False else None
         if form is not None:
@@ -128,7 +148,7 @@ class Grants:
             raise self._explain(exc, credentials) from exc.__cause__
         return _granted_v1(response)
 
-    def _explain(self, exc: ApiException, credentials: GrantCredentials) -> ApiException:
+    def _explain(self, exc: ApiException, credentials: Grant) -> ApiException:
         """A control plane's 400 to a grant newer than the oldest one most likely means it is older.
 
         Only for Run:ai's own answer (its Error envelope, not a proxy's page), and not when the
@@ -246,4 +266,4 @@ def _str(value: str | Unset) -> str | None:
     return None if isinstance(value, Unset) or not value else value
 
 
-__all__ = ["TOKEN_ENDPOINTS", "Call", "Granted", "Grants", "TokenEndpoint"]
+__all__ = ["TOKEN_ENDPOINTS", "Call", "Grant", "Granted", "Grants", "TokenEndpoint"]

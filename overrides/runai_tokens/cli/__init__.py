@@ -1,6 +1,7 @@
 """runai-token: print a Run:ai access token for shell scripts, CI jobs and kubectl.
 
     runai-token get [--output plain|json|env|exec-credential]
+    runai-token login [--no-browser] [--issuer URL] [--client-id ID] [--store KIND]
     runai-token logout [--base-url URL] [--store auto|keyring|file|none]
     runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
 
@@ -46,6 +47,10 @@ def main(
             from ._serve import serve
 
             return serve(args, stdout=stdout, stderr=stderr)
+        if args.command == "login":
+            from ._login import run_login
+
+            return run_login(args, environ, stdout=stdout, stderr=stderr)
         if args.command == "logout":
             from ._logout import logout
 
@@ -67,7 +72,15 @@ def main(
 
 
 def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
-    settings = resolve_get(args, environ)
+    try:
+        settings = resolve_get(args, environ)
+    except CliError as exc:
+        if not _may_log_in(args, environ, exc, err):
+            raise
+        from ._login import login_for_get
+
+        login_for_get(args, environ, stderr=err)
+        settings = resolve_get(args, environ)
     try:
         if args.output == "exec-credential":
             # Checked before any network traffic, so a bad KUBERNETES_EXEC_INFO costs no token.
@@ -88,6 +101,31 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
     out.write(render(args.output, token.access_token, token.expires_at, time.time(), environ))
     out.flush()
     return ExitCode.OK
+
+
+def _may_log_in(
+    args: argparse.Namespace, environ: Mapping[str, str], exc: CliError, err: TextIO
+) -> bool:
+    """Whether kubectl's exec plugin, finding no credentials, should log the person in.
+
+    Only for an ExecCredential, and only with a person at a terminal on both stdin and stderr
+    (kubectl's interactiveMode IfAvailable passes its terminal through; a pipe means no one can
+    answer). resolve_get raises REJECTED only when the search for credentials found none.
+    """
+    return (
+        args.output == "exec-credential"
+        and exc.code == ExitCode.REJECTED
+        and bool(args.base_url or environ.get("RUNAI_BASE_URL", "").strip())
+        and _isatty(sys.stdin)
+        and _isatty(err)
+    )
+
+
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # a closed or fake stream
+        return False
 
 
 def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: TextIO) -> CachedToken:

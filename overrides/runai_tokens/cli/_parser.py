@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 from .. import __version__, _validate
 from ..login._index import STORE_CHOICES
+from . import _login
 from ._output import FORMATS
 from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode
 
@@ -57,7 +58,9 @@ outputs:
                        apiVersion: client.authentication.k8s.io/v1
                        command: runai-token
                        args: [get, --output, exec-credential]
-                       interactiveMode: Never
+                       interactiveMode: IfAvailable
+                   With no credentials found and a terminal on stdin and stderr, it runs
+                   `runai-token login` first; without one it exits 3.
 
 Without --grant and credential options, the credentials are found by themselves, in order:
 RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET, RUNAI_EXTERNAL_TOKEN, a `runai-token login` session (for
@@ -204,6 +207,8 @@ def build_parser() -> _Parser:
         help="send the credentials over plain http to a host that is not loopback (refused "
         "otherwise: anyone on the path could read them)",
     )
+
+    _login.add_parser(commands)
 
     logout = commands.add_parser(
         "logout",

@@ -6,6 +6,9 @@
     store.load()                              # the most recent login; store.load(url) for one
     store.delete(url)                         # what `runai-token logout` does
 
+The browser flow of `runai-token login` (OpenID discovery, PKCE, the loopback redirect listener,
+the code exchange) is in _discovery, _pkce, _callback, _listener, _exchange and _browser_flow.
+
 The names load on first use, like the package's own: the CLI's warm path reads the login index
 (_index, standard library only) through this package without importing attrs.
 """
