@@ -43,13 +43,6 @@ STACKS = {
     "httpx.AsyncClient, fixed header": "httpx",
     "connect() async client (StaticToken, RetryTransport)": "connect",
 }
-_SERVER = """\
-import sys
-from runai_tokens.testing import FakeRunaiServer
-with FakeRunaiServer() as server:
-    print(server.url, server.issue_access_token("bench-async"), flush=True)
-    sys.stdin.read()  # serve until the benchmark closes our stdin
-"""
 
 
 class _HideSniffio(importlib.abc.MetaPathFinder):
@@ -95,17 +88,12 @@ def _client_main(args: argparse.Namespace) -> None:
 
 @contextmanager
 def _server() -> Iterator[tuple[str, str]]:
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None and process.stdin is not None
-        url, token = process.stdout.readline().split()
-        yield url, token
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        process.wait(timeout=30)
+    # Imported here: a client round (this file run with --client) must import only what it
+    # measures, or sniffio could be loaded before it is hidden.
+    from server_process import server_process
+
+    with server_process() as server:
+        yield server.url, server.call("issue_access_token", "bench-async")
 
 
 def _round(stack: str, url: str, token: str, hide: bool, calls: int) -> dict[str, Any]:

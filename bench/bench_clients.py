@@ -1,9 +1,11 @@
 """Each library, set up as its documentation shows, behind one small interface.
 
 A client here is "call the protected endpoint once and say how it went": "ok", the status code
-that reached the caller, or "error:<ExceptionType>". Competitors are imported with importlib so
-that the benchmarks (and mypy) work whether or not they are installed: a missing one becomes
-an Unavailable with the reason, which the tables print instead of a number.
+that reached the caller, or "error:<ExceptionType>". Each factory takes the Target (a
+FakeRunaiServer's URL and the benchmarks' client) that server_process() yields. Competitors are
+imported with importlib so that the benchmarks (and mypy) work whether or not they are
+installed: a missing one becomes an Unavailable with the reason, which the tables print instead
+of a number.
 
 `expiry_margin_zero=True` sets each library's refresh margin as small as it allows, so that with
 the 2-second tokens of the expiry benchmark nobody refreshes early: TokenAuth refresh_margin=0
@@ -21,8 +23,13 @@ from typing import Any
 
 import attrs
 import httpx
-from bench_servers import OAUTH_TOKEN_PATH, PROTECTED_PATH, TOKEN_PATH, TokenServer
 from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
+from runai_tokens.testing import PROTECTED_PATH
+from server_process import Target
+
+# httpx-auth and Authlib speak standard OAuth2 (a form, the client as HTTP Basic): Run:ai's
+# /api/v2/token. runapy and the google-auth integration use v1.
+TOKEN_PATH, OAUTH2_TOKEN_PATH = "/api/v1/token", "/api/v2/token"
 
 
 class Unavailable(Exception):
@@ -61,14 +68,14 @@ def _module(name: str) -> Any:
 # --- runai-tokens ----------------------------------------------------------------------------
 
 
-def runai_tokens_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -> SyncClient:
+def runai_tokens_sync(target: Target, *, expiry_margin_zero: bool = False) -> SyncClient:
     auth = TokenAuth(
-        server.url,
-        ClientCredentials(server.client_id, server.client_secret),
+        target.url,
+        ClientCredentials(target.client_id, target.client_secret),
         refresh_margin=0.0 if expiry_margin_zero else None,
     )
     client = httpx.Client(auth=auth, transport=RetryTransport())
-    url = server.url + PROTECTED_PATH
+    url = target.url + PROTECTED_PATH
 
     def call() -> str:
         return outcome_of(client.get(url).status_code)
@@ -80,14 +87,14 @@ def runai_tokens_sync(server: TokenServer, *, expiry_margin_zero: bool = False) 
     return SyncClient(call, lambda: None, close)
 
 
-def runai_tokens_async(server: TokenServer, *, expiry_margin_zero: bool = False) -> AsyncClient:
+def runai_tokens_async(target: Target, *, expiry_margin_zero: bool = False) -> AsyncClient:
     auth = TokenAuth(
-        server.url,
-        ClientCredentials(server.client_id, server.client_secret),
+        target.url,
+        ClientCredentials(target.client_id, target.client_secret),
         refresh_margin=0.0 if expiry_margin_zero else None,
     )
     client = httpx.AsyncClient(auth=auth, transport=RetryTransport())
-    url = server.url + PROTECTED_PATH
+    url = target.url + PROTECTED_PATH
 
     async def call() -> str:
         return outcome_of((await client.get(url)).status_code)
@@ -105,26 +112,26 @@ def runai_tokens_async(server: TokenServer, *, expiry_margin_zero: bool = False)
 # --- httpx-auth --------------------------------------------------------------------------------
 
 
-def _httpx_auth(server: TokenServer, expiry_margin_zero: bool) -> Any:
+def _httpx_auth(target: Target, expiry_margin_zero: bool) -> Any:
     httpx_auth = _module("httpx_auth")
     httpx_auth.OAuth2.token_cache.clear()  # a process-wide cache: start every run cold
     return httpx_auth.OAuth2ClientCredentials(
-        server.url + OAUTH_TOKEN_PATH,
-        client_id=server.client_id,
-        client_secret=server.client_secret,
+        target.url + OAUTH2_TOKEN_PATH,
+        client_id=target.client_id,
+        client_secret=target.client_secret,
         early_expiry=0.001 if expiry_margin_zero else None,
     )
 
 
-def httpx_auth_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -> SyncClient:
-    client = httpx.Client(auth=_httpx_auth(server, expiry_margin_zero))
-    url = server.url + PROTECTED_PATH
+def httpx_auth_sync(target: Target, *, expiry_margin_zero: bool = False) -> SyncClient:
+    client = httpx.Client(auth=_httpx_auth(target, expiry_margin_zero))
+    url = target.url + PROTECTED_PATH
     return SyncClient(lambda: outcome_of(client.get(url).status_code), lambda: None, client.close)
 
 
-def httpx_auth_async(server: TokenServer, *, expiry_margin_zero: bool = False) -> AsyncClient:
-    client = httpx.AsyncClient(auth=_httpx_auth(server, expiry_margin_zero))
-    url = server.url + PROTECTED_PATH
+def httpx_auth_async(target: Target, *, expiry_margin_zero: bool = False) -> AsyncClient:
+    client = httpx.AsyncClient(auth=_httpx_auth(target, expiry_margin_zero))
+    url = target.url + PROTECTED_PATH
 
     async def call() -> str:
         return outcome_of((await client.get(url)).status_code)
@@ -138,20 +145,20 @@ def httpx_auth_async(server: TokenServer, *, expiry_margin_zero: bool = False) -
 # --- Authlib -----------------------------------------------------------------------------------
 
 
-def _authlib_kwargs(server: TokenServer, expiry_margin_zero: bool) -> dict[str, Any]:
+def _authlib_kwargs(target: Target, expiry_margin_zero: bool) -> dict[str, Any]:
     return {
-        "client_id": server.client_id,
-        "client_secret": server.client_secret,
-        "token_endpoint": server.url + OAUTH_TOKEN_PATH,
+        "client_id": target.client_id,
+        "client_secret": target.client_secret,
+        "token_endpoint": target.url + OAUTH2_TOKEN_PATH,
         "grant_type": "client_credentials",
         "leeway": 0 if expiry_margin_zero else 60,
     }
 
 
-def authlib_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -> SyncClient:
+def authlib_sync(target: Target, *, expiry_margin_zero: bool = False) -> SyncClient:
     module = _module("authlib.integrations.httpx_client")
-    client = module.OAuth2Client(**_authlib_kwargs(server, expiry_margin_zero))
-    url = server.url + PROTECTED_PATH
+    client = module.OAuth2Client(**_authlib_kwargs(target, expiry_margin_zero))
+    url = target.url + PROTECTED_PATH
 
     def call() -> str:
         return outcome_of(client.get(url).status_code)
@@ -162,10 +169,10 @@ def authlib_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -> Sy
     return SyncClient(call, warm, client.close)
 
 
-def authlib_async(server: TokenServer, *, expiry_margin_zero: bool = False) -> AsyncClient:
+def authlib_async(target: Target, *, expiry_margin_zero: bool = False) -> AsyncClient:
     module = _module("authlib.integrations.httpx_client")
-    client = module.AsyncOAuth2Client(**_authlib_kwargs(server, expiry_margin_zero))
-    url = server.url + PROTECTED_PATH
+    client = module.AsyncOAuth2Client(**_authlib_kwargs(target, expiry_margin_zero))
+    url = target.url + PROTECTED_PATH
 
     async def call() -> str:
         return outcome_of((await client.get(url)).status_code)
@@ -180,13 +187,13 @@ def authlib_async(server: TokenServer, *, expiry_margin_zero: bool = False) -> A
 
 
 def _runapy_configuration(
-    server: TokenServer, expiry_margin_zero: bool, *, debug: bool = False, backoff: float = 0.5
+    target: Target, expiry_margin_zero: bool, *, debug: bool = False, backoff: float = 0.5
 ) -> Any:
     configuration = _module("runai.configuration")
     return configuration.Configuration(
-        client_id=server.client_id,
-        client_secret=server.client_secret,
-        runai_base_url=server.url,
+        client_id=target.client_id,
+        client_secret=target.client_secret,
+        runai_base_url=target.url,
         token_refresh_margin=0 if expiry_margin_zero else 60,
         pool_maxsize=64,  # as many connections as threads: no pool-full warnings
         retry_backoff_factor=backoff,
@@ -199,11 +206,11 @@ def _runapy_status(response: Any) -> str:
 
 
 def runapy_sync(
-    server: TokenServer, *, expiry_margin_zero: bool = False, debug: bool = False
+    target: Target, *, expiry_margin_zero: bool = False, debug: bool = False
 ) -> SyncClient:
     api_client = _module("runai.api_client")
     client = api_client.ApiClient(
-        _runapy_configuration(server, expiry_margin_zero, debug=debug)
+        _runapy_configuration(target, expiry_margin_zero, debug=debug)
     )  # fetches its token here, in the constructor
 
     def call() -> str:
@@ -216,9 +223,9 @@ def runapy_sync(
     return SyncClient(call, lambda: None, client.close)
 
 
-def runapy_async(server: TokenServer, *, expiry_margin_zero: bool = False) -> AsyncClient:
+def runapy_async(target: Target, *, expiry_margin_zero: bool = False) -> AsyncClient:
     api_client = _module("runai.api_client")
-    client = api_client.AsyncApiClient(_runapy_configuration(server, expiry_margin_zero))
+    client = api_client.AsyncApiClient(_runapy_configuration(target, expiry_margin_zero))
 
     async def call() -> str:
         try:
@@ -236,7 +243,7 @@ def runapy_async(server: TokenServer, *, expiry_margin_zero: bool = False) -> As
 # --- google-auth -------------------------------------------------------------------------------
 
 
-def google_auth_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -> SyncClient:
+def google_auth_sync(target: Target, *, expiry_margin_zero: bool = False) -> SyncClient:
     """google-auth has no Run:ai or generic client-credentials class: the usual integration is a
     Credentials subclass whose refresh() makes the grant, used through AuthorizedSession."""
     credentials_module = _module("google.auth.credentials")
@@ -245,14 +252,14 @@ def google_auth_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -
     body = json.dumps(
         {
             "grantType": "client_credentials",
-            "clientID": server.client_id,
-            "clientSecret": server.client_secret,
+            "clientID": target.client_id,
+            "clientSecret": target.client_secret,
         }
     ).encode()
 
     def refresh(self: Any, request: Any) -> None:
         response = request(
-            url=server.url + TOKEN_PATH,
+            url=target.url + TOKEN_PATH,
             method="POST",
             body=body,
             headers={"Content-Type": "application/json"},
@@ -265,7 +272,7 @@ def google_auth_sync(server: TokenServer, *, expiry_margin_zero: bool = False) -
     session = transport.AuthorizedSession(cls())
     adapter = _module("requests.adapters").HTTPAdapter(pool_maxsize=64)
     session.mount("http://", adapter)
-    url = server.url + PROTECTED_PATH
+    url = target.url + PROTECTED_PATH
 
     def call() -> str:
         return outcome_of(session.get(url).status_code)

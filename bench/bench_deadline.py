@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/run.py --only 9
 
-The server is FakeRunaiServer in a process of its own (so that the client's GIL, its threads and
-its memory are the client's alone), driven through a pipe: each case queues one fault, then a
-TokenAuth (or a connect() client) asks for a token and the time until the outcome is measured.
+The server is FakeRunaiServer in a process of its own (server_process: so that the client's GIL,
+its threads and its memory are the client's alone), driven through a pipe: each case queues one
+fault, then a TokenAuth (or a connect() client) asks for a token and the time until the outcome
+is measured.
 Cases: a body trickled at 1 byte per second; the status line and headers trickled too; a server
 that never answers; a connection reset mid-body; a 600 MiB answer, with and without a
 Content-Length (peak RSS growth of this process is reported too).
@@ -13,60 +14,22 @@ Content-Length (peak RSS growth of this process is reported too).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import multiprocessing
 import resource
 import threading
 import time
-from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection
+from collections.abc import Callable
 from typing import Any
 
 from bench_report import Section, section
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, TokenAuth, connect
 from runai_tokens.testing import FakeRunaiServer
+from server_process import server_process
 
 CLIENT = ("bench-deadline", "fake-secret-bench-deadline")
 # A sync client reading trickled headers of an answer that is not a token operation's is bounded
 # only by its per-read timeout: give up watching it after this long, rather than wait the many
 # minutes the whole answer would take.
 PATIENCE = 20.0
-
-
-def _serve(conn: Connection) -> None:
-    """The server process: a FakeRunaiServer, and a loop applying the faults the parent asks."""
-    with FakeRunaiServer() as server:
-        server.add_client(*CLIENT)
-        conn.send(server.url)
-        while True:
-            method, kwargs = conn.recv()
-            if method == "stop":
-                break
-            conn.send(server.count() if method == "count" else getattr(server, method)(**kwargs))
-
-
-class Remote:
-    def __init__(self, conn: Connection, url: str) -> None:
-        self._conn = conn
-        self.url = url
-
-    def call(self, method: str, **kwargs: Any) -> Any:
-        self._conn.send((method, kwargs))
-        return self._conn.recv()
-
-
-@contextlib.contextmanager
-def server_process() -> Iterator[Remote]:
-    parent, child = multiprocessing.get_context("spawn").Pipe()
-    process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child,))
-    process.start()
-    try:
-        yield Remote(parent, parent.recv())
-        parent.send(("stop", {}))
-    finally:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
 
 
 def _outcome(call: Callable[[], object]) -> tuple[float, str]:
@@ -153,7 +116,7 @@ CASES: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]] = [
 
 def deadline() -> Section:
     rows: list[list[str]] = []
-    with server_process() as remote:
+    with server_process(client=CLIENT) as remote:
         for case, fault, kwargs, before, settings in CASES:
             policy = RetryPolicy(deadline=settings.get("deadline", 60.0), backoff_max=1.0)
             timeout = settings.get("timeout", 30.0)

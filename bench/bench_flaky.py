@@ -22,6 +22,7 @@ from bench_clients import Unavailable, error_name
 from bench_report import Section, section
 from runai_tokens import AppCredentials, RetryPolicy, connect
 from runai_tokens.testing import FakeRunaiServer
+from server_process import RemoteServer, server_process
 
 CALLS = 200
 SEED = 20261127
@@ -38,33 +39,33 @@ class Client:
     close: Callable[[], None]
 
 
-def _httpx_client(server: FakeRunaiServer, transport: httpx.BaseTransport | None) -> Client:
-    token = server.issue_access_token("bench")
+def _httpx_client(server: RemoteServer, transport: httpx.BaseTransport | None) -> Client:
+    token = server.call("issue_access_token", "bench")
     client = httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {token}"}, transport=transport
     )
     return Client(lambda: _status(client.get(PATH).status_code), client.close)
 
 
-def plain_httpx(server: FakeRunaiServer) -> Client:
+def plain_httpx(server: RemoteServer) -> Client:
     return _httpx_client(server, None)
 
 
-def httpx_transport_retries(server: FakeRunaiServer) -> Client:
+def httpx_transport_retries(server: RemoteServer) -> Client:
     return _httpx_client(server, httpx.HTTPTransport(retries=3))
 
 
-def runai_tokens(server: FakeRunaiServer, policy: RetryPolicy = FAST_POLICY) -> Client:
+def runai_tokens(server: RemoteServer, policy: RetryPolicy = FAST_POLICY) -> Client:
     client = connect(server.url, AppCredentials(APP_ID, APP_SECRET), retry=policy)
     http = client.get_httpx_client()
     return Client(lambda: _status(http.get(PATH).status_code), client.__exit__)
 
 
-def runai_tokens_4(server: FakeRunaiServer) -> Client:
+def runai_tokens_4(server: RemoteServer) -> Client:
     return runai_tokens(server, attrs.evolve(FAST_POLICY, max_attempts=4))
 
 
-def runapy(server: FakeRunaiServer) -> Client:
+def runapy(server: RemoteServer) -> Client:
     try:
         configuration = importlib.import_module("runai.configuration")
         api_client = importlib.import_module("runai.api_client")
@@ -87,7 +88,7 @@ def runapy(server: FakeRunaiServer) -> Client:
     return Client(call, client.close)
 
 
-CLIENTS: dict[str, Callable[[FakeRunaiServer], Client]] = {
+CLIENTS: dict[str, Callable[[RemoteServer], Client]] = {
     "httpx, no retry": plain_httpx,
     "httpx HTTPTransport(retries=3)": httpx_transport_retries,
     "runai-tokens connect() (3 attempts)": runai_tokens,
@@ -100,10 +101,9 @@ def _status(code: int) -> str:
     return "ok" if code == 200 else str(code)
 
 
-def _run(factory: Callable[[FakeRunaiServer], Client], kind: str, rate: float) -> list[str]:
+def _run(factory: Callable[[RemoteServer], Client], kind: str, rate: float) -> list[str]:
     rng = random.Random(SEED)
-    with FakeRunaiServer() as server:
-        server.add_app(APP_ID, APP_SECRET)
+    with server_process(client=(APP_ID, APP_SECRET)) as server:
         client = factory(server)
         raw = httpx.Client(base_url=server.url)
         sent = 0
@@ -116,9 +116,9 @@ def _run(factory: Callable[[FakeRunaiServer], Client], kind: str, rate: float) -
                 while failures < MAX_RUN and rng.random() < rate:
                     failures += 1
                 if kind == "503":
-                    server.fail_next(failures, 503, path=PATH)
+                    server.call("fail_next", failures, 503, path=PATH)
                 else:
-                    server.drop_next(failures, path=PATH)
+                    server.call("drop_next", failures, path=PATH)
                 try:
                     outcome = client.call()
                 except Exception as exc:
@@ -126,17 +126,17 @@ def _run(factory: Callable[[FakeRunaiServer], Client], kind: str, rate: float) -
                 successes += outcome == "ok"
                 drained += _drain(server, raw)
             wall = (time.perf_counter() - start) * 1e3
-            sent = server.count(PATH) - drained
+            sent = server.call("count", PATH) - drained
         finally:
             client.close()
             raw.close()
     return [f"{successes}/{CALLS} ({successes / CALLS:.0%})", str(sent), f"{wall:.0f}"]
 
 
-def _drain(server: FakeRunaiServer, raw: httpx.Client) -> int:
+def _drain(server: RemoteServer, raw: httpx.Client) -> int:
     """Consume the faults the client left, so the next call meets only its own."""
     drained = 0
-    while server.pending_faults and drained < MAX_RUN:
+    while server.call("pending_faults") and drained < MAX_RUN:
         with contextlib.suppress(httpx.HTTPError):
             raw.get(PATH)
         drained += 1
@@ -155,8 +155,9 @@ def flaky() -> Section:
                 rows.append([fault, name, "n/a", str(exc), ""])
     return section(
         "3. A flaky control plane: success rate of 200 GETs",
-        f"FakeRunaiServer answers each attempt with a 503 (or drops the connection) with the "
-        f"given probability, independently; the same seeded sequence for every client. "
+        "FakeRunaiServer (in a process of its own) answers each attempt with a 503 (or drops "
+        "the connection) with the given probability, independently; the same seeded sequence "
+        "for every client. "
         f"runai-tokens uses RetryPolicy defaults (3 attempts, 60 s deadline, retry budget) "
         f"except backoff_base={FAST_POLICY.backoff_base} s and backoff_max="
         f"{FAST_POLICY.backoff_max} s, so the run is fast; runapy's backoff_factor is "

@@ -3,10 +3,12 @@
 Each library runs in its own process (`python bench/bench_logs.py <library>`), so that one
 library's logging set-up cannot hide or cause another's leaks. The child sets the root logger
 and every logger that exists at DEBUG (after the library's own set-up, which may lower some),
-captures every record, and runs one flow against a loopback TokenServer with 2-second tokens:
-a call, a refresh after expiry, another call, and a client whose secret is rejected. It then
-looks for the client secrets and every access token the server issued in each record's message
-and formatted exception, and in the text of every exception the flow raised.
+captures every record, and runs one flow against a FakeRunaiServer (in a process of its own)
+with 2-second tokens: a call, a refresh after expiry, another call, and a client whose secret
+the server does not know. It then looks for the client secrets and every access token the server
+issued in each record's message and formatted exception, and in the text of every exception the
+flow raised: a token is any JWT-shaped string there that the server says it signed as an access
+token.
 """
 
 from __future__ import annotations
@@ -14,17 +16,23 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 from bench_clients import SYNC, Unavailable
 from bench_report import Section, section
-from bench_servers import TokenServer, token_server
+from runai_tokens.testing import FakeRunaiServer, InvalidToken
+from server_process import RemoteServer, server_process
 
 WRONG_SECRET = "fake-secret-rejected-0123456789"
+LIFETIME = 2.0
+# Three base64url segments, the first a JSON object's: what a JWT looks like in a log line.
+JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 class _Capture(logging.Handler):
@@ -59,16 +67,16 @@ LIBRARIES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _flow(label: str, server: TokenServer, errors: list[str]) -> None:
+def _flow(label: str, server: RemoteServer, errors: list[str]) -> None:
     name, extra = LIBRARIES[label]
     factory = SYNC[name]
     kwargs: dict[str, Any] = {"expiry_margin_zero": True, **extra}
-    client = factory(server, **kwargs)
+    client = factory(server.target, **kwargs)
     _all_debug()
     try:
         client.warm()
         client.call()
-        time.sleep(max(0.0, max(server.issued.values()) - time.time()) + 0.1)
+        time.sleep(LIFETIME + 0.1)  # the token in use was issued before this
         client.call()  # after expiry: a refresh, or a 401 for libraries that send it anyway
         client.call()
     except Exception as exc:
@@ -76,10 +84,8 @@ def _flow(label: str, server: TokenServer, errors: list[str]) -> None:
     finally:
         client.close()
     # A rejected secret: the grant fails; what do the logs and the exception say?
-    server.client_secret = WRONG_SECRET
-    server.reject_grants = True
     try:
-        rejected = factory(server, **kwargs)
+        rejected = factory(attrs.evolve(server.target, client_secret=WRONG_SECRET), **kwargs)
         _all_debug()
         rejected.warm()
         outcome = rejected.call()
@@ -95,13 +101,15 @@ def child(name: str) -> dict[str, Any]:
     logging.getLogger().addHandler(capture)
     _all_debug()
     errors: list[str] = []
-    with token_server(lifetime=2.0) as server:
-        secrets = [server.client_secret, WRONG_SECRET]  # the flow switches to the second
+    with server_process(lifetime=LIFETIME) as server:
+        secrets = [server.target.client_secret, WRONG_SECRET]  # the flow switches to the second
         try:
             _flow(name, server, errors)
         except Unavailable as exc:
             return {"unavailable": str(exc)}
-        tokens = list(server.issued)
+        shaped = {m for _, t in capture.texts for m in JWT_SHAPED.findall(t)}
+        shaped |= {m for e in errors for m in JWT_SHAPED.findall(e)}
+        tokens = server.run(access_tokens_among, sorted(shaped))
     leaking: set[str] = set()
     secret_records = token_records = 0
     for logger, text in capture.texts:
@@ -119,8 +127,20 @@ def child(name: str) -> dict[str, Any]:
         "errors": len(errors),
         "leaky_errors": leaky_errors,
         "loggers": sorted(leaking),
-        "tokens_issued": len(tokens),
+        "tokens_seen": len(tokens),
     }
+
+
+def access_tokens_among(server: FakeRunaiServer, candidates: list[str]) -> list[str]:
+    """The candidates that are access tokens this server signed (run in its process)."""
+    found = []
+    for candidate in candidates:
+        try:
+            if server.decode_token(candidate).get("typ") == "Bearer":
+                found.append(candidate)
+        except InvalidToken:
+            pass
+    return found
 
 
 def logs() -> Section:

@@ -1,8 +1,8 @@
 """Benchmark 4: what each auth layer costs per request once it has a token.
 
-Sequential GETs to the loopback TokenServer's protected endpoint over one kept-alive
-connection; the token is fetched during the warm-up, so the timed requests measure only the
-per-request work of each stack (auth flow, retry wrapper, header handling).
+Sequential GETs to the protected endpoint of a FakeRunaiServer in a process of its own, over
+one kept-alive connection; the token is fetched during the warm-up, so the timed requests
+measure only the per-request work of each stack (auth flow, retry wrapper, header handling).
 """
 
 from __future__ import annotations
@@ -14,43 +14,50 @@ import time
 from collections.abc import Callable
 
 import httpx
-from bench_clients import SYNC, SyncClient, Unavailable, outcome_of
+from bench_clients import OAUTH2_TOKEN_PATH, SYNC, SyncClient, Unavailable, outcome_of
 from bench_report import Section, section
-from bench_servers import OAUTH_TOKEN_PATH, PROTECTED_PATH, TokenServer, token_server
 from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
+from runai_tokens.testing import PROTECTED_PATH
+from server_process import RemoteServer, Target, server_process
 
 REQUESTS = 2000
 WARMUP = 50
 
 
-def _static(server: TokenServer, transport: httpx.BaseTransport | None) -> SyncClient:
-    token, _ = server.mint()
+def _static(server: RemoteServer, transport: httpx.BaseTransport | None) -> SyncClient:
+    token = server.call("issue_access_token", "bench")
     client = httpx.Client(headers={"Authorization": f"Bearer {token}"}, transport=transport)
     url = server.url + PROTECTED_PATH
     return SyncClient(lambda: outcome_of(client.get(url).status_code), lambda: None, client.close)
 
 
-def _requests_session(server: TokenServer) -> SyncClient:
+def _requests_session(server: RemoteServer) -> SyncClient:
     try:
         requests = importlib.import_module("requests")
     except ImportError:
         raise Unavailable("requests is not installed") from None
-    token, _ = server.mint()
+    token = server.call("issue_access_token", "bench")
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     url = server.url + PROTECTED_PATH
     return SyncClient(lambda: outcome_of(session.get(url).status_code), lambda: None, session.close)
 
 
-ROWS: dict[str, Callable[[TokenServer], SyncClient]] = {
+def _library(name: str) -> Callable[[RemoteServer], SyncClient]:
+    return lambda server: SYNC[name](server.target)
+
+
+ROWS: dict[str, Callable[[RemoteServer], SyncClient]] = {
     "httpx.Client, fixed header (baseline)": lambda s: _static(s, None),
     "httpx.Client + RetryTransport, fixed header": lambda s: _static(s, RetryTransport()),
-    "httpx.Client + TokenAuth + RetryTransport (runai-tokens)": SYNC["runai-tokens TokenAuth"],
-    "httpx.Client + httpx-auth OAuth2ClientCredentials": SYNC["httpx-auth OAuth2ClientCredentials"],
-    "Authlib OAuth2Client (httpx)": SYNC["Authlib OAuth2Client (httpx)"],
+    "httpx.Client + TokenAuth + RetryTransport (runai-tokens)": _library("runai-tokens TokenAuth"),
+    "httpx.Client + httpx-auth OAuth2ClientCredentials": _library(
+        "httpx-auth OAuth2ClientCredentials"
+    ),
+    "Authlib OAuth2Client (httpx)": _library("Authlib OAuth2Client (httpx)"),
     "requests.Session, fixed header (baseline for the next)": _requests_session,
-    "google-auth AuthorizedSession (requests)": SYNC["google-auth AuthorizedSession"],
-    "runapy ApiClient.call_api (urllib3)": SYNC["runapy ApiClient"],
+    "google-auth AuthorizedSession (requests)": _library("google-auth AuthorizedSession"),
+    "runapy ApiClient.call_api (urllib3)": _library("runapy ApiClient"),
 }
 
 
@@ -59,7 +66,7 @@ ROWS: dict[str, Callable[[TokenServer], SyncClient]] = {
 
 def _mock() -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.path == OAUTH_TOKEN_PATH:
+        if request.url.path == OAUTH2_TOKEN_PATH:
             token = {"access_token": "mock-token", "token_type": "Bearer", "expires_in": 3600}
             return httpx.Response(200, json=token)
         ok = request.headers.get("Authorization", "").startswith("Bearer ")
@@ -72,8 +79,8 @@ def _mock_client(client: httpx.Client, url: str, close: Callable[[], None]) -> S
     return SyncClient(lambda: outcome_of(client.get(url).status_code), lambda: None, close)
 
 
-def _in_process(name: str, server: TokenServer) -> SyncClient | None:
-    url = server.url + PROTECTED_PATH
+def _in_process(name: str, target: Target) -> SyncClient | None:
+    url = target.url + PROTECTED_PATH
     fixed = {"Authorization": "Bearer mock-token"}
     if name.startswith("httpx.Client, fixed"):
         client = httpx.Client(transport=_mock(), headers=fixed)
@@ -81,21 +88,21 @@ def _in_process(name: str, server: TokenServer) -> SyncClient | None:
         client = httpx.Client(transport=RetryTransport(transport=_mock()), headers=fixed)
     elif name.startswith("httpx.Client + TokenAuth"):
         # The grant goes to the loopback server (TokenAuth has its own transport for grants).
-        auth = TokenAuth(server.url, ClientCredentials(server.client_id, server.client_secret))
+        auth = TokenAuth(target.url, ClientCredentials(target.client_id, target.client_secret))
         client = httpx.Client(auth=auth, transport=RetryTransport(transport=_mock()))
     elif name.startswith("httpx.Client + httpx-auth"):
         httpx_auth = importlib.import_module("httpx_auth")
         httpx_auth.OAuth2.token_cache.clear()
         auth = httpx_auth.OAuth2ClientCredentials(
-            server.url + OAUTH_TOKEN_PATH, server.client_id, server.client_secret
+            target.url + OAUTH2_TOKEN_PATH, target.client_id, target.client_secret
         )
         client = httpx.Client(auth=auth, transport=_mock())
     elif name.startswith("Authlib"):
         module = importlib.import_module("authlib.integrations.httpx_client")
         client = module.OAuth2Client(
-            server.client_id,
-            server.client_secret,
-            token_endpoint=server.url + OAUTH_TOKEN_PATH,
+            target.client_id,
+            target.client_secret,
+            token_endpoint=target.url + OAUTH2_TOKEN_PATH,
             grant_type="client_credentials",
             transport=_mock(),
         )
@@ -129,14 +136,14 @@ def overhead(n: int = REQUESTS, rounds: int = 4) -> Section:
     clients: dict[tuple[str, str], SyncClient] = {}
     with contextlib.ExitStack() as stack:
         for name, factory in ROWS.items():
-            server = stack.enter_context(token_server())
+            server = stack.enter_context(server_process())
             try:
                 loopback = factory(server)
             except Unavailable as exc:
                 failed[name] = str(exc)
                 continue
             stack.callback(loopback.close)
-            in_process = _in_process(name, server)
+            in_process = _in_process(name, server.target)
             if in_process is not None:
                 stack.callback(in_process.close)
                 clients[(name, "mock")] = in_process
@@ -168,9 +175,10 @@ def overhead(n: int = REQUESTS, rounds: int = 4) -> Section:
     return section(
         f"4. Overhead: per-request cost with a cached token ({n} sequential GETs)",
         "Median (and 90th percentile) wall time per GET in µs, in "
-        f"{rounds} interleaved rounds. Loopback: a real HTTP round trip to a threaded stdlib "
-        "server, whose own time is most of it. In process: httpx.MockTransport answers, so "
-        "only the client-side work (auth flow, retry wrapper, httpx) is timed; httpx stacks only.",
+        f"{rounds} interleaved rounds. Loopback: a real HTTP round trip to FakeRunaiServer in a "
+        "process of its own, whose own time is most of it. In process: httpx.MockTransport "
+        "answers, so only the client-side work (auth flow, retry wrapper, httpx) is timed; httpx "
+        "stacks only.",
         ["stack", "loopback µs", "Δ vs httpx", "in-process µs", "Δ vs httpx"],
         rows,
         [

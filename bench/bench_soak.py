@@ -4,11 +4,12 @@ half mid-body).
 
     .venv/bin/python bench/run.py --only 10
 
-The server runs in a process of its own, so that this process's fds and threads are the
-client's alone. FakeRunaiServer has no probabilistic fault mode; it serves a queue of faults, one
-per request in arrival order. So before the run the server process draws, from a seeded RNG, the
-fate of each of the first ATTEMPTS requests to the protected path and queues it: a fault, or a
-delay of 0 (the real answer at once), which holds the place of a request the draw left alone.
+The server runs in a process of its own (server_process), so that this process's fds and
+threads are the client's alone. FakeRunaiServer has no probabilistic fault mode; it serves a
+queue of faults, one per request in arrival order. So before the run the server process draws,
+from a seeded RNG, the fate of each of the first ATTEMPTS requests to the protected path and
+queues it: a fault, or a delay of 0 (the real answer at once), which holds the place of a
+request the draw left alone.
 Every attempt, retries included, thus meets a fault independently with the drawn rates.
 
 The run stops by itself: after CALLS calls, or when TIME_LIMIT has passed (then it reports how far
@@ -20,21 +21,18 @@ P(error) = r**MAX_ATTEMPTS + n * (1 + r + ... + r**(MAX_ATTEMPTS - 1)).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import multiprocessing
 import os
 import random
 import threading
 import time
-from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from typing import Any
 
 import attrs
 from bench_report import Section, section
 from runai_tokens import ClientCredentials, RetryPolicy, connect
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
+from server_process import server_process
 
 CALLS = 20_000
 THREADS = 32
@@ -89,40 +87,13 @@ def _queue_draws(server: FakeRunaiServer, attempts: int, seed: int) -> dict[str,
     return drawn
 
 
-def _serve(conn: Connection) -> None:
-    """The server process: answers the parent's questions until told to stop."""
-    with FakeRunaiServer() as server:
-        server.add_client(*CLIENT)
-        conn.send(server.url)
-        while True:
-            question, argument = conn.recv()
-            if question == "stop":
-                break
-            if question == "queue":
-                conn.send(_queue_draws(server, argument, SEED))
-            elif question == "stats":
-                faults: dict[str, int] = {}
-                for record in server.requests:
-                    if record.path == PROTECTED_PATH and record.fault not in (None, "delay"):
-                        faults[str(record.fault)] = faults.get(str(record.fault), 0) + 1
-                conn.send((server.token_requests, server.count(PROTECTED_PATH), faults))
-
-
-@contextlib.contextmanager
-def _server_process() -> Iterator[tuple[Connection, str]]:
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=_serve, args=(child,))
-    process.start()
-    child.close()  # the child's end is the child's: this process keeps only its own
-    try:
-        yield parent, parent.recv()
-        parent.send(("stop", None))
-    finally:
-        process.join(timeout=10)
-        if process.is_alive():
-            process.kill()
-        parent.close()
+def _stats(server: FakeRunaiServer) -> tuple[int, int, dict[str, int]]:
+    """Token requests, attempts at PROTECTED_PATH, and the faults they met (in the server)."""
+    faults: dict[str, int] = {}
+    for record in server.requests:
+        if record.path == PROTECTED_PATH and record.fault not in (None, "delay"):
+            faults[str(record.fault)] = faults.get(str(record.fault), 0) + 1
+    return server.token_requests, server.count(PROTECTED_PATH), faults
 
 
 def _resources() -> tuple[int, int]:
@@ -179,14 +150,12 @@ def _soak(url: str, deadline_at: float) -> tuple[dict[str, int], int, float]:
 
 
 def soak() -> Section:
-    with _server_process() as (conn, url):
-        conn.send(("queue", ATTEMPTS))
-        drawn = conn.recv()
+    with server_process(client=CLIENT) as server:
+        drawn = server.run(_queue_draws, ATTEMPTS, SEED)
         before = _resources()
-        outcomes, calls, wall = _soak(url, time.monotonic() + TIME_LIMIT)
+        outcomes, calls, wall = _soak(server.url, time.monotonic() + TIME_LIMIT)
         after = _resources()
-        conn.send(("stats", None))
-        token_requests, attempts, faults_met = conn.recv()
+        token_requests, attempts, faults_met = server.run(_stats)
     errors = calls - outcomes.get("200", 0)
     rate = expected_error_rate()
     expected = rate * calls

@@ -22,12 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench_report import Section, section
-from runai_tokens.testing import FakeRunaiServer
+from server_process import server_process
 
 ROUNDS = 15
 CLIENT_ID, CLIENT_SECRET = "bench-startup", "fake-secret-bench-startup-0123456789"
@@ -53,18 +52,6 @@ with httpx.Client(base_url=sys.argv[1]) as client:
     token = client.post("/api/v2/token", data=form).json()["access_token"]
     bearer = {{"Authorization": f"Bearer {{token}}"}}
     assert client.get({PROTECTED!r}, headers=bearer).status_code == 200
-"""
-# FakeRunaiServer in a process of its own, so that its threads take no CPU from the measured
-# processes' accounting nor from the benchmark's own; it serves until its stdin is closed.
-SERVER = f"""\
-import sys
-from runai_tokens.testing import FakeRunaiServer
-server = FakeRunaiServer()
-server.add_client({CLIENT_ID!r}, {CLIENT_SECRET!r})
-server.add_protected_path({PROTECTED!r})
-with server:
-    print(server.url, flush=True)
-    sys.stdin.read()
 """
 
 
@@ -117,20 +104,6 @@ def _row(what: str, floor_name: str, goal: float, result: dict[str, list[float]]
     ]
 
 
-@contextmanager
-def _server() -> Iterator[str]:
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and program
-        [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None and process.stdin is not None
-        yield process.stdout.readline().strip()
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        process.wait(timeout=30)
-
-
 def startup() -> Section:
     python = sys.executable
     console_script = str(Path(python).with_name("runai-token"))
@@ -149,8 +122,7 @@ def startup() -> Section:
         )
         # The warm CLI: the cache is filled once against a fake server, which the measured
         # runs never contact (a warm `get` answers from its cache file).
-        with FakeRunaiServer() as server:
-            server.add_client(CLIENT_ID, CLIENT_SECRET)
+        with server_process(client=(CLIENT_ID, CLIENT_SECRET)) as server:
             get_env = env | {
                 "RUNAI_BASE_URL": server.url,
                 "RUNAI_CLIENT_ID": CLIENT_ID,
@@ -158,7 +130,7 @@ def startup() -> Section:
             }
             get = [console_script, "get"]
             subprocess.run(get, env=get_env, capture_output=True, timeout=60, check=True)  # noqa: S603
-            before = server.token_requests
+            before = server.call("token_requests")
             result = _paired(get, [python, "-c", "pass"], get_env)
             rows.append(
                 _row("warm `runai-token get` (token cached)", "`python -c pass`", 2.5, result)
@@ -166,10 +138,13 @@ def startup() -> Section:
             module = [python, "-m", "runai_tokens", "get"]
             result = _paired(module, [python, "-c", "pass"], get_env)
             rows.append(_row("warm `python -m runai_tokens get`", "`python -c pass`", 2.5, result))
-            assert server.token_requests == before, "a warm get made a grant"
-        with _server() as url:
-            first = [python, "-c", FIRST_CALL, url]
-            raw = [python, "-c", RAW_FIRST_CALL, url]
+            assert server.call("token_requests") == before, "a warm get made a grant"
+        # The server in a process of its own (server_process), so that its threads take no CPU
+        # from the benchmark's process, which starts and times the pairs.
+        with server_process(client=(CLIENT_ID, CLIENT_SECRET)) as server:
+            server.call("add_protected_path", PROTECTED)
+            first = [python, "-c", FIRST_CALL, server.url]
+            raw = [python, "-c", RAW_FIRST_CALL, server.url]
             result = _paired(first, raw, env)
         rows.append(
             _row(

@@ -4,7 +4,9 @@
     .venv/bin/python bench/run.py --only 1,3   some of them; RESULTS.md is left alone
 
 The competitors come from the `bench` extra (pip install -e '.[bench]'); one that is not
-installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1. The benchmarks:
+installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1, to a
+FakeRunaiServer in a process other than the client's (server_process.py; the CLI benchmarks run
+their clients as processes instead). The benchmarks:
 
 1. cold cache: token requests when 10 or 64 threads (or 64 asyncio tasks) need a token at once
 2. an expired token: token requests, stale sends and failed calls when 16 threads (64 tasks) find
@@ -42,6 +44,7 @@ import bench_deadline
 import bench_flaky
 import bench_jwt
 import bench_logs
+import bench_loop
 import bench_overhead
 import bench_soak
 import bench_startup
@@ -51,7 +54,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "1": bench_auth.cold_cache,
     "2": bench_auth.expired_token,
     "2b": bench_auth.revoked_token,
-    "2c": bench_auth.loop_blocking,
+    "2c": bench_loop.loop_blocking,
     "3": bench_flaky.flaky,
     "4": bench_overhead.overhead,
     "5": bench_cli.cli,

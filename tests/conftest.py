@@ -23,5 +23,12 @@ def no_personal_sessions(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """connect() and the CLI look for a person's sessions by themselves: never the real ones of
-    whoever runs the tests. A test that wants one points these at its own directory."""
+    whoever runs the tests. A test that wants one points these at its own directory.
+
+    The cache directory (the token cache and `runai-token login`'s store) is a fresh one, and
+    keyring's null backend stands in for the OS keyring, so a store on "auto" uses the file and
+    no test can read or write the keyring of whoever runs it (keyring tests set their own
+    in-memory backend with keyring.set_keyring())."""
     monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(tmp_path_factory.mktemp("no-runai-cli")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")

@@ -128,6 +128,7 @@ def test_public_exports() -> None:
         "InsecureHttpWarning",
         "RunaiCliSession",
         "LoginRequiredError",
+        "LoginSession",
         "MissingCredentialsError",
         "default_credentials",
     }

@@ -278,7 +278,9 @@ def test_no_home_and_no_passwd_entry_runs_without_cache(
     monkeypatch.setattr(pwd, "getpwuid", no_entry)
     with pytest.raises(RuntimeError):
         Path.home()  # the situation is real: this is what the cache used to hit
-    result = run("get", env=env_for(server))
+    env = env_for(server)
+    del env["XDG_CACHE_HOME"]
+    result = run("get", env=env)
     assert result.code == 0, result.err
     assert server.decode_token(result.out.strip())["sub"] == CLIENT_ID
     assert result.err.startswith("runai-token: warning: ")
@@ -291,7 +293,9 @@ def test_no_home_and_no_passwd_entry_runs_without_cache(
 def test_an_empty_or_relative_home_is_no_home(server: FakeRunaiServer, home: str) -> None:
     """HOME="" would make Path.home() the root directory, and a relative HOME a directory under
     wherever the command runs."""
-    result = run("get", env=env_for(server, HOME=home))
+    env = env_for(server, HOME=home)
+    del env["XDG_CACHE_HOME"]
+    result = run("get", env=env)
     assert result.code == 0, result.err
     assert "home directory" in result.err
     assert result.err.count("\n") == 1

@@ -76,6 +76,8 @@ def cli_env(server_url: str, cache_dir: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("RUNAI_", "KUBERNETES_")) and k != "XDG_CACHE_HOME"
     }
+    # Where get looks for a runai CLI session: conftest's empty directory, never the real one.
+    env["RUNAI_CLI_CONFIG_PATH"] = os.environ["RUNAI_CLI_CONFIG_PATH"]
     env.update(
         RUNAI_BASE_URL=server_url,
         RUNAI_CLIENT_ID=CLIENT_ID,

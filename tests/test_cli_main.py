@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,7 +53,11 @@ def run(*argv: str, env: dict[str, str], cache: Path | None = None) -> Run:
 
 
 def env_for(server: FakeRunaiServer, **extra: str) -> dict[str, str]:
+    # Where get looks for a person's sessions: the empty directories conftest made, never the
+    # real ones of whoever runs the tests.
     env = {
+        "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],
+        "RUNAI_CLI_CONFIG_PATH": os.environ["RUNAI_CLI_CONFIG_PATH"],
         "RUNAI_BASE_URL": server.url,
         "RUNAI_CLIENT_ID": CLIENT_ID,
         "RUNAI_CLIENT_SECRET": CLIENT_SECRET,
@@ -67,8 +72,8 @@ def env_for(server: FakeRunaiServer, **extra: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("argv", "drop", "fragment"),
     [
-        ((), "RUNAI_CLIENT_ID", "RUNAI_CLIENT_ID"),
-        ((), "RUNAI_CLIENT_SECRET", "RUNAI_CLIENT_SECRET"),
+        (("--grant", "client_credentials"), "RUNAI_CLIENT_ID", "RUNAI_CLIENT_ID"),
+        (("--client-id", "ci"), "RUNAI_CLIENT_SECRET", "RUNAI_CLIENT_SECRET"),
         (("--grant", "password"), None, "RUNAI_USERNAME"),
         (("--grant", "password", "--username", "u"), None, "RUNAI_PASSWORD"),
         (("--base-url", "tenant.run.ai"), None, "--base-url must be an http:// or https://"),
@@ -90,6 +95,21 @@ def test_usage_errors(
     result = run("get", *argv, env=env)
     assert result.code == ExitCode.USAGE
     assert fragment in result.err
+    assert server.count() == 0
+
+
+@pytest.mark.parametrize("drop", ["RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET"])
+def test_without_options_nothing_found_is_exit_3_naming_the_login(
+    server: FakeRunaiServer, drop: str
+) -> None:
+    # No credential options: the credentials are looked for, and for a person the fix is to log
+    # in. Half a service account is named among what was tried.
+    env = env_for(server)
+    del env[drop]
+    result = run("get", env=env)
+    assert result.code == ExitCode.REJECTED
+    assert f"{drop} not set" in result.err
+    assert "run `runai-token login`" in result.err
     assert server.count() == 0
 
 

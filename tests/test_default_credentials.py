@@ -59,9 +59,11 @@ def test_nothing_found_lists_what_was_tried(home: Path) -> None:
     message = str(caught.value)
     assert "RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (RUNAI_CLIENT_ID not set)" in message
     assert "RUNAI_EXTERNAL_TOKEN (not set)" in message
+    cache = home / ".cache" / "runai-tokens"
+    assert f"a `runai-token login` session in {cache} (none; run `runai-token login`)" in message
     assert f"a runai CLI session in {home / '.runai'} (none; run `runai login`)" in message
     assert "fake-secret-value" not in message
-    assert len(caught.value.tried) == 3
+    assert len(caught.value.tried) == 4
 
 
 def test_connect_with_only_a_runai_cli_session(home: Path, runai_server: FakeRunaiServer) -> None:

@@ -20,6 +20,7 @@ import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +30,8 @@ from runai_tokens import (
     AppCredentials,
     AsyncTokensApi,
     ClientCredentials,
+    LoginRequiredError,
+    LoginSession,
     PasswordCredentials,
     RefreshTokenCredentials,
     RetryPolicy,
@@ -39,6 +42,7 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens.credentials import Credentials
+from runai_tokens.login import StoredLogin, open_store
 from runai_tokens.testing import FakeRunaiServer
 
 CLIENT_SECRET = "fake-secret-LEAK-client-Qm4"
@@ -210,6 +214,31 @@ async def test_every_grant_through_token_auth_and_connect_async(
             assert response.status_code == 200
             check.watch(client)
         await auth.aclose()
+    check.assert_clean()
+
+
+def test_a_login_session_rotated_refused_and_forgotten(
+    check: LeakCheck, server: FakeRunaiServer, tmp_path: Path
+) -> None:
+    store = open_store("file", cache_dir=tmp_path / "cache")
+    login = StoredLogin(server.url, "runai", server.issue_refresh_token("ada", client_id="runai"))
+    store.save(login)
+    session = LoginSession(store=store)
+    auth = TokenAuth(server.url, session, retry=NO_WAIT)
+    check.values.update({login.refresh_token, auth.get_token()})
+    with connect(server.url, LoginSession(store=store), retry=NO_WAIT) as client:
+        assert client.get_httpx_client().get(PROTECTED).status_code == 200
+        check.watch(client)
+    rotated = store.load()
+    assert rotated is not None and rotated.refresh_token != login.refresh_token
+    check.values.add(rotated.refresh_token)
+    server.revoke_all()
+    with check.raises(LoginRequiredError):
+        TokenAuth(server.url, LoginSession(store=store), retry=NO_WAIT).get_token()
+    store.delete()
+    with check.raises(LoginRequiredError):
+        TokenAuth(server.url, LoginSession(store=store), retry=NO_WAIT).get_token()
+    check.watch(session, store, login, rotated, auth)
     check.assert_clean()
 
 

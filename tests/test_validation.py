@@ -223,7 +223,8 @@ def test_other_credentials_get_the_same_refusal_everywhere(guard: list[object]) 
         messages.add(str(caught.value))
     assert messages == {
         "credentials must be one of ClientCredentials, AppCredentials, PasswordCredentials, "
-        "RefreshTokenCredentials, ExternalTokenCredentials, StaticToken, RunaiCliSession "
+        "RefreshTokenCredentials, ExternalTokenCredentials, StaticToken, RunaiCliSession, "
+        "LoginSession "
         "(connect() also takes an httpx.Auth); got tuple"
     }
     assert guard == []

@@ -73,15 +73,17 @@ def connect(
         # its token only to its own origin, which it checked when it was built; the chain's
         # "nothing found" adds nothing.
         _validate.insecure_http(url, allow=allow_insecure_http, name=name)
-    auth = _auth(
-        url,
-        credentials,
-        retry=retry,
-        timeout=timeout,
-        verify=verify,
-        proxy=proxy,
-        allow_insecure_http=allow_insecure_http,
-    )
+    auth = credentials
+    if credentials is not None and not isinstance(credentials, httpx.Auth):
+        auth = TokenAuth(
+            url,
+            credentials,
+            retry=retry,
+            timeout=timeout,
+            verify=verify,
+            proxy=proxy,
+            allow_insecure_http=allow_insecure_http,
+        )
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy))
@@ -110,26 +112,3 @@ def _resolve_base_url(base_url: str | None, environ: Mapping[str, str]) -> tuple
     url = _validate.base_url(base_url, name=name)
     _validate.httpx_url(url, name=name)
     return url, name
-
-
-def _auth(
-    base_url: str,
-    credentials: Credentials | httpx.Auth | None,
-    *,
-    retry: RetryPolicy,
-    timeout: float,
-    verify: ssl.SSLContext | str | bool,
-    proxy: str | httpx.URL | httpx.Proxy | None,
-    allow_insecure_http: bool,
-) -> httpx.Auth | None:
-    if credentials is None or isinstance(credentials, httpx.Auth):
-        return credentials
-    return TokenAuth(
-        base_url,
-        credentials,
-        retry=retry,
-        timeout=timeout,
-        verify=verify,
-        proxy=proxy,
-        allow_insecure_http=allow_insecure_http,
-    )

@@ -4,9 +4,13 @@ botocore's provider chain find theirs.
 In order, the first that is there wins:
 1. RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET: a service account (CI, a pipeline);
 2. RUNAI_EXTERNAL_TOKEN: a federated token;
-3. a runai CLI v2 session (`runai login`), in $RUNAI_CLI_CONFIG_PATH or ~/.runai.
-A session is taken when its file is there; whether it has expired is said when it is used, with
-the command that fixes it. Nothing found is a MissingCredentialsError listing what was tried.
+3. a `runai-token login` session (LoginSession): the login for the base URL (connect()'s, else
+   RUNAI_BASE_URL), or the most recent login when there is no base URL;
+4. a runai CLI v2 session (`runai login`), in $RUNAI_CLI_CONFIG_PATH or ~/.runai.
+A session is taken when its index entry or file is there; whether it still works is said when it
+is used, with the command that fixes it. Nothing found is a MissingCredentialsError listing what
+was tried. Looking for a login reads the login index only: the keyring is imported when a token
+is fetched from a login kept there, never to search.
 
 connect() uses the chain when it is given no credentials argument, and the base URL follows it:
 RUNAI_BASE_URL, else the session's own control plane. When the chain finds nothing, connect()
@@ -28,6 +32,7 @@ from .credentials import (
     ClientCredentials,
     Credentials,
     ExternalTokenCredentials,
+    LoginSession,
     MissingCredentialsError,
 )
 
@@ -54,7 +59,9 @@ def default_credentials(environ: Mapping[str, str] | None = None) -> Credentials
     return found
 
 
-def _search(env: Mapping[str, str]) -> tuple[Credentials | None, list[str]]:
+def _search(
+    env: Mapping[str, str], base_url: str | None = None
+) -> tuple[Credentials | None, list[str]]:
     tried: list[str] = []
     client_id = env.get("RUNAI_CLIENT_ID", "").strip()
     client_secret = env.get("RUNAI_CLIENT_SECRET", "").strip()
@@ -69,6 +76,9 @@ def _search(env: Mapping[str, str]) -> tuple[Credentials | None, list[str]]:
     if env.get("RUNAI_EXTERNAL_TOKEN", "").strip():
         return ExternalTokenCredentials.from_env(env), tried
     tried.append("RUNAI_EXTERNAL_TOKEN (not set)")
+    login = _login(env, base_url, tried)
+    if login is not None:
+        return login, tried
     try:
         session = RunaiCliSession(default_config_dir(env))
     except RuntimeError:  # no home directory at all
@@ -80,6 +90,37 @@ def _search(env: Mapping[str, str]) -> tuple[Credentials | None, list[str]]:
     return None, tried
 
 
+def _login(env: Mapping[str, str], base_url: str | None, tried: list[str]) -> LoginSession | None:
+    """The `runai-token login` session for base_url (else RUNAI_BASE_URL, else the most recent),
+    found in the login index; None, saying why in tried, when there is none."""
+    # The login index and store are read only when no credentials came from the environment:
+    # connect() with credentials (or found in RUNAI_CLIENT_*) never imports them.
+    from pathlib import Path
+
+    from ._private_files import default_cache_dir
+    from .login import _index
+    from .login._store import open_store
+
+    what = "a `runai-token login` session"
+    url = base_url if base_url is not None else env.get(BASE_URL_VARIABLE, "").strip() or None
+    try:
+        url = None if url is None else _index.normalize_base_url(url)
+    except (TypeError, ValueError):
+        url = None  # connect() refuses the URL itself, in its own words
+    else:
+        what += "" if url is None else f" for {url}"
+    try:
+        directory = Path(default_cache_dir(env))
+        entry = _index.lookup(directory, url)
+    except OSError as exc:
+        tried.append(f"{what} ({exc.strerror or type(exc).__name__}; run `runai-token login`)")
+        return None
+    if entry is None:
+        tried.append(f"{what} in {directory} (none; run `runai-token login`)")
+        return None
+    return LoginSession(entry.base_url, store=open_store("auto", cache_dir=directory))
+
+
 def apply_defaults(
     base_url: str | None,
     credentials: Credentials | httpx.Auth | NotGiven | None,
@@ -87,12 +128,12 @@ def apply_defaults(
 ) -> tuple[str | None, Credentials | httpx.Auth | None]:
     """connect()'s base URL and credentials once the chain has filled in what was not given."""
     if credentials is NOT_GIVEN:
-        found, tried = _search(environ)
+        found, tried = _search(environ, base_url)
         credentials = found if found is not None else NoCredentialsFound(tried)
     if (
         base_url is None
         and not environ.get(BASE_URL_VARIABLE, "").strip()
-        and isinstance(credentials, RunaiCliSession)
+        and isinstance(credentials, RunaiCliSession | LoginSession)
     ):
         base_url = credentials.base_url()
     return base_url, credentials

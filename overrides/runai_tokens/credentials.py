@@ -23,6 +23,7 @@ import attrs
 from . import _generated as gen
 from ._cli_session import RunaiCliSession
 from ._untrusted import header_value_problem
+from .login._session import LoginSession
 
 if TYPE_CHECKING:
     from ._generated import OAuth2TokenRequest, TokenRequest
@@ -212,8 +213,9 @@ GrantCredentials = (
     | RefreshTokenCredentials
     | ExternalTokenCredentials
 )
-# A session is read from files, not granted: RunaiCliSession.
-Credentials = GrantCredentials | StaticToken | RunaiCliSession
+# A session is read from files, not granted: RunaiCliSession. A LoginSession grants with the
+# refresh token `runai-token login` stored (auth/_login_source).
+Credentials = GrantCredentials | StaticToken | RunaiCliSession | LoginSession
 # For messages that say what would have been accepted.
 CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
 
@@ -231,6 +233,7 @@ __all__ = [
     "Credentials",
     "ExternalTokenCredentials",
     "GrantCredentials",
+    "LoginSession",
     "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",

@@ -26,11 +26,12 @@ import httpx
 from .. import _validate
 from .._generated import is_token_path
 from .._token import AccessToken, Token
-from ..credentials import Credentials, RunaiCliSession, StaticToken
+from ..credentials import Credentials, LoginSession, RunaiCliSession, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._file_source import FileTokenSource
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
 from ._keeper import TokenKeeper
+from ._login_source import LoginTokenSource
 from ._source import TokenSource
 
 logger = logging.getLogger("runai_tokens.auth")
@@ -47,7 +48,8 @@ class TokenAuth(httpx.Auth):
     token request at a time for all of them.
 
     base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
-    credentials: one of the credential classes. A StaticToken is sent as is, never refreshed.
+    credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
+      LoginSession uses the stored login for this base_url (and refuses to name another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
@@ -130,6 +132,15 @@ class TokenAuth(httpx.Auth):
             self._source = FileTokenSource(
                 credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
             )
+        elif isinstance(credentials, LoginSession):  # the stored login for this base URL
+            self._source = LoginTokenSource(
+                credentials,
+                base_url,
+                grants,
+                clock=clock,
+                random=random,
+                refresh_margin=refresh_margin,
+            )
         else:
             self._source = TokenSource(
                 credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
@@ -182,15 +193,9 @@ class TokenAuth(httpx.Auth):
         token = self._keeper.acquire(None)
         _authorize(request, token)
         response = yield request
-        if response.status_code != 401 or self._source is None:
-            return  # a static token has nothing to refresh with: its 401 is the caller's
-        if not self._keeper.may_replace(token):
-            return  # granted moments ago: another grant would get a 401 too
-        if _replayable(request):
+        if self._should_replay(request, response, token):
             _authorize(request, self._keeper.acquire(token))
             yield request
-        else:
-            self._keeper.forget(token)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -201,15 +206,26 @@ class TokenAuth(httpx.Auth):
         token = await self._keeper.aacquire(None)
         _authorize(request, token)
         response = yield request
-        if response.status_code != 401 or self._source is None:
-            return  # a static token has nothing to refresh with: its 401 is the caller's
-        if not self._keeper.may_replace(token):
-            return  # granted moments ago: another grant would get a 401 too
-        if _replayable(request):
+        if self._should_replay(request, response, token):
             _authorize(request, await self._keeper.aacquire(token))
             yield request
-        else:
-            self._keeper.forget(token)
+
+    def _should_replay(
+        self, request: httpx.Request, response: httpx.Response, token: Token
+    ) -> bool:
+        """After a response: whether to send the request again with a new token.
+
+        A 401 to a token we still hold means the server stopped accepting it (revoked, or its
+        signing key rotated): a new grant and one replay, when the body can be sent again.
+        """
+        if response.status_code != 401 or self._source is None:
+            return False  # a static token has nothing to refresh with: its 401 is the caller's
+        if not self._keeper.may_replace(token):
+            return False  # granted moments ago: another grant would get a 401 too
+        if _replayable(request):
+            return True
+        self._keeper.forget(token)  # the next request gets a new token instead
+        return False
 
     def _wants_token(self, request: httpx.Request) -> bool:
         """Only requests to the control plane's own origin, and never the token operations.
@@ -225,7 +241,8 @@ def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
         raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
     if (
         endpoint == "v2"
-        and not isinstance(credentials, StaticToken)
+        # A login grants with its refresh token, which v2 has.
+        and not isinstance(credentials, StaticToken | LoginSession)
         and credentials.oauth2_request() is None
     ):
         raise ValueError(

@@ -9,7 +9,9 @@ another endpoint) or let it out.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
-from typing import TypeVar
+from typing import Generic, TypeVar
+
+import attrs
 
 from ..errors import ApiException
 
@@ -21,30 +23,37 @@ Flow = Generator[Ask, Answer, Result]
 
 
 def run(flow: Flow[Ask, Answer, Result], step: Callable[[Ask], Answer]) -> Result:
-    try:
-        ask = next(flow)
-        while True:
-            try:
-                answer = step(ask)
-            except ApiException as exc:
-                ask = flow.throw(exc)
-            else:
-                ask = flow.send(answer)
-    except StopIteration as stop:
-        result: Result = stop.value
-        return result
+    outcome: Answer | ApiException | None = None  # sending None starts the generator
+    while not isinstance(ask := _resume(flow, outcome), _Done):
+        try:
+            outcome = step(ask)
+        except ApiException as exc:
+            outcome = exc
+    return ask.value
 
 
 async def arun(flow: Flow[Ask, Answer, Result], step: Callable[[Ask], Awaitable[Answer]]) -> Result:
+    outcome: Answer | ApiException | None = None
+    while not isinstance(ask := _resume(flow, outcome), _Done):
+        try:
+            outcome = await step(ask)
+        except ApiException as exc:
+            outcome = exc
+    return ask.value
+
+
+@attrs.frozen
+class _Done(Generic[Result]):
+    value: Result
+
+
+def _resume(
+    flow: Flow[Ask, Answer, Result], outcome: Answer | ApiException | None
+) -> Ask | _Done[Result]:
+    """The flow's next ask, given the last step's answer or failure; _Done when it returns."""
     try:
-        ask = next(flow)
-        while True:
-            try:
-                answer = await step(ask)
-            except ApiException as exc:
-                ask = flow.throw(exc)
-            else:
-                ask = flow.send(answer)
+        if isinstance(outcome, ApiException):
+            return flow.throw(outcome)
+        return flow.send(outcome)  # type: ignore[arg-type]  # None only to start it
     except StopIteration as stop:
-        result: Result = stop.value
-        return result
+        return _Done(stop.value)

@@ -21,21 +21,20 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
 
 import httpx
 
 from .. import _generated as gen
 from .._generated import Client, Response, Unset
 from .._untrusted import header_value_problem
-from ..credentials import GrantCredentials
 from ..errors import ApiException, GrantNotSupported
 from ._flow import arun, run
 
 if TYPE_CHECKING:
     import asyncio
 
-    from .._generated import OAuth2TokenResponse, TokenResponse
+    from .._generated import OAuth2TokenRequest, OAuth2TokenResponse, TokenRequest, TokenResponse
     from ..api._io import Call
 
     # A grant flow yields the Call to send and is sent the generated Response (parsed, status).
@@ -49,6 +48,17 @@ REJECTED = frozenset({400, 401, 403})
 # What a control plane without /api/v2/token answers there.
 _NO_SUCH_ENDPOINT = frozenset({404, 405})
 _OLDEST_VERSION = "2.18"
+
+
+class Grant(Protocol):
+    """What Grants trades for a token: every GrantCredentials class, and the one-off grants that
+    are no credentials (a browser login's authorization code, runai_tokens.login)."""
+
+    since: ClassVar[str]
+
+    def token_request(self) -> TokenRequest: ...
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None: ...
 
 
 class Granted(NamedTuple):
@@ -102,19 +112,19 @@ class Grants:
         """ "v2" or "v1" once known, else "auto"."""
         return {None: "auto", True: "v2", False: "v1"}[self._has_v2]
 
-    def grant(self, credentials: GrantCredentials) -> Granted:
+    def grant(self, credentials: Grant) -> Granted:
         from ..api._io import send  # with the generated operations: on the first grant
 
         client = self._sync_client()
         return run(self._flow(credentials), lambda call: send(client, call))
 
-    async def agrant(self, credentials: GrantCredentials) -> Granted:
+    async def agrant(self, credentials: Grant) -> Granted:
         from ..api._io import asend  # with the generated operations: on the first grant
 
         client = self._async_client()
         return await arun(self._flow(credentials), lambda call: asend(client, call))
 
-    def _flow(self, credentials: GrantCredentials) -> _GrantFlow:
+    def _flow(self, credentials: Grant) -> _GrantFlow:
         """Yields the Call to send; is sent its Response or thrown the ApiException."""
         # The request builders import the generated operations and models, which a TokenAuth
         # that has not granted yet (connect()'s, say) does not need.
@@ -140,7 +150,7 @@ class Grants:
             raise self._explain(exc, credentials) from exc.__cause__
         return _granted_v1(response)
 
-    def _explain(self, exc: ApiException, credentials: GrantCredentials) -> ApiException:
+    def _explain(self, exc: ApiException, credentials: Grant) -> ApiException:
         """A control plane's 400 to a grant newer than the oldest one most likely means it is older.
 
         Only for Run:ai's own answer (its Error envelope, not a proxy's page), and not when the
@@ -258,4 +268,4 @@ def _str(value: str | Unset) -> str | None:
     return None if isinstance(value, Unset) or not value else value
 
 
-__all__ = ["TOKEN_ENDPOINTS", "Granted", "Grants", "TokenEndpoint"]
+__all__ = ["TOKEN_ENDPOINTS", "Grant", "Granted", "Grants", "TokenEndpoint"]

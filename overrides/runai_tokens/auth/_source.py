@@ -82,6 +82,10 @@ class TokenSource:
                 granted = yield self._primary
         if granted.refresh_token is not None:
             self._refresh_token = granted.refresh_token
+        return self.token(granted, started)
+
+    def token(self, granted: Granted, started: float) -> Token:
+        """The Token a grant brought, asked for at `started` (on our clock)."""
         token = make_token(
             granted.access_token,
             obtained_at=started,

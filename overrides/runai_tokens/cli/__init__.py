@@ -1,12 +1,14 @@
 """runai-token: print a Run:ai access token for shell scripts, CI jobs and kubectl.
 
     runai-token get [--output plain|json|env|exec-credential]
+    runai-token login [--no-browser] [--issuer URL] [--client-id ID] [--store KIND]
+    runai-token logout [--base-url URL] [--store auto|keyring|file|none]
     runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
 
 A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
 the generated client, so this module and the ones it imports at the top are standard library only
-(and the package's __init__ must import lazily). The parser is _parser; minting (_mint) and the
-fake server (_serve) are imported only when needed.
+(and the package's __init__ must import lazily). The parser is _parser; minting (_mint), logging
+out (_logout) and the fake server (_serve) are imported only when needed.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ def main(
             from ._serve import serve
 
             return serve(args, stdout=stdout, stderr=stderr)
+        if args.command == "login":
+            from ._login import run_login
+
+            return run_login(args, environ, stdout=stdout, stderr=stderr)
+        if args.command == "logout":
+            from ._logout import logout
+
+            return logout(args, environ, stdout)
         return _get(args, environ, stdout, stderr)
     except CliError as exc:
         if exc.__cause__ is not None and environ.get("RUNAI_TOKEN_DEBUG") == "1":
@@ -64,7 +74,15 @@ def main(
 
 
 def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
-    settings = resolve_get(args, environ)
+    try:
+        settings = resolve_get(args, environ)
+    except CliError as exc:
+        if not _may_log_in(args, environ, exc, err):
+            raise
+        from ._login import login_for_get
+
+        login_for_get(args, environ, stderr=err)
+        settings = resolve_get(args, environ)
     try:
         if args.output == "exec-credential":
             # Checked before any network traffic, so a bad KUBERNETES_EXEC_INFO costs no token.
@@ -72,7 +90,9 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
     except OutputError as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
     cache = None
-    if not args.no_cache:
+    # A runai CLI session is read from its own files, which the runai CLI refreshes: a copy in
+    # our cache could only be staler.
+    if not args.no_cache and settings.grant != "runai-cli":
         try:
             directory = args.cache_dir or default_cache_dir(environ)
         except OSError as exc:
@@ -83,6 +103,31 @@ def _get(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO, err:
     out.write(render(args.output, token.access_token, token.expires_at, time.time(), environ))
     out.flush()
     return ExitCode.OK
+
+
+def _may_log_in(
+    args: argparse.Namespace, environ: Mapping[str, str], exc: CliError, err: TextIO
+) -> bool:
+    """Whether kubectl's exec plugin, finding no credentials, should log the person in.
+
+    Only for an ExecCredential, and only with a person at a terminal on both stdin and stderr
+    (kubectl's interactiveMode IfAvailable passes its terminal through; a pipe means no one can
+    answer). resolve_get raises REJECTED only when the search for credentials found none.
+    """
+    return (
+        args.output == "exec-credential"
+        and exc.code == ExitCode.REJECTED
+        and bool(args.base_url or environ.get("RUNAI_BASE_URL", "").strip())
+        and _isatty(sys.stdin)
+        and _isatty(err)
+    )
+
+
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # a closed or fake stream
+        return False
 
 
 def _cached_or_minted(settings: GetSettings, cache: TokenCache | None, err: TextIO) -> CachedToken:

@@ -41,10 +41,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
 
-from .._untrusted import header_value_problem
-from ._private_files import (
+from .._private_files import (
     TMP_PREFIX,
     UnusableCache,
     checked_directory,
@@ -52,6 +50,10 @@ from ._private_files import (
     read_private,
     write_new,
 )
+
+# Where it always was, for the CLI and its tests (it lives with the files it protects).
+from .._private_files import default_cache_dir as default_cache_dir
+from .._untrusted import header_value_problem
 
 try:
     # hashlib's own blake2b (hashlib always takes BLAKE2 from here, never from OpenSSL), without
@@ -70,32 +72,11 @@ except ImportError:  # pragma: no cover - Windows: no flock, so concurrent misse
     fcntl = None  # type: ignore[assignment]
 
 _FORMAT = 2
-_DIR_NAME = "runai-tokens"
 KEY_FILE = "mac-key"
 # The HMAC-SHA256 key of older versions: removed with their entries when KEY_FILE is made.
 _OLD_KEY_FILE = "hmac-key"
 _KEY_SIZE = 32
 _MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
-
-
-def default_cache_dir(environ: Mapping[str, str]) -> str:
-    """$XDG_CACHE_HOME/runai-tokens, else ~/.cache/runai-tokens (the XDG base directory rule).
-
-    Raises UnusableCache when there is no home directory to put it in.
-    """
-    xdg = environ.get("XDG_CACHE_HOME", "")
-    # The spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-    if xdg and os.path.isabs(xdg):
-        return os.path.join(xdg, _DIR_NAME)
-    home = environ.get("HOME")
-    if home is None:
-        # The passwd entry; "~" unchanged when there is none (a container run with an arbitrary
-        # uid), which is not absolute either.
-        home = os.path.expanduser("~")
-    # HOME="" would make it the root directory, and a relative one depend on where we run.
-    if not os.path.isabs(home):
-        raise UnusableCache("no home directory; set XDG_CACHE_HOME or pass --cache-dir")
-    return os.path.join(home, ".cache", _DIR_NAME)
 
 
 class CacheKey:
@@ -216,6 +197,15 @@ class TokenCache:
         }
         with checked_directory(self.directory, create=True) as directory:
             write_new(directory, f"{key.file_stem}.json", json.dumps(entry).encode(), replace=True)
+
+    def delete(self, key: CacheKey) -> bool:
+        """Remove key's entry (`runai-token logout`); whether there was one. Raises OSError."""
+        with checked_directory(self.directory, create=False) as directory:
+            try:
+                os.unlink(f"{key.file_stem}.json", dir_fd=directory)
+            except FileNotFoundError:
+                return False
+        return True
 
     def lock(self, key: CacheKey) -> EntryLock:
         """The exclusive lock for key's entry, for a `with` (blocks while another holds it)."""

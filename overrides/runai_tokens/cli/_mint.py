@@ -10,25 +10,30 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO, cast
 
 import attrs
 
+from .._cli_session import LoginRequiredError
 from .._validate import InsecureHttpWarning, in_clear
 from ..auth import TokenAuth
 from ..auth._grant import TokenEndpoint
 from ..credentials import (
     AppCredentials,
     ClientCredentials,
+    Credentials,
     ExternalTokenCredentials,
-    GrantCredentials,
+    LoginSession,
     PasswordCredentials,
+    RunaiCliSession,
 )
 from ..errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
+from ..login._store import open_store
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
 from ._cache import CachedToken
-from ._settings import CliError, ExitCode, GetSettings
+from ._settings import SESSION_GRANTS, CliError, ExitCode, GetSettings
 
 REJECTED = frozenset({400, 401, 403})
 
@@ -59,7 +64,13 @@ class StatusSleep:
         self.sleep(seconds)
 
 
-def credentials_for(settings: GetSettings) -> GrantCredentials:
+def credentials_for(settings: GetSettings) -> Credentials:
+    if settings.grant in SESSION_GRANTS:
+        assert settings.session_dir is not None  # _found always says where a session is
+        if settings.grant == "runai-cli":
+            return RunaiCliSession(Path(settings.session_dir))
+        store = open_store("auto", cache_dir=Path(settings.session_dir))
+        return LoginSession(settings.base_url, store=store)
     if settings.grant == "app":
         return AppCredentials(settings.identity, settings.secret)
     if settings.grant == "password":
@@ -115,6 +126,8 @@ def mint(
         token = auth.get_access_token()
     except ApiException as exc:
         raise _cli_error(exc, waits.attempts) from None
+    except LoginRequiredError as exc:  # no session, or one the control plane refused
+        raise CliError(ExitCode.REJECTED, str(exc)) from None
     except Exception as exc:
         # Not ApiException, so not vetted for secrets: its type is all that is shown. The cause
         # is kept for RUNAI_TOKEN_DEBUG=1 (see cli.main).

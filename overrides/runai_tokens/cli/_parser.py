@@ -9,6 +9,8 @@ import argparse
 from collections.abc import Sequence
 
 from .. import __version__, _validate
+from ..login._kinds import STORE_CHOICES
+from . import _login
 from ._output import FORMATS
 from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode
 
@@ -30,7 +32,9 @@ environment:
                         (or --external-token-file)
   HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                         a proxy for the control plane, read as curl does (lower case too)
-  XDG_CACHE_HOME        the token cache is $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
+  RUNAI_CLI_CONFIG_PATH the runai CLI's session (default ~/.runai), found without credential options
+  XDG_CACHE_HOME        the token cache and `runai-token login`'s store are in
+                        $XDG_CACHE_HOME/runai-tokens (or ~/.cache/runai-tokens)
   KUBERNETES_EXEC_INFO  set by kubectl; picks the ExecCredential apiVersion (v1 or v1beta1)
   RUNAI_TOKEN_DEBUG=1   print the traceback of an unexpected error (exit code 1)
 
@@ -41,7 +45,7 @@ exit codes:
   1  unexpected error (an answer the contract does not allow, a bug)
   2  usage: bad flags, missing or unreadable credentials, a grant the control plane lacks
   3  credentials rejected by the server (HTTP 400, 401 or 403; OAuth2 invalid_client,
-     invalid_grant)
+     invalid_grant), or none found without credential options: run `runai-token login`
   4  the service was unreachable or unavailable after retries (no response, 429, 5xx),
      or its TLS certificate failed verification (not retried)
 """
@@ -57,7 +61,14 @@ outputs:
                        apiVersion: client.authentication.k8s.io/v1
                        command: runai-token
                        args: [get, --output, exec-credential]
-                       interactiveMode: Never
+                       interactiveMode: IfAvailable
+                   With no credentials found and a terminal on stdin and stderr, it runs
+                   `runai-token login` first; without one it exits 3.
+
+Without --grant and credential options, the credentials are found by themselves, in order:
+RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET, RUNAI_EXTERNAL_TOKEN, a `runai-token login` session (for
+--base-url or RUNAI_BASE_URL, else the most recent), a runai CLI session; the base URL is
+--base-url, else RUNAI_BASE_URL, else the session's.
 
 Tokens are cached per base URL and identity (files 0600 in a 0700 directory) and reused until a
 tenth of their lifetime (at most 5 minutes) is left; --no-cache always mints. A cache directory
@@ -73,6 +84,7 @@ class _Parser(argparse.ArgumentParser):
         # `--client-secret-file VALUE`, and a secret typed on the command line would be accepted.
         kwargs["allow_abbrev"] = False
         self._checking_metavar = False
+        self.commands: list[str] = []  # the subcommands, for the message naming them
         super().__init__(*args, **kwargs)
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
@@ -108,7 +120,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("argument COMMAND: invalid choice"):
-            message = "unknown command: choose from get, serve"
+            message = f"unknown command: choose from {', '.join(self.commands)}"
         raise CliError(ExitCode.USAGE, f"{message} (see {self.prog} --help)")
 
 
@@ -130,7 +142,7 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         description="Print a Run:ai access token, or run a fake Run:ai server for testing.",
@@ -154,10 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument(
         "--grant",
         choices=GRANTS,
-        default="client_credentials",
-        help="client_credentials (default); app (the client id and secret are the app's); "
-        "password (--username, --password-file); external (an external identity provider's "
-        "token, 2.22+)",
+        help="client_credentials (the default with --client-id or --client-secret-file); app "
+        "(the client id and secret are the app's); password (--username, --password-file); "
+        "external (an external identity provider's token, 2.22+). With no --grant and no "
+        "credential options, credentials are found by themselves (see below)",
     )
     get.add_argument("--client-id", metavar="ID", help="default: $RUNAI_CLIENT_ID")
     get.add_argument(
@@ -199,6 +211,30 @@ def build_parser() -> argparse.ArgumentParser:
         "otherwise: anyone on the path could read them)",
     )
 
+    _login.add_parser(commands)
+
+    logout = commands.add_parser(
+        "logout",
+        help="forget a `runai-token login` (its refresh token and cached access tokens)",
+        description="Forget the login `runai-token get` would use: its refresh token (in the OS "
+        "keyring or a 0600 file), its entry in the login index and its cached access tokens. "
+        "Exits 0 when there is nothing to forget.",
+    )
+    logout.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the control plane whose login to forget; default: $RUNAI_BASE_URL, else the most "
+        "recent login",
+    )
+    logout.add_argument(
+        "--store",
+        choices=STORE_CHOICES,
+        default="auto",
+        help="auto (default) forgets the login wherever it is kept; keyring also looks in the OS "
+        "keyring when the index does not know the login; none forgets nothing",
+    )
+    logout.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+
     serve = commands.add_parser(
         "serve",
         help="run a fake Run:ai token server on 127.0.0.1 (for trying things out)",
@@ -215,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="2.24",
         help="the control-plane version to answer as (default 2.24)",
     )
+    parser.commands = sorted(commands.choices)
     return parser
 
 

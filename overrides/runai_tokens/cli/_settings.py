@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cac
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from ._found import Found
+
 
 class ExitCode(enum.IntEnum):
     """runai-token's exit codes (documented in `runai-token --help`)."""
@@ -39,6 +41,17 @@ class CliError(Exception):
 
 
 GRANTS = ("client_credentials", "app", "password", "external")
+# Found by themselves (cli/_found), never chosen with --grant: a `runai-token login` session and
+# a runai CLI v2 session. Neither has a secret of its own in the cache key.
+SESSION_GRANTS = ("login", "runai-cli")
+# Any of these given means "these credentials", not "find some" (cli/_found).
+CREDENTIAL_OPTIONS = (
+    "client_id",
+    "client_secret_file",
+    "username",
+    "password_file",
+    "external_token_file",
+)
 TOKEN_ENDPOINTS = ("auto", "v1", "v2")
 
 
@@ -56,6 +69,7 @@ class GetSettings:
         "max_attempts",
         "proxy",
         "secret",
+        "session_dir",
         "timeout",
         "token_endpoint",
     )
@@ -65,13 +79,17 @@ class GetSettings:
         *,
         base_url: str,
         grant: str,
-        identity: str,  # client id, app id or username ("" for an external token)
-        secret: str,  # client secret, app secret, password or external token
+        # client id, app id or username ("" for an external token); for a login, its client id
+        # and subject (_found.login_identity)
+        identity: str,
+        secret: str,  # client secret, app secret, password or external token ("" for a session)
         timeout: float,
         max_attempts: int | None,
         proxy: str | None = None,
         token_endpoint: str = "auto",  # noqa: S107 - an endpoint's name, no secret
         allow_insecure_http: bool = False,
+        # A session's directory: the login store's (the cache directory), or the runai CLI's.
+        session_dir: str | None = None,
     ) -> None:
         self.base_url = base_url
         self.grant = grant
@@ -82,6 +100,7 @@ class GetSettings:
         self.proxy = proxy
         self.token_endpoint = token_endpoint
         self.allow_insecure_http = allow_insecure_http
+        self.session_dir = session_dir
 
     def __repr__(self) -> str:
         return f"GetSettings({self.base_url!r}, {self.grant!r}, {self.identity!r}, secret=...)"
@@ -92,6 +111,9 @@ def resolve_get(
 ) -> GetSettings:
     """Flags win over the environment; every gap is a usage error naming what is missing.
 
+    Without --grant and credential options, the credentials (and, failing --base-url and
+    RUNAI_BASE_URL, the base URL) are found by themselves (cli/_found).
+
     The base URL, the timeout and the attempts are checked by _validate, as TokenAuth and
     connect() check them: the same words, naming the flag or variable the value came from.
     """
@@ -99,22 +121,54 @@ def resolve_get(
     name, base_url = "--base-url", args.base_url
     if not base_url:
         name, base_url = "RUNAI_BASE_URL", environ.get("RUNAI_BASE_URL", "")
-    if not base_url.strip():
-        raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
     try:
-        base_url = _validate.base_url(base_url, name=name)
-        # Refused before the cache is looked at: the rule does not depend on a cache miss.
-        _validate.insecure_http(base_url, allow=args.allow_insecure_http, name=name, warn=False)
+        url = _validate.base_url(base_url, name=name).rstrip("/") if base_url.strip() else None
         timeout = _validate.timeout(args.timeout, "--timeout")
         if args.max_attempts is not None:
             _validate.count(args.max_attempts, "--max-attempts", minimum=1)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
+    found = None
+    if args.grant is None and not any(getattr(args, option) for option in CREDENTIAL_OPTIONS):
+        from ._found import search
+
+        found = search(environ, url, args.cache_dir)
+        if url is None and found.grant in SESSION_GRANTS:
+            name, url = "the session's control plane", found.base_url or _session_url(found)
+    if url is None:
+        raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
+    try:
+        # Refused before the cache is looked at: the rule does not depend on a cache miss.
+        _validate.insecure_http(url, allow=args.allow_insecure_http, name=name, warn=False)
+    except (TypeError, ValueError) as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from None
+    grant = found.grant if found is not None else args.grant or "client_credentials"
+    if found is not None and grant in SESSION_GRANTS:
+        identity, secret = found.identity, ""  # a login's cache key: never its refresh token
+    else:
+        identity, secret = _credentials(args, grant, environ, stdin)
+    return GetSettings(
+        base_url=url,
+        grant=grant,
+        identity=identity,
+        secret=secret,
+        timeout=timeout,
+        max_attempts=args.max_attempts,
+        proxy=proxy_for(url, environ),
+        token_endpoint=args.token_endpoint,
+        allow_insecure_http=args.allow_insecure_http,
+        session_dir=found.session_dir if found is not None else None,
+    )
+
+
+def _credentials(
+    args: argparse.Namespace, grant: str, environ: Mapping[str, str], stdin: TextIO
+) -> tuple[str, str]:
+    """The identity and secret of a grant, from the flags, else the environment."""
     files = [args.client_secret_file, args.password_file, args.external_token_file]
     if files.count("-") > 1:
         raise CliError(ExitCode.USAGE, "only one of the secret files can be '-' (stdin)")
-
-    if args.grant == "external":
+    if grant == "external":
         identity = ""
         secret = _secret(
             args.external_token_file,
@@ -123,7 +177,7 @@ def resolve_get(
             "no external token: pass --external-token-file or set RUNAI_EXTERNAL_TOKEN",
             stdin,
         )
-    elif args.grant == "password":
+    elif grant == "password":
         identity = _required(
             args.username or environ.get("RUNAI_USERNAME", ""),
             "no username: pass --username or set RUNAI_USERNAME",
@@ -148,17 +202,25 @@ def resolve_get(
             "no client secret: set RUNAI_CLIENT_SECRET or pass --client-secret-file",
             stdin,
         )
-    return GetSettings(
-        base_url=base_url.rstrip("/"),
-        grant=args.grant,
-        identity=identity,
-        secret=secret,
-        timeout=timeout,
-        max_attempts=args.max_attempts,
-        proxy=proxy_for(base_url, environ),
-        token_endpoint=args.token_endpoint,
-        allow_insecure_http=args.allow_insecure_http,
-    )
+    return identity, secret
+
+
+def _session_url(found: Found) -> str | None:
+    """A runai CLI session's control plane (config.json), checked like any base URL."""
+    from pathlib import Path  # a runai CLI session is read: not the warm path
+
+    from .._cli_session import RunaiCliSession
+
+    assert found.session_dir is not None
+    url = RunaiCliSession(Path(found.session_dir)).base_url()
+    try:
+        return (
+            None
+            if url is None
+            else _validate.base_url(url, name="the runai CLI's control_plane.url").rstrip("/")
+        )
+    except ValueError as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from None
 
 
 def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:

@@ -1,6 +1,7 @@
 """Test kit for code that calls Run:ai: a fake token server and a pytest plugin.
 
-`FakeRunaiServer` speaks the token API on loopback (see its docstring for the semantics);
+`FakeRunaiServer` speaks the token API on loopback (see its docstring for the semantics) and
+counts what it saw (`Counts`);
 `ScriptedServer` (with `Reply`, `Recorded`, `scripted`, `sequence`) serves replies a test scripts
 per request, on the same HTTP plumbing; `make_jwt` mints a realistic access token without a
 server. Importing this package needs only the runtime dependencies; starting a server needs the
@@ -9,7 +10,7 @@ The pytest fixtures `runai_server` and `runai_credentials` come from runai_token
 """
 
 from ._jwt import InvalidToken, decode_jwt, encode_jwt, make_jwt
-from ._log import REDACTED, RequestRecord
+from ._log import REDACTED, Counts, RequestRecord
 from ._script import Gate
 from .scripted import Recorded, Reply, ScriptedServer, scripted, sequence
 from .server import FakeRunaiServer
@@ -19,6 +20,7 @@ PROTECTED_PATH = FakeRunaiServer.PROTECTED_PATH
 __all__ = [
     "PROTECTED_PATH",
     "REDACTED",
+    "Counts",
     "FakeRunaiServer",
     "Gate",
     "InvalidToken",

@@ -4,39 +4,27 @@ PyYAML and jsonschema (the `testing` extra) are imported inside the functions th
 that `import runai_tokens.testing` works without them and only starting a server asks for them.
 Violation messages name the field and the rule, never the value sent: a value can be a secret.
 
-Bodies are read as the media type the contract declares for the operation (JSON or a form), and
-which values are secret is read from the contract too: every property or parameter it marks
-`format: password`.
+Bodies are read (by _bodies) as the media type the contract declares for the operation (JSON or
+a form), and which values are secret is read from the contract too: every property or parameter
+it marks `format: password`.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import attrs
 
+from ._bodies import JSON, ContractViolation, describe, parse
+
+# ContractViolation is raised here, though _bodies defines it: callers catch it from here.
+__all__ = ["Contract", "ContractViolation", "Operation", "Request", "load_contract"]
+
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-
-
-class ContractViolation(ValueError):
-    """A request (or response) the contract does not allow; the message is safe to send back.
-
-    field is the body field or parameter at fault when there is one, rule the schema keyword it
-    broke ("enum", "type", ...), so that a caller can answer some violations its own way.
-    """
-
-    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 def secret_key(name: str) -> str:
@@ -154,7 +142,7 @@ class Contract:
             media = (content_type or op.body_media).split(";")[0].strip().lower()
             if media != op.body_media:
                 raise ContractViolation(f"request body must be {op.body_media}")
-            data = _parse(media, raw, op.body_properties)
+            data = parse(media, raw, op.body_properties)
         self._check(op.body_schema, data, "request body")
         return data
 
@@ -164,7 +152,7 @@ class Contract:
         error = jsonschema.exceptions.best_match(self._validator(schema).iter_errors(instance))
         if error is not None:
             field = ".".join(str(p) for p in error.absolute_path) or None
-            raise ContractViolation(_describe(error, what), field=field, rule=error.validator)
+            raise ContractViolation(describe(error, what), field=field, rule=error.validator)
 
     def _validator(self, schema: Mapping[str, Any]) -> Any:
         cached = self._validators.get(id(schema))
@@ -233,58 +221,6 @@ class Contract:
         elif isinstance(node, list):
             for value in node:
                 yield from self._marked(value)
-
-
-def _parse(media: str, raw: bytes, properties: tuple[str, ...]) -> dict[str, Any]:
-    """A body as the object the contract's schema describes; ContractViolation if unreadable."""
-    if media == JSON:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ContractViolation("request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ContractViolation("request body must be a JSON object")
-        return _canonical_keys(data, properties)
-    if media == FORM:
-        # OAuth2 form fields are case-sensitive and may not repeat (RFC 6749 section 3.2).
-        try:
-            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
-        except (UnicodeDecodeError, ValueError):
-            raise ContractViolation(f"request body is not a valid {FORM} form") from None
-        form: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in form:
-                raise ContractViolation(f"request body has key '{key}' more than once", field=key)
-            form[key] = value
-        return form
-    raise ContractViolation(f"FakeRunaiServer cannot read {media} request bodies")
-
-
-def _canonical_keys(data: dict[str, Any], properties: tuple[str, ...]) -> dict[str, Any]:
-    """Respell keys as the contract does, ignoring case (the real service matches that way)."""
-    spelling = {name.lower(): name for name in properties}
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        canonical = spelling.get(key.lower(), key)
-        if canonical in out:
-            raise ContractViolation(
-                f"request body has key '{canonical}' more than once", field=canonical
-            )
-        out[canonical] = value
-    return out
-
-
-def _describe(error: Any, what: str) -> str:
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    where = f"{what} field '{where.lstrip('.')}'" if where else what
-    rule, expected = error.validator, error.validator_value
-    if rule == "required":
-        return f"{what}: {error.message}"  # names the missing key, not a value
-    if rule == "type":
-        return f"{where} must be of type {expected}"
-    if rule == "enum":
-        return f"{where} must be one of: {', '.join(map(str, expected))}"
-    return f"{where} violates '{rule}: {expected}'"
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import itertools
 import json
+import math
 import threading
 from collections.abc import Iterator
 
@@ -63,6 +64,13 @@ class Delivery:
 def positive(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError(f"{name} must be a positive number")
+    return float(value)
+
+
+def seconds(name: str, value: float) -> float:
+    """A number of seconds, 0 or more and finite."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more")
     return float(value)
 
 

@@ -12,16 +12,12 @@ import hashlib
 import hmac
 import secrets
 import threading
-import uuid
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 
-from ._jwt import InvalidToken, decode_jwt, encode_jwt
+from ._tokens import Minter
 from ._versions import EXPIRES_IN, OPERATIONS_SINCE, Version, parse_version, show
-
-ISSUER = "runai-tokens-fake"
 
 # RFC 6749 section 5.2 error codes, as /api/v2/token answers them.
 INVALID_REQUEST = "invalid_request"
@@ -92,14 +88,17 @@ class TokenService:
         clock: Callable[[], float],
         signing_key: bytes,
         opaque_tokens: bool = False,
+        standard_base64_safe: bool = False,
     ) -> None:
         self.version = parse_version(version)
-        self.lifetime = lifetime
         self.rotate_refresh_tokens = rotate_refresh_tokens
-        self._clock = clock
-        self._key = signing_key
-        self._opaque_tokens = opaque_tokens
-        self._opaque: dict[str, dict[str, Any]] = {}  # opaque access token -> its claims
+        self.tokens = Minter(
+            lifetime=lifetime,
+            clock=clock,
+            signing_key=signing_key,
+            opaque_tokens=opaque_tokens,
+            standard_base64_safe=standard_base64_safe,
+        )
         self._lock = threading.Lock()
         self._clients: dict[str, str] = {}
         self._apps: dict[str, tuple[str, str | None]] = {}
@@ -107,10 +106,18 @@ class TokenService:
         self._codes: dict[str, _Code] = {}
         self._external: dict[str, str] = {}
         self._refresh: dict[str, _Refresh] = {}
-        # jti -> expiry of every access token not yet revoked: exact, where the JWT's exp is
-        # whole seconds, so that a token lives its lifetime on a clock a test moves by fractions.
-        self._live: dict[str, float] = {}
-        self.tokens_issued = 0
+
+    @property
+    def lifetime(self) -> float:
+        return self.tokens.lifetime
+
+    @lifetime.setter
+    def lifetime(self, seconds: float) -> None:
+        self.tokens.lifetime = seconds
+
+    @property
+    def tokens_issued(self) -> int:
+        return self.tokens.issued
 
     # --- registries -----------------------------------------------------------------------
     def add_client(self, client_id: str, client_secret: str) -> None:
@@ -146,32 +153,12 @@ class TokenService:
             return self._new_refresh(subject, client_id)
 
     def issue_access_token(self, subject: str, client_id: str | None = None) -> str:
-        with self._lock:
-            return self._mint(subject, client_id, "Bearer")
+        return self.tokens.mint(subject, client_id, "Bearer")
 
     def revoke_all(self) -> None:
         with self._lock:
-            self._live.clear()
+            self.tokens.revoke_all()
             self._refresh.clear()
-
-    # --- the protected endpoint -----------------------------------------------------------
-    def verify(self, token: str) -> dict[str, Any]:
-        """The claims of a live, unexpired access token; GrantError(401) otherwise."""
-        with self._lock:
-            opaque = self._opaque.get(token)
-        try:
-            claims = opaque if opaque is not None else decode_jwt(token, self._key)
-        except InvalidToken as exc:
-            raise GrantError(401, f"invalid bearer token: {exc}") from None
-        if claims.get("typ") != "Bearer":
-            raise GrantError(401, "not an access token")
-        with self._lock:
-            expires = self._live.get(claims.get("jti", ""))
-        if expires is None:
-            raise GrantError(401, "token revoked")
-        if not self._clock() < expires:
-            raise GrantError(401, "token expired")
-        return claims
 
     # --- the grants, whatever the wire format -------------------------------------------
     def client_credentials(self, client_id: str, client_secret: str) -> Issued:
@@ -259,35 +246,12 @@ class TokenService:
 
     # --- helpers --------------------------------------------------------------------------
     def _issue(self, subject: str, client_id: str | None, *, refresh: bool) -> Issued:
-        with self._lock:
-            access = self._mint(subject, client_id, "Bearer")
-            id_token = self._mint(subject, client_id, "ID")
-            refresh_token = self._new_refresh(subject, client_id) if refresh else None
         lifetime = max(0, int(self.lifetime))
+        access = self.tokens.mint(subject, client_id, "Bearer")
+        id_token = self.tokens.mint(subject, client_id, "ID")
+        with self._lock:
+            refresh_token = self._new_refresh(subject, client_id) if refresh else None
         return Issued(access, id_token, refresh_token, lifetime, self.version >= EXPIRES_IN)
-
-    def _mint(self, subject: str, client_id: str | None, typ: str) -> str:
-        """A signed token (call with the lock held); access tokens count and stay live."""
-        now = self._clock()
-        jti = str(uuid.uuid4())
-        claims: dict[str, Any] = {
-            "iss": ISSUER,
-            "sub": subject,
-            "iat": int(now),
-            "exp": int(now + self.lifetime),
-            "jti": jti,
-            "typ": typ,
-        }
-        if client_id is not None:
-            claims["azp"] = client_id
-        if typ == "Bearer":
-            self._live[jti] = now + self.lifetime
-            self.tokens_issued += 1
-            if self._opaque_tokens:
-                token = f"fake-opaque-token-{self.tokens_issued}-{secrets.token_urlsafe(8)}"
-                self._opaque[token] = claims
-                return token
-        return encode_jwt(claims, self._key)
 
     def _new_refresh(self, subject: str, client_id: str | None) -> str:
         token = f"fake-refresh-{secrets.token_urlsafe(24)}"

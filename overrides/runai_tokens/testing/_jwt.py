@@ -39,17 +39,32 @@ def _b64decode(text: str) -> bytes:
         raise InvalidToken("a JWT segment is not base64url") from exc
 
 
-def _json_segment(data: Mapping[str, Any]) -> str:
-    return _b64encode(json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
+# In ASCII JSON only these four characters, in the third byte of a three-byte group, encode to
+# the base64url sextets 62 and 63 ('-' and '_'). Escaped as \u00XX they decode to the same
+# claims, and the segment reads the same in the standard alphabet.
+_BASE64_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in ">?~\x7f"})
+
+
+def _json_segment(data: Mapping[str, Any], standard_base64_safe: bool = False) -> str:
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    if standard_base64_safe:
+        text = text.translate(_BASE64_UNSAFE)
+    return _b64encode(text.encode())
 
 
 def _sign(signing_input: str, key: bytes) -> str:
     return _b64encode(hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest())
 
 
-def encode_jwt(claims: Mapping[str, Any], key: bytes) -> str:
-    """Sign `claims` with HS256 under `key` and return the compact serialization."""
-    signing_input = f"{_json_segment(_HEADER)}.{_json_segment(claims)}"
+def encode_jwt(claims: Mapping[str, Any], key: bytes, *, standard_base64_safe: bool = False) -> str:
+    """Sign `claims` with HS256 under `key` and return the compact serialization.
+
+    standard_base64_safe=True writes the payload so that its segment holds no '-' or '_' (JSON
+    escapes instead of the four ASCII characters that would encode to them), so that a decoder
+    using the standard base64 alphabet reads the same claims as a base64url one.
+    """
+    payload = _json_segment(claims, standard_base64_safe)
+    signing_input = f"{_json_segment(_HEADER)}.{payload}"
     return f"{signing_input}.{_sign(signing_input, key)}"
 
 

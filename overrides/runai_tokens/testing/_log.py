@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 import attrs
 
 REDACTED = "***"
+
+# What a protected path made of the bearer token it was sent (RequestRecord.outcome, Counts).
+OK, STALE, UNKNOWN = "ok", "stale", "unknown"
 
 # Headers that carry credentials whatever the operation (they are not contract properties).
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -79,8 +83,9 @@ class RequestRecord:
     """One request the server received, safe to print.
 
     status is None when the connection was dropped; fault names the injected fault that answered
-    it (fail, drop, delay, html, truncated) or is None; operation is the contract's operationId
-    for the method and path, even when this version answered 404 to it (or "whoami", or None).
+    it (fail, drop, delay, html, truncated, trickle, reset, oversized) or is None; operation is
+    the contract's operationId for the method and path, even when this version answered 404 to
+    it (or "whoami", or None).
     """
 
     method: str
@@ -91,3 +96,58 @@ class RequestRecord:
     status: int | None
     operation: str | None = None
     fault: str | None = None
+    # A protected path's verdict on the bearer token: "ok", "stale" or "unknown" (see Counts).
+    outcome: str | None = None
+
+
+@attrs.frozen
+class Counts:
+    """One snapshot of what a FakeRunaiServer has seen; subtract an earlier snapshot for what
+    happened in between (`server.counts - before`).
+
+    token_requests: requests to a token operation's path, faulted ones included. ok, stale and
+    unknown: requests to a protected path (PROTECTED_PATH, add_protected_path()) that the server
+    looked at (an injected fault's are not), by what their bearer token was: ok, live; stale,
+    one this server issued that had expired; unknown, none, never issued here, or revoked.
+    """
+
+    token_requests: int = 0
+    ok: int = 0
+    stale: int = 0
+    unknown: int = 0
+
+    def __sub__(self, other: object) -> Counts:
+        if not isinstance(other, Counts):
+            return NotImplemented
+        mine, theirs = attrs.astuple(self), attrs.astuple(other)
+        return Counts(*(a - b for a, b in zip(mine, theirs, strict=True)))
+
+
+class RequestLog:
+    """The records of a server's requests, appended from its handler threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[RequestRecord] = []
+
+    def add(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def records(self) -> list[RequestRecord]:
+        with self._lock:
+            return list(self._records)
+
+    def count(self, path: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self._records if path is None or r.path == path)
+
+    def counts(self, token_paths: Collection[str]) -> Counts:
+        records = self.records()
+        outcomes = [r.outcome for r in records]
+        return Counts(
+            token_requests=sum(1 for r in records if r.path in token_paths),
+            ok=outcomes.count(OK),
+            stale=outcomes.count(STALE),
+            unknown=outcomes.count(UNKNOWN),
+        )

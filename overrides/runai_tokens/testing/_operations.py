@@ -7,8 +7,13 @@ GrantError. The grants themselves, and what counts as a bad credential, are Toke
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_plus
+
+import attrs
 
 from ._contract import Request
 from ._grants import INVALID_CLIENT, UNSUPPORTED_GRANT_TYPE, GrantError, Issued, TokenService
@@ -118,6 +123,31 @@ def grant_token_v2(service: TokenService, request: Request) -> dict[str, Any]:
     if issued.refresh_token is not None:
         body["refresh_token"] = issued.refresh_token
     return body
+
+
+def with_basic_client(request: Request, authorization: str | None) -> Request:
+    """RFC 6749 section 2.3.1 (client_secret_basic): a client id and secret sent as HTTP Basic,
+    each form-encoded first, are read as the form's client_id and client_secret. A client that
+    authenticates both ways, or names another client_id in the form, is an invalid_request; a
+    Basic header that cannot be read is an invalid_client."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return request
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise GrantError(401, "unreadable Basic client credentials", INVALID_CLIENT) from None
+    client_id, colon, client_secret = decoded.partition(":")
+    if not colon:
+        raise GrantError(401, "unreadable Basic client credentials", INVALID_CLIENT)
+    client_id, client_secret = unquote_plus(client_id), unquote_plus(client_secret)
+    form = dict(request.body or {})
+    if "client_secret" in form:
+        raise GrantError(400, "client authenticated both with Basic and in the form")
+    if form.get("client_id", client_id) != client_id:
+        raise GrantError(400, "client_id in the form is not the Basic client")
+    form.update(client_id=client_id, client_secret=client_secret)
+    return attrs.evolve(request, body=form)
 
 
 def oauth2_error(exc: GrantError) -> tuple[int, dict[str, str]]:

@@ -20,6 +20,8 @@ from ._contract import Contract, ContractViolation, Operation, Request
 from ._faults import HTML_502, Delivery, Fault, FaultKind, envelope, retry_after_header, truncated
 from ._grants import INVALID_REQUEST, UNSUPPORTED_GRANT_TYPE, GrantError, TokenService
 from ._jwt import make_jwt
+from ._log import OK, STALE, UNKNOWN
+from ._tokens import BearerRejected
 
 # RFC 6749 sections 5.1 and 5.2: token answers, errors included, must not be cached.
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -38,13 +40,15 @@ _OPERATIONS: dict[str, _Handler] = {
 @attrs.frozen
 class Reply:
     """What to send back; drop=True closes the connection without an answer, a delivery says
-    how a fault bends the way it goes out."""
+    how a fault bends the way it goes out. outcome: a protected path's verdict on the bearer
+    token (OK, STALE or UNKNOWN), None for every other request."""
 
     status: int
     body: bytes = b""
     headers: Mapping[str, str] = attrs.field(factory=dict)
     drop: bool = False
     delivery: Delivery | None = None
+    outcome: str | None = None
 
 
 def json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
@@ -142,9 +146,10 @@ class Router:
         self, op: Operation, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
     ) -> Reply:
         """An OAuth2 token endpoint: RFC 6749 error bodies, and no caching of any answer."""
+        authorization = headers.get("authorization")
         try:
             request = self.contract.validate_request(op, query, body, headers.get("content-type"))
-            data = self._operation(request)
+            data = self._operation(_operations.with_basic_client(request, authorization))
         except ContractViolation as exc:
             # The grant-type field's enum is the list of grants the endpoint supports, so
             # naming another grant is RFC 6749's unsupported_grant_type, not a malformed request.
@@ -154,7 +159,11 @@ class Router:
             return json_reply(status, error, _NO_STORE)
         except GrantError as exc:
             status, error = _operations.oauth2_error(exc)
-            return json_reply(status, error, _NO_STORE)
+            answer_headers = dict(_NO_STORE)
+            if status == 401 and (authorization or "").lower().startswith("basic "):
+                # RFC 6749 section 5.2: a client refused after trying Basic is challenged so.
+                answer_headers["WWW-Authenticate"] = 'Basic realm="runai"'
+            return json_reply(status, error, answer_headers)
         return json_reply(200, data, _NO_STORE)
 
     def _operation(self, request: Request) -> dict[str, Any]:
@@ -169,15 +178,18 @@ class Router:
         reply = self._whoami(authorization)
         if reply.status != 200 or status == 200:
             return reply
-        return error_reply(status, f"the test's answer: {status}")
+        return attrs.evolve(error_reply(status, f"the test's answer: {status}"), outcome=OK)
 
     def _whoami(self, authorization: str | None) -> Reply:
         challenge = {"WWW-Authenticate": 'Bearer realm="runai"'}
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return error_reply(401, "missing bearer token", headers=challenge)
+            reply = error_reply(401, "missing bearer token", headers=challenge)
+            return attrs.evolve(reply, outcome=UNKNOWN)
         try:
-            claims = self.service.verify(token.strip())
-        except GrantError as exc:
-            return error_reply(401, exc.message, headers=challenge)
-        return json_reply(200, {"sub": claims["sub"], "exp": claims["exp"]})
+            claims = self.service.tokens.verify(token.strip())
+        except BearerRejected as exc:
+            reply = error_reply(401, exc.message, headers=challenge)
+            return attrs.evolve(reply, outcome=STALE if exc.stale else UNKNOWN)
+        reply = json_reply(200, {"sub": claims["sub"], "exp": claims["exp"]})
+        return attrs.evolve(reply, outcome=OK)

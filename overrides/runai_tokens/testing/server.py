@@ -9,19 +9,19 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
 from ._contract import load_contract
-from ._faults import FaultKind, FaultQueue
+from ._faults import FaultKind, FaultQueue, seconds
 from ._grants import TokenService
 from ._http import Server, handler_class
 from ._idp import IdentityProvider
 from ._inject import FaultInjection
-from ._jwt import decode_jwt
-from ._log import RequestRecord, redact_body, redact_headers, redact_query
+from ._log import Counts, RequestLog, RequestRecord, redact_body, redact_headers, redact_query
+from ._registries import Registries
 from ._routes import Reply, Router, fault_reply
 from ._script import GrantScript
 
@@ -31,7 +31,7 @@ logger = logging.getLogger("runai_tokens.testing")
 _REAL_ANSWER = frozenset({FaultKind.DELAY, FaultKind.TRICKLE, FaultKind.RESET})
 
 
-class FakeRunaiServer(FaultInjection, GrantScript):
+class FakeRunaiServer(Registries, FaultInjection, GrantScript):
     """Run:ai's token operations, plus one protected endpoint, on 127.0.0.1, as `version` has them.
 
     A real threaded HTTP server on an ephemeral port (or `port`), speaking openapi.yaml's wire
@@ -58,6 +58,9 @@ class FakeRunaiServer(FaultInjection, GrantScript):
       id_token, refresh_token?}. Errors are RFC 6749's {error, error_description}: 400
       invalid_request (malformed, or a field missing), 400 unsupported_grant_type, 401
       invalid_client (client id or secret), 400 invalid_grant (password, refresh token, code).
+      The client may authenticate with HTTP Basic instead of client_id and client_secret in
+      the form (RFC 6749 section 2.3.1, each form-encoded, then base64), but not both ways at
+      once (400 invalid_request); a client refused after Basic gets a Basic challenge.
     - Grants that issue a refresh token: password, exchange_token / authorization_code,
       refresh_token and the two deprecated query-string operations. Refresh tokens rotate and
       are single-use when rotate_refresh_tokens is True (the default); when False the same one
@@ -70,10 +73,17 @@ class FakeRunaiServer(FaultInjection, GrantScript):
     - Access tokens are HS256 JWTs (sub, iat, exp = iat + lifetime, jti, iss, typ) timed by
       `clock` (the wall clock by default), or with opaque_tokens=True opaque strings that only
       the server can time (a client must take expiresIn or guess). revoke_all() invalidates
-      every token issued so far.
+      every token issued so far. standard_base64_safe=True writes every JWT's payload segment
+      without '-' or '_' (the same claims, some characters as JSON escapes), for clients that
+      decode it with the standard base64 alphabet where base64url is meant.
+    - grant_delay: every token request the server answers itself (not an injected fault's)
+      waits this many seconds first, as an identity provider takes tens of milliseconds to mint;
+      on loopback a grant would otherwise finish before a second caller has started.
 
     The protected endpoint is GET PROTECTED_PATH ("/api/v1/whoami"): 200 {"sub", "exp"} with a
     valid, unexpired, unrevoked access token as `Authorization: Bearer`, else 401 + envelope.
+    `counts` says how many token requests arrived, and how many protected requests carried a
+    live token (ok), an expired one (stale) or none the server knows (unknown).
 
     Faults (fail_next and friends) are queued; each request takes at most one, the oldest that
     matches its path, before the request is looked at (so it is not validated or answered, and
@@ -100,9 +110,12 @@ class FakeRunaiServer(FaultInjection, GrantScript):
         clock: Callable[[], float] = time.time,
         signing_key: bytes | None = None,
         opaque_tokens: bool = False,
+        standard_base64_safe: bool = False,
+        grant_delay: float = 0.0,
     ) -> None:
         GrantScript.__init__(self)
         self.version = version
+        self.grant_delay = seconds("grant_delay", grant_delay)
         self._port = port
         self._key = signing_key if signing_key is not None else secrets.token_bytes(32)
         self._service = TokenService(
@@ -112,11 +125,12 @@ class FakeRunaiServer(FaultInjection, GrantScript):
             clock=clock,
             signing_key=self._key,
             opaque_tokens=opaque_tokens,
+            standard_base64_safe=standard_base64_safe,
         )
         self._faults = FaultQueue()
         self._api_paths: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._requests: list[RequestRecord] = []
+        self._log = RequestLog()
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._httpd: Server | None = None
@@ -177,88 +191,26 @@ class FakeRunaiServer(FaultInjection, GrantScript):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # --- registries -----------------------------------------------------------------------
-    def add_client(self, client_id: str, client_secret: str) -> None:
-        """Accept client_credentials with this id and secret (v1 from 2.20, and v2)."""
-        self._service.add_client(client_id, client_secret)
-
-    def add_app(self, app_id: str, app_secret: str, name: str | None = None) -> None:
-        """Accept the app_token grant and the apptoken operation (which also checks `name`)."""
-        self._service.add_app(app_id, app_secret, name)
-
-    def add_user(self, username: str, password: str) -> None:
-        """Accept the password grant for this user."""
-        self._service.add_user(username, password)
-
-    def add_code(
-        self,
-        code: str,
-        redirect_uri: str,
-        client_id: str | None = None,
-        *,
-        subject: str = "fake-oauth-user",
-    ) -> None:
-        """A single-use code for exchange_token, exchange_code_for_token, authorization_code."""
-        self._service.add_code(code, redirect_uri, client_id, subject)
-
-    def login_as(self, subject: str) -> None:
-        """Who the identity provider's authorize endpoint logs in (a browser login's person)."""
-        self._idp.subject = subject
-
-    def add_external_token(self, token: str, subject: str = "fake-external-user") -> None:
-        """A token from an external identity provider that external_token_exchange accepts."""
-        self._service.add_external_token(token, subject)
-
-    def issue_refresh_token(self, subject: str, *, client_id: str | None = None) -> str:
-        """A refresh token for `subject`, as if an earlier grant had issued it."""
-        return self._service.issue_refresh_token(subject, client_id)
-
-    def issue_access_token(self, subject: str, *, client_id: str | None = None) -> str:
-        """A live access token for `subject` without a request (counts in tokens_issued)."""
-        return self._service.issue_access_token(subject, client_id)
-
-    def add_protected_path(self, path: str, status: int = 200) -> None:
-        """Guard `path`, for any method, as an API call of the control plane: 401 like
-        PROTECTED_PATH without a live access token; with one, whoami's 200, or `status` with
-        the Error envelope (403, say: a refusal that no new token mends). Before start()."""
-        self._api_paths[path] = status
-
-    def decode_token(self, token: str) -> dict[str, Any]:
-        """The claims of a token this server signed (signature checked; expiry is not)."""
-        return decode_jwt(token, self._key)
-
-    # --- behaviour ------------------------------------------------------------------------
-    @property
-    def lifetime(self) -> float:
-        return self._service.lifetime
-
-    def set_lifetime(self, seconds: float) -> None:
-        """Lifetime of tokens issued from now on (0 issues tokens that are already expired)."""
-        self._service.lifetime = seconds
-
-    def revoke_all(self) -> None:
-        """Invalidate every access and refresh token issued so far."""
-        self._service.revoke_all()
-
     # --- what happened --------------------------------------------------------------------
     @property
     def requests(self) -> list[RequestRecord]:
         """Every request received so far, oldest first, secrets redacted (a copy)."""
-        with self._lock:
-            return list(self._requests)
+        return self._log.records()
 
     def count(self, path: str | None = None) -> int:
         """How many requests arrived (to `path`, or in all), faulted ones included."""
-        with self._lock:
-            return sum(1 for r in self._requests if path is None or r.path == path)
+        return self._log.count(path)
 
     @property
     def token_requests(self) -> int:
         """How many requests arrived at the token operations' paths (those of openapi.yaml),
         whether or not this version serves them: a client's try of /api/v2/token counts."""
-        paths = self._router.contract.paths if self._router is not None else frozenset()
-        with self._lock:
-            return sum(1 for r in self._requests if r.path in paths)
+        return self.counts.token_requests
+
+    @property
+    def counts(self) -> Counts:
+        """Token requests and the protected paths' outcomes so far, as one snapshot (Counts)."""
+        return self._log.counts(self._router.contract.paths if self._router else frozenset())
 
     @property
     def tokens_issued(self) -> int:
@@ -279,29 +231,45 @@ class FakeRunaiServer(FaultInjection, GrantScript):
         if fault is not None and fault.kind is FaultKind.DELAY:
             self._stopping.wait(fault.seconds)
         if fault is None or fault.kind in _REAL_ANSWER:
-            scripted = self._scripted_grant() if path in router.contract.paths else None
-            if scripted is not None:
-                reply = scripted
-            elif self._idp.handles(path):
-                reply = self._idp.dispatch(method, path, query)
-            else:
-                reply = router.dispatch(method, path, query, headers, body)
+            reply = self._answer(router, method, path, query, headers, body)
             if fault is not None and fault.delivery is not None:
                 reply = attrs.evolve(reply, delivery=fault.delivery)
         else:
             reply = fault_reply(fault)
         is_secret = router.contract.is_secret
-        record = RequestRecord(
-            method=method,
-            path=path,
-            query=redact_query(query, is_secret),
-            body=redact_body(body, headers.get("content-type"), is_secret),
-            headers=redact_headers(headers),
-            status=None if reply.drop else reply.status,
-            operation=router.operation_id(method, path),
-            fault=fault.kind.value if fault is not None else None,
+        self._log.add(
+            RequestRecord(
+                method=method,
+                path=path,
+                query=redact_query(query, is_secret),
+                body=redact_body(body, headers.get("content-type"), is_secret),
+                headers=redact_headers(headers),
+                status=None if reply.drop else reply.status,
+                operation=router.operation_id(method, path),
+                fault=fault.kind.value if fault is not None else None,
+                outcome=reply.outcome,
+            )
         )
-        with self._lock:
-            self._requests.append(record)
-        logger.debug("%s %s -> %s", method, path, record.status or "dropped")
+        logger.debug("%s %s -> %s", method, path, "dropped" if reply.drop else reply.status)
         return reply
+
+    def _answer(
+        self,
+        router: Router,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        """The server's own answer: a grant (late by grant_delay, maybe held or scripted), the
+        identity provider's pages, or whatever the router says."""
+        if path in router.contract.paths:
+            if self.grant_delay:
+                self._stopping.wait(self.grant_delay)
+            scripted = self._scripted_grant()
+            if scripted is not None:
+                return scripted
+        if self._idp.handles(path):
+            return self._idp.dispatch(method, path, query)
+        return router.dispatch(method, path, query, headers, body)

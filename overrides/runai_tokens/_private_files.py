@@ -1,6 +1,7 @@
 """Private files in a directory only the current user can write to, never through a symlink.
 
-The token cache's file layer (see _cache for what it stores). The directory is opened once per
+The file layer of the CLI's token cache (cli/_cache) and of the login store (login/), which share
+one directory: default_cache_dir(). The directory is opened once per
 operation with O_NOFOLLOW and checked on its descriptor (ours, writable by nobody else), and every
 file is opened relative to that descriptor, again with O_NOFOLLOW, and checked to be a regular
 0600 file of ours. A path swapped for a symlink between a check and a use therefore changes
@@ -15,8 +16,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Mapping
 
 TMP_PREFIX = ".tmp-"
+_DIR_NAME = "runai-tokens"
 # Never follow a symlink; never block on a FIFO planted where a file should be.
 _SAFE_OPEN = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK if os.name == "posix" else 0
 
@@ -26,6 +29,26 @@ class UnusableCache(OSError):
 
     def __init__(self, why: str) -> None:
         super().__init__(errno.EPERM, why)
+
+
+def default_cache_dir(environ: Mapping[str, str]) -> str:
+    """$XDG_CACHE_HOME/runai-tokens, else ~/.cache/runai-tokens (the XDG base directory rule).
+
+    Raises UnusableCache when there is no home directory to put it in.
+    """
+    xdg = environ.get("XDG_CACHE_HOME", "")
+    # The spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+    if xdg and os.path.isabs(xdg):
+        return os.path.join(xdg, _DIR_NAME)
+    home = environ.get("HOME")
+    if home is None:
+        # The passwd entry; "~" unchanged when there is none (a container run with an arbitrary
+        # uid), which is not absolute either.
+        home = os.path.expanduser("~")
+    # HOME="" would make it the root directory, and a relative one depend on where we run.
+    if not os.path.isabs(home):
+        raise UnusableCache("no home directory; set XDG_CACHE_HOME or pass --cache-dir")
+    return os.path.join(home, ".cache", _DIR_NAME)
 
 
 def checked_directory(path: str | os.PathLike[str], *, create: bool) -> OpenDirectory:

@@ -1,0 +1,56 @@
+"""Trading the authorization code for tokens, through the endpoint the control plane has.
+
+/api/v2/token with grant_type=authorization_code (2.24+): code, redirect_uri, client_id and the
+PKCE code_verifier (not in Run:ai's document, but RFC 7636 is how the identity provider behind
+it checks the code is ours). A control plane without v2 answers 404 or 405 there, and then
+/api/v1/token gets grantType exchange_token (2.18+): code, redirectUri, clientID. That switch is
+auth._grant.Grants', the same one every grant goes through, with its retry rules: a spent code
+is never sent twice (a 500 on a code grant is not retried).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from .._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
+from ..auth._grant import Granted, Grants
+
+VERIFIER_FIELD = "code_verifier"
+
+
+@attrs.frozen
+class AuthorizationCode:
+    """A one-off grant: the code the browser brought back, and what proves it is ours."""
+
+    code: str = attrs.field(repr=False)
+    redirect_uri: str
+    client_id: str
+    verifier: str = attrs.field(repr=False)
+
+    since: ClassVar[str] = "2.18"
+
+    def token_request(self) -> TokenRequest:
+        return TokenRequest(
+            grant_type=GrantType.EXCHANGE_TOKEN,
+            code=self.code,
+            redirect_uri=self.redirect_uri,
+            client_id=self.client_id,
+        )
+
+    def oauth2_request(self) -> OAuth2TokenRequest | None:
+        request = OAuth2TokenRequest(
+            grant_type=OAuth2GrantType.AUTHORIZATION_CODE,
+            code=self.code,
+            redirect_uri=self.redirect_uri,
+            client_id=self.client_id,
+        )
+        # The model's extra keys are sent as form fields and kept out of its repr.
+        request.additional_properties[VERIFIER_FIELD] = self.verifier
+        return request
+
+
+def exchange(grants: Grants, code: AuthorizationCode) -> Granted:
+    """The tokens for code. Raises ApiException (refused, unreachable, malformed answer)."""
+    return grants.grant(code)

@@ -1,0 +1,126 @@
+"""LoginSession: a person's `runai-token login`, used as credentials.
+
+It trades the stored refresh token for an access token (the refresh_token grant, through
+/api/v2/token or /api/v1/token like any other grant) and writes the refresh token the server
+sends back into the store at once: Run:ai's identity provider may rotate them, and the old one
+is then spent. The grants themselves are auth/_login_source's; this class says which login,
+reads it, and words the errors: no login, a store that cannot be read, or a refresh token the
+control plane refused all end in "run `runai-token login`".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import attrs
+
+from .._cli_session import LoginRequiredError
+from ._index import normalize_base_url
+from ._store import LoginStore, StoredLogin, open_store
+
+logger = logging.getLogger("runai_tokens.auth")
+
+LOGIN_COMMAND = "run `runai-token login`"
+
+
+def _optional_url(value: object) -> str | None:
+    return None if value is None else normalize_base_url(value)
+
+
+def _store(value: object) -> LoginStore:
+    if value is None:
+        return open_store("auto")
+    for method in ("load", "save", "delete"):
+        if not callable(getattr(value, method, None)):
+            raise TypeError(
+                f"store must be a LoginStore (see open_store), not {type(value).__name__}"
+            )
+    store: LoginStore = value  # type: ignore[assignment]
+    return store
+
+
+@attrs.frozen(repr=False)
+class LoginSession:
+    """The login `runai-token login` saved, for TokenAuth, connect() and `runai-token get`.
+
+    base_url: the control plane whose login to use; None: the most recent login's (and
+    connect() then takes its base URL from the login, as from a runai CLI session). Under a
+    TokenAuth the login is always the one for the TokenAuth's base_url: a refresh token is never
+    sent to another control plane.
+    store: where the login is kept; None: open_store("auto") (the cache directory is resolved
+    here, once).
+    """
+
+    _login_url: str | None = attrs.field(default=None, alias="base_url", converter=_optional_url)
+    store: LoginStore = attrs.field(default=None, kw_only=True, eq=False, converter=_store)
+
+    since: ClassVar[str] = "2.18"
+
+    def __repr__(self) -> str:
+        return f"LoginSession(base_url={self._login_url!r})"
+
+    def base_url(self) -> str | None:
+        """The control plane of this login: the one given, else the most recent login's, else
+        None. Reads the index only (no keyring) when the store has one."""
+        if self._login_url is not None:
+            return self._login_url
+        entry = getattr(self.store, "entry", None)
+        try:
+            if callable(entry):
+                found: Any = entry(None)
+            else:
+                found = self.store.load(None)
+        except OSError:
+            return None
+        return found.base_url if found is not None else None
+
+    def for_base_url(self, base_url: str) -> str:
+        """The control plane whose login a TokenAuth for base_url uses: base_url itself.
+        Raises ValueError when this session names another one."""
+        url = normalize_base_url(base_url)
+        if self._login_url is not None and self._login_url != url:
+            raise ValueError(
+                "LoginSession is for another control plane than the base URL it is used with"
+            )
+        return url
+
+    def load(self, base_url: str) -> StoredLogin:
+        """base_url's stored login. Raises LoginRequiredError when there is none or it cannot
+        be read."""
+        try:
+            login = self.store.load(base_url)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            raise self.login_error(base_url, f"the stored login cannot be read ({why})") from None
+        if login is None:
+            raise self.login_error(base_url, "there is no stored login")
+        return login
+
+    def keep_rotated(self, login: StoredLogin) -> bool:
+        """Store login, which holds the refresh token the server just sent in place of the
+        stored one, where the login is kept; whether that worked.
+
+        A store that cannot be written loses the new token for other processes (this one keeps
+        using it): that is logged, not raised, since the access token in hand is good.
+        """
+        replace = getattr(self.store, "replace_refresh_token", None)
+        try:
+            replace(login) if callable(replace) else self.store.save(login)
+        except OSError as exc:
+            logger.warning(
+                "could not store the new refresh token for %s (%s); the next process will "
+                "need `runai-token login` again",
+                login.base_url,
+                exc.strerror or type(exc).__name__,
+            )
+            return False
+        return True
+
+    def oauth2_request(self) -> None:
+        return None  # never granted with as such: auth/_login_source grants with its token
+
+    @staticmethod
+    def login_error(base_url: str | None, why: str) -> LoginRequiredError:
+        where = f" for {base_url}" if base_url else ""
+        return LoginRequiredError(f"runai-token login{where}: {why}; {LOGIN_COMMAND}")

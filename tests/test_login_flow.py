@@ -1,0 +1,296 @@
+"""The browser login against a real loopback FakeRunaiServer and the real loopback listener."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from runai_tokens import ApiException
+from runai_tokens.login import _pkce
+from runai_tokens.login._browser_flow import LoggedIn, LoginRequest, Person, log_in
+from runai_tokens.login._errors import CallbackError, DiscoveryError, LoginTimeout
+from runai_tokens.testing import FakeRunaiServer
+
+from tests.login_helpers import follow, get, location, serving
+
+TOKEN_PATHS = ("/api/v1/token", "/api/v2/token")
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def person(browser: object, lines: list[str] | None = None, pasted: str = "") -> Person:
+    said = [] if lines is None else lines
+    return Person(say=said.append, read_line=lambda: pasted, open_url=browser)  # type: ignore[arg-type]
+
+
+def login(server: FakeRunaiServer, browser: object, **options: object) -> LoggedIn:
+    request = LoginRequest(server.url, **{"wait": 60.0, **options})  # type: ignore[arg-type]
+    return log_in(request, person(browser))
+
+
+def exchanges(server: FakeRunaiServer) -> list[tuple[str, int | None]]:
+    return [(r.path, r.status) for r in server.requests if r.path in TOKEN_PATHS]
+
+
+def test_login_on_v2_sends_the_verifier_and_names_the_subject(
+    runai_server: FakeRunaiServer,
+) -> None:
+    runai_server.login_as("alice@example.com")
+    result = login(runai_server, follow)
+    assert result.subject == "alice@example.com"
+    assert result.refresh_token is not None
+    assert runai_server.decode_token(result.access_token)["sub"] == "alice@example.com"
+    assert exchanges(runai_server) == [("/api/v2/token", 200)]
+    assert result.access_token not in repr(result) and result.refresh_token not in repr(result)
+    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    assert form["grant_type"] == "authorization_code"
+    assert form["client_id"] == "runai" and "code_verifier" in form
+
+
+@pytest.mark.runai_server(version="2.18")
+def test_a_control_plane_without_v2_gets_exchange_token_on_v1(
+    runai_server: FakeRunaiServer,
+) -> None:
+    runai_server.login_as("bob@example.com")
+    result = login(runai_server, follow)
+    assert result.subject == "bob@example.com"
+    assert exchanges(runai_server) == [("/api/v2/token", 404), ("/api/v1/token", 200)]
+    body = next(r.body for r in runai_server.requests if r.path == "/api/v1/token")
+    assert body["grantType"] == "exchange_token"
+    assert body["redirectUri"].startswith("http://127.0.0.1:")
+    assert body["clientID"] == "runai"
+
+
+def test_a_wrong_verifier_is_refused_by_the_identity_provider(
+    runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The challenge sent with the authorize request is not the one of the verifier exchanged.
+    def mismatched() -> _pkce.Pkce:
+        return _pkce.Pkce("fake-verifier-0123456789-0123456789-0123456789", "x" * 43)
+
+    monkeypatch.setattr(_pkce.Pkce, "new", staticmethod(mismatched))
+    with pytest.raises(ApiException) as caught:
+        login(runai_server, follow)
+    assert caught.value.status == 400  # RFC 6749 section 5.2
+    assert caught.value.oauth2_error == "invalid_grant"
+
+
+def test_the_verifier_is_what_makes_the_code_work(runai_server: FakeRunaiServer) -> None:
+    """The same flow with a matching pair succeeds: the refusal above is the verifier's doing."""
+    pair = _pkce.Pkce.new()
+    assert pair.challenge == _pkce.challenge_of(pair.verifier)
+    assert 43 <= len(pair.verifier) <= 128
+    assert pair.verifier not in repr(pair)
+    assert login(runai_server, follow).subject is not None
+
+
+def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str]]]:
+    """A browser that delivers the redirect with some of its parameters changed."""
+    pages: list[tuple[int, str]] = []
+
+    def browser(url: str) -> bool:
+        back = urlsplit(location(url))
+        query = {k: v[0] for k, v in parse_qs(back.query).items()}
+        for key, value in change.items():
+            if value is None:
+                query.pop(key, None)
+            else:
+                query[key] = value
+        pages.append(get(f"{back.scheme}://{back.netloc}{back.path}?{urlencode(query)}"))
+        return True
+
+    return browser, pages
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"state": "fake-state-of-another-login"}, "state is not this login's"),
+        ({"state": None}, "state is not this login's"),
+        ({"code": None}, "no authorization code"),
+        ({"code": None, "error": "access_denied"}, r"refused the login \(access_denied\)"),
+    ],
+)
+def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
+    runai_server: FakeRunaiServer, change: dict[str, str | None], message: str
+) -> None:
+    browser, pages = tampered(change)
+    with pytest.raises(CallbackError, match=message):
+        login(runai_server, browser)
+    assert exchanges(runai_server) == []
+    [(status, page)] = pages
+    assert status == 400 and "The login failed" in page
+
+
+def test_the_identity_providers_error_description_is_shown_escaped(
+    runai_server: FakeRunaiServer,
+) -> None:
+    browser, pages = tampered(
+        {"code": None, "error": "access_denied", "error_description": "no\x1b]0;pwned\x07 way"}
+    )
+    with pytest.raises(CallbackError) as caught:
+        login(runai_server, browser)
+    assert "\x1b" not in str(caught.value) and "\\x1b" in str(caught.value)
+    assert "\x1b" not in pages[0][1]
+
+
+def test_no_browser_visit_is_a_timeout(runai_server: FakeRunaiServer) -> None:
+    with pytest.raises(LoginTimeout, match=r"within 0\.2 s"):
+        login(runai_server, lambda url: True, wait=0.2)
+    assert exchanges(runai_server) == []
+
+
+def test_a_browser_that_cannot_be_opened_is_said(runai_server: FakeRunaiServer) -> None:
+    lines: list[str] = []
+    request = LoginRequest(runai_server.url, wait=0.2)
+    with pytest.raises(LoginTimeout):
+        log_in(request, person(lambda url: False, lines))
+    assert any("visit the URL above yourself" in line for line in lines)
+
+
+def test_paste_mode_reads_the_address_the_browser_ended_on(
+    runai_server: FakeRunaiServer,
+) -> None:
+    lines: list[str] = []
+    pasted: list[str] = []
+
+    def read_line() -> str:
+        url = next(w for line in lines for w in line.split() if w.startswith("http"))
+        pasted.append(location(url))
+        return pasted[-1] + "\n"
+
+    request = LoginRequest(runai_server.url, open_browser=False)
+    result = log_in(request, Person(say=lines.append, read_line=read_line))
+    assert result.subject == "fake-person@example.com"
+    assert pasted[0].startswith("http://127.0.0.1:43121/callback?")
+    assert exchanges(runai_server) == [("/api/v2/token", 200)]
+
+
+@pytest.mark.parametrize(
+    ("pasted", "message"),
+    [
+        ("", "no address was pasted"),
+        ("fake-code-pasted-alone", "not the address the browser ended on"),
+        ("http://127.0.0.1:9/elsewhere?code=x&state=y", "not the address the browser ended on"),
+        ("http://127.0.0.1:43121/callback?code=fake-code&state=wrong", "state is not this login's"),
+    ],
+)
+def test_paste_mode_refuses_what_is_not_this_logins_redirect(
+    runai_server: FakeRunaiServer, pasted: str, message: str
+) -> None:
+    request = LoginRequest(runai_server.url, open_browser=False)
+    with pytest.raises(CallbackError, match=message) as caught:
+        log_in(request, person(None, pasted=pasted))
+    assert "fake-code" not in str(caught.value)
+    assert exchanges(runai_server) == []
+
+
+def document(url: str, **changes: object) -> bytes:
+    issuer = url + "/auth/realms/runai"
+    doc: dict[str, object] = {
+        "issuer": issuer,
+        "authorization_endpoint": issuer + "/protocol/openid-connect/auth",
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+    }
+    doc.update(changes)
+    return json.dumps({k: v for k, v in doc.items() if v is not None}).encode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"issuer": "https://elsewhere.example.com/auth/realms/runai"}, "names another issuer"),
+        ({"issuer": None}, "names another issuer"),
+        ({"authorization_endpoint": None}, "has no authorization_endpoint"),
+        ({"authorization_endpoint": 42}, "has no authorization_endpoint"),
+        (
+            {"authorization_endpoint": "https://phish.example.com/auth"},
+            "not on the issuer's origin",
+        ),
+        ({"authorization_endpoint": "javascript:alert(1)"}, "not an http"),
+        ({"authorization_endpoint": "/relative/auth"}, "not an http"),
+        ({"authorization_endpoint": "http://u:p@127.0.0.1/auth"}, "no user, password or fragment"),
+        ({"authorization_endpoint": "http://127.0.0.1:1/a b"}, "whitespace"),
+        ({"code_challenge_methods_supported": ["plain"]}, "'S256'"),
+        ({"response_types_supported": "code"}, "'code'"),
+    ],
+)
+def test_a_bad_discovery_document_is_refused(changes: dict[str, object], message: str) -> None:
+    with (
+        serving(lambda url: document(url, **changes)) as url,
+        pytest.raises(DiscoveryError, match=message),
+    ):
+        log_in(LoginRequest(url, wait=1.0), person(follow))
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"<html>login</html>", 200, "is not JSON"),
+        (b"[1, 2]", 200, "is not a JSON object"),
+        (b"{}", 404, r"no OpenID discovery document at .* \(HTTP 404\)"),
+        (b" " * (300 * 1024), 200, "larger than"),
+    ],
+)
+def test_a_discovery_answer_that_is_no_document_is_refused(
+    body: bytes, status: int, message: str
+) -> None:
+    with serving(lambda url: body, status) as url, pytest.raises(DiscoveryError, match=message):
+        log_in(LoginRequest(url, wait=1.0), person(follow))
+
+
+def test_an_issuer_without_a_document_says_so(runai_server: FakeRunaiServer) -> None:
+    request = LoginRequest(runai_server.url, issuer=runai_server.url + "/auth/realms/other")
+    with pytest.raises(DiscoveryError, match=r"HTTP 404.*--issuer"):
+        log_in(request, person(follow))
+
+
+def test_an_unreachable_identity_provider_is_said_to_be(unused_port: int) -> None:
+    request = LoginRequest(f"http://127.0.0.1:{unused_port}", wait=1.0)
+    with pytest.raises(DiscoveryError, match="could not be reached") as caught:
+        log_in(request, person(follow))
+    assert caught.value.unreachable
+
+
+def test_no_secret_reaches_a_log_record(
+    runai_server: FakeRunaiServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[_pkce.Pkce] = []
+    real_new = _pkce.Pkce.new
+
+    def recorded() -> _pkce.Pkce:
+        made.append(real_new())
+        return made[-1]
+
+    monkeypatch.setattr(_pkce.Pkce, "new", staticmethod(recorded))
+    codes: list[str] = []
+
+    def browser(url: str) -> bool:
+        back = location(url)
+        codes.append(parse_qs(urlsplit(back).query)["code"][0])
+        return get(back)[0] == 200
+
+    lines: list[str] = []
+    caplog.set_level(logging.DEBUG)
+    result = log_in(LoginRequest(runai_server.url, wait=60.0), person(browser, lines))
+    assert result.refresh_token is not None and codes and made
+    secrets = [codes[0], made[0].verifier, result.access_token, result.refresh_token]
+    assert caplog.records  # httpx and the fake server did log at DEBUG
+    for record in caplog.records:
+        text = record.getMessage() + repr(record.args)
+        for secret in secrets:
+            assert secret not in text, record.name
+    for secret in secrets:
+        assert not any(secret in line for line in lines)
