@@ -19,7 +19,7 @@ the standard library only (no httpx, no generated client). The rules:
   themselves. Entries made under another key are unreachable, so they are deleted when a key is
   made: those of older versions too (keyed on a plain sha256 of the secret, or an HMAC-SHA256
   under hmac-key, which goes with them). BLAKE2b rather than HMAC because hashlib and hmac load
-  OpenSSL's libcrypto, which was a third of a warm `get`'s start-up; BLAKE2 is built into Python.
+  OpenSSL's libcrypto, a third as much CPU as the interpreter's own start-up; BLAKE2 is built in.
 - Writes go to a temporary file and then os.replace, so a reader sees the old entry or the new
   one, never half of one; reads therefore need no lock.
 - Minting takes an exclusive flock on a per-entry lock file, and re-reads the entry once it holds
