@@ -1,16 +1,13 @@
 """default_credentials(): credentials found by themselves, the way google.auth.default() and
 botocore's provider chain find theirs.
 
-In order, the first that is there wins:
-1. RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET: a service account (CI, a pipeline);
-2. RUNAI_EXTERNAL_TOKEN: a federated token;
-3. a `runai-token login` session (LoginSession): the login for the base URL (connect()'s, else
-   RUNAI_BASE_URL), or the most recent login when there is no base URL;
-4. a runai CLI v2 session (`runai login`), in $RUNAI_CLI_CONFIG_PATH or ~/.runai.
-A session is taken when its index entry or file is there; whether it still works is said when it
-is used, with the command that fixes it. Nothing found is a MissingCredentialsError listing what
-was tried. Looking for a login reads the login index only: the keyring is imported when a token
-is fetched from a login kept there, never to search.
+The order is _chain's: RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (ClientCredentials),
+RUNAI_EXTERNAL_TOKEN (ExternalTokenCredentials), a `runai-token login` session (LoginSession: the
+login for the base URL, connect()'s or RUNAI_BASE_URL, else the most recent), a runai CLI v2
+session (RunaiCliSession). Whether a session still works is said when it is used, with the
+command that fixes it. Nothing found is a MissingCredentialsError listing what was tried.
+Looking for a login reads the login index only: the keyring is imported when a token is fetched
+from a login kept there, never to search.
 
 connect() uses the chain when it is given no credentials argument, and the base URL follows it:
 RUNAI_BASE_URL, else the session's own control plane. When the chain finds nothing, connect()
@@ -23,10 +20,12 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Generator, Mapping
+from pathlib import Path
 
 import httpx
 
-from ._cli_session import RunaiCliSession, default_config_dir
+from . import _chain
+from ._cli_session import RunaiCliSession
 from ._generated import is_token_path
 from .credentials import (
     ClientCredentials,
@@ -62,63 +61,22 @@ def default_credentials(environ: Mapping[str, str] | None = None) -> Credentials
 def _search(
     env: Mapping[str, str], base_url: str | None = None
 ) -> tuple[Credentials | None, list[str]]:
-    tried: list[str] = []
-    client_id = env.get("RUNAI_CLIENT_ID", "").strip()
-    client_secret = env.get("RUNAI_CLIENT_SECRET", "").strip()
-    if client_id and client_secret:
-        return ClientCredentials(client_id, client_secret), tried
-    unset = " and ".join(
-        name
-        for name, value in (("RUNAI_CLIENT_ID", client_id), ("RUNAI_CLIENT_SECRET", client_secret))
-        if not value
-    )
-    tried.append(f"RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET ({unset} not set)")
-    if env.get("RUNAI_EXTERNAL_TOKEN", "").strip():
-        return ExternalTokenCredentials.from_env(env), tried
-    tried.append("RUNAI_EXTERNAL_TOKEN (not set)")
-    login = _login(env, base_url, tried)
-    if login is not None:
-        return login, tried
-    try:
-        session = RunaiCliSession(default_config_dir(env))
-    except RuntimeError:  # no home directory at all
-        tried.append("a runai CLI session (no home directory; run `runai login`)")
+    """The chain's first find as credentials, and what was tried before it."""
+    found, tried = _chain.search(env, base_url)
+    if found is None:
         return None, tried
-    if session.exists():
-        return session, tried
-    tried.append(f"a runai CLI session in {session.config_dir} (none; run `runai login`)")
-    return None, tried
+    if found.step == _chain.SERVICE_ACCOUNT:
+        return ClientCredentials.from_env(env), tried
+    if found.step == _chain.FEDERATED:
+        return ExternalTokenCredentials.from_env(env), tried
+    assert found.directory is not None  # a session's step always says where it is
+    if found.step == _chain.LOGIN:
+        # The store is opened only now: a search reads the login index, never the keyring.
+        from .login._store import open_store
 
-
-def _login(env: Mapping[str, str], base_url: str | None, tried: list[str]) -> LoginSession | None:
-    """The `runai-token login` session for base_url (else RUNAI_BASE_URL, else the most recent),
-    found in the login index; None, saying why in tried, when there is none."""
-    # The login index and store are read only when no credentials came from the environment:
-    # connect() with credentials (or found in RUNAI_CLIENT_*) never imports them.
-    from pathlib import Path
-
-    from ._private_files import default_cache_dir
-    from .login import _index
-    from .login._store import open_store
-
-    what = "a `runai-token login` session"
-    url = base_url if base_url is not None else env.get(BASE_URL_VARIABLE, "").strip() or None
-    try:
-        url = None if url is None else _index.normalize_base_url(url)
-    except (TypeError, ValueError):
-        url = None  # connect() refuses the URL itself, in its own words
-    else:
-        what += "" if url is None else f" for {url}"
-    try:
-        directory = Path(default_cache_dir(env))
-        entry = _index.lookup(directory, url)
-    except OSError as exc:
-        tried.append(f"{what} ({exc.strerror or type(exc).__name__}; run `runai-token login`)")
-        return None
-    if entry is None:
-        tried.append(f"{what} in {directory} (none; run `runai-token login`)")
-        return None
-    return LoginSession(entry.base_url, store=open_store("auto", cache_dir=directory))
+        store = open_store("auto", cache_dir=Path(found.directory))
+        return LoginSession(found.base_url, store=store), tried
+    return RunaiCliSession(Path(found.directory)), tried
 
 
 def apply_defaults(

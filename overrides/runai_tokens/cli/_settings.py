@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cac
 if TYPE_CHECKING:
     from typing import TextIO
 
-    from ._found import Found
+    from .._chain import Found
 
 
 class ExitCode(enum.IntEnum):
@@ -128,12 +128,14 @@ def resolve_get(
             _validate.count(args.max_attempts, "--max-attempts", minimum=1)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
-    found = None
+    found, session_identity = None, ""
     if args.grant is None and not any(getattr(args, option) for option in CREDENTIAL_OPTIONS):
-        from ._found import search
+        from ._found import login_identity, search
 
         found = search(environ, url, args.cache_dir)
-        if url is None and found.grant in SESSION_GRANTS:
+        if found.step == "login":
+            session_identity = login_identity(found.client_id, found.subject)
+        if url is None and found.step in SESSION_GRANTS:
             name, url = "the session's control plane", found.base_url or _session_url(found)
     if url is None:
         raise CliError(ExitCode.USAGE, "no base URL: set RUNAI_BASE_URL or pass --base-url")
@@ -142,9 +144,9 @@ def resolve_get(
         _validate.insecure_http(url, allow=args.allow_insecure_http, name=name, warn=False)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
-    grant = found.grant if found is not None else args.grant or "client_credentials"
+    grant = found.step if found is not None else args.grant or "client_credentials"
     if found is not None and grant in SESSION_GRANTS:
-        identity, secret = found.identity, ""  # a login's cache key: never its refresh token
+        identity, secret = session_identity, ""  # a session's cache key: never its token
     else:
         identity, secret = _credentials(args, grant, environ, stdin)
     return GetSettings(
@@ -157,7 +159,7 @@ def resolve_get(
         proxy=proxy_for(url, environ),
         token_endpoint=args.token_endpoint,
         allow_insecure_http=args.allow_insecure_http,
-        session_dir=found.session_dir if found is not None else None,
+        session_dir=found.directory if found is not None else None,
     )
 
 
@@ -211,8 +213,8 @@ def _session_url(found: Found) -> str | None:
 
     from .._cli_session import RunaiCliSession
 
-    assert found.session_dir is not None
-    url = RunaiCliSession(Path(found.session_dir)).base_url()
+    assert found.directory is not None
+    url = RunaiCliSession(Path(found.directory)).base_url()
     try:
         return (
             None
