@@ -282,3 +282,6 @@ def _replayable(request: httpx.Request) -> bool:
     except httpx.RequestNotRead:
         return False
     return True
+
+
+__all__ = ["TokenAuth"]
