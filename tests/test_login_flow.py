@@ -70,6 +70,31 @@ def test_a_control_plane_without_v2_gets_exchange_token_on_v1(
     assert body["clientID"] == "runai"
 
 
+def test_a_localhost_redirect_uri_is_sent_back_to_and_exchanged(
+    runai_server: FakeRunaiServer, unused_port: int
+) -> None:
+    """Run:ai's own CLI redirects to http://localhost:43121/callback; a client that allows only
+    that exact URI needs the same host and port."""
+    runai_server.login_as("dave@example.com")
+    followed: list[str] = []
+
+    def browser(url: str) -> bool:
+        followed.append(location(url))
+        return get(followed[-1])[0] == 200
+
+    result = login(runai_server, browser, redirect_host="localhost", listen_port=unused_port)
+    assert result.subject == "dave@example.com"
+    redirect_uri = f"http://localhost:{unused_port}/callback"
+    assert followed[0].startswith(redirect_uri + "?")
+    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    assert form["redirect_uri"] == redirect_uri
+
+
+def test_a_redirect_host_that_is_not_loopback_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="redirect_host"):
+        LoginRequest("http://127.0.0.1:9", redirect_host="example.com")
+
+
 def test_a_wrong_verifier_is_refused_by_the_identity_provider(
     runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,6 +198,23 @@ def test_paste_mode_reads_the_address_the_browser_ended_on(
     assert result.subject == "fake-person@example.com"
     assert pasted[0].startswith("http://127.0.0.1:43121/callback?")
     assert exchanges(runai_server) == [("/api/v2/token", 200)]
+
+
+def test_paste_mode_with_localhost_expects_a_localhost_address(
+    runai_server: FakeRunaiServer,
+) -> None:
+    lines: list[str] = []
+
+    def read_line() -> str:
+        url = next(w for line in lines for w in line.split() if w.startswith("http"))
+        return location(url) + "\n"
+
+    request = LoginRequest(runai_server.url, open_browser=False, redirect_host="localhost")
+    assert log_in(request, Person(say=lines.append, read_line=read_line)).subject is not None
+    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    assert form["redirect_uri"] == "http://localhost:43121/callback"
+    # The address shown as the one to paste back names localhost too.
+    assert any("starting with http://localhost:43121/callback" in line for line in lines)
 
 
 @pytest.mark.parametrize(

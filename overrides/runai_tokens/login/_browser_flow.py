@@ -30,6 +30,7 @@ from ._callback import code_from_pasted, code_from_query
 from ._discovery import Provider, default_issuer, discover
 from ._errors import CallbackError
 from ._exchange import AuthorizationCode, exchange
+from ._kinds import REDIRECT_HOSTS
 from ._listener import CALLBACK_PATH, HOST, CallbackListener
 from ._pkce import METHOD, Pkce, new_state
 
@@ -50,6 +51,8 @@ class LoginRequest:
     client_id: str = DEFAULT_CLIENT_ID
     issuer: str | None = None
     listen_port: int = 0
+    # The name the redirect URI gives the loopback listener (which binds 127.0.0.1 either way).
+    redirect_host: str = attrs.field(default=HOST, validator=attrs.validators.in_(REDIRECT_HOSTS))
     wait: float = DEFAULT_WAIT
     open_browser: bool = True
     request_timeout: float = 30.0
@@ -128,7 +131,9 @@ def _through_browser(
     request: LoginRequest, provider: Provider, pkce: Pkce, state: str, person: Person
 ) -> tuple[str, str]:
     with CallbackListener(
-        lambda query: code_from_query(query, state), port=request.listen_port
+        lambda query: code_from_query(query, state),
+        port=request.listen_port,
+        redirect_host=request.redirect_host,
     ) as listener:
         url = authorize_url(provider, request.client_id, listener.redirect_uri, pkce, state)
         person.say(f"Opening a browser to log in. If none opens, visit this URL:\n\n    {url}\n")
@@ -152,7 +157,8 @@ def _open(person: Person, url: str) -> None:
 def _through_paste(
     request: LoginRequest, provider: Provider, pkce: Pkce, state: str, person: Person
 ) -> tuple[str, str]:
-    redirect_uri = f"http://{HOST}:{request.listen_port or PASTE_PORT}{CALLBACK_PATH}"
+    port = request.listen_port or PASTE_PORT
+    redirect_uri = f"http://{request.redirect_host}:{port}{CALLBACK_PATH}"
     url = authorize_url(provider, request.client_id, redirect_uri, pkce, state)
     person.say(
         f"Visit this URL in a browser and log in:\n\n    {url}\n\n"
