@@ -224,6 +224,42 @@ def test_a_pasted_redirect_of_another_login_stores_nothing(
     assert not [r for r in idp.requests if r.path.endswith("/token")]
 
 
+LOGIN = (sys.executable, "-m", "runai_tokens", "login")
+
+
+def test_a_paste_that_never_comes_times_out_and_stores_nothing(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    proc = subprocess.Popen(
+        [*LOGIN, "--no-browser", "--store", "file", "--timeout", "0.5"],
+        env=env_for(tmp_path, idp),
+        stdin=subprocess.PIPE,  # open, and nothing is ever written to it
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        returncode = proc.wait(timeout=120)
+        assert proc.stdout is not None and proc.stderr is not None
+        stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert returncode == 3, stderr
+    assert "login failed: no address was pasted within 0.5 s (--timeout to wait longer)" in stderr
+    assert "Traceback" not in stderr and "Fatal" not in stderr
+    assert stdout == ""
+    assert stored_refresh_token(tmp_path, idp) is None
+    assert not [r for r in idp.requests if r.path.endswith("/token")]
+
+
+def test_paste_mode_with_stdin_at_its_end_says_so(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    result = login(env_for(tmp_path, idp), "--no-browser", stdin="")
+    assert result.returncode == 3
+    assert "the input ended before the address the browser ended on was pasted" in result.stderr
+    assert stored_refresh_token(tmp_path, idp) is None
+
+
 def test_a_login_nobody_finishes_times_out(tmp_path: Path, idp: FakeRunaiServer) -> None:
     script = browser(tmp_path, "#!/bin/sh\nexit 0\n")
     result = login(env_for(tmp_path, idp, BROWSER=str(script)), "--timeout", "0.5")

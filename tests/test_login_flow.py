@@ -29,7 +29,7 @@ def unused_port() -> int:
 
 def person(browser: object, lines: list[str] | None = None, pasted: str = "") -> Person:
     said = [] if lines is None else lines
-    return Person(say=said.append, read_line=lambda: pasted, open_url=browser)  # type: ignore[arg-type]
+    return Person(say=said.append, read_line=lambda wait: pasted, open_url=browser)  # type: ignore[arg-type]
 
 
 def login(server: FakeRunaiServer, browser: object, **options: object) -> LoggedIn:
@@ -188,7 +188,7 @@ def test_paste_mode_reads_the_address_the_browser_ended_on(
     lines: list[str] = []
     pasted: list[str] = []
 
-    def read_line() -> str:
+    def read_line(wait: float) -> str:
         url = next(w for line in lines for w in line.split() if w.startswith("http"))
         pasted.append(location(url))
         return pasted[-1] + "\n"
@@ -205,7 +205,7 @@ def test_paste_mode_with_localhost_expects_a_localhost_address(
 ) -> None:
     lines: list[str] = []
 
-    def read_line() -> str:
+    def read_line(wait: float) -> str:
         url = next(w for line in lines for w in line.split() if w.startswith("http"))
         return location(url) + "\n"
 
@@ -217,10 +217,25 @@ def test_paste_mode_with_localhost_expects_a_localhost_address(
     assert any("starting with http://localhost:43121/callback" in line for line in lines)
 
 
+def test_paste_mode_waits_as_long_as_the_browser_would(runai_server: FakeRunaiServer) -> None:
+    waited: list[float] = []
+
+    def read_line(wait: float) -> str:
+        waited.append(wait)
+        raise TimeoutError
+
+    request = LoginRequest(runai_server.url, open_browser=False, wait=12.5)
+    with pytest.raises(LoginTimeout, match=r"no address was pasted within 12\.5 s"):
+        log_in(request, Person(say=print, read_line=read_line))
+    assert waited == [12.5]
+    assert exchanges(runai_server) == []
+
+
 @pytest.mark.parametrize(
     ("pasted", "message"),
     [
-        ("", "no address was pasted"),
+        ("", "the input ended before the address the browser ended on was pasted"),
+        ("  \n", "no address was pasted"),
         ("fake-code-pasted-alone", "not the address the browser ended on"),
         ("http://127.0.0.1:9/elsewhere?code=x&state=y", "not the address the browser ended on"),
         ("http://127.0.0.1:43121/callback?code=fake-code&state=wrong", "state is not this login's"),

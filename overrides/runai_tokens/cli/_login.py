@@ -208,6 +208,7 @@ def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: Te
     from ..errors import ApiException
     from ..login._browser_flow import Person, log_in
     from ..login._errors import CallbackError, DiscoveryError, LoginError, LoginTimeout
+    from ..login._paste import read_line
     from ._mint import _cli_error
 
     source = sys.stdin if stdin is None else stdin
@@ -216,7 +217,7 @@ def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: Te
         print(text, file=stderr, flush=True)
 
     try:
-        return log_in(request, Person(say=say, read_line=source.readline))
+        return log_in(request, Person(say=say, read_line=lambda wait: read_line(source, wait)))
     except DiscoveryError as exc:
         code = ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.ERROR
         raise CliError(code, f"login: {exc}") from None
