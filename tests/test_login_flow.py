@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -118,9 +119,13 @@ def test_the_verifier_is_what_makes_the_code_work(runai_server: FakeRunaiServer)
     assert login(runai_server, follow).subject is not None
 
 
-def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str]]]:
-    """A browser that delivers the redirect with some of its parameters changed."""
+def tampered(
+    change: dict[str, str | None],
+) -> tuple[object, list[tuple[int, str]], threading.Event]:
+    """A browser that delivers the redirect with some of its parameters changed, and an event set
+    once it has the listener's page (the login may end before: the page is sent first)."""
     pages: list[tuple[int, str]] = []
+    seen = threading.Event()
 
     def browser(url: str) -> bool:
         back = urlsplit(location(url))
@@ -131,9 +136,10 @@ def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str
             else:
                 query[key] = value
         pages.append(get(f"{back.scheme}://{back.netloc}{back.path}?{urlencode(query)}"))
+        seen.set()
         return True
 
-    return browser, pages
+    return browser, pages, seen
 
 
 @pytest.mark.parametrize(
@@ -148,10 +154,11 @@ def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str
 def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
     runai_server: FakeRunaiServer, change: dict[str, str | None], message: str
 ) -> None:
-    browser, pages = tampered(change)
+    browser, pages, seen = tampered(change)
     with pytest.raises(CallbackError, match=message):
         login(runai_server, browser)
     assert exchanges(runai_server) == []
+    assert seen.wait(30)
     [(status, page)] = pages
     assert status == 400 and "The login failed" in page
 
@@ -159,11 +166,12 @@ def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
 def test_the_identity_providers_error_description_is_shown_escaped(
     runai_server: FakeRunaiServer,
 ) -> None:
-    browser, pages = tampered(
+    browser, pages, seen = tampered(
         {"code": None, "error": "access_denied", "error_description": "no\x1b]0;pwned\x07 way"}
     )
     with pytest.raises(CallbackError) as caught:
         login(runai_server, browser)
+    assert seen.wait(30)
     assert "\x1b" not in str(caught.value) and "\\x1b" in str(caught.value)
     assert "\x1b" not in pages[0][1]
 
