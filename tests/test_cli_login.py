@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -142,6 +143,31 @@ def test_login_through_a_browser_end_to_end(tmp_path: Path, idp: FakeRunaiServer
     assert idp.decode_token(auth.get_token())["sub"] == SUBJECT
 
 
+def test_a_login_through_localhost_as_runai_s_own_cli_redirects(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    with socket.socket() as sock:  # a free port, as 43121 is on a machine without `runai login`
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    script = browser(tmp_path, FOLLOWING_BROWSER)
+    env = env_for(tmp_path, idp, BROWSER=str(script))
+    result = login(env, "--redirect-host", "localhost", "--listen-port", str(port))
+    assert result.returncode == 0, result.stderr
+    assert f"redirect_uri=http%3A%2F%2Flocalhost%3A{port}%2Fcallback" in result.stderr
+    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    assert form["redirect_uri"] == f"http://localhost:{port}/callback"
+    assert stored_refresh_token(tmp_path, idp) is not None
+
+
+def test_a_redirect_host_that_is_not_loopback_is_a_usage_error(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    result = login(env_for(tmp_path, idp), "--redirect-host", "0.0.0.0")  # noqa: S104
+    assert result.returncode == 2
+    assert "invalid choice: '0.0.0.0'" in result.stderr
+    assert idp.requests == []
+
+
 def test_the_login_client_id_has_a_variable_of_its_own(
     tmp_path: Path, idp: FakeRunaiServer
 ) -> None:
@@ -198,6 +224,42 @@ def test_a_pasted_redirect_of_another_login_stores_nothing(
     assert not [r for r in idp.requests if r.path.endswith("/token")]
 
 
+LOGIN = (sys.executable, "-m", "runai_tokens", "login")
+
+
+def test_a_paste_that_never_comes_times_out_and_stores_nothing(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    proc = subprocess.Popen(
+        [*LOGIN, "--no-browser", "--store", "file", "--timeout", "0.5"],
+        env=env_for(tmp_path, idp),
+        stdin=subprocess.PIPE,  # open, and nothing is ever written to it
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        returncode = proc.wait(timeout=120)
+        assert proc.stdout is not None and proc.stderr is not None
+        stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert returncode == 3, stderr
+    assert "login failed: no address was pasted within 0.5 s (--timeout to wait longer)" in stderr
+    assert "Traceback" not in stderr and "Fatal" not in stderr
+    assert stdout == ""
+    assert stored_refresh_token(tmp_path, idp) is None
+    assert not [r for r in idp.requests if r.path.endswith("/token")]
+
+
+def test_paste_mode_with_stdin_at_its_end_says_so(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    result = login(env_for(tmp_path, idp), "--no-browser", stdin="")
+    assert result.returncode == 3
+    assert "the input ended before the address the browser ended on was pasted" in result.stderr
+    assert stored_refresh_token(tmp_path, idp) is None
+
+
 def test_a_login_nobody_finishes_times_out(tmp_path: Path, idp: FakeRunaiServer) -> None:
     script = browser(tmp_path, "#!/bin/sh\nexit 0\n")
     result = login(env_for(tmp_path, idp, BROWSER=str(script)), "--timeout", "0.5")
@@ -238,8 +300,6 @@ def test_ctrl_c_closes_the_listener_and_stores_nothing(
     assert stdout == ""
     assert stored_refresh_token(tmp_path, idp) is None
     with pytest.raises(ConnectionRefusedError):  # the listener is gone with the process
-        import socket
-
         socket.create_connection(("127.0.0.1", listener), timeout=10).close()
 
 

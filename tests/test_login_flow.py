@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -29,7 +30,7 @@ def unused_port() -> int:
 
 def person(browser: object, lines: list[str] | None = None, pasted: str = "") -> Person:
     said = [] if lines is None else lines
-    return Person(say=said.append, read_line=lambda: pasted, open_url=browser)  # type: ignore[arg-type]
+    return Person(say=said.append, read_line=lambda wait: pasted, open_url=browser)  # type: ignore[arg-type]
 
 
 def login(server: FakeRunaiServer, browser: object, **options: object) -> LoggedIn:
@@ -70,6 +71,31 @@ def test_a_control_plane_without_v2_gets_exchange_token_on_v1(
     assert body["clientID"] == "runai"
 
 
+def test_a_localhost_redirect_uri_is_sent_back_to_and_exchanged(
+    runai_server: FakeRunaiServer, unused_port: int
+) -> None:
+    """Run:ai's own CLI redirects to http://localhost:43121/callback; a client that allows only
+    that exact URI needs the same host and port."""
+    runai_server.login_as("dave@example.com")
+    followed: list[str] = []
+
+    def browser(url: str) -> bool:
+        followed.append(location(url))
+        return get(followed[-1])[0] == 200
+
+    result = login(runai_server, browser, redirect_host="localhost", listen_port=unused_port)
+    assert result.subject == "dave@example.com"
+    redirect_uri = f"http://localhost:{unused_port}/callback"
+    assert followed[0].startswith(redirect_uri + "?")
+    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    assert form["redirect_uri"] == redirect_uri
+
+
+def test_a_redirect_host_that_is_not_loopback_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="redirect_host"):
+        LoginRequest("http://127.0.0.1:9", redirect_host="example.com")
+
+
 def test_a_wrong_verifier_is_refused_by_the_identity_provider(
     runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -93,9 +119,13 @@ def test_the_verifier_is_what_makes_the_code_work(runai_server: FakeRunaiServer)
     assert login(runai_server, follow).subject is not None
 
 
-def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str]]]:
-    """A browser that delivers the redirect with some of its parameters changed."""
+def tampered(
+    change: dict[str, str | None],
+) -> tuple[object, list[tuple[int, str]], threading.Event]:
+    """A browser that delivers the redirect with some of its parameters changed, and an event set
+    once it has the listener's page (the login may end before: the page is sent first)."""
     pages: list[tuple[int, str]] = []
+    seen = threading.Event()
 
     def browser(url: str) -> bool:
         back = urlsplit(location(url))
@@ -106,9 +136,10 @@ def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str
             else:
                 query[key] = value
         pages.append(get(f"{back.scheme}://{back.netloc}{back.path}?{urlencode(query)}"))
+        seen.set()
         return True
 
-    return browser, pages
+    return browser, pages, seen
 
 
 @pytest.mark.parametrize(
@@ -123,10 +154,11 @@ def tampered(change: dict[str, str | None]) -> tuple[object, list[tuple[int, str
 def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
     runai_server: FakeRunaiServer, change: dict[str, str | None], message: str
 ) -> None:
-    browser, pages = tampered(change)
+    browser, pages, seen = tampered(change)
     with pytest.raises(CallbackError, match=message):
         login(runai_server, browser)
     assert exchanges(runai_server) == []
+    assert seen.wait(30)
     [(status, page)] = pages
     assert status == 400 and "The login failed" in page
 
@@ -134,11 +166,12 @@ def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
 def test_the_identity_providers_error_description_is_shown_escaped(
     runai_server: FakeRunaiServer,
 ) -> None:
-    browser, pages = tampered(
+    browser, pages, seen = tampered(
         {"code": None, "error": "access_denied", "error_description": "no\x1b]0;pwned\x07 way"}
     )
     with pytest.raises(CallbackError) as caught:
         login(runai_server, browser)
+    assert seen.wait(30)
     assert "\x1b" not in str(caught.value) and "\\x1b" in str(caught.value)
     assert "\x1b" not in pages[0][1]
 
@@ -163,7 +196,7 @@ def test_paste_mode_reads_the_address_the_browser_ended_on(
     lines: list[str] = []
     pasted: list[str] = []
 
-    def read_line() -> str:
+    def read_line(wait: float) -> str:
         url = next(w for line in lines for w in line.split() if w.startswith("http"))
         pasted.append(location(url))
         return pasted[-1] + "\n"
@@ -175,10 +208,42 @@ def test_paste_mode_reads_the_address_the_browser_ended_on(
     assert exchanges(runai_server) == [("/api/v2/token", 200)]
 
 
+def test_paste_mode_with_localhost_expects_a_localhost_address(
+    runai_server: FakeRunaiServer,
+) -> None:
+    lines: list[str] = []
+
+    def read_line(wait: float) -> str:
+        url = next(w for line in lines for w in line.split() if w.startswith("http"))
+        return location(url) + "\n"
+
+    request = LoginRequest(runai_server.url, open_browser=False, redirect_host="localhost")
+    assert log_in(request, Person(say=lines.append, read_line=read_line)).subject is not None
+    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    assert form["redirect_uri"] == "http://localhost:43121/callback"
+    # The address shown as the one to paste back names localhost too.
+    assert any("starting with http://localhost:43121/callback" in line for line in lines)
+
+
+def test_paste_mode_waits_as_long_as_the_browser_would(runai_server: FakeRunaiServer) -> None:
+    waited: list[float] = []
+
+    def read_line(wait: float) -> str:
+        waited.append(wait)
+        raise TimeoutError
+
+    request = LoginRequest(runai_server.url, open_browser=False, wait=12.5)
+    with pytest.raises(LoginTimeout, match=r"no address was pasted within 12\.5 s"):
+        log_in(request, Person(say=print, read_line=read_line))
+    assert waited == [12.5]
+    assert exchanges(runai_server) == []
+
+
 @pytest.mark.parametrize(
     ("pasted", "message"),
     [
-        ("", "no address was pasted"),
+        ("", "the input ended before the address the browser ended on was pasted"),
+        ("  \n", "no address was pasted"),
         ("fake-code-pasted-alone", "not the address the browser ended on"),
         ("http://127.0.0.1:9/elsewhere?code=x&state=y", "not the address the browser ended on"),
         ("http://127.0.0.1:43121/callback?code=fake-code&state=wrong", "state is not this login's"),

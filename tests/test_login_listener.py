@@ -52,6 +52,29 @@ def test_it_listens_on_loopback_only_and_says_when_the_port_is_taken() -> None:
             CallbackListener(lambda query: "", port=first.port)
 
 
+def test_a_localhost_redirect_uri_still_binds_loopback_only() -> None:
+    with CallbackListener(
+        lambda query: code_from_query(query, STATE), redirect_host="localhost"
+    ) as server:
+        assert server.redirect_uri == f"http://localhost:{server.port}/callback"
+        # Bound to 127.0.0.1, not to every interface (0.0.0.0) nor to ::1.
+        assert server._server.server_address == ("127.0.0.1", server.port)
+        bare = f"http://127.0.0.1:{server.port}/callback?code=x&state={STATE}"
+        assert get(bare, host="evil.example.com")[0] == 404
+        # A browser sends Host: localhost:<port> to the redirect URI it was given.
+        status, page = get(
+            f"{server.redirect_uri}?code=fake-code-LEAK&state={STATE}",
+            host=f"localhost:{server.port}",
+        )
+        assert status == 200 and "You are logged in" in page
+        assert server.wait(5) == "fake-code-LEAK"
+
+
+def test_a_redirect_host_that_is_not_loopback_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1, localhost"):
+        CallbackListener(lambda query: "", redirect_host="0.0.0.0")  # noqa: S104 - refused
+
+
 def test_a_repeated_parameter_is_refused() -> None:
     with pytest.raises(CallbackError, match="repeats code"):
         code_from_query(f"code=a&code=b&state={STATE}", STATE)

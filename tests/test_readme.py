@@ -49,6 +49,8 @@ PUBLIC_MODULES = (
     "runai_tokens",
     "runai_tokens.api",
     "runai_tokens.auth",
+    "runai_tokens.credentials",
+    "runai_tokens.errors",
     "runai_tokens.login",
     "runai_tokens.retry",
     "runai_tokens.testing",
@@ -108,6 +110,11 @@ CHECKED_CLAIMS = (
     "{'exp': 2000000000, 'sub': 'ci-pipeline'}",
     "1700000060",
     "('auto', 'keyring', 'file', 'none')",
+    "ClientCredentials: a grant at the token endpoint",
+    "StaticToken: no grant of its own",
+    "400 True",
+    "True I'm a teapot",
+    "401 401 missing bearer token",
 )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from .. import _validate
 from .._untrusted import escape_controls
-from ..login._kinds import STORE_CHOICES
+from ..login._kinds import REDIRECT_HOSTS, STORE_CHOICES
 from ._settings import TOKEN_ENDPOINTS, CliError, ExitCode, proxy_for
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the parser is built on
@@ -34,8 +34,9 @@ DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see t
 
 _EPILOG = """\
 The browser is sent to the control plane's identity provider (found by OpenID discovery at
-<base URL>/auth/realms/runai, or at --issuer), and comes back to a listener on 127.0.0.1 with
-an authorization code, which is exchanged (with its PKCE verifier) at /api/v2/token, or at
+<base URL>/auth/realms/runai, or at --issuer), and comes back to a listener on 127.0.0.1 (named
+127.0.0.1 or, with --redirect-host localhost, localhost in the redirect URI) with an
+authorization code, which is exchanged (with its PKCE verifier) at /api/v2/token, or at
 /api/v1/token on a control plane older than 2.24. The refresh token is kept in the OS keyring
 when the keyring package has a usable backend, else in a 0600 file in the cache directory.
 $BROWSER chooses the browser. Nothing but the subject is printed: never a token.
@@ -82,6 +83,13 @@ def add_parser(commands: Any) -> None:
         "Run:ai's own CLI uses 43121)",
     )
     login.add_argument(
+        "--redirect-host",
+        choices=REDIRECT_HOSTS,
+        default=REDIRECT_HOSTS[0],
+        help="the host the redirect URI names (default 127.0.0.1, as RFC 8252 recommends; "
+        "Run:ai's own CLI uses localhost). The listener binds 127.0.0.1 either way",
+    )
+    login.add_argument(
         "--no-browser",
         action="store_true",
         help="print the URL instead of opening a browser, and read the address the browser "
@@ -92,7 +100,7 @@ def add_parser(commands: Any) -> None:
         type=float,
         default=300.0,
         metavar="S",
-        help="how long to wait for the browser (300)",
+        help="how long to wait for the browser, or for the pasted address (300)",
     )
     _add_session_options(login)
 
@@ -187,6 +195,7 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
         client_id=client_id or DEFAULT_CLIENT_ID,
         issuer=issuer,
         listen_port=port,
+        redirect_host=getattr(args, "redirect_host", REDIRECT_HOSTS[0]),
         wait=wait,
         open_browser=not getattr(args, "no_browser", False),
         proxy=proxy_for(base_url, environ),
@@ -199,6 +208,7 @@ def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: Te
     from ..errors import ApiException
     from ..login._browser_flow import Person, log_in
     from ..login._errors import CallbackError, DiscoveryError, LoginError, LoginTimeout
+    from ..login._paste import read_line
     from ._mint import _cli_error
 
     source = sys.stdin if stdin is None else stdin
@@ -207,7 +217,7 @@ def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: Te
         print(text, file=stderr, flush=True)
 
     try:
-        return log_in(request, Person(say=say, read_line=source.readline))
+        return log_in(request, Person(say=say, read_line=lambda wait: read_line(source, wait)))
     except DiscoveryError as exc:
         code = ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.ERROR
         raise CliError(code, f"login: {exc}") from None

@@ -5,7 +5,7 @@
 3. The browser is sent there (Python's webbrowser, which honours $BROWSER), and the loopback
    listener (_listener) waits, for a bounded time, for the redirect that brings the code back.
    Without a browser (open_browser=False) the URL is shown and the person pastes the address
-   the browser ended on.
+   the browser ended on, within the same bounded time.
 4. The redirect's state is checked (_callback) before the code is used at all, and the code is
    exchanged through the control plane's token endpoint (_exchange).
 
@@ -28,8 +28,9 @@ from ..auth._grant import Granted, Grants, TokenEndpoint
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._callback import code_from_pasted, code_from_query
 from ._discovery import Provider, default_issuer, discover
-from ._errors import CallbackError
+from ._errors import CallbackError, LoginTimeout
 from ._exchange import AuthorizationCode, exchange
+from ._kinds import REDIRECT_HOSTS
 from ._listener import CALLBACK_PATH, HOST, CallbackListener
 from ._pkce import METHOD, Pkce, new_state
 
@@ -50,6 +51,8 @@ class LoginRequest:
     client_id: str = DEFAULT_CLIENT_ID
     issuer: str | None = None
     listen_port: int = 0
+    # The name the redirect URI gives the loopback listener (which binds 127.0.0.1 either way).
+    redirect_host: str = attrs.field(default=HOST, validator=attrs.validators.in_(REDIRECT_HOSTS))
     wait: float = DEFAULT_WAIT
     open_browser: bool = True
     request_timeout: float = 30.0
@@ -69,11 +72,15 @@ class LoggedIn:
 
 @attrs.frozen
 class Person:
-    """How the flow talks to the person: say() a line, read_line() a pasted address, and
-    open_url() a browser (returns whether one was opened)."""
+    """How the flow talks to the person: say() a line, read_line(timeout) a pasted address, and
+    open_url() a browser (returns whether one was opened).
+
+    read_line returns the line with its newline, or "" when the input ended; it raises
+    TimeoutError when no line came within timeout seconds (login._paste.read_line does all this
+    for a stream)."""
 
     say: Callable[[str], object]
-    read_line: Callable[[], str]
+    read_line: Callable[[float], str]
     open_url: Callable[[str], bool] = webbrowser.open
 
 
@@ -128,7 +135,9 @@ def _through_browser(
     request: LoginRequest, provider: Provider, pkce: Pkce, state: str, person: Person
 ) -> tuple[str, str]:
     with CallbackListener(
-        lambda query: code_from_query(query, state), port=request.listen_port
+        lambda query: code_from_query(query, state),
+        port=request.listen_port,
+        redirect_host=request.redirect_host,
     ) as listener:
         url = authorize_url(provider, request.client_id, listener.redirect_uri, pkce, state)
         person.say(f"Opening a browser to log in. If none opens, visit this URL:\n\n    {url}\n")
@@ -152,14 +161,22 @@ def _open(person: Person, url: str) -> None:
 def _through_paste(
     request: LoginRequest, provider: Provider, pkce: Pkce, state: str, person: Person
 ) -> tuple[str, str]:
-    redirect_uri = f"http://{HOST}:{request.listen_port or PASTE_PORT}{CALLBACK_PATH}"
+    port = request.listen_port or PASTE_PORT
+    redirect_uri = f"http://{request.redirect_host}:{port}{CALLBACK_PATH}"
     url = authorize_url(provider, request.client_id, redirect_uri, pkce, state)
     person.say(
         f"Visit this URL in a browser and log in:\n\n    {url}\n\n"
         f"The browser then ends on an address starting with {redirect_uri} (the page itself "
         "will not load). Paste that whole address here and press Enter:"
     )
-    pasted = person.read_line()
+    try:
+        pasted = person.read_line(request.wait)
+    except TimeoutError:
+        raise LoginTimeout(
+            f"no address was pasted within {request.wait:g} s (--timeout to wait longer)"
+        ) from None
+    if not pasted:
+        raise CallbackError("the input ended before the address the browser ended on was pasted")
     if not pasted.strip():
         raise CallbackError("no address was pasted")
     return code_from_pasted(pasted, redirect_uri, state), redirect_uri

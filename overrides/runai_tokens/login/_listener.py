@@ -1,11 +1,13 @@
 """The loopback listener the browser is redirected to (RFC 8252 section 7.3).
 
-It listens on 127.0.0.1 only, on the port asked for (0: any free one), and ends on the first
-valid callback: a GET of the callback path whose query has a code, a state or an error. Every
-other request (a favicon, a browser's probe, another method, a Host that is not this listener's,
-which is what a DNS-rebinding page would send) gets a small page and is otherwise ignored. The
-browser is answered with a page saying whether the login worked; it quotes no code and no state,
-and the request line (which holds the code) is never logged.
+It listens on 127.0.0.1 only, on the port asked for (0: any free one), whether the redirect URI
+names 127.0.0.1 or localhost (a browser that tries ::1 for localhost first finds nothing of ours
+there and goes on to 127.0.0.1), and ends on the first valid callback: a GET of the callback
+path whose query has a code, a state or an error. Every other request (a favicon, a browser's
+probe, another method, a Host that is not this listener's, which is what a DNS-rebinding page
+would send) gets a small page and is otherwise ignored. The browser is answered with a page
+saying whether the login worked; it quotes no code and no state, and the request line (which
+holds the code) is never logged.
 
 Requests are served on threads of their own, so an idle connection a browser opens in advance
 cannot hold up the callback; each is dropped after a few seconds of silence.
@@ -21,6 +23,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from ._errors import CallbackError, LoginError, LoginTimeout
+from ._kinds import REDIRECT_HOSTS
 
 HOST = "127.0.0.1"
 CALLBACK_PATH = "/callback"
@@ -32,10 +35,16 @@ class CallbackListener:
     """A one-shot HTTP server on 127.0.0.1 for the identity provider's redirect.
 
     read_code turns the callback's query string into the code, or raises CallbackError (it
-    checks the state); wait() returns that code or raises that error.
+    checks the state); wait() returns that code or raises that error. redirect_host is the name
+    the redirect URI gives the listener (one of REDIRECT_HOSTS): it binds 127.0.0.1 either way.
     """
 
-    def __init__(self, read_code: Callable[[str], str], *, port: int = 0) -> None:
+    def __init__(
+        self, read_code: Callable[[str], str], *, port: int = 0, redirect_host: str = HOST
+    ) -> None:
+        if redirect_host not in REDIRECT_HOSTS:
+            raise ValueError(f"redirect_host must be one of {', '.join(REDIRECT_HOSTS)}")
+        self._redirect_host = redirect_host
         self._read_code = read_code
         self._done = threading.Event()
         self._lock = threading.Lock()
@@ -57,7 +66,7 @@ class CallbackListener:
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://{HOST}:{self.port}{CALLBACK_PATH}"
+        return f"http://{self._redirect_host}:{self.port}{CALLBACK_PATH}"
 
     def __enter__(self) -> CallbackListener:
         self._thread = threading.Thread(
