@@ -268,13 +268,24 @@ def test_a_login_nobody_finishes_times_out(tmp_path: Path, idp: FakeRunaiServer)
     assert stored_refresh_token(tmp_path, idp) is None
 
 
+# `python -m runai_tokens` with Ctrl-C working as at a terminal. A process inherits an ignored
+# SIGINT, and Python then leaves it ignored: a test suite started in the background by a
+# non-interactive shell (`make test &`, as CI may) would otherwise send a Ctrl-C nobody hears.
+INTERRUPTIBLE = [
+    sys.executable,
+    "-c",
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('runai_tokens', run_name='__main__', alter_sys=True)",
+]
+
+
 def test_ctrl_c_closes_the_listener_and_stores_nothing(
     tmp_path: Path, idp: FakeRunaiServer
 ) -> None:
     script = browser(tmp_path, STUCK_BROWSER)
     opened = Path(f"{script}.opened")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runai_tokens", "login", "--store", "file", "--listen-port", "0"],
+        [*INTERRUPTIBLE, "login", "--store", "file", "--listen-port", "0"],
         env=env_for(tmp_path, idp, BROWSER=str(script)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
