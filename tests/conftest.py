@@ -1,6 +1,7 @@
 """Shared pytest configuration. Async tests use anyio's plugin (it ships with httpx) on asyncio."""
 
 import os
+import socket
 
 import pytest
 from hypothesis import settings
@@ -32,3 +33,12 @@ def no_personal_sessions(
     monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(tmp_path_factory.mktemp("no-runai-cli")))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound and released: free until someone takes it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

@@ -251,16 +251,6 @@ def test_unreachable_exit_4(cache_dir: Path, unused_port: int) -> None:
     assert result.stderr.count("\n") == 1
 
 
-@pytest.fixture
-def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 # --- the cache -----------------------------------------------------------------------------
 
 

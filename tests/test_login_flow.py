@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -18,14 +17,6 @@ from runai_tokens.testing import FakeRunaiServer
 from tests.login_helpers import follow, get, location, serving
 
 TOKEN_PATHS = ("/api/v1/token", "/api/v2/token")
-
-
-@pytest.fixture
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def person(browser: object, lines: list[str] | None = None, pasted: str = "") -> Person:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,14 +130,6 @@ def test_other_connect_errors_are_still_retried(unused_port: int) -> None:
         http.get(f"https://127.0.0.1:{unused_port}/")
     assert len(waits) == 2
     assert not is_certificate_failure(caught.value)
-
-
-@pytest.fixture
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_the_cli_says_the_certificate_failed_exit_4(server: ScriptedServer, tmp_path: Path) -> None:
