@@ -21,9 +21,10 @@ from collections.abc import Mapping, Sequence
 
 from .._untrusted import escape_controls
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
+from ._exit import CliError, ExitCode
 from ._output import OutputError, exec_credential_api_version, render
 from ._parser import PROG, build_parser
-from ._settings import CliError, ExitCode, GetSettings, resolve_get
+from ._settings import GetSettings, resolve_get
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from .._chain import Found
 from .._chain import search as search_chain
-from ._settings import CliError, ExitCode
+from ._exit import CliError, ExitCode
 
 
 def search(

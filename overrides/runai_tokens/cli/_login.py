@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from .. import _validate
 from .._untrusted import escape_controls
 from ..login._kinds import REDIRECT_HOSTS, STORE_CHOICES
-from ._settings import TOKEN_ENDPOINTS, CliError, ExitCode, proxy_for
+from ._exit import CliError, ExitCode
+from ._proxy import proxy_for
+from ._settings import TOKEN_ENDPOINTS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the parser is built on
 # every run, a warm `get` too: see cli._cache)

@@ -16,8 +16,8 @@ from typing import TextIO
 from .._private_files import default_cache_dir
 from ..login import _index
 from ._cache import TokenCache
+from ._exit import CliError, ExitCode
 from ._found import login_identity
-from ._settings import CliError, ExitCode
 
 
 def logout(args: argparse.Namespace, environ: Mapping[str, str], out: TextIO) -> int:

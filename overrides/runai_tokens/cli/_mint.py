@@ -33,7 +33,8 @@ from ..login._store import open_store
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
 from ._cache import CachedToken
-from ._settings import SESSION_GRANTS, CliError, ExitCode, GetSettings
+from ._exit import CliError, ExitCode
+from ._settings import SESSION_GRANTS, GetSettings
 
 REJECTED = frozenset({400, 401, 403})
 

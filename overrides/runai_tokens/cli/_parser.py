@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from .. import __version__, _validate
 from ..login._kinds import STORE_CHOICES
 from . import _login
+from ._exit import CliError, ExitCode
 from ._output import FORMATS
-from ._settings import GRANTS, TOKEN_ENDPOINTS, CliError, ExitCode
+from ._settings import GRANTS, TOKEN_ENDPOINTS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import threading
 from types import FrameType
 from typing import TextIO
 
-from ._settings import CliError, ExitCode
+from ._exit import CliError, ExitCode
 
 # Printed on purpose: they are the fake server's demo accounts, good for nothing else.
 DEMO_CLIENT = ("demo-client", "fake-secret-demo-client")

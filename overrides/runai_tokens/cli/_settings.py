@@ -8,36 +8,22 @@ history.
 from __future__ import annotations
 
 import argparse
-import enum
 import sys
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from .. import _validate
+
+# Importable from here as before: they were defined here until commands other than `get` and
+# their helpers needed them too.
+from ._exit import CliError as CliError
+from ._exit import ExitCode as ExitCode
+from ._proxy import proxy_for as proxy_for
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     from typing import TextIO
 
     from .._chain import Found
-
-
-class ExitCode(enum.IntEnum):
-    """runai-token's exit codes (documented in `runai-token --help`)."""
-
-    OK = 0
-    ERROR = 1  # anything not covered below (an unexpected answer, a bug)
-    USAGE = 2  # bad flags, missing credentials, unreadable secret file
-    REJECTED = 3  # the server refused the credentials (400, 401 or 403)
-    UNAVAILABLE = 4  # no usable answer after retries (no response, 429, 5xx)
-
-
-class CliError(Exception):
-    """A one-line failure for stderr and the exit code that goes with it. Never holds a secret."""
-
-    def __init__(self, code: ExitCode, message: str) -> None:
-        self.code = code
-        super().__init__(message)
 
 
 GRANTS = ("client_credentials", "app", "password", "external")
@@ -118,23 +104,12 @@ def resolve_get(
     connect() check them: the same words, naming the flag or variable the value came from.
     """
     stdin = sys.stdin if stdin is None else stdin
-    name, base_url = "--base-url", args.base_url
-    if not base_url:
-        name, base_url = "RUNAI_BASE_URL", environ.get("RUNAI_BASE_URL", "")
-    try:
-        url = _validate.base_url(base_url, name=name).rstrip("/") if base_url.strip() else None
-        timeout = _validate.timeout(args.timeout, "--timeout")
-        if args.max_attempts is not None:
-            _validate.count(args.max_attempts, "--max-attempts", minimum=1)
-    except (TypeError, ValueError) as exc:
-        raise CliError(ExitCode.USAGE, str(exc)) from None
-    found, session_identity = None, ""
+    name, url, timeout = _checked_flags(args, environ)
+    found = None
     if args.grant is None and not any(getattr(args, option) for option in CREDENTIAL_OPTIONS):
-        from ._found import login_identity, search
+        from ._found import search
 
         found = search(environ, url, args.cache_dir)
-        if found.step == "login":
-            session_identity = login_identity(found.client_id, found.subject)
         if url is None and found.step in SESSION_GRANTS:
             name, url = "the session's control plane", found.base_url or _session_url(found)
     if url is None:
@@ -146,7 +121,7 @@ def resolve_get(
         raise CliError(ExitCode.USAGE, str(exc)) from None
     grant = found.step if found is not None else args.grant or "client_credentials"
     if found is not None and grant in SESSION_GRANTS:
-        identity, secret = session_identity, ""  # a session's cache key: never its token
+        identity, secret = _session_identity(found), ""  # a session's cache key: never its token
     else:
         identity, secret = _credentials(args, grant, environ, stdin)
     return GetSettings(
@@ -161,6 +136,33 @@ def resolve_get(
         allow_insecure_http=args.allow_insecure_http,
         session_dir=found.directory if found is not None else None,
     )
+
+
+def _checked_flags(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[str, str | None, float]:
+    """The base URL (None when neither flag nor environment gives one), the flag or variable it
+    came from, and the timeout, checked; --max-attempts checked too."""
+    name, base_url = "--base-url", args.base_url
+    if not base_url:
+        name, base_url = "RUNAI_BASE_URL", environ.get("RUNAI_BASE_URL", "")
+    try:
+        url = _validate.base_url(base_url, name=name).rstrip("/") if base_url.strip() else None
+        timeout = _validate.timeout(args.timeout, "--timeout")
+        if args.max_attempts is not None:
+            _validate.count(args.max_attempts, "--max-attempts", minimum=1)
+    except (TypeError, ValueError) as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from None
+    return name, url, timeout
+
+
+def _session_identity(found: Found) -> str:
+    """A found session's identity for the cache key: a login's client id and subject, else ""."""
+    if found.step != "login":
+        return ""
+    from ._found import login_identity
+
+    return login_identity(found.client_id, found.subject)
 
 
 def _credentials(
@@ -223,70 +225,6 @@ def _session_url(found: Found) -> str | None:
         )
     except ValueError as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
-
-
-def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
-    """The proxy the environment names for base_url, the way curl and pip read it.
-
-    {scheme}_proxy, then all_proxy (lower case first, as curl does), unless no_proxy names the
-    host. A proxy without a scheme is http://, as curl takes it. One that cannot be used is a
-    usage error naming the variable, not its value, which may hold the proxy's password. The
-    library never reads these itself (configuration is passed in); the CLI is an edge.
-    """
-    parts = urlsplit(base_url)
-
-    def variable(name: str) -> tuple[str, str]:
-        for spelling in (name, name.upper()):
-            if value := (environ.get(spelling) or "").strip():
-                return spelling, value
-        return name, ""
-
-    name, proxy = variable(f"{parts.scheme}_proxy")
-    if not proxy:
-        name, proxy = variable("all_proxy")
-    if not proxy or _bypassed(parts.hostname or "", variable("no_proxy")[1]):
-        return None
-    if "://" not in proxy:
-        proxy = "http://" + proxy
-    if (problem := _proxy_problem(proxy)) is not None:
-        raise CliError(ExitCode.USAGE, f"{name} is not a usable proxy URL: {problem}")
-    return proxy
-
-
-def _proxy_problem(proxy: str) -> str | None:
-    """What httpx would refuse in a proxy URL (or fail on later), without quoting any of it."""
-    if any(c.isspace() for c in proxy):
-        return "it contains whitespace"
-    if not proxy.isprintable():
-        return "it contains a control character"
-    try:
-        parts = urlsplit(proxy)
-    except ValueError:
-        return "it is not a URL"
-    if parts.scheme not in ("http", "https", "socks5", "socks5h"):
-        return "its scheme must be http, https, socks5 or socks5h"
-    if parts.scheme.startswith("socks") and not _have_socksio():
-        return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
-    problem = _validate.port_problem(proxy)
-    if problem is not None:
-        return f"it {problem}"
-    if not parts.hostname:
-        return "it has no host"
-    return None
-
-
-def _have_socksio() -> bool:
-    from importlib.util import find_spec
-
-    return find_spec("socksio") is not None
-
-
-def _bypassed(host: str, no_proxy: str) -> bool:
-    """no_proxy as curl reads it: "*", or names that match the host or a domain it is in."""
-    for entry in (e.strip().lower().lstrip(".") for e in no_proxy.split(",")):
-        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
-            return True
-    return False
 
 
 def _required(value: str, message: str) -> str:

@@ -1,0 +1,28 @@
+"""How runai-token ends: its exit codes, and the one error every command raises to pick one.
+
+Apart from the settings because every command (get, login, logout, serve) and every helper of
+theirs fails through CliError, and most of them have nothing else to do with `get`'s settings.
+Standard library only, like everything on the warm path.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """runai-token's exit codes (documented in `runai-token --help`)."""
+
+    OK = 0
+    ERROR = 1  # anything not covered below (an unexpected answer, a bug)
+    USAGE = 2  # bad flags, missing credentials, unreadable secret file
+    REJECTED = 3  # the server refused the credentials (400, 401 or 403)
+    UNAVAILABLE = 4  # no usable answer after retries (no response, 429, 5xx)
+
+
+class CliError(Exception):
+    """A one-line failure for stderr and the exit code that goes with it. Never holds a secret."""
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        self.code = code
+        super().__init__(message)

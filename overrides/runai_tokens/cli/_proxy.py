@@ -1,0 +1,79 @@
+"""The proxy a command should use, read from the environment the way curl and pip read it.
+
+Apart from the settings because it is its own small standard (http_proxy, all_proxy, no_proxy and
+their spellings) and both `get` and `login` need it. The library never reads these variables
+itself (configuration is passed in); the CLI is an edge. Standard library only: `get` reads it on
+its warm path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from .. import _validate
+from ._exit import CliError, ExitCode
+
+
+def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy the environment names for base_url, the way curl and pip read it.
+
+    {scheme}_proxy, then all_proxy (lower case first, as curl does), unless no_proxy names the
+    host. A proxy without a scheme is http://, as curl takes it. One that cannot be used is a
+    usage error naming the variable, not its value, which may hold the proxy's password. The
+    library never reads these itself (configuration is passed in); the CLI is an edge.
+    """
+    parts = urlsplit(base_url)
+
+    def variable(name: str) -> tuple[str, str]:
+        for spelling in (name, name.upper()):
+            if value := (environ.get(spelling) or "").strip():
+                return spelling, value
+        return name, ""
+
+    name, proxy = variable(f"{parts.scheme}_proxy")
+    if not proxy:
+        name, proxy = variable("all_proxy")
+    if not proxy or _bypassed(parts.hostname or "", variable("no_proxy")[1]):
+        return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    if (problem := _proxy_problem(proxy)) is not None:
+        raise CliError(ExitCode.USAGE, f"{name} is not a usable proxy URL: {problem}")
+    return proxy
+
+
+def _proxy_problem(proxy: str) -> str | None:
+    """What httpx would refuse in a proxy URL (or fail on later), without quoting any of it."""
+    if any(c.isspace() for c in proxy):
+        return "it contains whitespace"
+    if not proxy.isprintable():
+        return "it contains a control character"
+    try:
+        parts = urlsplit(proxy)
+    except ValueError:
+        return "it is not a URL"
+    if parts.scheme not in ("http", "https", "socks5", "socks5h"):
+        return "its scheme must be http, https, socks5 or socks5h"
+    if parts.scheme.startswith("socks") and not _have_socksio():
+        return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+    problem = _validate.port_problem(proxy)
+    if problem is not None:
+        return f"it {problem}"
+    if not parts.hostname:
+        return "it has no host"
+    return None
+
+
+def _have_socksio() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("socksio") is not None
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """no_proxy as curl reads it: "*", or names that match the host or a domain it is in."""
+    for entry in (e.strip().lower().lstrip(".") for e in no_proxy.split(",")):
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return True
+    return False
