@@ -85,7 +85,7 @@ def __getattr__(name: str) -> Any:
 
 class TokenOperation(NamedTuple):
     """One operation tagged Tokens in openapi.yaml, as the generator read it. (A NamedTuple:
-    cheaper to define than an attrs class, see retry._flow.)"""
+    cheaper to define than an attrs class, see retry._actions.)"""
 
     name: str
     method: str

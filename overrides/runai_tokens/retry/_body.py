@@ -21,7 +21,8 @@ from typing import TypeVar
 import httpx
 
 from ..errors import ApiException
-from ._flow import Clock, DeadlineExceeded, Read
+from ._actions import Read
+from ._clock import Clock, DeadlineExceeded
 
 T = TypeVar("T")
 # A discarded answer is drained so its connection can go back to the pool, unless it is big
@@ -147,7 +148,7 @@ class _Inflated:
 
 async def within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
     """Await step, cancelled at the deadline: the hard bound sockets alone cannot give."""
-    import asyncio  # here, not at the top: a sync program never needs asyncio (see _flow)
+    import asyncio  # here, not at the top: a sync program never needs asyncio (see _clock)
 
     scope = asyncio.timeout(None if math.isinf(seconds) else max(seconds, 0.0))
     try:

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from ._flow import DeadlineExceeded
+from ._clock import DeadlineExceeded
 
 _STREAM_EVENTS = ("connect_tcp.complete", "connect_unix_socket.complete", "start_tls.complete")
 

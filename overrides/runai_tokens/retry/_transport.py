@@ -9,7 +9,7 @@ serves sync and async clients alike, as far as the transport it wraps has each s
 
 TLS, proxies and connection limits belong to the wrapped transport; HTTPTransports holds an
 httpx.HTTPTransport and an httpx.AsyncHTTPTransport made with the same options. What is retried,
-and why only that, is in _retry_rules; the decisions of one request in _retry_flow.
+and why only that, is in _rules; the decisions of one request in _flow and _attempts.
 """
 
 from __future__ import annotations
@@ -21,19 +21,13 @@ from typing import Any
 
 import httpx
 
+from ._actions import Action, Discard, Read, Send
+from ._attempts import Attempts
 from ._body import adiscard, aread_body, discard, read_body, within
 from ._budget import RetryBudget
+from ._clock import Clock, DeadlineExceeded
 from ._cutoff import Cutoff
-from ._flow import (
-    Action,
-    Attempts,
-    Clock,
-    DeadlineExceeded,
-    Discard,
-    Read,
-    Send,
-    exchange,
-)
+from ._flow import exchange
 from ._policy import RetryPolicy
 
 __all__ = ["Clock", "DeadlineExceeded", "HTTPTransports", "RetryPolicy", "RetryTransport"]

@@ -1,0 +1,201 @@
+"""Every decision of one request's attempts, free of I/O: retry or give up, how long to wait,
+whether to read a body inside the loop, and when a wait asked for is past the deadline.
+
+Apart from exchange() (_flow), which only strings these decisions together in order, so that the
+rules (the retry budget, Retry-After against the deadline, the backoff) read in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import NamedTuple
+
+import httpx
+
+from .._generated import token_operation
+from ..errors import RetryAfterExceedsDeadline, parse_error_envelope
+from ._actions import Read, Send
+from ._after import LONGEST_RETRY_AFTER, retry_after_seconds
+from ._budget import RetryBudget
+from ._clock import Clock, DeadlineExceeded
+from ._policy import RetryPolicy
+from ._rules import Kind, classify, error_is_retryable, is_replayable, status_is_retryable
+
+# Method and path only: the query of a deprecated operation carries a refresh token or a code.
+logger = logging.getLogger("runai_tokens.retry")
+
+# A timer may fire this much before the moment it was set for.
+_TIMER_SLACK = 0.01
+
+
+# The steps an Attempts decides: NamedTuples, one made per attempt, for the reason in _actions.
+class Retry(NamedTuple):
+    delay: float
+
+
+class TooLate(NamedTuple):
+    retry_after: float
+
+
+class Attempts:
+    """The state of one request's attempts: count, deadline, the budget it last spent."""
+
+    def __init__(
+        self, request: httpx.Request, policy: RetryPolicy, budget: RetryBudget, clock: Clock
+    ) -> None:
+        self._original = request
+        self._policy = policy
+        self._budget = budget
+        self._clock = clock
+        self._kind = classify(request)
+        self._token_operation = token_operation(request.method, request.url.path) is not None
+        self._replayable = is_replayable(request)
+        # An absolute deadline, so "would this wait end past it" is one comparison of two
+        # times rather than of a wait with a difference of times (which rounding can tip).
+        self._deadline_at = clock.monotonic() + policy.deadline
+        self._last_cost: int | None = None
+        self._decided_at = 0.0
+        self._delay = 0.0
+        self.attempt = 1
+
+    def send(self) -> Send:
+        remaining = self._remaining()
+        return Send(self.request(), remaining, self._cut(remaining))
+
+    def request(self) -> httpx.Request:
+        """What to send for this attempt: the request with its timeouts cut to the time left, so
+        that no attempt, the first included, can wait on past the deadline."""
+        remaining = self._remaining()
+        if math.isinf(remaining):
+            return self._original
+        left = max(remaining, 0.001)
+        timeout = self._original.extensions.get("timeout")
+        keys = ("connect", "read", "write", "pool")
+        old = timeout if isinstance(timeout, dict) else dict.fromkeys(keys)
+        clamped = {key: left if value is None else min(value, left) for key, value in old.items()}
+        return httpx.Request(
+            self._original.method,
+            self._original.url,
+            headers=self._original.headers,
+            stream=self._original.stream,
+            extensions={**self._original.extensions, "timeout": clamped},
+        )
+
+    def read(self, response: httpx.Response) -> Read | None:
+        """Whether to read the body inside the loop: always for a token operation (capped at
+        the policy's max_body_bytes), and for a repeatable request whose answer declares a
+        length within that cap. Anything else (a download, a stream of events) is handed back
+        unread, for the caller to read or stream."""
+        limit = self._policy.max_body_bytes
+        if self._token_operation:
+            remaining = self._remaining()
+            cut = self._cut(remaining)
+            return Read(response, self._original, self._deadline_at, remaining, limit, cut)
+        length = response.headers.get("content-length", "")
+        if self._kind is Kind.REPEATABLE and length.isdigit() and int(length) <= limit:
+            return Read(response, self._original, self._deadline_at, self._remaining(), None)
+        return None
+
+    def drain(self, response: httpx.Response) -> Read:
+        return Read(response, self._original, self._deadline_at, self._remaining(), None)
+
+    def wait(self) -> float:
+        """How long to sleep before the next attempt. The wait was chosen when the retry was
+        decided; time spent since (draining the answer) counts towards it, as Retry-After
+        counts from the answer."""
+        spent = self._clock.monotonic() - self._decided_at
+        return max(0.0, self._delay - max(spent, 0.0))
+
+    def after_response(self, response: httpx.Response) -> Retry | TooLate | None:
+        if not status_is_retryable(self._kind, response.status_code, self._policy.statuses):
+            return None
+        retry_after = retry_after_seconds(response.headers, wall_clock=self._clock.wall)
+        return self._decide(str(response.status_code), retry_after, self._policy.retry_cost)
+
+    def after_error(self, error: Exception) -> Retry | None:
+        if isinstance(error, DeadlineExceeded) or not error_is_retryable(self._kind, error):
+            return None
+        timed_out = isinstance(error, httpx.TimeoutException)
+        cost = self._policy.timeout_retry_cost if timed_out else self._policy.retry_cost
+        step = self._decide(type(error).__name__, None, cost)
+        return step if isinstance(step, Retry) else None  # only a response can be too late
+
+    def finish(self, response: httpx.Response) -> httpx.Response:
+        response.extensions["attempts"] = self.attempt
+        if response.status_code not in self._policy.statuses:
+            self._budget.refund(self._last_cost if self._last_cost is not None else 1)
+        return response
+
+    def ran_out(self, error: Exception) -> bool:
+        """A timeout that fired at the deadline: the attempt's timeouts were cut to it, so this
+        is the deadline speaking, whichever timeout httpx names."""
+        return (
+            isinstance(error, httpx.TimeoutException)
+            and not isinstance(error, DeadlineExceeded)
+            and self._clock.monotonic() >= self._deadline_at - _TIMER_SLACK
+        )
+
+    def deadline_exceeded(self) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            "the retry deadline passed while an attempt was still waiting", request=self._original
+        )
+
+    def note_failure(self, error: Exception) -> None:
+        if self.attempt > 1:
+            error.add_note(f"runai_tokens.retry: gave up after {self.attempt} attempts")
+
+    def too_late(self, response: httpx.Response, retry_after: float) -> RetryAfterExceedsDeadline:
+        """The error for a response (already read, or unreadable) that asked for too long a wait."""
+        try:
+            body: str | None = response.text
+        except httpx.ResponseNotRead:
+            body = None
+        return RetryAfterExceedsDeadline(
+            response.status_code,
+            retry_after=retry_after,
+            attempts=self.attempt,
+            headers=response.headers,
+            body=body,
+            error=parse_error_envelope(body),
+        )
+
+    def _decide(self, reason: str, retry_after: float | None, cost: int) -> Retry | TooLate | None:
+        method, path = self._original.method, self._original.url.path
+        if not self._replayable or self.attempt >= self._policy.max_attempts:
+            return None
+        now = self._clock.monotonic()
+        remaining = self._deadline_at - now
+        if remaining <= 0:
+            return None
+        if retry_after is not None and (
+            retry_after > LONGEST_RETRY_AFTER or now + retry_after >= self._deadline_at
+        ):
+            logger.debug(
+                "not retrying %s %s: asked to wait %.3fs, %.3fs left before the deadline",
+                method, path, retry_after, max(remaining, 0.0),
+            )  # fmt: skip
+            return TooLate(retry_after)
+        if retry_after is None:
+            delay = self._policy.backoff(self.attempt, self._clock.random())
+            if now + delay >= self._deadline_at:
+                return None
+        else:
+            delay = retry_after
+        if not self._budget.try_spend(cost):
+            logger.debug("not retrying %s %s: the retry budget is spent", method, path)
+            return None
+        self._last_cost = cost
+        self._decided_at, self._delay = now, delay
+        logger.debug(
+            "retrying %s %s after %s (attempt %d of %d) in %.3fs",
+            method, path, reason, self.attempt + 1, self._policy.max_attempts, delay,
+        )  # fmt: skip
+        self.attempt += 1
+        return Retry(delay)
+
+    def _cut(self, remaining: float) -> bool:
+        return self._token_operation and not math.isinf(remaining)
+
+    def _remaining(self) -> float:
+        return self._deadline_at - self._clock.monotonic()
