@@ -23,22 +23,16 @@ from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
-from .. import _validate
 from .._generated import is_token_path
 from .._token import AccessToken, Token
-from ..credentials import Credentials, LoginSession, RunaiCliSession, StaticToken
-from ..retry import HTTPTransports, RetryPolicy, RetryTransport
-from ._file_source import FileTokenSource
-from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
+from ..credentials import Credentials, StaticToken
+from ..retry import RetryPolicy
+from ._build import checked_arguments, grants_for, source_for
+from ._grant import TokenEndpoint
 from ._keeper import TokenKeeper
-from ._login_source import LoginTokenSource
 from ._source import TokenSource
 
 logger = logging.getLogger("runai_tokens.auth")
-
-# Token requests are rare (one per token lifetime), so their connections are not kept: nothing
-# is left open between fetches, to leak or to outlive the event loop that opened it.
-_NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
 
 
 class TokenAuth(httpx.Auth):
@@ -89,15 +83,15 @@ class TokenAuth(httpx.Auth):
         allow_insecure_http: bool = False,
     ) -> None:
         # Everything fails here, not at the first request; messages never echo a value.
-        base_url = _validate.base_url(base_url)
-        _validate.credentials(credentials)
-        timeout = _validate.timeout(timeout)
-        _validate.retry_policy(retry)
-        if refresh_margin is not None:
-            refresh_margin = _validate.seconds(refresh_margin, "refresh_margin", allow_zero=True)
-        _check_endpoint(token_endpoint, credentials)
-        url = _validate.httpx_url(base_url)
-        _validate.insecure_http(base_url, allow=allow_insecure_http)
+        base_url, url, timeout, refresh_margin = checked_arguments(
+            base_url,
+            credentials,
+            retry=retry,
+            timeout=timeout,
+            token_endpoint=token_endpoint,
+            refresh_margin=refresh_margin,
+            allow_insecure_http=allow_insecure_http,
+        )
         self._base_url = base_url
         self._origin = _origin(url)
         self._credentials = credentials
@@ -105,46 +99,16 @@ class TokenAuth(httpx.Auth):
         self._source: TokenSource | None = None
         # A waiter gives up on a stuck leader once the leader's own deadline is long past.
         wait_timeout = retry.deadline + timeout if math.isfinite(retry.deadline) else None
-        if isinstance(credentials, StaticToken):
+        if isinstance(credentials, StaticToken):  # sent as is: no grants, no source
             static = Token(credentials.access_token, clock(), None, None, None)
             self._keeper = TokenKeeper(
                 None, static, clock=clock, random=random, wait_timeout=wait_timeout
             )
             return
-        grants = Grants(
-            base_url,
-            transport=(
-                (lambda: transport)
-                if transport is not None
-                else (
-                    lambda: RetryTransport(
-                        retry,
-                        HTTPTransports(
-                            verify=_grant_verify(url, verify), proxy=proxy, limits=_NO_KEEPALIVE
-                        ),
-                    )
-                )
-            ),
-            timeout=timeout,
-            endpoint=token_endpoint,
+        grants = grants_for(base_url, url, retry, timeout, token_endpoint, verify, proxy, transport)
+        self._source = source_for(
+            credentials, base_url, grants, clock=clock, random=random, refresh_margin=refresh_margin
         )
-        if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
-            self._source = FileTokenSource(
-                credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
-            )
-        elif isinstance(credentials, LoginSession):  # the stored login for this base URL
-            self._source = LoginTokenSource(
-                credentials,
-                base_url,
-                grants,
-                clock=clock,
-                random=random,
-                refresh_margin=refresh_margin,
-            )
-        else:
-            self._source = TokenSource(
-                credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
-            )
         self._keeper = TokenKeeper(
             self._source, None, clock=clock, random=random, wait_timeout=wait_timeout
         )
@@ -234,36 +198,6 @@ class TokenAuth(httpx.Auth):
         absolute URL to one) must not hand it to them.
         """
         return _origin(request.url) == self._origin and not is_token_path(request.url.path)
-
-
-def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
-    if endpoint not in TOKEN_ENDPOINTS:
-        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
-    if (
-        endpoint == "v2"
-        # A login grants with its refresh token, which v2 has.
-        and not isinstance(credentials, StaticToken | LoginSession)
-        and credentials.oauth2_request() is None
-    ):
-        raise ValueError(
-            f"{type(credentials).__name__} has no grant on /api/v2/token: "
-            "use token_endpoint='v1' or 'auto'"
-        )
-
-
-def _grant_verify(
-    url: httpx.URL, verify: ssl.SSLContext | str | bool
-) -> ssl.SSLContext | str | bool:
-    """What the grants' transport verifies TLS with.
-
-    The grants go to this origin only and follow no redirect, so for a plain-http origin they
-    never make a TLS connection: loading the CA store for them (a second time, after the
-    client's) cost some 20 ms of the first call. Their context then has no CA at all and fails
-    closed, should a TLS connection ever be tried.
-    """
-    if url.scheme == "http" and not isinstance(verify, ssl.SSLContext):
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return verify
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

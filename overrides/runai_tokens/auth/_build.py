@@ -1,0 +1,143 @@
+"""What TokenAuth is made of, from its arguments: the checks they pass first, then the grants
+(with the transport their requests go through) and the token source for the kind of credentials.
+
+Apart from TokenAuth because it runs once, at construction, while the rest of TokenAuth is the
+per-request flow; the two read better each on its own.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable
+
+import httpx
+
+from .. import _validate
+from ..credentials import (
+    Credentials,
+    GrantCredentials,
+    LoginSession,
+    RunaiCliSession,
+    StaticToken,
+)
+from ..retry import HTTPTransports, RetryPolicy, RetryTransport
+from ._file_source import FileTokenSource
+from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
+from ._login_source import LoginTokenSource
+from ._source import TokenSource
+
+# Token requests are rare (one per token lifetime), so their connections are not kept: nothing
+# is left open between fetches, to leak or to outlive the event loop that opened it.
+_NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
+
+
+def checked_arguments(
+    base_url: str,
+    credentials: Credentials,
+    *,
+    retry: RetryPolicy,
+    timeout: float,
+    token_endpoint: object,
+    refresh_margin: float | None,
+    allow_insecure_http: bool,
+) -> tuple[str, httpx.URL, float, float | None]:
+    """The base URL (as given and parsed), the timeout and the refresh margin, checked with the
+    rest. Raises TypeError or ValueError, naming the argument, never its value."""
+    base_url = _validate.base_url(base_url)
+    _validate.credentials(credentials)
+    timeout = _validate.timeout(timeout)
+    _validate.retry_policy(retry)
+    if refresh_margin is not None:
+        refresh_margin = _validate.seconds(refresh_margin, "refresh_margin", allow_zero=True)
+    _check_endpoint(token_endpoint, credentials)
+    url = _validate.httpx_url(base_url)
+    _validate.insecure_http(base_url, allow=allow_insecure_http)
+    return base_url, url, timeout, refresh_margin
+
+
+def grants_for(
+    base_url: str,
+    url: httpx.URL,
+    retry: RetryPolicy,
+    timeout: float,
+    token_endpoint: TokenEndpoint,
+    verify: ssl.SSLContext | str | bool,
+    proxy: str | httpx.URL | httpx.Proxy | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+) -> Grants:
+    """The grants, through transport if given, else a RetryTransport of their own."""
+    return Grants(
+        base_url,
+        transport=(
+            (lambda: transport)
+            if transport is not None
+            else (
+                lambda: RetryTransport(
+                    retry,
+                    HTTPTransports(
+                        verify=_grant_verify(url, verify), proxy=proxy, limits=_NO_KEEPALIVE
+                    ),
+                )
+            )
+        ),
+        timeout=timeout,
+        endpoint=token_endpoint,
+    )
+
+
+def source_for(
+    credentials: GrantCredentials | RunaiCliSession | LoginSession,
+    base_url: str,
+    grants: Grants,
+    *,
+    clock: Callable[[], float],
+    random: Callable[[], float],
+    refresh_margin: float | None,
+) -> TokenSource:
+    """Where tokens for credentials come from (a StaticToken has no source: it is the token)."""
+    if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
+        return FileTokenSource(
+            credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
+        )
+    if isinstance(credentials, LoginSession):  # the stored login for this base URL
+        return LoginTokenSource(
+            credentials,
+            base_url,
+            grants,
+            clock=clock,
+            random=random,
+            refresh_margin=refresh_margin,
+        )
+    return TokenSource(
+        credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
+    )
+
+
+def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
+    if endpoint not in TOKEN_ENDPOINTS:
+        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+    if (
+        endpoint == "v2"
+        # A login grants with its refresh token, which v2 has.
+        and not isinstance(credentials, StaticToken | LoginSession)
+        and credentials.oauth2_request() is None
+    ):
+        raise ValueError(
+            f"{type(credentials).__name__} has no grant on /api/v2/token: "
+            "use token_endpoint='v1' or 'auto'"
+        )
+
+
+def _grant_verify(
+    url: httpx.URL, verify: ssl.SSLContext | str | bool
+) -> ssl.SSLContext | str | bool:
+    """What the grants' transport verifies TLS with.
+
+    The grants go to this origin only and follow no redirect, so for a plain-http origin they
+    never make a TLS connection: loading the CA store for them (a second time, after the
+    client's) cost some 20 ms of the first call. Their context then has no CA at all and fails
+    closed, should a TLS connection ever be tried.
+    """
+    if url.scheme == "http" and not isinstance(verify, ssl.SSLContext):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return verify
