@@ -155,7 +155,16 @@ def build_parser() -> _Parser:
     # formats a usage line, which imports shutil for the terminal's width (see _Parser).
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     commands.required = True
+    _add_get(commands)
+    _login.add_parser(commands)
+    _add_logout(commands)
+    _add_serve(commands)
+    parser.commands = sorted(commands.choices)
+    return parser
 
+
+def _add_get(commands: Any) -> None:
+    """The get subcommand, on argparse's subparsers object."""
     get = commands.add_parser(
         "get",
         help="print an access token (cached while valid)",
@@ -164,6 +173,33 @@ def build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     get.add_argument("--base-url", metavar="URL", help="default: $RUNAI_BASE_URL")
+    _add_credential_options(get)
+    get.add_argument(
+        "--token-endpoint",
+        choices=TOKEN_ENDPOINTS,
+        default="auto",
+        help="auto (default): /api/v2/token, or /api/v1/token on a control plane without it",
+    )
+    get.add_argument(
+        "-o", "--output", choices=FORMATS, default="plain", help="how to print it (see below)"
+    )
+    get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+    get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    # Parsed here, checked in resolve_get by the same rules TokenAuth applies.
+    get.add_argument("--timeout", type=_number, default=30.0, metavar="S", help="per request (30)")
+    get.add_argument(
+        "--max-attempts", type=_integer, metavar="N", help="requests per token (default 3)"
+    )
+    get.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="send the credentials over plain http to a host that is not loopback (refused "
+        "otherwise: anyone on the path could read them)",
+    )
+
+
+def _add_credential_options(get: argparse.ArgumentParser) -> None:
+    """get's --grant and the options that name credentials (_settings.CREDENTIAL_OPTIONS)."""
     get.add_argument(
         "--grant",
         choices=GRANTS,
@@ -189,31 +225,10 @@ def build_parser() -> _Parser:
         metavar="PATH",
         help="read the external token from PATH ('-' = stdin); default: $RUNAI_EXTERNAL_TOKEN",
     )
-    get.add_argument(
-        "--token-endpoint",
-        choices=TOKEN_ENDPOINTS,
-        default="auto",
-        help="auto (default): /api/v2/token, or /api/v1/token on a control plane without it",
-    )
-    get.add_argument(
-        "-o", "--output", choices=FORMATS, default="plain", help="how to print it (see below)"
-    )
-    get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
-    get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    # Parsed here, checked in resolve_get by the same rules TokenAuth applies.
-    get.add_argument("--timeout", type=_number, default=30.0, metavar="S", help="per request (30)")
-    get.add_argument(
-        "--max-attempts", type=_integer, metavar="N", help="requests per token (default 3)"
-    )
-    get.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="send the credentials over plain http to a host that is not loopback (refused "
-        "otherwise: anyone on the path could read them)",
-    )
 
-    _login.add_parser(commands)
 
+def _add_logout(commands: Any) -> None:
+    """The logout subcommand, on argparse's subparsers object."""
     logout = commands.add_parser(
         "logout",
         help="forget a `runai-token login` (its refresh token and cached access tokens)",
@@ -236,6 +251,9 @@ def build_parser() -> _Parser:
     )
     logout.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
 
+
+def _add_serve(commands: Any) -> None:
+    """The serve subcommand, on argparse's subparsers object."""
     serve = commands.add_parser(
         "serve",
         help="run a fake Run:ai token server on 127.0.0.1 (for trying things out)",
@@ -252,8 +270,6 @@ def build_parser() -> _Parser:
         default="2.24",
         help="the control-plane version to answer as (default 2.24)",
     )
-    parser.commands = sorted(commands.choices)
-    return parser
 
 
 def _number(text: str) -> float:
