@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from ._faults import Delivery, filler
 from ._routes import Reply, error_reply
@@ -108,93 +108,104 @@ def handler_class(
     never set), so that a server stopping can cut them short."""
     pace = wait if wait is not None else threading.Event().wait
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "FakeRunaiServer"
-
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in separate writes: without this, Nagle's algorithm holds
-            # the body back until the client's delayed ACK, some 40 ms per request.
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            track(self.connection, True)
-
-        def finish(self) -> None:
-            try:
-                super().finish()
-            finally:
-                track(self.connection, False)
-
-        def _serve(self) -> None:
-            body = self._read_body()
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            try:
-                reply = handle(self.command, self.path, headers, body)
-            except Exception as exc:  # a bug here must not hang the client: answer like a server
-                logger.error("FakeRunaiServer failed on %s: %s", self.command, type(exc).__name__)
-                reply = error_reply(500, "Something went wrong.")
-            if reply.drop:
-                self.close_connection = True
-                return
-            if reply.delivery is not None:
-                self._deliver(reply, reply.delivery)
-                return
-            self.send_response_only(reply.status)
-            self.send_header("Server", self.version_string())
-            if not any(name.lower() == "date" for name in reply.headers):
-                # A reply may pin its own Date: Retry-After dates are measured against it.
-                self.send_header("Date", self.date_time_string())
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-
-        def _deliver(self, reply: Reply, delivery: Delivery) -> None:
-            body = [reply.body] if delivery.filler is None else filler(delivery.filler)
-            size = len(reply.body) if delivery.filler is None else delivery.filler
-            phrase = self.responses.get(reply.status, ("",))[0]
-            lines = [f"{self.protocol_version} {reply.status} {phrase}"]
-            lines += [f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
-            lines += [f"{name}: {value}" for name, value in reply.headers.items()]
-            if delivery.content_length:
-                lines.append(f"Content-Length: {size}")
-            else:
-                lines.append("Connection: close")
-                self.close_connection = True
-            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-            wire = _Wire(self.wfile.write, delivery.bytes_per_second, pace)
-            wire.write([head], paced=delivery.trickle_headers)
-            wire.write(body, paced=True, stop_after=delivery.reset_after)
-            if delivery.reset_after is not None:
-                # SO_LINGER 0 turns close() into a reset: the client sees ECONNRESET, not EOF.
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.connection.close()
-                self.close_connection = True
-
-        def _read_body(self) -> bytes:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                chunks: list[bytes] = []
-                while size := int(self.rfile.readline().split(b";")[0].strip(), 16):
-                    chunks.append(self.rfile.read(size))
-                    self.rfile.readline()
-                self.rfile.readline()
-                return b"".join(chunks)
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            pass  # the server logs method, path and status itself: the request line has the query
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # Only the format: its arguments can hold the request line, query string included.
-            logger.debug("http.server: %s", format)
+    class Handler(_Handler):
+        callbacks = _Callbacks(handle, track, pace)
 
     return Handler
+
+
+class _Callbacks(NamedTuple):
+    handle: Handle
+    track: Track
+    pace: Wait
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Hands each request to its server's callbacks, set on the subclass handler_class makes."""
+
+    callbacks: ClassVar[_Callbacks]
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeRunaiServer"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm holds
+        # the body back until the client's delayed ACK, some 40 ms per request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.callbacks.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.callbacks.track(self.connection, False)
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            reply = self.callbacks.handle(self.command, self.path, headers, body)
+        except Exception as exc:  # a bug here must not hang the client: answer like a server
+            logger.error("FakeRunaiServer failed on %s: %s", self.command, type(exc).__name__)
+            reply = error_reply(500, "Something went wrong.")
+        if reply.drop:
+            self.close_connection = True
+            return
+        if reply.delivery is not None:
+            self._deliver(reply, reply.delivery)
+            return
+        self.send_response_only(reply.status)
+        self.send_header("Server", self.version_string())
+        if not any(name.lower() == "date" for name in reply.headers):
+            # A reply may pin its own Date: Retry-After dates are measured against it.
+            self.send_header("Date", self.date_time_string())
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def _deliver(self, reply: Reply, delivery: Delivery) -> None:
+        body = [reply.body] if delivery.filler is None else filler(delivery.filler)
+        size = len(reply.body) if delivery.filler is None else delivery.filler
+        phrase = self.responses.get(reply.status, ("",))[0]
+        lines = [f"{self.protocol_version} {reply.status} {phrase}"]
+        lines += [f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
+        lines += [f"{name}: {value}" for name, value in reply.headers.items()]
+        if delivery.content_length:
+            lines.append(f"Content-Length: {size}")
+        else:
+            lines.append("Connection: close")
+            self.close_connection = True
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        wire = _Wire(self.wfile.write, delivery.bytes_per_second, self.callbacks.pace)
+        wire.write([head], paced=delivery.trickle_headers)
+        wire.write(body, paced=True, stop_after=delivery.reset_after)
+        if delivery.reset_after is not None:
+            # SO_LINGER 0 turns close() into a reset: the client sees ECONNRESET, not EOF.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while size := int(self.rfile.readline().split(b";")[0].strip(), 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # the server logs method, path and status itself: the request line has the query
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Only the format: its arguments can hold the request line, query string included.
+        logger.debug("http.server: %s", format)
 
 
 class _Wire:
