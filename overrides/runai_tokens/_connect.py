@@ -66,24 +66,7 @@ def connect(
     timeout = _validate.timeout(timeout)
     _validate.retry_policy(retry)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
-    if credentials is not None and not isinstance(credentials, httpx.Auth):
-        _validate.credentials(credentials)
-    if credentials is not None and not isinstance(credentials, TokenAuth | NoCredentialsFound):
-        # Whatever an auth adds to a request is a credential of some kind. A TokenAuth sends
-        # its token only to its own origin, which it checked when it was built; the chain's
-        # "nothing found" adds nothing.
-        _validate.insecure_http(url, allow=allow_insecure_http, name=name)
-    auth = credentials
-    if credentials is not None and not isinstance(credentials, httpx.Auth):
-        auth = TokenAuth(
-            url,
-            credentials,
-            retry=retry,
-            timeout=timeout,
-            verify=verify,
-            proxy=proxy,
-            allow_insecure_http=allow_insecure_http,
-        )
+    auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy))
@@ -112,3 +95,34 @@ def _resolve_base_url(base_url: str | None, environ: Mapping[str, str]) -> tuple
     url = _validate.base_url(base_url, name=name)
     _validate.httpx_url(url, name=name)
     return url, name
+
+
+def _auth_for(
+    url: str,
+    name: str,
+    credentials: Credentials | httpx.Auth | None,
+    retry: RetryPolicy,
+    timeout: float,
+    verify: ssl.SSLContext | str | bool,
+    proxy: str | httpx.URL | httpx.Proxy | None,
+    allow_insecure_http: bool,
+) -> httpx.Auth | None:
+    """The client's auth: credentials checked and wrapped in a TokenAuth, an httpx.Auth as is."""
+    if credentials is not None and not isinstance(credentials, httpx.Auth):
+        _validate.credentials(credentials)
+    if credentials is not None and not isinstance(credentials, TokenAuth | NoCredentialsFound):
+        # Whatever an auth adds to a request is a credential of some kind. A TokenAuth sends
+        # its token only to its own origin, which it checked when it was built; the chain's
+        # "nothing found" adds nothing.
+        _validate.insecure_http(url, allow=allow_insecure_http, name=name)
+    if credentials is None or isinstance(credentials, httpx.Auth):
+        return credentials
+    return TokenAuth(
+        url,
+        credentials,
+        retry=retry,
+        timeout=timeout,
+        verify=verify,
+        proxy=proxy,
+        allow_insecure_http=allow_insecure_http,
+    )
