@@ -95,24 +95,7 @@ def mint(
         else (RetryPolicy(max_attempts=settings.max_attempts))
     )
     waits = StatusSleep(status, policy.max_attempts, sleep)
-    try:
-        with warnings.catch_warnings():
-            # Said below in the CLI's own words, on one line, rather than as a Python warning.
-            warnings.simplefilter("ignore", InsecureHttpWarning)
-            auth = TokenAuth(
-                settings.base_url,
-                credentials_for(settings),
-                retry=policy,
-                timeout=settings.timeout,
-                # argparse offered only the valid names; TokenAuth checks again all the same.
-                token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
-                transport=RetryTransport(
-                    policy, HTTPTransports(proxy=settings.proxy), Clock(sleep=waits)
-                ),
-                allow_insecure_http=settings.allow_insecure_http,
-            )
-    except (TypeError, ValueError) as exc:  # TokenAuth's own checks: no message echoes a value
-        raise CliError(ExitCode.USAGE, str(exc)) from None
+    auth = _token_auth(settings, policy, waits)
     if in_clear(settings.base_url):  # allowed, or TokenAuth would have refused it
         print(
             "runai-token: warning: sending the credentials over plain http (--allow-insecure-http)",
@@ -137,6 +120,28 @@ def mint(
         auth.close()
     expires_at = None if token.expires_at is None else token.expires_at.timestamp()
     return CachedToken(token.token, expires_at, started)
+
+
+def _token_auth(settings: GetSettings, policy: RetryPolicy, waits: StatusSleep) -> TokenAuth:
+    """The TokenAuth that mints, its retries waiting through waits. Raises CliError."""
+    try:
+        with warnings.catch_warnings():
+            # Said by mint() in the CLI's own words, on one line, rather than as a Python warning.
+            warnings.simplefilter("ignore", InsecureHttpWarning)
+            return TokenAuth(
+                settings.base_url,
+                credentials_for(settings),
+                retry=policy,
+                timeout=settings.timeout,
+                # argparse offered only the valid names; TokenAuth checks again all the same.
+                token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
+                transport=RetryTransport(
+                    policy, HTTPTransports(proxy=settings.proxy), Clock(sleep=waits)
+                ),
+                allow_insecure_http=settings.allow_insecure_http,
+            )
+    except (TypeError, ValueError) as exc:  # TokenAuth's own checks: no message echoes a value
+        raise CliError(ExitCode.USAGE, str(exc)) from None
 
 
 def _cli_error(exc: ApiException, attempts: int) -> CliError:
