@@ -88,7 +88,8 @@ def test_media_types_and_secret_marks_come_from_the_contract() -> None:
 
 def test_the_shipped_contract_marks_every_secret_of_both_endpoints() -> None:
     contract = load_contract()
-    for name in ("client_secret", "password", "refresh_token", "code", "clientSecret", "appSecret"):
+    secrets = ("client_secret", "password", "refresh_token", "code", "clientSecret", "appSecret")
+    for name in (*secrets, "code_verifier", "codeVerifier"):
         assert contract.is_secret(name), name
     for name in ("client_id", "username", "redirect_uri", "grant_type", "clientID", "scope"):
         assert not contract.is_secret(name), name

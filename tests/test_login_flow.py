@@ -12,7 +12,7 @@ from runai_tokens import ApiException
 from runai_tokens.login import _pkce
 from runai_tokens.login._browser_flow import LoggedIn, LoginRequest, Person, log_in
 from runai_tokens.login._errors import CallbackError, DiscoveryError, LoginTimeout
-from runai_tokens.testing import FakeRunaiServer
+from runai_tokens.testing import REDACTED, FakeRunaiServer
 
 from tests.login_helpers import follow, get, location, serving
 
@@ -45,7 +45,7 @@ def test_login_on_v2_sends_the_verifier_and_names_the_subject(
     assert result.access_token not in repr(result) and result.refresh_token not in repr(result)
     [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
     assert form["grant_type"] == "authorization_code"
-    assert form["client_id"] == "runai" and "code_verifier" in form
+    assert form["client_id"] == "runai" and form["code_verifier"] == REDACTED
 
 
 @pytest.mark.runai_server(version="2.18")
@@ -350,3 +350,8 @@ def test_no_secret_reaches_a_log_record(
             assert secret not in text, record.name
     for secret in secrets:
         assert not any(secret in line for line in lines)
+    # The fake server's request log keeps none either: the contract marks them all secret.
+    logged = repr(runai_server.requests)
+    assert "code_verifier" in logged
+    for secret in secrets:
+        assert secret not in logged

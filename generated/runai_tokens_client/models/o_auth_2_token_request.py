@@ -19,9 +19,9 @@ class OAuth2TokenRequest:
     Attributes:
         grant_type (OAuth2GrantType): Which grant `grant_token_v2` performs (RFC 6749), and so which OAuth2TokenRequest
             keys it
-            reads: authorization_code (code, redirect_uri, client_id), client_credentials (client_id,
-            client_secret), password (username, password, client_id), refresh_token (refresh_token,
-            client_id).
+            reads: authorization_code (code, redirect_uri, client_id, code_verifier),
+            client_credentials (client_id, client_secret), password (username, password, client_id),
+            refresh_token (refresh_token, client_id).
         client_id (str | Unset): OAuth2 client identifier
         client_secret (str | Unset): OAuth2 client secret
         username (str | Unset): Resource owner username (for password grant)
@@ -32,6 +32,11 @@ class OAuth2TokenRequest:
             to exchange the code for an access token.
         redirect_uri (str | Unset): The redirect URI used during the authorization request. Required for the
             authorization_code grant to validate the redirect destination.
+        code_verifier (str | Unset): The PKCE code verifier (RFC 7636 section 4.5), sent with
+            grant_type=authorization_code: the secret whose S256 hash went with the authorization request as code_challenge.
+            Run:ai's published documents omit it; it is sent because the identity provider behind the control plane
+            (Run:ai's Keycloak) checks PKCE for the clients that require it, and the code of such a client is refused
+            without it.
     """
 
     grant_type: OAuth2GrantType
@@ -42,6 +47,7 @@ class OAuth2TokenRequest:
     refresh_token: str | Unset = _attrs_field(default=UNSET, repr=False)
     code: str | Unset = _attrs_field(default=UNSET, repr=False)
     redirect_uri: str | Unset = UNSET
+    code_verifier: str | Unset = _attrs_field(default=UNSET, repr=False)
     additional_properties: dict[str, Any] = _attrs_field(
         init=False, factory=dict, repr=False
     )
@@ -62,6 +68,8 @@ class OAuth2TokenRequest:
         code = self.code
 
         redirect_uri = self.redirect_uri
+
+        code_verifier = self.code_verifier
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -84,6 +92,8 @@ class OAuth2TokenRequest:
             field_dict["code"] = code
         if redirect_uri is not UNSET:
             field_dict["redirect_uri"] = redirect_uri
+        if code_verifier is not UNSET:
+            field_dict["code_verifier"] = code_verifier
 
         return field_dict
 
@@ -106,6 +116,8 @@ class OAuth2TokenRequest:
 
         redirect_uri = d.pop("redirect_uri", UNSET)
 
+        code_verifier = d.pop("code_verifier", UNSET)
+
         o_auth_2_token_request = cls(
             grant_type=grant_type,
             client_id=client_id,
@@ -115,6 +127,7 @@ class OAuth2TokenRequest:
             refresh_token=refresh_token,
             code=code,
             redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
         )
 
         o_auth_2_token_request.additional_properties = d

@@ -1,9 +1,11 @@
 """Trading the authorization code for tokens, through the endpoint the control plane has.
 
 /api/v2/token with grant_type=authorization_code (2.24+): code, redirect_uri, client_id and the
-PKCE code_verifier (not in Run:ai's document, but RFC 7636 is how the identity provider behind
-it checks the code is ours). A control plane without v2 answers 404 or 405 there, and then
-/api/v1/token gets grantType exchange_token (2.18+): code, redirectUri, clientID. That switch is
+PKCE verifier (RFC 7636: how the identity provider behind it checks the code is ours). Run:ai's
+documents omit the verifier; openapi.yaml has it, marked secret, so the model sends it and keeps
+it out of its repr and of the fake server's log. A control plane without v2 answers 404 or 405
+there, and then /api/v1/token gets grantType exchange_token (2.18+): code, redirectUri, clientID,
+and no verifier (no document of v1 has one). That switch is
 auth._grant.Grants', the same one every grant goes through, with its retry rules: a spent code
 is never sent twice (a 500 on a code grant is not retried).
 """
@@ -16,8 +18,6 @@ import attrs
 
 from .._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
 from ..auth._grant import Granted, Grants
-
-VERIFIER_FIELD = "code_verifier"
 
 
 @attrs.frozen
@@ -40,15 +40,13 @@ class AuthorizationCode:
         )
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:
-        request = OAuth2TokenRequest(
+        return OAuth2TokenRequest(
             grant_type=OAuth2GrantType.AUTHORIZATION_CODE,
             code=self.code,
             redirect_uri=self.redirect_uri,
             client_id=self.client_id,
+            code_verifier=self.verifier,
         )
-        # The model's extra keys are sent as form fields and kept out of its repr.
-        request.additional_properties[VERIFIER_FIELD] = self.verifier
-        return request
 
 
 def exchange(grants: Grants, code: AuthorizationCode) -> Granted:

@@ -197,20 +197,21 @@ class TokenService:
         code: str,
         redirect_uri: str,
         client_id: str | None,
-        verifier: str | None = None,
         *,
-        verifier_required: bool = False,
+        pkce: bool = False,
+        verifier: str | None = None,
     ) -> Issued:
-        """verifier_required: /api/v2/token insists on the PKCE verifier of a code that had a
-        challenge; v1 documents no such key, so there it is checked only when sent."""
+        """pkce: the operation carries RFC 7636's verifier (/api/v2/token: the contract's
+        code_verifier), and a code that had a challenge is refused without the matching one.
+        No document of v1 has a verifier, so v1's exchanges check none."""
         with self._lock:
             # Authorization codes are single-use, as OAuth requires, whatever happens next.
             found = self._codes.pop(code, None)
         if found is None or found.redirect_uri != redirect_uri:
             raise GrantError(401, "invalid authorization code or redirect URI", INVALID_GRANT)
-        checked = found.challenge is not None and (verifier is not None or verifier_required)
-        if checked and (verifier is None or not _same(_s256(verifier), found.challenge or "")):
-            raise GrantError(401, "PKCE code_verifier missing or wrong", INVALID_GRANT)
+        verified = verifier is not None and _same(_s256(verifier), found.challenge or "")
+        if pkce and found.challenge is not None and not verified:
+            raise GrantError(401, "PKCE verifier missing or wrong", INVALID_GRANT)
         if client_id is not None and found.client_id is not None and client_id != found.client_id:
             raise GrantError(401, "authorization code was issued to another client", INVALID_GRANT)
         return self._issue(found.subject, found.client_id or client_id, refresh=True)
