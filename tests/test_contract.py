@@ -325,6 +325,18 @@ def test_every_grant_type_has_a_documented_request() -> None:
     assert {e["grant_type"] for e in GRANT_V2_EXAMPLES.values()} == set(OAuth2GrantType)
 
 
+def test_the_authorization_code_example_sends_the_pkce_verifier() -> None:
+    """RFC 7636: the v2 code grant carries its verifier. The model has it as a field of its own
+    (not an extra key) and, as the contract marks it secret, keeps it out of its repr. The Prism
+    tests (ours here, each version's in test_contract_upstream.py) send this very example."""
+    example = GRANT_V2_EXAMPLES["authorization_code"]
+    body = OAuth2TokenRequest.from_dict(example)
+    assert body.grant_type == OAuth2GrantType.AUTHORIZATION_CODE
+    assert body.code_verifier == example["code_verifier"]
+    assert body.additional_properties == {}
+    assert example["code_verifier"] not in repr(body)
+
+
 @pytest.mark.parametrize("name", sorted(GRANT_V2_EXAMPLES))
 def test_grant_token_v2_accepts_every_documented_request(prism_ours: str, name: str) -> None:
     body = OAuth2TokenRequest.from_dict(GRANT_V2_EXAMPLES[name])

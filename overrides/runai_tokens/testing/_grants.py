@@ -201,8 +201,8 @@ class TokenService:
         pkce: bool = False,
         verifier: str | None = None,
     ) -> Issued:
-        """pkce: the operation carries RFC 7636's verifier (/api/v2/token: the contract's
-        code_verifier), and a code that had a challenge is refused without the matching one.
+        """pkce: the operation carries RFC 7636's verifier (/api/v2/token, whose form has it in
+        openapi.yaml), and a code that had a challenge is refused without the matching one.
         No document of v1 has a verifier, so v1's exchanges check none."""
         with self._lock:
             # Authorization codes are single-use, as OAuth requires, whatever happens next.
