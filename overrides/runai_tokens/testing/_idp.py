@@ -6,8 +6,9 @@ Run:ai's is Keycloak at <control plane>/auth/realms/runai. Two endpoints are pla
 - the authorization endpoint, which at once "logs in" the subject set with login_as() and
   redirects the browser back to the client's loopback redirect_uri with a fresh single-use code
   and the state it was given, the way Keycloak does after a successful login.
-The code is then exchanged at /api/v2/token (authorization_code) or /api/v1/token
-(exchange_token); its PKCE S256 challenge is checked there (see TokenService.exchange).
+The code is then exchanged at /api/v2/token (authorization_code), which checks its PKCE S256
+challenge against the verifier sent (see TokenService.exchange), or at /api/v1/token
+(exchange_token), which has no verifier in any document and so checks none.
 
 Only PKCE S256 is accepted and only loopback redirect URIs, as for a public client (RFC 8252);
 anything else is a 400 page, never a redirect, so the fake cannot be an open redirector.
