@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from runai_tokens.testing import FakeRunaiServer
 
 PROGRAM = """
 import json, sys
@@ -128,3 +129,42 @@ print(json.dumps([code, out.getvalue(), sorted(sys.modules)]))
     heavy = {"typing", "datetime", "shlex", "threading", "pathlib", "contextlib", "hashlib"}
     heavy |= {"hmac", "_hashlib", "httpx", "attrs", "runai_tokens_client"}
     assert not heavy & set(modules), heavy & set(modules)
+
+
+def test_the_generated_client_runs_a_grant_without_attrs() -> None:
+    # The generated templates write the classes attrs would make (importing attrs and defining
+    # an attrs class cost a fresh process more than the generated package). runai_tokens itself
+    # still imports attrs for its own classes, so the program uses runai_tokens_client alone: a
+    # refused grant (the error path: ApiException, the error models) and a granted one, sent
+    # over loopback to a FakeRunaiServer that runs in this process, then a model round-trip.
+    program = """
+import json, sys
+from runai_tokens_client import Client, errors
+from runai_tokens_client.api.tokens import grant_token_v2
+from runai_tokens_client.models import OAuth2GrantType, OAuth2TokenRequest
+def grant(secret):
+    body = OAuth2TokenRequest(OAuth2GrantType.CLIENT_CREDENTIALS, client_id="ci",
+                              client_secret=secret)
+    return grant_token_v2.sync(client=client, body=body)
+with Client(base_url=sys.argv[1]) as client:
+    try:
+        grant("fake-secret-wrong")
+    except errors.ApiException as exc:
+        refused = exc.status
+    token = grant("fake-secret-ci")
+again = type(token).from_dict(token.to_dict())
+print(json.dumps([refused, again == token, bool(token.access_token), sorted(sys.modules)]))
+"""
+    with FakeRunaiServer(version="2.24") as server:
+        server.add_client("ci", "fake-secret-ci")
+        out = subprocess.run(
+            [sys.executable, "-c", program, server.url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    refused, round_trips, granted, modules = json.loads(out)
+    assert [refused, round_trips, granted] == [401, True, True]
+    assert "runai_tokens_client.models.o_auth_2_error" in modules  # the error path ran
+    assert not [m for m in modules if m.split(".")[0] in ("runai_tokens", "attr", "attrs")]

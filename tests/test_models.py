@@ -132,8 +132,4 @@ def test_from_dict_does_not_consume_its_argument() -> None:
 
 def vars_of(parsed: Any) -> list[Any]:
     """The values of a model's declared attributes (additional_properties left out)."""
-    return [
-        getattr(parsed, attribute.name)
-        for attribute in type(parsed).__attrs_attrs__
-        if attribute.name != "additional_properties"
-    ]
+    return [getattr(parsed, name) for name in type(parsed).__match_args__]

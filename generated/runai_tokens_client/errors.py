@@ -9,10 +9,9 @@ from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import httpx
 
-from .types import Response, field_problem
+from .types import Response, field_problem, is_model
 
 if TYPE_CHECKING:
     from .models import Error, OAuth2Error
@@ -218,7 +217,7 @@ def _own_error(
 
 def _not_an_object(content: bytes, expected: Any) -> str | None:
     # from_dict takes any iterable of pairs: [{"a": 1, "b": 2}] makes {"a": "b"}.
-    if not attrs.has(expected) or content.lstrip(b" \t\r\n")[:1] == b"{":
+    if not is_model(expected) or content.lstrip(b" \t\r\n")[:1] == b"{":
         return None
     data = json.loads(content)  # parsed once already; only an odd encoding gets here
     return (
@@ -250,7 +249,7 @@ def _why_unparsable(content: bytes, exc: Exception, expected: Any) -> str:
         data = json.loads(content)
     except (ValueError, RecursionError):  # also bytes that are not UTF-8
         return "the body is not JSON"
-    if attrs.has(expected) and not isinstance(data, dict):
+    if is_model(expected) and not isinstance(data, dict):
         return f"expected a JSON object, got {type(data).__name__}"
     if isinstance(exc, KeyError):
         return f"missing required key {str(exc.args[0])!r}"

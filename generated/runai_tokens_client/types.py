@@ -7,13 +7,13 @@ from functools import cache
 from http import HTTPStatus
 from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
-import attrs
-from attrs import define, field
-
 
 class Unset:
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __reduce__(self) -> str:
+        return "UNSET"
 
 
 UNSET: Unset = Unset()
@@ -29,13 +29,42 @@ FileTypes = (
 RequestFiles = list[tuple[str, FileTypes]]
 
 
-@define
 class File:
     """Contains information for file uploads"""
 
     payload: BinaryIO
-    file_name: str | None = None
-    mime_type: str | None = None
+    file_name: str | None
+    mime_type: str | None
+
+    __slots__ = ("payload", "file_name", "mime_type", "__weakref__")
+    __match_args__ = ("payload", "file_name", "mime_type")
+
+    def __init__(
+        self,
+        payload: BinaryIO,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+    ) -> None:
+        self.payload = payload
+        self.file_name = file_name
+        self.mime_type = mime_type
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(payload={self.payload!r}, file_name={self.file_name!r}, "
+            f"mime_type={self.mime_type!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, File):
+            return NotImplemented
+        return (self.payload, self.file_name, self.mime_type) == (
+            other.payload,
+            other.file_name,
+            other.mime_type,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_tuple(self) -> FileTypes:
         """Return a tuple representation that httpx will accept for multipart/form-data"""
@@ -45,14 +74,43 @@ class File:
 T = TypeVar("T")
 
 
-@define
 class Response(Generic[T]):
     """A response from an endpoint: status_code and parsed in its repr, never content or headers"""
 
     status_code: HTTPStatus
-    content: bytes = field(repr=False)
-    headers: MutableMapping[str, str] = field(repr=False)
+    content: bytes
+    headers: MutableMapping[str, str]
     parsed: T
+
+    __slots__ = ("status_code", "content", "headers", "parsed", "__weakref__")
+    __match_args__ = ("status_code", "content", "headers", "parsed")
+
+    def __init__(
+        self,
+        status_code: HTTPStatus,
+        content: bytes,
+        headers: MutableMapping[str, str],
+        parsed: T,
+    ) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+        self.parsed = parsed
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(status_code={self.status_code!r}, parsed={self.parsed!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, Response):
+            return NotImplemented
+        return (self.status_code, self.content, self.headers, self.parsed) == (
+            other.status_code,
+            other.content,
+            other.headers,
+            other.parsed,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class RequestKwargs(dict[str, Any]):
@@ -72,7 +130,7 @@ def field_problem(value: object) -> str | None:
     if isinstance(value, list):
         return next(filter(None, map(field_problem, value)), None)
     model = type(value)
-    if not attrs.has(model):
+    if not is_model(model):
         return None
     for name, annotation in _field_types(model).items():
         field_value = getattr(value, name)
@@ -86,6 +144,16 @@ def field_problem(value: object) -> str | None:
         if problem is not None:
             return problem
     return None
+
+
+def is_model(kind: object) -> bool:
+    """Whether kind is a generated model: a class with from_dict that lists its properties in
+    __match_args__ (templates/model.py.jinja writes both)."""
+    return (
+        isinstance(kind, type)
+        and isinstance(getattr(kind, "__match_args__", None), tuple)
+        and hasattr(kind, "from_dict")
+    )
 
 
 def _is_a(value: object, kind: Any) -> bool:
@@ -123,11 +191,7 @@ def _field_types(model: type[Any]) -> dict[str, Any]:
     # checking: the strings resolve against the package that holds them (loaded by then).
     package = importlib.import_module(model.__module__.rpartition(".")[0])
     hints = typing.get_type_hints(model, localns=vars(package))
-    return {
-        f.name: hints[f.name]
-        for f in attrs.fields(model)
-        if f.name != "additional_properties"
-    }
+    return {name: hints[name] for name in model.__match_args__}
 
 
 __all__ = [
@@ -139,4 +203,5 @@ __all__ = [
     "Response",
     "Unset",
     "field_problem",
+    "is_model",
 ]

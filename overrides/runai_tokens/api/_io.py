@@ -36,7 +36,7 @@ from .._generated import (
 
 
 class WireModel(Protocol):
-    """What the generated models have in common (attrs classes with from_dict)."""
+    """What the generated models have in common (classes with from_dict)."""
 
     additional_properties: dict[str, Any]
 
@@ -192,9 +192,10 @@ class _Marker:
 
 @cache
 def _field_types(model: Any) -> dict[str, Any]:
-    # The generated modules use `from __future__ import annotations`: resolve the strings.
+    # The generated modules use `from __future__ import annotations`: resolve the strings. A
+    # generated model lists its properties (not additional_properties) in __match_args__.
     hints = typing.get_type_hints(model)
-    return {f.name: hints[f.name] for f in attrs.fields(model) if f.name != "additional_properties"}
+    return {name: hints[name] for name in model.__match_args__}
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:
