@@ -45,6 +45,7 @@ NOT_LOADED = [
     "runai_tokens.api",
     "concurrent.futures",
     "runai_tokens.testing",
+    "runai_tokens.auth._login_source",
     "runai_tokens.login._store",
     "runai_tokens.login._index",
     "fcntl",
