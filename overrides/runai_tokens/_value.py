@@ -29,6 +29,8 @@ class FrozenInstanceError(AttributeError):
 
 
 class Value:
+    """An immutable record of _fields (see the module docstring)."""
+
     __slots__ = ()
 
     _fields: ClassVar[tuple[str, ...]] = ()
