@@ -62,7 +62,7 @@ def runai_tokens(server: RemoteServer, policy: RetryPolicy = FAST_POLICY) -> Cli
 
 
 def runai_tokens_4(server: RemoteServer) -> Client:
-    return runai_tokens(server, attrs.evolve(FAST_POLICY, max_attempts=4))
+    return runai_tokens(server, FAST_POLICY.replace(max_attempts=4))
 
 
 def runapy(server: RemoteServer) -> Client:

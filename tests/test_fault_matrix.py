@@ -43,7 +43,7 @@ DEADLINE_FAULTS = ("trickle", "silence")
 HANG_BOUND = DEADLINE + 4.0
 # Short waits, so that a retry always fits in the deadline: the matrix is about outcomes.
 POLICY = RetryPolicy(max_attempts=3, deadline=DEADLINE, backoff_base=0.01, backoff_max=0.05)
-ROOMY_POLICY = attrs.evolve(POLICY, deadline=ROOMY_DEADLINE)
+ROOMY_POLICY = POLICY.replace(deadline=ROOMY_DEADLINE)
 CLIENT = ("fault-matrix", "fake-secret-fault-matrix")
 CLIENT_GRANT = {"grantType": "client_credentials", "clientID": CLIENT[0], "clientSecret": CLIENT[1]}
 RETRY_AFTER = DEADLINE / 4

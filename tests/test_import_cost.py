@@ -6,12 +6,14 @@ after `from runai_tokens import connect, ClientCredentials` and a connect() with
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import runai_tokens
 from runai_tokens.testing import FakeRunaiServer
 
 PROGRAM = """
@@ -24,8 +26,10 @@ print(json.dumps(sorted(sys.modules)))
 # asyncio: only the async side needs it. dateutil's parser: only a Retry-After written as an
 # HTTP-date. The generated models and operations, and the TokensApi facade: only a call that
 # sends or parses one (the first grant). concurrent.futures: only the first token fetch. The
-# test kit (and PyYAML, jsonschema): never, from the
-# library.
+# login store (its index, and fcntl for the index's lock): only a LoginSession. The test kit
+# (and PyYAML, jsonschema): never, from the library. attrs: never, from the library either (the
+# hand-written classes are runai_tokens._value.Value subclasses, the generated ones are written
+# out by the templates); only the test kit uses it.
 NOT_LOADED = [
     "asyncio",
     "dateutil.parser",
@@ -35,8 +39,14 @@ NOT_LOADED = [
     "runai_tokens.api",
     "concurrent.futures",
     "runai_tokens.testing",
+    "runai_tokens.auth._login_source",
+    "runai_tokens.login._store",
+    "runai_tokens.login._index",
+    "fcntl",
     "yaml",
     "jsonschema",
+    "attr",
+    "attrs",
 ]
 
 
@@ -53,6 +63,47 @@ def loaded() -> set[str]:
 @pytest.mark.parametrize("module", NOT_LOADED)
 def test_a_sync_connect_does_not_import(loaded: set[str], module: str) -> None:
     assert module not in loaded
+
+
+def test_the_hand_written_value_classes_import_no_attrs() -> None:
+    # Those of connect()'s modules that do not reach the generated package, each value made:
+    # attrs is then loaded only if one of them brings it.
+    program = """
+import datetime, json, sys
+from runai_tokens._cli_session import RunaiCliSession
+from runai_tokens._token import AccessToken
+from runai_tokens.login import LoginSession, StoredLogin, open_store
+from runai_tokens.login._pkce import Pkce
+LoginSession("https://tenant.example", store=open_store("none"))
+StoredLogin("https://tenant.example", "ci", "fake-refresh")
+RunaiCliSession("config"), AccessToken("fake-token", None), Pkce.new()
+print(json.dumps(sorted(sys.modules)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    modules = set(json.loads(out))
+    assert "runai_tokens.login._store" in modules  # the program did what it says
+    assert not {"attr", "attrs", "runai_tokens_client"} & modules
+
+
+def test_no_hand_written_module_imports_attrs() -> None:
+    package = Path(runai_tokens.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package).as_posix()
+        if relative.startswith("testing/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.partition(".")[0] in ("attr", "attrs") for name in names):
+                importers.add(relative)
+    assert not importers
 
 
 def test_building_the_cli_parser_does_not_import_shutil() -> None:

@@ -272,7 +272,7 @@ def test_a_store_that_cannot_be_written_is_logged_and_the_new_token_kept_in_memo
 
 def test_bad_arguments_fail_at_construction(home: Path) -> None:
     with pytest.raises(TypeError, match="store must be a LoginStore"):
-        LoginSession(store="file")
+        LoginSession(store="file")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="base_url must be an http:// or https://"):
         LoginSession("tenant.example")
     session = LoginSession("https://tenant.example/")

@@ -118,11 +118,13 @@ def test_without_the_testing_extra_pytest_still_starts(pytester: pytest.Pytester
             pass
         """
     )
-    # PyYAML and jsonschema made unimportable before pytest (and so the plugin) loads.
+    # The testing extra (PyYAML, jsonschema, attrs) made unimportable before pytest (and so the
+    # plugin) loads.
     code = (
         "import sys\n"
         "sys.modules['yaml'] = None\n"
         "sys.modules['jsonschema'] = None\n"
+        "sys.modules['attrs'] = None\n"
         "import pytest\n"
         f"sys.exit(pytest.main(['-p', 'no:cacheprovider', '-q', *{QUIET!r}]))\n"
     )

@@ -115,6 +115,8 @@ CHECKED_CLAIMS = (
     "400 True",
     "True I'm a teapot",
     "401 401 missing bearer token",
+    "10.0 60.0 5",
+    "RetryPolicy is immutable: use replace()",
 )
 
 

@@ -8,11 +8,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import attrs
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from runai_tokens._value import FrozenInstanceError
 from runai_tokens.retry import Clock, RetryPolicy, RetryTransport
 from runai_tokens.retry._after import parse_http_date, retry_after_seconds
 from runai_tokens.retry._budget import RetryBudget
@@ -45,8 +45,8 @@ def test_policy_is_frozen_and_comparable() -> None:
     policy = RetryPolicy(statuses=[503, 429, 503])
     assert policy.statuses == (429, 503)
     assert policy == RetryPolicy(statuses=(429, 503))
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        policy.max_attempts = 5  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        policy.max_attempts = 5
     assert hash(policy) == hash(RetryPolicy(statuses=(429, 503)))
 
 

@@ -32,8 +32,8 @@ from tests.process import run
 REPO = Path(__file__).resolve().parents[1]
 PROBE = Path(__file__).with_name("vendoring_probe.py")
 PACKAGE = "acme._vendor"
-RUNTIME = ("httpx", "attrs", "python-dateutil")
-KIT = ("pyyaml", "jsonschema")
+RUNTIME = ("httpx", "python-dateutil")
+KIT = ("pyyaml", "jsonschema", "attrs")
 OTHER_VERSION = "0.0.1"
 CLIENT_ID = "fake-vendored-client"
 CLIENT_SECRET = "fake-secret-vendored"

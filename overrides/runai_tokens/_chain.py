@@ -117,8 +117,8 @@ def _login(
 
 
 def _runai_cli(environ: Mapping[str, str], tried: list[str]) -> Found | None:
-    # Reached only when nothing else was found: the attrs that _cli_session imports are then no
-    # cost worth a copy of the runai CLI's directory rule.
+    # Reached only when nothing else was found: importing _cli_session (and _token, _value) is
+    # then no cost worth a copy of the runai CLI's directory rule.
     from ._cli_session import AUTH_FILE, default_config_dir
 
     try:

@@ -22,10 +22,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import attrs
-
 from ._token import jwt_claims
 from ._untrusted import header_value_problem
+from ._value import Value
 
 CONFIG_PATH_VARIABLE = "RUNAI_CLI_CONFIG_PATH"
 AUTH_FILE = "authentication.json"
@@ -52,19 +51,18 @@ def default_config_dir(environ: Mapping[str, str]) -> Path:
     return (Path(home) if home else Path.home()) / ".runai"
 
 
-def _config_dir(value: str | os.PathLike[str] | None) -> Path:
-    return default_config_dir(os.environ) if value is None else Path(value)
-
-
-@attrs.frozen
-class RunaiCliSession:
+class RunaiCliSession(Value):
     """The runai CLI v2's session: `runai login` once, then use it from Python.
 
     config_dir: where the CLI keeps it; None reads $RUNAI_CLI_CONFIG_PATH, else ~/.runai, once,
     here. The files are read when a token is needed and again when it expires or is refused.
     """
 
-    config_dir: Path = attrs.field(default=None, converter=_config_dir)
+    __slots__ = _fields = ("config_dir",)
+    config_dir: Path
+
+    def __init__(self, config_dir: str | os.PathLike[str] | None = None) -> None:
+        self._set(default_config_dir(os.environ) if config_dir is None else Path(config_dir))
 
     since: ClassVar[str] = "2.18"
 

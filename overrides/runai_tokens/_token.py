@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
-import attrs
+from ._value import Value
 
 # Never send a token with less than this left (or a tenth of the lifetime, if that is shorter).
 MIN_REMAINING = 30.0
@@ -42,8 +42,7 @@ COOLDOWN_FRACTION = 0.05
 MAX_LIFETIME = 365 * 24 * 3600.0
 
 
-@attrs.frozen
-class AccessToken:
+class AccessToken(Value):
     """A valid access token and when it expires, for code that needs more than the string.
 
     expires_at is an aware UTC datetime: when the server's stated lifetime (expiresIn, else the
@@ -52,8 +51,13 @@ class AccessToken:
     of repr() and str().
     """
 
-    token: str = attrs.field(repr=False)
+    __slots__ = _fields = ("token", "expires_at")
+    _hidden = frozenset({"token"})
+    token: str
     expires_at: datetime.datetime | None
+
+    def __init__(self, token: str, expires_at: datetime.datetime | None) -> None:
+        self._set(token, expires_at)
 
     def __str__(self) -> str:
         return repr(self)
@@ -62,8 +66,8 @@ class AccessToken:
 class Token:
     """An access token; compared by identity, which is how a 401 tells "mine" from "newer".
 
-    A plain class (never changed after it is made): defining an attrs class costs 0.4-1 ms of
-    connect()'s start-up, and identity is what a plain class compares by.
+    A plain class, not a Value (never changed after it is made): identity is what a plain
+    class compares by.
     """
 
     __slots__ = ("access_token", "lifetime", "obtained_at", "refresh_at", "stale_at")

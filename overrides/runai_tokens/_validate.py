@@ -14,7 +14,7 @@ Credentials and tokens go over plain http only to a loopback host (127.0.0.0/8, 
 localhost), unless the caller allows it in so many words; then it warns once per origin.
 
 Standard library only: the CLI's warm path imports this. The credential and RetryPolicy checks
-import those classes (attrs, httpx) only when they are called.
+import those classes (and with them httpx and the generated package) only when they are called.
 """
 
 from __future__ import annotations

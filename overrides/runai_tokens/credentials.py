@@ -18,11 +18,10 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-import attrs
-
 from . import _generated as gen
 from ._cli_session import RunaiCliSession
 from ._untrusted import header_value_problem
+from ._value import Value
 from .login._session import LoginSession
 
 if TYPE_CHECKING:
@@ -43,12 +42,16 @@ class MissingCredentialsError(ValueError):
         super().__init__(message)
 
 
-@attrs.frozen
-class ClientCredentials:
+class ClientCredentials(Value):
     """A service account: grantType client_credentials, sending clientID and clientSecret."""
 
+    __slots__ = _fields = ("client_id", "client_secret")
+    _hidden = frozenset({"client_secret"})
     client_id: str
-    client_secret: str = attrs.field(repr=False)
+    client_secret: str
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        self._set(client_id, client_secret)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientCredentials:
@@ -79,12 +82,16 @@ class ClientCredentials:
         )
 
 
-@attrs.frozen
-class AppCredentials:
+class AppCredentials(Value):
     """An application (deprecated by Run:ai): grantType app_token, sending appID and appSecret."""
 
+    __slots__ = _fields = ("app_id", "app_secret")
+    _hidden = frozenset({"app_secret"})
     app_id: str
-    app_secret: str = attrs.field(repr=False)
+    app_secret: str
+
+    def __init__(self, app_id: str, app_secret: str) -> None:
+        self._set(app_id, app_secret)
 
     since: ClassVar[str] = "2.18"
 
@@ -97,17 +104,21 @@ class AppCredentials:
         return None  # /api/v2/token has no app grant
 
 
-@attrs.frozen
-class PasswordCredentials:
+class PasswordCredentials(Value):
     """A user's name and password: grantType password.
 
     client_id goes with the grant on /api/v2/token when given (v2's own example sends one; v1
     takes none).
     """
 
+    __slots__ = _fields = ("username", "password", "client_id")
+    _hidden = frozenset({"password"})
     username: str
-    password: str = attrs.field(repr=False)
-    client_id: str | None = None
+    password: str
+    client_id: str | None
+
+    def __init__(self, username: str, password: str, client_id: str | None = None) -> None:
+        self._set(username, password, client_id)
 
     since: ClassVar[str] = "2.18"
 
@@ -125,15 +136,19 @@ class PasswordCredentials:
         return request
 
 
-@attrs.frozen
-class RefreshTokenCredentials:
+class RefreshTokenCredentials(Value):
     """A refresh token (e.g. from a login elsewhere): grantType refresh_token.
 
     There is nothing to fall back to when the server rejects it, so a rejection is final.
     """
 
-    refresh_token: str = attrs.field(repr=False)
-    client_id: str | None = None
+    __slots__ = _fields = ("refresh_token", "client_id")
+    _hidden = frozenset({"refresh_token"})
+    refresh_token: str
+    client_id: str | None
+
+    def __init__(self, refresh_token: str, client_id: str | None = None) -> None:
+        self._set(refresh_token, client_id)
 
     since: ClassVar[str] = "2.18"
 
@@ -154,15 +169,19 @@ class RefreshTokenCredentials:
         return request
 
 
-@attrs.frozen
-class ExternalTokenCredentials:
+class ExternalTokenCredentials(Value):
     """A token from an external identity provider: grantType external_token_exchange (2.22+).
 
     Only /api/v1/token has this grant. The external token is what is traded, so the server's
     rejection is final, like a refresh token's.
     """
 
-    external_token: str = attrs.field(repr=False)
+    __slots__ = _fields = ("external_token",)
+    _hidden = frozenset({"external_token"})
+    external_token: str
+
+    def __init__(self, external_token: str) -> None:
+        self._set(external_token)
 
     since: ClassVar[str] = "2.22"
 
@@ -194,8 +213,7 @@ def _header_token(value: str) -> str:
     return value
 
 
-@attrs.frozen
-class StaticToken:
+class StaticToken(Value):
     """A fixed access token, e.g. one printed by the runai CLI.
 
     No grant is made: it is sent until the server answers 401, and that 401 reaches the caller.
@@ -203,7 +221,12 @@ class StaticToken:
     still cannot go into a header is refused here, not at the first request.
     """
 
-    access_token: str = attrs.field(repr=False, converter=_header_token)
+    __slots__ = _fields = ("access_token",)
+    _hidden = frozenset({"access_token"})
+    access_token: str
+
+    def __init__(self, access_token: str) -> None:
+        self._set(_header_token(access_token))
 
 
 GrantCredentials = (

@@ -21,8 +21,6 @@ from functools import cache
 from types import ModuleType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-import attrs
-
 from .._generated import (
     TOKEN_OPERATIONS,
     UNSET,
@@ -33,6 +31,7 @@ from .._generated import (
     Unset,
     field_problem,
 )
+from .._value import Value
 
 
 class WireModel(Protocol):
@@ -48,16 +47,20 @@ Model = TypeVar("Model", bound=WireModel)
 Body = TypeVar("Body", bound=WireModel)
 
 
-@attrs.frozen
-class Call(Generic[Model]):
+class Call(Value, Generic[Model]):
     """One generated operation, ready to send: its module, the arguments of its *_detailed
     function, and the model a 2xx parses as."""
 
-    operation: ModuleType
+    __slots__ = _fields = ("operation", "arguments", "model")
     # Out of repr: the arguments hold the body (a client secret) or a query parameter that is a
     # secret (a refresh token), and a Call is a local in every frame that sends one.
-    arguments: dict[str, Any] = attrs.field(repr=False)
+    _hidden = frozenset({"arguments"})
+    operation: ModuleType
+    arguments: dict[str, Any]
     model: type[Model]
+
+    def __init__(self, operation: ModuleType, arguments: dict[str, Any], model: type[Model]):
+        self._set(operation, arguments, model)
 
     def __repr__(self) -> str:
         return f"Call({self.describe()}, {self.model.__name__})"
@@ -181,9 +184,12 @@ def _wire_names(model: Any) -> dict[str, str]:
     return {names[value.index]: key for key, value in wire.items() if isinstance(value, _Marker)}
 
 
-@attrs.frozen
-class _Marker:
+class _Marker(Value):
+    __slots__ = _fields = ("index",)
     index: int
+
+    def __init__(self, index: int) -> None:
+        self._set(index)
 
     @property
     def value(self) -> _Marker:  # to_dict reads enum fields' .value

@@ -23,7 +23,6 @@ from ..credentials import (
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._file_source import FileTokenSource
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
-from ._login_source import LoginTokenSource
 from ._source import TokenSource
 
 # Token requests are rare (one per token lifetime), so their connections are not kept: nothing
@@ -100,6 +99,8 @@ def source_for(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
         )
     if isinstance(credentials, LoginSession):  # the stored login for this base URL
+        from ._login_source import LoginTokenSource  # only a LoginSession needs it
+
         return LoginTokenSource(
             credentials,
             base_url,

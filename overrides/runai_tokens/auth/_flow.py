@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import Generic, TypeVar
 
-import attrs
-
+from .._value import Value
 from ..errors import ApiException
 
 Ask = TypeVar("Ask")
@@ -42,9 +41,12 @@ async def arun(flow: Flow[Ask, Answer, Result], step: Callable[[Ask], Awaitable[
     return ask.value
 
 
-@attrs.frozen
-class _Done(Generic[Result]):
+class _Done(Value, Generic[Result]):
+    __slots__ = _fields = ("value",)
     value: Result
+
+    def __init__(self, value: Result) -> None:
+        self._set(value)
 
 
 def _resume(

@@ -18,15 +18,16 @@ remembered, so further calls raise at once instead of asking again, until a new 
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import attrs
+from typing import TYPE_CHECKING
 
 from ..credentials import RefreshTokenCredentials
 from ..errors import ApiException
 from ..login._session import LoginSession
-from ..login._store import StoredLogin
 from ._grant import REJECTED, Grants
 from ._source import TokenSource, _FetchFlow
+
+if TYPE_CHECKING:
+    from ..login._store import StoredLogin
 
 
 class LoginTokenSource(TokenSource):
@@ -71,7 +72,7 @@ class LoginTokenSource(TokenSource):
                 self._stored = stored.refresh_token
                 continue
             if granted.refresh_token is not None and granted.refresh_token != login.refresh_token:
-                login = attrs.evolve(login, refresh_token=granted.refresh_token)
+                login = login.replace(refresh_token=granted.refresh_token)
                 if self.session.keep_rotated(login):
                     self._stored = login.refresh_token
             self._login = login

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO, cast
 
-import attrs
-
 from .._cli_session import LoginRequiredError
 from .._validate import InsecureHttpWarning, in_clear
 from ..auth import TokenAuth
@@ -39,19 +37,27 @@ from ._settings import SESSION_GRANTS, GetSettings
 REJECTED = frozenset({400, 401, 403})
 
 
-@attrs.define
 class StatusSleep:
     """RetryTransport's sleep, saying on a terminal what it waits for.
 
     A person running runai-token by hand sees why nothing happens for a few seconds; a script or
     kubectl reading stderr from a pipe sees nothing. It also counts the attempts for the error
-    message when the last one fails too.
+    message when the last one fails too. (Mutable: it counts.)
     """
 
-    stream: TextIO
-    max_attempts: int
-    sleep: Callable[[float], object] = time.sleep
-    attempts: int = 1
+    __slots__ = ("attempts", "max_attempts", "sleep", "stream")
+
+    def __init__(
+        self,
+        stream: TextIO,
+        max_attempts: int,
+        sleep: Callable[[float], object] = time.sleep,
+        attempts: int = 1,
+    ) -> None:
+        self.stream = stream
+        self.max_attempts = max_attempts
+        self.sleep = sleep
+        self.attempts = attempts
 
     def __call__(self, seconds: float) -> None:
         self.attempts += 1

@@ -19,11 +19,11 @@ import webbrowser
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-import attrs
 import httpx
 
 from .._token import jwt_claims
 from .._untrusted import escape_controls
+from .._value import Value
 from ..auth._grant import Granted, Grants, TokenEndpoint
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._callback import code_from_pasted, code_from_query
@@ -43,35 +43,88 @@ PASTE_PORT = 43121
 SCOPE = "openid"
 
 
-@attrs.frozen
-class LoginRequest:
-    """One login: where, as which client, and how long to wait for the person."""
+class LoginRequest(Value):
+    """One login: where, as which client, and how long to wait for the person.
 
+    redirect_host is the name the redirect URI gives the loopback listener (which binds
+    127.0.0.1 either way): one of REDIRECT_HOSTS.
+    """
+
+    __slots__ = _fields = (
+        "base_url",
+        "client_id",
+        "issuer",
+        "listen_port",
+        "redirect_host",
+        "wait",
+        "open_browser",
+        "request_timeout",
+        "proxy",
+        "token_endpoint",
+    )
     base_url: str
-    client_id: str = DEFAULT_CLIENT_ID
-    issuer: str | None = None
-    listen_port: int = 0
-    # The name the redirect URI gives the loopback listener (which binds 127.0.0.1 either way).
-    redirect_host: str = attrs.field(default=HOST, validator=attrs.validators.in_(REDIRECT_HOSTS))
-    wait: float = DEFAULT_WAIT
-    open_browser: bool = True
-    request_timeout: float = 30.0
-    proxy: str | None = None
-    token_endpoint: TokenEndpoint = "auto"  # noqa: S105 - an endpoint's name, no secret
+    client_id: str
+    issuer: str | None
+    listen_port: int
+    redirect_host: str
+    wait: float
+    open_browser: bool
+    request_timeout: float
+    proxy: str | None
+    token_endpoint: TokenEndpoint
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str = DEFAULT_CLIENT_ID,
+        issuer: str | None = None,
+        listen_port: int = 0,
+        redirect_host: str = HOST,
+        wait: float = DEFAULT_WAIT,
+        open_browser: bool = True,
+        request_timeout: float = 30.0,
+        proxy: str | None = None,
+        token_endpoint: TokenEndpoint = "auto",  # noqa: S107 - an endpoint's name, no secret
+    ) -> None:
+        if redirect_host not in REDIRECT_HOSTS:
+            raise ValueError(
+                f"'redirect_host' must be in {REDIRECT_HOSTS!r} (got {redirect_host!r})"
+            )
+        self._set(
+            base_url,
+            client_id,
+            issuer,
+            listen_port,
+            redirect_host,
+            wait,
+            open_browser,
+            request_timeout,
+            proxy,
+            token_endpoint,
+        )
 
 
-@attrs.frozen
-class LoggedIn:
+class LoggedIn(Value):
     """What a login brought: tokens (kept out of repr) and who the access token names."""
 
-    access_token: str = attrs.field(repr=False)
-    refresh_token: str | None = attrs.field(repr=False)
+    __slots__ = _fields = ("access_token", "refresh_token", "expires_in", "subject")
+    _hidden = frozenset({"access_token", "refresh_token"})
+    access_token: str
+    refresh_token: str | None
     expires_in: int | None
     subject: str | None
 
+    def __init__(
+        self,
+        access_token: str,
+        refresh_token: str | None,
+        expires_in: int | None,
+        subject: str | None,
+    ) -> None:
+        self._set(access_token, refresh_token, expires_in, subject)
 
-@attrs.frozen
-class Person:
+
+class Person(Value):
     """How the flow talks to the person: say() a line, read_line(timeout) a pasted address, and
     open_url() a browser (returns whether one was opened).
 
@@ -79,9 +132,18 @@ class Person:
     TimeoutError when no line came within timeout seconds (login._paste.read_line does all this
     for a stream)."""
 
+    __slots__ = _fields = ("say", "read_line", "open_url")
     say: Callable[[str], object]
     read_line: Callable[[float], str]
-    open_url: Callable[[str], bool] = webbrowser.open
+    open_url: Callable[[str], bool]
+
+    def __init__(
+        self,
+        say: Callable[[str], object],
+        read_line: Callable[[float], str],
+        open_url: Callable[[str], bool] = webbrowser.open,
+    ) -> None:
+        self._set(say, read_line, open_url)
 
 
 def log_in(request: LoginRequest, person: Person) -> LoggedIn:

@@ -22,10 +22,10 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-import attrs
 import httpx
 
 from .._untrusted import escape_controls
+from .._value import Value
 from ._errors import DiscoveryError
 
 REALM_PATH = "/auth/realms/runai"
@@ -35,12 +35,15 @@ MAX_DOCUMENT = 256 * 1024
 _QUOTED = 120
 
 
-@attrs.frozen
-class Provider:
+class Provider(Value):
     """What the login needs from the identity provider."""
 
+    __slots__ = _fields = ("issuer", "authorization_endpoint")
     issuer: str
     authorization_endpoint: str
+
+    def __init__(self, issuer: str, authorization_endpoint: str) -> None:
+        self._set(issuer, authorization_endpoint)
 
 
 def default_issuer(base_url: str) -> str:

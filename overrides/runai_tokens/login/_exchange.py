@@ -14,20 +14,23 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import attrs
-
 from .._generated import GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
+from .._value import Value
 from ..auth._grant import Granted, Grants
 
 
-@attrs.frozen
-class AuthorizationCode:
+class AuthorizationCode(Value):
     """A one-off grant: the code the browser brought back, and what proves it is ours."""
 
-    code: str = attrs.field(repr=False)
+    __slots__ = _fields = ("code", "redirect_uri", "client_id", "verifier")
+    _hidden = frozenset({"code", "verifier"})
+    code: str
     redirect_uri: str
     client_id: str
-    verifier: str = attrs.field(repr=False)
+    verifier: str
+
+    def __init__(self, code: str, redirect_uri: str, client_id: str, verifier: str) -> None:
+        self._set(code, redirect_uri, client_id, verifier)
 
     since: ClassVar[str] = "2.18"
 

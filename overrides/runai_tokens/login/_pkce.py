@@ -11,17 +11,21 @@ import base64
 import hashlib
 import secrets
 
-import attrs
+from .._value import Value
 
 METHOD = "S256"
 _VERIFIER_BYTES = 64
 _STATE_BYTES = 32
 
 
-@attrs.frozen
-class Pkce:
-    verifier: str = attrs.field(repr=False)
+class Pkce(Value):
+    __slots__ = _fields = ("verifier", "challenge")
+    _hidden = frozenset({"verifier"})
+    verifier: str
     challenge: str
+
+    def __init__(self, verifier: str, challenge: str) -> None:
+        self._set(verifier, challenge)
 
     @classmethod
     def new(cls) -> Pkce:

@@ -11,13 +11,17 @@ control plane refused all end in "run `runai-token login`".
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
-
-import attrs
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._cli_session import LoginRequiredError
-from ._index import normalize_base_url
-from ._store import LoginStore, StoredLogin, open_store
+from .._value import Value
+
+if TYPE_CHECKING:
+    from ._store import LoginStore, StoredLogin
+
+# The store (_store, _index: fcntl, the index's format) is imported when a LoginSession is made,
+# not with this module: credentials imports it, so connect() would pay for it with any
+# credentials.
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -25,11 +29,15 @@ LOGIN_COMMAND = "run `runai-token login`"
 
 
 def _optional_url(value: object) -> str | None:
+    from ._index import normalize_base_url
+
     return None if value is None else normalize_base_url(value)
 
 
 def _store(value: object) -> LoginStore:
     if value is None:
+        from ._store import open_store
+
         return open_store("auto")
     for method in ("load", "save", "delete"):
         if not callable(getattr(value, method, None)):
@@ -40,8 +48,7 @@ def _store(value: object) -> LoginStore:
     return store
 
 
-@attrs.frozen(repr=False)
-class LoginSession:
+class LoginSession(Value):
     """The login `runai-token login` saved, for TokenAuth, connect() and `runai-token get`.
 
     base_url: the control plane whose login to use; None: the most recent login's (and
@@ -52,19 +59,24 @@ class LoginSession:
     here, once).
     """
 
-    _login_url: str | None = attrs.field(default=None, alias="base_url", converter=_optional_url)
-    store: LoginStore = attrs.field(default=None, kw_only=True, eq=False, converter=_store)
+    __slots__ = _fields = ("_base_url", "store")
+    _uncompared = frozenset({"store"})  # a store compares by identity: two are never equal
+    _base_url: str | None
+    store: LoginStore
 
     since: ClassVar[str] = "2.18"
 
+    def __init__(self, base_url: str | None = None, *, store: LoginStore | None = None) -> None:
+        self._set(_optional_url(base_url), _store(store))
+
     def __repr__(self) -> str:
-        return f"LoginSession(base_url={self._login_url!r})"
+        return f"LoginSession(base_url={self._base_url!r})"
 
     def base_url(self) -> str | None:
         """The control plane of this login: the one given, else the most recent login's, else
         None. Reads the index only (no keyring) when the store has one."""
-        if self._login_url is not None:
-            return self._login_url
+        if self._base_url is not None:
+            return self._base_url
         entry = getattr(self.store, "entry", None)
         try:
             if callable(entry):
@@ -78,8 +90,10 @@ class LoginSession:
     def for_base_url(self, base_url: str) -> str:
         """The control plane whose login a TokenAuth for base_url uses: base_url itself.
         Raises ValueError when this session names another one."""
+        from ._index import normalize_base_url
+
         url = normalize_base_url(base_url)
-        if self._login_url is not None and self._login_url != url:
+        if self._base_url is not None and self._base_url != url:
             raise ValueError(
                 "LoginSession is for another control plane than the base URL it is used with"
             )

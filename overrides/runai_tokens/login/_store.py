@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import attrs
-
 from .._private_files import checked_directory, default_cache_dir, read_private, write_new
+from .._value import Value
 from . import _index
 from ._index import LoginEntry, LoginStoreError, normalize_base_url
 
@@ -31,23 +30,14 @@ _FORMAT = 1
 _MAX_SECRET = 64 * 1024
 
 
-def _required_str(name: str) -> Any:
-    def check(instance: object, attribute: object, value: object) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise (TypeError if not isinstance(value, str) else ValueError)(
-                f"StoredLogin: {name} must be a non-empty str"
-            )
-
-    return check
+def _required_str(value: object, name: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise (TypeError if not isinstance(value, str) else ValueError)(
+            f"StoredLogin: {name} must be a non-empty str"
+        )
 
 
-def _subject(instance: object, attribute: object, value: Any) -> None:
-    if value is not None and not isinstance(value, str):
-        raise TypeError("StoredLogin: subject must be a str or None")
-
-
-@attrs.frozen
-class StoredLogin:
+class StoredLogin(Value):
     """A person's login to one control plane, as a store keeps it.
 
     base_url is normalized (checked by runai_tokens._validate, trailing slashes dropped), so one
@@ -55,10 +45,22 @@ class StoredLogin:
     repr() and str().
     """
 
-    base_url: str = attrs.field(converter=normalize_base_url)
-    client_id: str = attrs.field(validator=_required_str("client_id"))
-    refresh_token: str = attrs.field(repr=False, validator=_required_str("refresh_token"))
-    subject: str | None = attrs.field(default=None, validator=_subject)
+    __slots__ = _fields = ("base_url", "client_id", "refresh_token", "subject")
+    _hidden = frozenset({"refresh_token"})
+    base_url: str
+    client_id: str
+    refresh_token: str
+    subject: str | None
+
+    def __init__(
+        self, base_url: str, client_id: str, refresh_token: str, subject: str | None = None
+    ) -> None:
+        base_url = normalize_base_url(base_url)
+        _required_str(client_id, "client_id")
+        _required_str(refresh_token, "refresh_token")
+        if subject is not None and not isinstance(subject, str):
+            raise TypeError("StoredLogin: subject must be a str or None")
+        self._set(base_url, client_id, refresh_token, subject)
 
 
 class LoginStore(Protocol):

@@ -11,8 +11,9 @@ import random as _random
 import time
 from collections.abc import Awaitable, Callable
 
-import attrs
 import httpx
+
+from .._value import Value
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -23,8 +24,7 @@ async def _asyncio_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-@attrs.frozen
-class Clock:
+class Clock(Value):
     """Where RetryTransport gets its time, its waits and its jitter; tests pass a fake one.
 
     monotonic measures the deadline; wall (Unix seconds) reads an HTTP-date Retry-After from a
@@ -32,11 +32,22 @@ class Clock:
     the jitter, in [0, 1).
     """
 
-    monotonic: Callable[[], float] = time.monotonic
-    wall: Callable[[], float] = time.time
-    sleep: Callable[[float], object] = time.sleep
-    async_sleep: Callable[[float], Awaitable[object]] = _asyncio_sleep
-    random: Callable[[], float] = _random.random
+    __slots__ = _fields = ("monotonic", "wall", "sleep", "async_sleep", "random")
+    monotonic: Callable[[], float]
+    wall: Callable[[], float]
+    sleep: Callable[[float], object]
+    async_sleep: Callable[[float], Awaitable[object]]
+    random: Callable[[], float]
+
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], object] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[object]] = _asyncio_sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self._set(monotonic, wall, sleep, async_sleep, random)
 
     @classmethod
     def system(cls) -> Clock:

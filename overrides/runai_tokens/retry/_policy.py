@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import attrs
 
 from .. import _validate
+from .._value import Value
 
 # The checks are _validate's, shared with TokenAuth, connect() and the CLI. Times are converted
 # to float (an int too large for one is infinite), so no later arithmetic can overflow.
 
 
-def _int_at_least(minimum: int) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        _validate.count(value, attribute.name, minimum=minimum)
-
-    return check
-
-
-def _capacity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _validate.count(value, attribute.name, minimum=0)
-
-
-def _deadline(value: float) -> float:
-    return _validate.seconds(value, "deadline", allow_infinite=True)
-
-
-def _backoff_base(value: float) -> float:
-    return _validate.seconds(value, "backoff_base", allow_zero=True)
-
-
-def _backoff_max(value: float) -> float:
-    return _validate.seconds(value, "backoff_max", allow_zero=True)
-
-
-def _statuses(value: Iterable[int]) -> tuple[int, ...]:
-    return _validate.statuses(value, "statuses")
-
-
-@attrs.frozen
-class RetryPolicy:
+class RetryPolicy(Value):
     """How RetryTransport retries.
 
     max_attempts counts every send, the first included (1 turns retrying off). deadline is one
@@ -62,21 +31,64 @@ class RetryPolicy:
     so a connection lost mid-body is retried like one lost before the status line.
     """
 
-    max_attempts: int = attrs.field(default=3, validator=_int_at_least(1))
-    deadline: float = attrs.field(default=60.0, converter=_deadline)
-    backoff_base: float = attrs.field(default=0.5, converter=_backoff_base)
-    backoff_max: float = attrs.field(default=8.0, converter=_backoff_max)
-    statuses: tuple[int, ...] = attrs.field(
-        default=(408, 429, 500, 502, 503, 504), converter=_statuses
+    __slots__ = _fields = (
+        "max_attempts",
+        "deadline",
+        "backoff_base",
+        "backoff_max",
+        "statuses",
+        "budget_capacity",
+        "retry_cost",
+        "timeout_retry_cost",
+        "max_body_bytes",
     )
-    budget_capacity: int | None = attrs.field(default=500, validator=_capacity)
-    retry_cost: int = attrs.field(default=5, validator=_int_at_least(0))
-    timeout_retry_cost: int = attrs.field(default=10, validator=_int_at_least(0))
-    max_body_bytes: int = attrs.field(default=1 << 20, validator=_int_at_least(1))
+    max_attempts: int
+    deadline: float
+    backoff_base: float
+    backoff_max: float
+    statuses: tuple[int, ...]
+    budget_capacity: int | None
+    retry_cost: int
+    timeout_retry_cost: int
+    max_body_bytes: int
 
-    def __attrs_post_init__(self) -> None:
-        if self.backoff_max < self.backoff_base:
+    def __init__(
+        self,
+        max_attempts: int = 3,
+        deadline: float = 60.0,
+        backoff_base: float = 0.5,
+        backoff_max: float = 8.0,
+        statuses: Iterable[int] = (408, 429, 500, 502, 503, 504),
+        budget_capacity: int | None = 500,
+        retry_cost: int = 5,
+        timeout_retry_cost: int = 10,
+        max_body_bytes: int = 1 << 20,
+    ) -> None:
+        # The times and statuses are converted first, then the counts checked (attrs' order,
+        # kept so that the same bad arguments raise the same error as before).
+        deadline = _validate.seconds(deadline, "deadline", allow_infinite=True)
+        backoff_base = _validate.seconds(backoff_base, "backoff_base", allow_zero=True)
+        backoff_max = _validate.seconds(backoff_max, "backoff_max", allow_zero=True)
+        statuses = _validate.statuses(statuses, "statuses")
+        _validate.count(max_attempts, "max_attempts", minimum=1)
+        if budget_capacity is not None:
+            _validate.count(budget_capacity, "budget_capacity", minimum=0)
+        _validate.count(retry_cost, "retry_cost", minimum=0)
+        _validate.count(timeout_retry_cost, "timeout_retry_cost", minimum=0)
+        _validate.count(max_body_bytes, "max_body_bytes", minimum=1)
+        if backoff_max < backoff_base:
             raise ValueError("backoff_max must not be below backoff_base")
+        self._set(
+            max_attempts,
+            deadline,
+            backoff_base,
+            backoff_max,
+            statuses,
+            budget_capacity,
+            retry_cost,
+            timeout_retry_cost,
+            max_body_bytes,
+        )
 
     def backoff(self, retry: int, jitter: float) -> float:
         """The wait before retry number `retry` (1 for the first), given jitter in [0, 1)."""
