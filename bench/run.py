@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import importlib
 import importlib.metadata
+import os
 import platform
 import sys
 import time
@@ -95,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", help="comma-separated benchmark numbers, e.g. 1,3")
     args = parser.parse_args(argv)
+    # The processes the benchmarks start must find and write .pyc files, as an installed package
+    # has them: with PYTHONDONTWRITEBYTECODE set, every start-up would compile each module that
+    # changed since its .pyc was written, and time that instead.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     chosen = list(BENCHMARKS) if args.only is None else args.only.split(",")
     unknown = [n for n in chosen if n not in BENCHMARKS]
     if unknown:
