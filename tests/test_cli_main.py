@@ -161,7 +161,7 @@ def test_version() -> None:
     ],
 )
 def test_status_to_exit_code(
-    server: FakeRunaiServer, fault: dict[str, int], expected: ExitCode, fragment: str
+    server: FakeRunaiServer, fault: dict[str, int], expected: int, fragment: str
 ) -> None:
     server.fail_next(1, path=GRANT_V2_PATH, **fault)
     attempts = "1" if "retry_after" not in fault else "3"

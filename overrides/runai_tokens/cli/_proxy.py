@@ -8,11 +8,20 @@ its warm path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from urllib.parse import urlsplit
-
 from .. import _validate
 from ._exit import CliError, ExitCode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Every variable that can name a proxy. With none of them set there is nothing to read, and a
+# warm `get` (which has no use for a proxy) is spared urllib.parse.
+_PROXY_VARIABLES = tuple(
+    spelling
+    for name in ("http_proxy", "https_proxy", "all_proxy")
+    for spelling in (name, name.upper())
+)
 
 
 def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
@@ -23,6 +32,10 @@ def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
     usage error naming the variable, not its value, which may hold the proxy's password. The
     library never reads these itself (configuration is passed in); the CLI is an edge.
     """
+    if not any((environ.get(name) or "").strip() for name in _PROXY_VARIABLES):
+        return None
+    from urllib.parse import urlsplit
+
     parts = urlsplit(base_url)
 
     def variable(name: str) -> tuple[str, str]:
@@ -49,6 +62,8 @@ def _proxy_problem(proxy: str) -> str | None:
         return "it contains whitespace"
     if not proxy.isprintable():
         return "it contains a control character"
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(proxy)
     except ValueError:
