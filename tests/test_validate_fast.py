@@ -20,7 +20,7 @@ HOSTS = st.one_of(
     st.lists(LABEL, min_size=1, max_size=4).map(".".join),
     st.lists(LABEL, min_size=1, max_size=3).map(lambda labels: ".".join(labels) + "."),
     st.lists(st.integers(0, 300).map(str), min_size=3, max_size=5).map(".".join),
-    st.sampled_from(["127.0.0.1", "127.1.2.3", "10.0.0.1", "0.0.0.0", "255.255.255.255"]),
+    st.sampled_from(["127.0.0.1", "127.1.2.3", "10.0.0.1", "0.0.0.1", "255.255.255.255"]),
     st.sampled_from(["01.2.3.4", "1.2.3.4.", "1..2.3", "localhost", "LOCALHOST", "localhost."]),
     st.sampled_from(["[::1]", "[fe80::1]", "[::ffff:127.0.0.1]", "[::1", "::1", "", "."]),
     st.sampled_from(["user@host", "u:p@host", "h\u00e9te", "xn--bcher-kva", "a b", "a\tb"]),
@@ -36,8 +36,18 @@ PATHS = st.one_of(
     st.text("abz/-._~%!$&'()*+,;=:@?#[] \\\u00e9", max_size=8).map(lambda p: "/" + p),
 )
 SCHEMES = st.sampled_from(["http://", "https://", "HTTPS://", "Http://", "ftp://", "https:/", ""])
+# Mostly usable ones too, so that the shortcut is taken often enough to be tested.
+LIKELY = st.builds(
+    lambda s, h, p, q: s + h + p + q,
+    st.sampled_from(["http://", "https://"]),
+    st.one_of(HOSTS.filter(lambda h: h.isascii()), st.sampled_from(["127.0.0.1", "localhost"])),
+    st.one_of(st.just(""), st.integers(0, 66000).map(lambda port: f":{port}")),
+    st.text("abz/-._~%:@", max_size=8).map(lambda p: "/" + p) | st.just(""),
+)
 URLS = st.one_of(
     st.builds(lambda s, h, p, q: s + h + p + q, SCHEMES, HOSTS, PORTS, PATHS),
+    LIKELY,
+    LIKELY,
     st.text(max_size=30),
 )
 
