@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from runai_tokens import _validate
+from runai_tokens import _plain_url, _validate
 
 LABEL = st.text("abcxyzABC019-_", min_size=1, max_size=6)
 HOSTS = st.one_of(
@@ -69,7 +69,7 @@ def _loopback_by_parsing(host: str) -> bool:
 @settings(max_examples=500)
 @given(URLS)
 def test_a_plain_url_is_one_parsing_finds_usable_with_that_host(url: str) -> None:
-    host = _validate._plain_host(url)
+    host = _plain_url.plain_host(url)
     if host is None:
         return
     assert _validate._parsed_url_problem(url) is None
@@ -107,7 +107,7 @@ def test_is_loopback_answers_as_ipaddress_does(host: str) -> None:
 )
 def test_the_urls_people_use_are_plain(url: str) -> None:
     # Not vacuous: these are judged without urllib.parse (and so a warm `get` never loads it).
-    assert _validate._plain_host(url) is not None
+    assert _plain_url.plain_host(url) is not None
 
 
 @pytest.mark.parametrize(
@@ -124,4 +124,4 @@ def test_the_urls_people_use_are_plain(url: str) -> None:
     ],
 )
 def test_anything_unusual_is_parsed(url: str) -> None:
-    assert _validate._plain_host(url) is None
+    assert _plain_url.plain_host(url) is None

@@ -16,7 +16,7 @@ localhost), unless the caller allows it in so many words; then it warns once per
 Standard library only: the CLI's warm path imports this. The credential and RetryPolicy checks
 import those classes (attrs, httpx) only when they are called. A warm `runai-token get` checks a
 base URL too, and urllib.parse, re and ipaddress cost it more than the rest of its work: a plain
-URL (_plain_host: a lower-case scheme, a DNS name or dotted IPv4 address, a port, a path of
+URL (_plain_url: a lower-case scheme, a DNS name or dotted IPv4 address, a port, a path of
 URL-safe characters) is judged without them, and only a URL it is not certain about is parsed.
 tests/test_validate_fast.py checks that the two judge alike.
 """
@@ -26,6 +26,8 @@ from __future__ import annotations
 import _thread
 import math
 import warnings
+
+from ._plain_url import ipv4, plain_host
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the CLI's warm path)
 if TYPE_CHECKING:
@@ -54,11 +56,6 @@ _PORT = "has a port that is not a number from 1 to 65535"
 # by re's cache) on first use: re is not imported for a plain URL.
 _HOST_NAME = r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?"
 _IPV4_LIKE = r"[0-9.]+"
-_DIGITS = "0123456789"
-_LABEL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + _DIGITS + "_-")
-# RFC 3986's unreserved and sub-delims, "%", ":", "@" and "/": a path of these is one urlsplit
-# leaves alone ("?", "#", "[", "]", "\\", whitespace and the rest are for the full parse).
-_PATH = _LABEL | frozenset(".~%!$&'()*+,;=:@/")
 
 
 def base_url(value: object, *, name: str = "base_url") -> str:
@@ -88,51 +85,9 @@ def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:
 
 def url_problem(url: str) -> str | None:
     """What makes url (already stripped) unusable as a base URL, or None. Never quotes it."""
-    if _plain_host(url) is not None:
+    if plain_host(url) is not None:
         return None
     return _parsed_url_problem(url)
-
-
-def _plain_host(url: str) -> str | None:
-    """The host of url (lower case) when url is certainly a usable base URL, else None.
-
-    Certain means: http:// or https://, then a host that is a DNS name or a dotted IPv4
-    address, an optional port of digits, and an optional path of _PATH's characters. For such
-    a URL urlsplit finds that very host and port, and _parsed_url_problem finds no problem; a
-    URL with anything else (IPv6, a user, a query, upper case in the scheme, an empty port,
-    non-ASCII) gets None here and is parsed.
-    """
-    scheme, _, rest = url.partition("://")
-    if scheme not in _SCHEMES:
-        return None
-    authority, _, path = rest.partition("/")
-    host, colon, port = authority.partition(":")
-    if colon and not (0 < len(port) <= 5 and _all_in(port, _DIGITS) and 0 < int(port) < 65536):
-        return None
-    if not _all_in(path, _PATH) or not host or host.startswith(".") or ".." in host:
-        return None
-    if not _all_in(host.removesuffix("."), _LABEL | {"."}):
-        return None
-    if _all_in(host, _DIGITS + ".") and _ipv4(host) is None:
-        return None  # IPv4-like, so it must be an address; this one is not
-    return host.lower()
-
-
-def _all_in(text: str, allowed: str | frozenset[str]) -> bool:
-    return all(char in allowed for char in text)
-
-
-def _ipv4(host: str) -> tuple[int, ...] | None:
-    """The octets of host when it is a dotted IPv4 address as ipaddress reads one (four
-    decimal numbers up to 255, no leading zeros), else None."""
-    octets = host.split(".")
-    if len(octets) != 4:
-        return None
-    for octet in octets:
-        if not 0 < len(octet) <= 3 or not _all_in(octet, _DIGITS) or octet[:1] == "0" != octet:
-            return None
-    numbers = tuple(int(octet) for octet in octets)
-    return numbers if max(numbers) <= 255 else None
 
 
 def _parsed_url_problem(url: str) -> str | None:
@@ -242,7 +197,7 @@ def insecure_http(url: str, *, allow: object, name: str = "base_url", warn: bool
 
 def in_clear(url: str) -> bool:
     """Whether what is sent to url crosses a network unencrypted: plain http, not loopback."""
-    host = _plain_host(url)
+    host = plain_host(url)
     if host is not None:  # urlsplit would find this scheme and host
         return url.startswith("http:") and not is_loopback(host)
     from urllib.parse import urlsplit
@@ -260,7 +215,7 @@ def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     if ":" not in host:  # not IPv6: an IPv4 address in ipaddress's one spelling, or no address
-        octets = _ipv4(host)
+        octets = ipv4(host)
         return octets is not None and octets[0] == 127
     import ipaddress
 
