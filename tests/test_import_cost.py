@@ -182,19 +182,20 @@ runpy.run_module("runai_tokens", run_name="__main__", alter_sys=True)
 
 @pytest.mark.parametrize("form", ["script", "module"])
 @pytest.mark.parametrize(
-    ("argv", "base_url"),
+    ("argv", "base_url", "proxy"),
     [
-        (["get", "--output", "exec-credential"], "https://tenant.example"),
-        (["get"], "http://127.0.0.1:8080"),
-        (["get", "-o", "json", "--base-url", "https://Tenant.example:8443/"], None),
-        (["get", "--output=env"], "http://localhost:9/"),
+        (["get", "--output", "exec-credential"], "https://tenant.example", {}),
+        (["get"], "http://127.0.0.1:8080", {}),
+        (["get", "-o", "json", "--base-url", "https://Tenant.example:8443/"], None, {}),
+        (["get", "--output=env"], "http://localhost:9/", {}),
+        (["get"], "https://tenant.example", {"HTTPS_PROXY": "proxy.example:3128"}),
     ],
 )
 def test_a_warm_get_loads_no_parser_json_re_urllib_or_typing(
-    tmp_path: Path, form: str, argv: list[str], base_url: str | None
+    tmp_path: Path, form: str, argv: list[str], base_url: str | None, proxy: dict[str, str]
 ) -> None:
     # The cache is filled in a process of its own, so that the measured one does nothing but a
-    # warm `get`, as kubectl runs it (KUBERNETES_EXEC_INFO set, no proxy variables).
+    # warm `get`, as kubectl runs it (KUBERNETES_EXEC_INFO set).
     env = {
         "PATH": os.environ.get("PATH", ""),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
@@ -205,6 +206,7 @@ def test_a_warm_get_loads_no_parser_json_re_urllib_or_typing(
     }
     if base_url is not None:
         env["RUNAI_BASE_URL"] = base_url
+    env.update(proxy)  # a corporate proxy, checked (a bad one is refused) but not parsed
     url = (base_url or argv[-1]).rstrip("/")
     subprocess.run([sys.executable, "-c", FILL, url], env=env, check=True, timeout=120)
     program = AS_SCRIPT if form == "script" else AS_MODULE

@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from runai_tokens import _plain_url, _validate
+from runai_tokens.cli import _proxy
+from runai_tokens.cli._exit import CliError
 
 LABEL = st.text("abcxyzABC019-_", min_size=1, max_size=6)
 HOSTS = st.one_of(
@@ -125,3 +127,37 @@ def test_the_urls_people_use_are_plain(url: str) -> None:
 )
 def test_anything_unusual_is_parsed(url: str) -> None:
     assert _plain_url.plain_host(url) is None
+
+
+PROXY_ENVIRONMENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "HTTPS_PROXY": URLS,
+        "http_proxy": st.one_of(URLS, st.sampled_from(["proxy:3128", "socks5://p:1", "u:p@h"])),
+        "ALL_PROXY": URLS,
+        "NO_PROXY": st.sampled_from(["", "*", "example", ".run.ai", "localhost,127.0.0.1"]),
+    },
+)
+
+
+@settings(max_examples=300)
+@given(LIKELY, PROXY_ENVIRONMENTS)
+def test_proxy_for_answers_as_it_does_by_parsing(url: str, environ: dict[str, str]) -> None:
+    if _validate.url_problem(url) is not None:
+        return
+    expected = _proxy_for_by_parsing(url, environ)
+    try:
+        answer: object = _proxy.proxy_for(url, environ)
+    except CliError as exc:
+        answer = ("refused", str(exc))
+    assert answer == expected
+
+
+def _proxy_for_by_parsing(url: str, environ: dict[str, str]) -> object:
+    """proxy_for with the plain-URL shortcut taken away: everything parsed."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_proxy, "plain_host", lambda url: None)
+        try:
+            return _proxy.proxy_for(url, environ)
+        except CliError as exc:
+            return ("refused", str(exc))
