@@ -95,7 +95,11 @@ def test_digest_is_not_in_repr(tmp_path: Path) -> None:
         '{"format": 1}',
         '{"format": 99, "accessToken": "x"}',
         "\udcff",
+        "[" * 200_000,  # nested past the recursion limit, yet under MAX_ENTRY
+        '{"format": 2, "baseUrl"',
+        "\ufeff{}",
     ],
+    ids=lambda content: repr(content[:24]),
 )
 def test_corrupt_entry_is_a_miss_and_gets_replaced(tmp_path: Path, content: str) -> None:
     cache = TokenCache(tmp_path)
@@ -119,6 +123,18 @@ def test_wrongly_typed_fields_are_a_miss(tmp_path: Path, field: str, value: obje
     entry[field] = value
     path.write_text(json.dumps(entry))
     assert cache.load(key(cache)) is None
+
+
+def test_a_truncated_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path)
+    cache.store(key(cache), CachedToken("tok", 2e9, 1e9))
+    path = next(tmp_path.glob("*.json"))
+    whole = path.read_bytes()
+    for length in range(len(whole)):
+        path.write_bytes(whole[:length])
+        assert cache.load(key(cache)) is None, length
+    path.write_bytes(whole)
+    assert cache.load(key(cache)) == CachedToken("tok", 2e9, 1e9)
 
 
 def test_store_leaves_no_temporary_files(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -184,8 +185,8 @@ print(json.dumps([code, out.getvalue(), sorted(sys.modules)]))
 
 def test_the_generated_client_runs_a_grant_without_attrs() -> None:
     # The generated templates write the classes attrs would make (importing attrs and defining
-    # an attrs class cost a fresh process more than the generated package). runai_tokens itself
-    # still imports attrs for its own classes, so the program uses runai_tokens_client alone: a
+    # an attrs class cost a fresh process more than the generated package). The program uses
+    # runai_tokens_client alone, as code that calls the generated functions directly does: a
     # refused grant (the error path: ApiException, the error models) and a granted one, sent
     # over loopback to a FakeRunaiServer that runs in this process, then a model round-trip.
     program = """
@@ -219,3 +220,98 @@ print(json.dumps([refused, again == token, bool(token.access_token), sorted(sys.
     assert [refused, round_trips, granted] == [401, True, True]
     assert "runai_tokens_client.models.o_auth_2_error" in modules  # the error path ran
     assert not [m for m in modules if m.split(".")[0] in ("runai_tokens", "attr", "attrs")]
+
+
+# Each one costs a warm `get` a measurable share of the interpreter's own start-up: re (which
+# json, argparse, shlex and urllib.parse import) most of all, enum, typing and collections
+# next. Hence the argv scanner, the plain-URL check and json's C scanner on the warm path.
+NOT_ON_THE_WARM_PATH = {
+    "argparse",
+    "json",
+    "re",
+    "shlex",
+    "urllib.parse",
+    "ipaddress",
+    "typing",
+    "enum",
+    "datetime",
+    "pathlib",
+    "hashlib",
+    "_hashlib",
+    "hmac",
+    "threading",
+    "httpx",
+    "attrs",
+    "runai_tokens_client",
+    "runai_tokens.cli._parser",
+    "runai_tokens.cli._mint",
+}
+# What `python -m` itself loads (runpy), before any of ours.
+RUNPY = {"collections", "contextlib", "functools"}
+FILL = """
+import os, sys, time
+from runai_tokens.cli._cache import CachedToken, TokenCache, default_cache_dir
+cache = TokenCache(default_cache_dir(os.environ))
+key = cache.key(sys.argv[1], "client_credentials", "ci", "fake-secret")
+cache.store(key, CachedToken("fake-cached-token", time.time() + 3600, time.time()))
+"""
+# The console script's body, and `python -m runai_tokens`; both list sys.modules at exit.
+AS_SCRIPT = """
+import sys
+from runai_tokens.cli import main
+code = main(sys.argv[1:])
+sys.stderr.write(" ".join(sorted(sys.modules)))
+sys.exit(code)
+"""
+AS_MODULE = """
+import atexit, runpy, sys
+atexit.register(lambda: sys.stderr.write(" ".join(sorted(sys.modules))))
+sys.argv[0] = "runai_tokens"
+runpy.run_module("runai_tokens", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("form", ["script", "module"])
+@pytest.mark.parametrize(
+    ("argv", "base_url", "proxy"),
+    [
+        (["get", "--output", "exec-credential"], "https://tenant.example", {}),
+        (["get"], "http://127.0.0.1:8080", {}),
+        (["get", "-o", "json", "--base-url", "https://Tenant.example:8443/"], None, {}),
+        (["get", "--output=env"], "http://localhost:9/", {}),
+        (["get"], "https://tenant.example", {"HTTPS_PROXY": "proxy.example:3128"}),
+    ],
+)
+def test_a_warm_get_loads_no_parser_json_re_urllib_or_typing(
+    tmp_path: Path, form: str, argv: list[str], base_url: str | None, proxy: dict[str, str]
+) -> None:
+    # The cache is filled in a process of its own, so that the measured one does nothing but a
+    # warm `get`, as kubectl runs it (KUBERNETES_EXEC_INFO set).
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "RUNAI_CLIENT_ID": "ci",
+        "RUNAI_CLIENT_SECRET": "fake-secret",
+        "KUBERNETES_EXEC_INFO": '{"kind":"ExecCredential","apiVersion":'
+        '"client.authentication.k8s.io/v1","spec":{"interactive":false}}',
+    }
+    if base_url is not None:
+        env["RUNAI_BASE_URL"] = base_url
+    env.update(proxy)  # a corporate proxy, checked (a bad one is refused) but not parsed
+    url = (base_url or argv[-1]).rstrip("/")
+    subprocess.run([sys.executable, "-c", FILL, url], env=env, check=True, timeout=120)
+    program = AS_SCRIPT if form == "script" else AS_MODULE
+    result = subprocess.run(
+        [sys.executable, "-c", program, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "fake-cached-token" in result.stdout
+    loaded = set(result.stderr.split())
+    assert "runai_tokens.cli._cache" in loaded  # the listing is the warm get's
+    assert not NOT_ON_THE_WARM_PATH & loaded, NOT_ON_THE_WARM_PATH & loaded
+    if form == "script":
+        assert not RUNPY & loaded, RUNPY & loaded

@@ -18,9 +18,12 @@ used. Each step that finds nothing adds a line to `tried`, in words a person can
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from ._private_files import default_cache_dir
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SERVICE_ACCOUNT = "client_credentials"
 FEDERATED = "external"

@@ -16,7 +16,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 TMP_PREFIX = ".tmp-"
 _DIR_NAME = "runai-tokens"

@@ -14,8 +14,6 @@ Standard library only: the CLI's warm path imports this.
 
 from __future__ import annotations
 
-import re
-
 # C0 and C1 controls and DEL, plus the Unicode bidirectional controls, which reorder what a
 # terminal shows (the "Trojan Source" characters). A pattern, compiled (and kept by re's cache)
 # on the first escape: compiling its Unicode ranges at import cost up to 1 ms of every warm
@@ -50,4 +48,6 @@ def header_value_problem(value: str) -> str | None:
 
 def escape_controls(text: str) -> str:
     """text with every control character shown as a Python escape (\\x1b, \\n, \\u202e)."""
+    import re  # only an error message is escaped; a warm `get` never imports re
+
     return re.sub(_CONTROLS, lambda match: repr(match.group())[1:-1], text)

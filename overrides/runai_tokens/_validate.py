@@ -14,21 +14,25 @@ Credentials and tokens go over plain http only to a loopback host (127.0.0.0/8, 
 localhost), unless the caller allows it in so many words; then it warns once per origin.
 
 Standard library only: the CLI's warm path imports this. The credential and RetryPolicy checks
-import those classes (and with them httpx and the generated package) only when they are called.
+import those classes (and with them httpx and the generated package) only when they are called. A
+warm `runai-token get` checks a base URL too, and urllib.parse, re and ipaddress cost it more than
+the rest of its work: a plain URL (_plain_url: a lower-case scheme, a DNS name or dotted IPv4
+address, a port, a path of URL-safe characters) is judged without them, and only a URL it is not
+certain about is parsed. tests/test_validate_fast.py checks that the two judge alike.
 """
 
 from __future__ import annotations
 
 import _thread
-import ipaddress
 import math
-import re
 import warnings
-from collections.abc import Iterable
-from urllib.parse import SplitResult, urlsplit
+
+from ._plain_url import ipv4, plain_host
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the CLI's warm path)
 if TYPE_CHECKING:
+    from urllib.parse import SplitResult
+
     import httpx
 
 
@@ -48,9 +52,10 @@ _SCHEMES = ("http", "https")
 _WITH_A_HOST = "must be an http:// or https:// URL with a host, e.g. https://<tenant>.run.ai"
 _PORT = "has a port that is not a number from 1 to 65535"
 # A DNS name (underscores allowed: some internal names carry them). Anything else in an ASCII
-# host, httpx would percent-encode into a name no resolver knows.
-_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
-_IPV4_LIKE = re.compile(r"[0-9.]+")
+# host, httpx would percent-encode into a name no resolver knows. Patterns, compiled (and kept
+# by re's cache) on first use: re is not imported for a plain URL.
+_HOST_NAME = r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?"
+_IPV4_LIKE = r"[0-9.]+"
 
 
 def base_url(value: object, *, name: str = "base_url") -> str:
@@ -80,6 +85,15 @@ def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:
 
 def url_problem(url: str) -> str | None:
     """What makes url (already stripped) unusable as a base URL, or None. Never quotes it."""
+    if plain_host(url) is not None:
+        return None
+    return _parsed_url_problem(url)
+
+
+def _parsed_url_problem(url: str) -> str | None:
+    """url_problem, by parsing url as httpx will."""
+    from urllib.parse import urlsplit
+
     if any(char.isspace() or not char.isprintable() for char in url):
         return "contains whitespace or a control character"
     try:
@@ -107,6 +121,8 @@ def port_problem(url: str) -> str | None:
 
     httpx takes :99999 and fails at the first request with a message about something else.
     """
+    from urllib.parse import urlsplit
+
     try:
         port = urlsplit(url).port
     except ValueError:  # not a number, out of range, or not a URL at all
@@ -115,13 +131,15 @@ def port_problem(url: str) -> str | None:
 
 
 def _valid_host(parts: SplitResult) -> bool:
+    import re
+
     host = parts.hostname or ""
     if parts.netloc.startswith("["):
         return _is_ip(host, version=6)
-    if _IPV4_LIKE.fullmatch(host):
+    if re.fullmatch(_IPV4_LIKE, host):
         return _is_ip(host, version=4)
     if host.isascii():
-        return _HOST_NAME.fullmatch(host) is not None
+        return re.fullmatch(_HOST_NAME, host) is not None
     try:
         host.encode("idna")
     except UnicodeError:
@@ -130,6 +148,8 @@ def _valid_host(parts: SplitResult) -> bool:
 
 
 def _is_ip(host: str, *, version: int) -> bool:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).version == version
     except ValueError:
@@ -161,6 +181,8 @@ def insecure_http(url: str, *, allow: object, name: str = "base_url", warn: bool
         )
     if not warn:
         return
+    from urllib.parse import urlsplit
+
     origin = f"http://{urlsplit(url).netloc.lower()}"
     with _warned_lock:
         if origin in _warned:
@@ -175,6 +197,11 @@ def insecure_http(url: str, *, allow: object, name: str = "base_url", warn: bool
 
 def in_clear(url: str) -> bool:
     """Whether what is sent to url crosses a network unencrypted: plain http, not loopback."""
+    host = plain_host(url)
+    if host is not None:  # urlsplit would find this scheme and host
+        return url.startswith("http:") and not is_loopback(host)
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     return parts.scheme == "http" and not is_loopback(parts.hostname or "")
 
@@ -187,6 +214,11 @@ def is_loopback(host: str) -> bool:
     host = host.lower().removesuffix(".")
     if host == "localhost":
         return True
+    if ":" not in host:  # not IPv6: an IPv4 address in ipaddress's one spelling, or no address
+        octets = ipv4(host)
+        return octets is not None and octets[0] == 127
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -240,6 +272,8 @@ def count(value: object, name: str, *, minimum: int) -> int:
 
 def statuses(value: object, name: str = "statuses") -> tuple[int, ...]:
     """A collection of HTTP statuses, sorted and without repeats."""
+    from collections.abc import Iterable
+
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"{name} must be a collection of ints, not {type(value).__name__}")
     items = list(value)

@@ -5,32 +5,45 @@
     runai-token logout [--base-url URL] [--store auto|keyring|file|none]
     runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
 
-A warm `get` (a cached token still valid) reads one file and prints: it must not import httpx or
-the generated client, so this module and the ones it imports at the top are standard library only
-(and the package's __init__ must import lazily). The parser is _parser; minting (_mint), logging
-out (_logout) and the fake server (_serve) are imported only when needed.
+A warm `get` (a cached token still valid) reads one file and prints, and kubectl runs it before
+every command: it must cost little more than the interpreter's start-up. So this module and the
+ones it imports at the top are standard library only (and the package's __init__ imports
+lazily), and import none of httpx, the generated client, argparse, json, re, urllib, ipaddress,
+enum, typing or collections (tests/test_import_cost.py counts them). A warm `get`'s argv is read
+by _options.scan_get, from the table the parser is built from; anything it is not certain of
+goes to argparse (_parser). Minting (_mint), logging in (_login) and out (_logout) and the fake
+server (_serve) are imported only when needed.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
 
 from .._untrusted import escape_controls
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
 from ._exit import CliError, ExitCode
+from ._options import PROG, scan_get
 from ._output import OutputError, exec_credential_api_version, render
-from ._parser import PROG, build_parser
 from ._settings import GetSettings, resolve_get
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping, Sequence
     from typing import NoReturn, TextIO
 
+    from ._parser import _Parser
+
 __all__ = ["PROG", "build_parser", "main", "run"]
+
+
+def build_parser() -> _Parser:
+    """runai-token's argparse parser (imported only when needed: see the module docstring)."""
+    from ._parser import build_parser as build
+
+    return build()
 
 
 def main(
@@ -45,7 +58,9 @@ def main(
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
     try:
-        args = build_parser().parse_args(argv)
+        args = scan_get(sys.argv[1:] if argv is None else argv)
+        if args is None:  # not a plain `get`: argparse reads it, and words any error
+            args = build_parser().parse_args(argv)
         if args.command == "serve":
             from ._serve import serve
 

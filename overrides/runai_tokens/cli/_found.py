@@ -7,13 +7,15 @@ code 3, with what was tried and "run `runai-token login`": for a person, logging
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping
 
 from .._chain import Found
 from .._chain import search as search_chain
 from ._exit import CliError, ExitCode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def search(
@@ -35,4 +37,6 @@ def search(
 def login_identity(client_id: str, subject: str | None) -> str:
     """A login's identity in the token cache's key: who, for which client; never its token (which
     rotates on every use, and is a secret)."""
+    import json  # only a login's get needs it (json imports re)
+
     return json.dumps([client_id, subject])

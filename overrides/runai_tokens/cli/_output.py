@@ -1,16 +1,20 @@
 """How `runai-token get` prints a token: plain, json, env or a Kubernetes ExecCredential.
 
-Standard library only: this runs on the warm (cached) path, which must not import httpx.
+Standard library only: this runs on the warm (cached) path, which must not import httpx. Nor
+json or shlex, which import re: the JSON is written here, its strings by _json_text.string, and
+a token is shell-quoted only when it needs quotes. tests/test_cli_output.py checks every output
+against the one json.dumps and shlex.quote would give.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Mapping
+
+from ._json_text import loads, string
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 FORMATS = ("plain", "json", "env", "exec-credential")
@@ -23,6 +27,8 @@ ENV_EXPIRES_VAR = "RUNAI_ACCESS_TOKEN_EXPIRES_AT"
 
 EXEC_CREDENTIAL_GROUP = "client.authentication.k8s.io"
 EXEC_CREDENTIAL_VERSIONS = ("v1", "v1beta1")
+# What shlex.quote leaves unquoted (its pattern's complement: \w in ASCII and @%+=:,./-).
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
 
 
 class OutputError(Exception):
@@ -47,7 +53,7 @@ def exec_credential_api_version(environ: Mapping[str, str]) -> str:
     if not raw:
         return f"{EXEC_CREDENTIAL_GROUP}/v1"
     try:
-        info: Any = json.loads(raw)
+        info: Any = loads(raw)
     except ValueError:
         raise OutputError("KUBERNETES_EXEC_INFO is not valid JSON") from None
     api_version = info.get("apiVersion") if isinstance(info, dict) else None
@@ -69,30 +75,34 @@ def render(
     """The text to print (with a trailing newline) for `--output fmt`."""
     if fmt == "plain":
         return token + "\n"
-    if fmt == "json":
-        data: dict[str, Any] = {
-            "accessToken": token,
-            "expiresAt": None if expires_at is None else rfc3339(expires_at),
-            "expiresIn": None if expires_at is None else max(0, int(expires_at - now)),
-        }
-        return json.dumps(data, indent=2) + "\n"
+    if fmt == "json":  # json.dumps(..., indent=2)
+        expiry, left = "null", "null"
+        if expires_at is not None:
+            expiry, left = string(rfc3339(expires_at)), str(max(0, int(expires_at - now)))
+        fields = f'"accessToken": {string(token)},\n  "expiresAt": {expiry},\n  "expiresIn": {left}'
+        return "{\n  " + fields + "\n}\n"
     if fmt == "env":
-        import shlex  # only this output quotes; the others are JSON or the bare token
-
-        lines = [f"export {ENV_VAR}={shlex.quote(token)}"]
+        lines = [f"export {ENV_VAR}={_shell_word(token)}"]
         if expires_at is not None:
             lines.append(f"export {ENV_EXPIRES_VAR}={rfc3339(expires_at)}")
         return "\n".join(lines) + "\n"
-    if fmt == "exec-credential":
-        status: dict[str, str] = {"token": token}
+    if fmt == "exec-credential":  # json.dumps of apiVersion, kind, status
+        status = f'"token": {string(token)}'
         # Optional in the schema: without it kubectl runs us again on every invocation, which
         # the token cache makes cheap.
         if expires_at is not None:
-            status["expirationTimestamp"] = rfc3339(expires_at)
-        credential = {
-            "apiVersion": exec_credential_api_version(environ),
-            "kind": "ExecCredential",
-            "status": status,
-        }
-        return json.dumps(credential) + "\n"
+            status += f', "expirationTimestamp": {string(rfc3339(expires_at))}'
+        api_version = string(exec_credential_api_version(environ))
+        return (
+            f'{{"apiVersion": {api_version}, "kind": "ExecCredential", "status": {{{status}}}}}\n'
+        )
     raise OutputError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def _shell_word(text: str) -> str:
+    """shlex.quote(text), importing shlex (and re) only for a text that needs quotes."""
+    if text and all(char in _SHELL_SAFE for char in text):
+        return text
+    import shlex
+
+    return shlex.quote(text)

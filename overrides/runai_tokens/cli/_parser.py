@@ -1,6 +1,7 @@
 """runai-token's command line: the parser, its help texts and the checks of its flag values.
 
-Standard library only, like everything on the warm path (see runai_tokens.cli).
+get's options are a table in _options, which the warm path's argv scanner reads too. argparse is
+imported only here, and this module only when the scanner declines (see runai_tokens.cli).
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from .. import __version__, _validate
 from ..login._kinds import STORE_CHOICES
 from . import _login
 from ._exit import CliError, ExitCode
-from ._output import FORMATS
-from ._settings import GRANTS, TOKEN_ENDPOINTS
+from ._options import PROG, add_get_options, parse_number
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     from typing import Any, NoReturn
-
-PROG = "runai-token"
 
 _EPILOG = """\
 environment:
@@ -164,7 +162,7 @@ def build_parser() -> _Parser:
 
 
 def _add_get(commands: Any) -> None:
-    """The get subcommand, on argparse's subparsers object."""
+    """The get subcommand, on argparse's subparsers object; its options are _options'."""
     get = commands.add_parser(
         "get",
         help="print an access token (cached while valid)",
@@ -172,59 +170,7 @@ def _add_get(commands: Any) -> None:
         epilog=_GET_EPILOG + "\n" + _EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    get.add_argument("--base-url", metavar="URL", help="default: $RUNAI_BASE_URL")
-    _add_credential_options(get)
-    get.add_argument(
-        "--token-endpoint",
-        choices=TOKEN_ENDPOINTS,
-        default="auto",
-        help="auto (default): /api/v2/token, or /api/v1/token on a control plane without it",
-    )
-    get.add_argument(
-        "-o", "--output", choices=FORMATS, default="plain", help="how to print it (see below)"
-    )
-    get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
-    get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    # Parsed here, checked in resolve_get by the same rules TokenAuth applies.
-    get.add_argument("--timeout", type=_number, default=30.0, metavar="S", help="per request (30)")
-    get.add_argument(
-        "--max-attempts", type=_integer, metavar="N", help="requests per token (default 3)"
-    )
-    get.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="send the credentials over plain http to a host that is not loopback (refused "
-        "otherwise: anyone on the path could read them)",
-    )
-
-
-def _add_credential_options(get: argparse.ArgumentParser) -> None:
-    """get's --grant and the options that name credentials (_settings.CREDENTIAL_OPTIONS)."""
-    get.add_argument(
-        "--grant",
-        choices=GRANTS,
-        help="client_credentials (the default with --client-id or --client-secret-file); app "
-        "(the client id and secret are the app's); password (--username, --password-file); "
-        "external (an external identity provider's token, 2.22+). With no --grant and no "
-        "credential options, credentials are found by themselves (see below)",
-    )
-    get.add_argument("--client-id", metavar="ID", help="default: $RUNAI_CLIENT_ID")
-    get.add_argument(
-        "--client-secret-file",
-        metavar="PATH",
-        help="read the client secret from PATH ('-' = stdin); default: $RUNAI_CLIENT_SECRET",
-    )
-    get.add_argument("--username", metavar="NAME", help="default: $RUNAI_USERNAME")
-    get.add_argument(
-        "--password-file",
-        metavar="PATH",
-        help="read the password from PATH ('-' = stdin); default: $RUNAI_PASSWORD",
-    )
-    get.add_argument(
-        "--external-token-file",
-        metavar="PATH",
-        help="read the external token from PATH ('-' = stdin); default: $RUNAI_EXTERNAL_TOKEN",
-    )
+    add_get_options(get.add_argument)
 
 
 def _add_logout(commands: Any) -> None:
@@ -272,22 +218,8 @@ def _add_serve(commands: Any) -> None:
     )
 
 
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("not a number") from None
-
-
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("not an integer") from None
-
-
 def _positive_float(text: str) -> float:
     try:
-        return _validate.seconds(_number(text), "it")
+        return _validate.seconds(parse_number(text), "it")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

@@ -8,11 +8,22 @@ its warm path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from urllib.parse import urlsplit
-
 from .. import _validate
+from .._plain_url import plain_host
 from ._exit import CliError, ExitCode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Every variable that can name a proxy. With none of them set there is nothing to read. With one
+# set, a plain base URL and a plain proxy (_plain_url: no user, no IPv6) are read without
+# urllib.parse: a warm `get`, which has no use for the proxy, still refuses a bad one.
+_PROXY_VARIABLES = tuple(
+    spelling
+    for name in ("http_proxy", "https_proxy", "all_proxy")
+    for spelling in (name, name.upper())
+)
 
 
 def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
@@ -23,7 +34,9 @@ def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
     usage error naming the variable, not its value, which may hold the proxy's password. The
     library never reads these itself (configuration is passed in); the CLI is an edge.
     """
-    parts = urlsplit(base_url)
+    if not any((environ.get(name) or "").strip() for name in _PROXY_VARIABLES):
+        return None
+    scheme, host = _scheme_and_host(base_url)
 
     def variable(name: str) -> tuple[str, str]:
         for spelling in (name, name.upper()):
@@ -31,16 +44,29 @@ def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
                 return spelling, value
         return name, ""
 
-    name, proxy = variable(f"{parts.scheme}_proxy")
+    name, proxy = variable(f"{scheme}_proxy")
     if not proxy:
         name, proxy = variable("all_proxy")
-    if not proxy or _bypassed(parts.hostname or "", variable("no_proxy")[1]):
+    if not proxy or _bypassed(host, variable("no_proxy")[1]):
         return None
     if "://" not in proxy:
         proxy = "http://" + proxy
+    if plain_host(proxy) is not None:  # http(s), a valid host and port: nothing to refuse
+        return proxy
     if (problem := _proxy_problem(proxy)) is not None:
         raise CliError(ExitCode.USAGE, f"{name} is not a usable proxy URL: {problem}")
     return proxy
+
+
+def _scheme_and_host(url: str) -> tuple[str, str]:
+    """urlsplit(url)'s scheme and hostname ("" for none)."""
+    host = plain_host(url)
+    if host is not None:
+        return url.partition(":")[0], host
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or ""
 
 
 def _proxy_problem(proxy: str) -> str | None:
@@ -49,6 +75,8 @@ def _proxy_problem(proxy: str) -> str | None:
         return "it contains whitespace"
     if not proxy.isprintable():
         return "it contains a control character"
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(proxy)
     except ValueError:

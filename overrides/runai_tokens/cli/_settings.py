@@ -7,9 +7,7 @@ history.
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Mapping
 
 from .. import _validate
 
@@ -21,6 +19,8 @@ from ._proxy import proxy_for as proxy_for
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping
     from typing import TextIO
 
     from .._chain import Found
