@@ -47,6 +47,8 @@ class Body:
 
     def already_read(self) -> bool:
         """True for a response whose body is already in memory (a MockTransport's, say)."""
+        if not self._read.response.is_stream_consumed:
+            return False  # the common case, told without raising ResponseNotRead
         try:
             content = self._read.response.content
         except httpx.ResponseNotRead:
