@@ -1,4 +1,6 @@
-"""Benchmark 8: async GETs with and without sniffio importable (the `async` extra).
+"""Benchmark 8: async GETs with and without sniffio importable (the `async` extra); 8b: what
+connect()'s async client costs per GET over a fixed-header httpx.AsyncClient, in paired rounds
+(bench_paired.py).
 
 httpcore decides between asyncio and trio per request: each new lock, event, semaphore and
 cancellation shield of its connection pool runs `import sniffio`. When sniffio is not installed

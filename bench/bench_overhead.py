@@ -3,6 +3,9 @@
 Sequential GETs to the protected endpoint of a FakeRunaiServer in a process of its own, over
 one kept-alive connection; the token is fetched during the warm-up, so the timed requests
 measure only the per-request work of each stack (auth flow, retry wrapper, header handling).
+
+4b (grant_overhead) times grant_token through connect() against a raw httpx POST of the same
+grant, in paired rounds of fresh client processes (bench_paired.py).
 """
 
 from __future__ import annotations
