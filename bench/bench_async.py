@@ -199,7 +199,7 @@ def overhead(calls: int = PAIRED_CALLS, rounds: int = PAIRED_ROUNDS) -> Section:
         "process. A: httpx.AsyncClient(base_url, headers={Authorization: Bearer ...}). B: "
         "connect(base_url, StaticToken(...)).get_async_httpx_client(), that is TokenAuth and "
         "RetryTransport. Each round is a fresh client process that warms both up, then times "
-        "A and B back to back (the order alternating); CPU is the client process's own. "
+        "A and B in 10 alternating turns each (A B B A ...); CPU is the client process's own. "
         "Median (min to max) over the rounds; the ratios are per round. Goal (issue 11): "
         "CPU B / A ≤ 1.10.",
         ratios,

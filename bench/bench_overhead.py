@@ -210,8 +210,9 @@ def grant_overhead(calls: int = GRANT_CALLS, rounds: int = GRANT_ROUNDS) -> Sect
         "generated grant_token.sync(client=connect(base_url, None), body=TokenRequest(...)): "
         "RetryTransport (its deadline's cutoff and the capped body read of a token operation) "
         "and the generated models. Each round is a fresh client process that warms both up, "
-        "then times A and B back to back (the order alternating); CPU is the client process's "
-        "own, all its threads. Median (min to max) over the rounds; the ratios are per round. "
+        "then times A and B in 10 alternating turns each (A B B A ...); CPU is the client "
+        "process's own, all its threads. Median (min to max) over the rounds; the ratios are "
+        "per round. "
         "Goals (issue 11): CPU B / A ≤ 1.30, wall B / A ≤ 1.10.",
         ratios,
         (1.30, 1.10),

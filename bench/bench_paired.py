@@ -2,10 +2,11 @@
 
 A ratio between two stacks measured minutes apart is mostly the machine's drift. Here every
 round is one client process that warms both stacks up, then times `calls` sequential calls of
-one and `calls` of the other, back to back, the order alternating from round to round (A B, B A,
-A B, ...). The ratio is taken per round, of client CPU time (time.process_time: every thread of
-the client process, none of the server's) and of wall time, and reported as the median with its
-range. The server (FakeRunaiServer, server_process.py) runs in its own process throughout.
+each, in BLOCKS turns that alternate (A B B A A B ...; the next round starts with B), so that
+drift within a round falls on both stacks alike, as does drift between rounds. The ratio is
+taken per round, of client CPU time (time.process_time: every thread of the client process,
+none of the server's) and of wall time, and reported as the median with its range. The server
+(FakeRunaiServer, server_process.py) runs in its own process throughout.
 
     .venv/bin/python bench/bench_paired.py --client KIND URL ID SECRET --order ab --calls N
 
@@ -28,7 +29,9 @@ from typing import Any
 import attrs
 from bench_report import Section, section
 
-WARMUP = 100
+WARMUP = 10  # calls of each stack per block, before the timed ones
+# A round times each stack in this many turns, alternating: A B B A A B ...
+BLOCKS = 10
 Call = Callable[[], object]
 
 
@@ -112,18 +115,42 @@ def noise(load_before: float, rounds: int) -> str:
 # --- the client process ------------------------------------------------------------------------
 
 
-def _timed(call: Call, calls: int) -> tuple[float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(calls):
-        call()
-    return (time.process_time() - cpu) / calls * 1e6, (time.perf_counter() - wall) / calls * 1e6
+def _blocks(order: str) -> list[str]:
+    """The stacks' turns in a round: BLOCKS each, ABBAAB... (or BAABBA...), so that drift within
+    the round, too, falls on both stacks alike."""
+    return [
+        name for number in range(BLOCKS) for name in (order if number % 2 == 0 else order[::-1])
+    ]
 
 
-async def _atimed(call: Callable[[], Awaitable[object]], calls: int) -> tuple[float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(calls):
-        await call()
-    return (time.process_time() - cpu) / calls * 1e6, (time.perf_counter() - wall) / calls * 1e6
+def _timed(stacks: dict[str, Call], order: str, calls: int) -> dict[str, tuple[float, float]]:
+    """µs of CPU and wall per call of each stack, over `calls` calls of each in BLOCKS turns."""
+    spent = {name: [0.0, 0.0] for name in stacks}
+    block = max(calls // BLOCKS, 1)
+    for name in _blocks(order):
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(block):
+            stacks[name]()
+        spent[name][0] += time.process_time() - cpu
+        spent[name][1] += time.perf_counter() - wall
+    per_call = 1e6 / (block * BLOCKS)
+    return {name: (cpu * per_call, wall * per_call) for name, (cpu, wall) in spent.items()}
+
+
+async def _atimed(
+    stacks: dict[str, Callable[[], Awaitable[object]]], order: str, calls: int
+) -> dict[str, tuple[float, float]]:
+    """_timed() for coroutine functions."""
+    spent = {name: [0.0, 0.0] for name in stacks}
+    block = max(calls // BLOCKS, 1)
+    for name in _blocks(order):
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(block):
+            await stacks[name]()
+        spent[name][0] += time.process_time() - cpu
+        spent[name][1] += time.perf_counter() - wall
+    per_call = 1e6 / (block * BLOCKS)
+    return {name: (cpu * per_call, wall * per_call) for name, (cpu, wall) in spent.items()}
 
 
 def _grant(url: str, client_id: str, secret: str, order: str, calls: int) -> dict[str, float]:
@@ -147,9 +174,8 @@ def _grant(url: str, client_id: str, secret: str, order: str, calls: int) -> dic
             return grant_token.sync(client=client, body=body).access_token
 
         stacks = {"a": a, "b": b}
-        for call in stacks.values():
-            _timed(call, WARMUP)
-        timed = {name: _timed(stacks[name], calls) for name in order}
+        _timed(stacks, order, WARMUP * BLOCKS)
+        timed = _timed(stacks, order, calls)
     return _figures(timed)
 
 
@@ -172,9 +198,8 @@ async def _get(url: str, token: str, order: str, calls: int) -> dict[str, float]
             return (await ours.get(PROTECTED_PATH)).raise_for_status()
 
         stacks = {"a": a, "b": b}
-        for call in stacks.values():
-            await _atimed(call, WARMUP)
-        timed = {name: await _atimed(stacks[name], calls) for name in order}
+        await _atimed(stacks, order, WARMUP * BLOCKS)
+        timed = await _atimed(stacks, order, calls)
     return _figures(timed)
 
 
