@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -123,7 +123,7 @@ def _blocks(order: str) -> list[str]:
     ]
 
 
-def _timed(stacks: dict[str, Call], order: str, calls: int) -> dict[str, tuple[float, float]]:
+def _timed(stacks: Mapping[str, Call], order: str, calls: int) -> dict[str, tuple[float, float]]:
     """µs of CPU and wall per call of each stack, over `calls` calls of each in BLOCKS turns."""
     spent = {name: [0.0, 0.0] for name in stacks}
     block = max(calls // BLOCKS, 1)
@@ -138,7 +138,7 @@ def _timed(stacks: dict[str, Call], order: str, calls: int) -> dict[str, tuple[f
 
 
 async def _atimed(
-    stacks: dict[str, Callable[[], Awaitable[object]]], order: str, calls: int
+    stacks: Mapping[str, Callable[[], Awaitable[object]]], order: str, calls: int
 ) -> dict[str, tuple[float, float]]:
     """_timed() for coroutine functions."""
     spent = {name: [0.0, 0.0] for name in stacks}
