@@ -1,4 +1,6 @@
-"""Benchmark 8: async GETs with and without sniffio importable (the `async` extra).
+"""Benchmark 8: async GETs with and without sniffio importable (the `async` extra); 8b: what
+connect()'s async client costs per GET over a fixed-header httpx.AsyncClient, in paired rounds
+(bench_paired.py).
 
 httpcore decides between asyncio and trio per request: each new lock, event, semaphore and
 cancellation shield of its connection pool runs `import sniffio`. When sniffio is not installed
@@ -176,6 +178,36 @@ def sniffio(calls: int = CALLS, rounds: int = ROUNDS) -> Section:
     )
 
 
+PAIRED_CALLS = 1000
+PAIRED_ROUNDS = 10
+
+
+def overhead(calls: int = PAIRED_CALLS, rounds: int = PAIRED_ROUNDS) -> Section:
+    """8b: connect()'s async client against a fixed-header AsyncClient, paired per round."""
+    from bench_paired import noise, paired, paired_section
+    from server_process import Target, server_process
+
+    load_before = os.getloadavg()[0]
+    with server_process() as server:
+        token = server.call("issue_access_token", "bench-async")
+        # The token travels where a client secret would: the client process's argv.
+        ratios = paired("async-get", Target(server.url, "-", token), calls, rounds)
+    return paired_section(
+        f"8b. Async GETs: connect() against a fixed-header AsyncClient ({calls} sequential "
+        f"GETs, {rounds} paired rounds)",
+        "The same authenticated GET of the protected endpoint, FakeRunaiServer in its own "
+        "process. A: httpx.AsyncClient(base_url, headers={Authorization: Bearer ...}). B: "
+        "connect(base_url, StaticToken(...)).get_async_httpx_client(), that is TokenAuth and "
+        "RetryTransport. Each round is a fresh client process that warms both up, then times "
+        "A and B in 10 alternating turns each (A B B A ...); CPU is the client process's own. "
+        "Median (min to max) over the rounds; the ratios are per round. Goal (issue 11): "
+        "CPU B / A ≤ 1.10.",
+        ratios,
+        (1.10, 1.10),
+        [noise(load_before, rounds), "sniffio is importable in both (the `async` extra)."],
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--client", nargs=3, metavar=("STACK", "URL", "TOKEN"))
@@ -188,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         _client_main(args)
     else:
         print(sniffio(args.calls, args.rounds).markdown())
+        print(overhead().markdown())
     return 0
 
 

@@ -3,18 +3,23 @@
 Sequential GETs to the protected endpoint of a FakeRunaiServer in a process of its own, over
 one kept-alive connection; the token is fetched during the warm-up, so the timed requests
 measure only the per-request work of each stack (auth flow, retry wrapper, header handling).
+
+4b (grant_overhead) times grant_token through connect() against a raw httpx POST of the same
+grant, in paired rounds of fresh client processes (bench_paired.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import statistics
 import time
 from collections.abc import Callable
 
 import httpx
 from bench_clients import OAUTH2_TOKEN_PATH, SYNC, SyncClient, Unavailable, outcome_of
+from bench_paired import noise, paired, paired_section
 from bench_report import Section, section
 from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
 from runai_tokens.testing import PROTECTED_PATH
@@ -184,5 +189,35 @@ def overhead(n: int = REQUESTS, rounds: int = 4) -> Section:
         [
             "requests- and urllib3-based stacks differ from httpx in their HTTP layer, not only "
             "in auth: compare google-auth with the requests.Session baseline.",
+        ],
+    )
+
+
+GRANT_CALLS = 300
+GRANT_ROUNDS = 10
+
+
+def grant_overhead(calls: int = GRANT_CALLS, rounds: int = GRANT_ROUNDS) -> Section:
+    """4b: grant_token through connect() against a raw httpx POST, paired per round."""
+    load_before = os.getloadavg()[0]
+    with server_process() as server:
+        ratios = paired("grant", server.target, calls, rounds)
+    return paired_section(
+        f"4b. grant_token: connect() against a raw httpx POST ({calls} sequential grants, "
+        f"{rounds} paired rounds)",
+        "The same client_credentials grant (POST /api/v1/token), FakeRunaiServer in its own "
+        "process. A: httpx.Client(base_url).post(json=...), then response.json(). B: the "
+        "generated grant_token.sync(client=connect(base_url, None), body=TokenRequest(...)): "
+        "RetryTransport (its deadline's cutoff and the capped body read of a token operation) "
+        "and the generated models. Each round is a fresh client process that warms both up, "
+        "then times A and B in 10 alternating turns each (A B B A ...); CPU is the client "
+        "process's own, all its threads. Median (min to max) over the rounds; the ratios are "
+        "per round. "
+        "Goals (issue 11): CPU B / A ≤ 1.30, wall B / A ≤ 1.10.",
+        ratios,
+        (1.30, 1.10),
+        [
+            noise(load_before, rounds),
+            "The server's work (a JWT signed per grant) is in the wall time of both.",
         ],
     )

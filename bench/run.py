@@ -13,11 +13,13 @@ their clients as processes instead). The benchmarks:
    the token expired; 2b. the same when the server has revoked a token the client thinks valid;
    2c. how long an asyncio event loop stops while the token is refreshed
 3. a flaky control plane: success rate of 200 calls at 20 % and 50 % 503s or dropped connections
-4. per-request overhead with a cached token, over plain httpx
+4. per-request overhead with a cached token, over plain httpx; 4b. grant_token through connect()
+   against a raw httpx POST, in paired rounds
 5. the CLI: `runai-token get` warm and cold, against the interpreter's own start-up
 6. debug logging: secrets and tokens in log records
 7. JWT expiry: base64url payloads
-8. async GETs with sniffio importable or not (the `async` extra)
+8. async GETs with sniffio importable or not (the `async` extra); 8b. connect()'s async client
+   against a fixed-header AsyncClient, in paired rounds
 9. the deadline against slow and broken answers: trickles, silence, resets, oversized bodies
 10. a soak: 20,000 GETs over 32 threads with 5 % 503s and 1 % resets; errors against the retry
     ceiling's expectation, token requests, fds and threads before and after
@@ -58,10 +60,12 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "2c": bench_loop.loop_blocking,
     "3": bench_flaky.flaky,
     "4": bench_overhead.overhead,
+    "4b": bench_overhead.grant_overhead,
     "5": bench_cli.cli,
     "6": bench_logs.logs,
     "7": bench_jwt.jwt,
     "8": bench_async.sniffio,
+    "8b": bench_async.overhead,
     "9": bench_deadline.deadline,
     "10": bench_soak.soak,
     "11": bench_startup.startup,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -249,6 +250,28 @@ def test_a_fixed_refresh_margin() -> None:
         clock.advance(2)
         auth.get_token()
         assert server.token_requests == 2
+
+
+@pytest.mark.anyio
+async def test_the_async_flow_reuses_a_fresh_token_and_refreshes_a_due_one_once() -> None:
+    # A fresh token is read without the lock; a due or stale one still goes through the
+    # single-flight: one early refresh for many concurrent requests, then a grant once stale.
+    clock = FakeClock()
+    with token_server() as server:
+        auth = TokenAuth(server.url, CREDENTIALS, clock=clock, refresh_margin=600)
+        async with httpx.AsyncClient(base_url=server.url, auth=auth) as client:
+            for _ in range(3):
+                assert (await client.get(PROTECTED_PATH)).status_code == 200
+            assert server.token_requests == 1
+            clock.advance(3001)  # due for its early refresh, still usable
+            answers = await asyncio.gather(*(client.get(PROTECTED_PATH) for _ in range(10)))
+            assert [a.status_code for a in answers] == [200] * 10
+            assert server.token_requests == 2
+            assert (await client.get(PROTECTED_PATH)).status_code == 200
+            assert server.token_requests == 2  # the refreshed token is fresh again
+            clock.advance(10_000)  # stale: never sent, a new grant first
+            assert (await client.get(PROTECTED_PATH)).status_code == 200
+            assert server.token_requests == 3
 
 
 def test_grant_request_carries_the_credentials_as_json() -> None:

@@ -38,6 +38,7 @@ from runai_tokens.retry import (
     RetryTransport,
 )
 from runai_tokens.retry._flow import Discard, Read, Send
+from runai_tokens.retry._watchdog import WATCHDOG
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 
 CLIENT = ("ci-pipeline", "fake-secret-body-1")
@@ -183,6 +184,7 @@ def test_trickled_headers_are_cut_off_at_the_deadline(mode: str, server: FakeRun
     assert "waiting for the response" in str(cause)
     assert server.count() == 1
     assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+    assert WATCHDOG.pending == 0  # every cutoff's alarm was rung or cancelled
 
 
 class Recording(HTTPTransports):

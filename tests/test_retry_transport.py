@@ -407,3 +407,30 @@ def test_no_attempt_can_outlast_the_deadline(fake_time: FakeTime) -> None:
         assert client.get("http://127.0.0.1:9/").extensions["attempts"] == 2
     assert seen[0] == {"connect": 5.0, "read": 10.0, "write": 10.0, "pool": 10.0}
     assert seen[1] == {"connect": 5.0, "read": 9.0, "write": 9.0, "pool": 9.0}
+
+
+# --- the per-attempt request: a copy only when a timeout must be cut -----------------------------
+@pytest.mark.parametrize(
+    ("client_timeout", "deadline", "copied"),
+    [
+        (httpx.Timeout(5.0), 60.0, False),  # every timeout ends before the deadline
+        (httpx.Timeout(30.0), 10.0, True),  # the deadline comes first: cut
+        (httpx.Timeout(None), 60.0, True),  # no timeout at all: the deadline is the only bound
+    ],
+)
+def test_an_attempt_sends_a_copy_only_when_a_timeout_needs_cutting(
+    client_timeout: httpx.Timeout, deadline: float, copied: bool
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    transport = RetryTransport(RetryPolicy(deadline=deadline), httpx.MockTransport(handle))
+    with httpx.Client(transport=transport, timeout=client_timeout) as client:
+        request = client.build_request("GET", "http://fake-host/api/v1/whoami")
+        assert client.send(request).status_code == 200
+    [sent] = seen
+    assert (sent is not request) is copied
+    assert all(0 < value <= deadline for value in sent.extensions["timeout"].values())

@@ -23,7 +23,7 @@ from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
-from .._generated import is_token_path
+from .._generated import TOKEN_PATHS
 from .._token import AccessToken, Token
 from ..credentials import Credentials, StaticToken
 from ..retry import RetryPolicy
@@ -167,7 +167,8 @@ class TokenAuth(httpx.Auth):
         if not self._wants_token(request):
             yield request
             return
-        token = await self._keeper.aacquire(None)
+        # A fresh token without a coroutine; only a missing or due one goes through aacquire.
+        token = self._keeper.fresh() or await self._keeper.aacquire(None)
         _authorize(request, token)
         response = yield request
         if self._should_replay(request, response, token):
@@ -197,12 +198,18 @@ class TokenAuth(httpx.Auth):
         The token is a bearer credential for base_url: a client shared with other hosts (or an
         absolute URL to one) must not hand it to them.
         """
-        return _origin(request.url) == self._origin and not is_token_path(request.url.path)
+        url = request.url
+        return _origin(url) == self._origin and not url.path.endswith(_TOKEN_PATHS)
+
+
+# A tuple, for str.endswith: is_token_path's test in one call, on every request.
+_TOKEN_PATHS = tuple(TOKEN_PATHS)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    default_port = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host, url.port or default_port
+    scheme = url.scheme
+    return scheme, url.host, url.port or _DEFAULT_PORTS.get(scheme)
 
 
 def _authorize(request: httpx.Request, token: Token) -> None:

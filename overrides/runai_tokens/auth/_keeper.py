@@ -84,8 +84,23 @@ class TokenKeeper:
 
     # --- the drivers ---------------------------------------------------------------------------
 
+    def fresh(self) -> Token | None:
+        """The current token if it is usable and not due, else None (then acquire() decides).
+
+        Read without the lock: `_plan` would hand this token back without changing anything,
+        and the token is read once, as one reference, so no half-made state is ever seen. Every
+        request with a fresh token takes this path, so it takes no lock and makes no generator.
+        """
+        token = self._token
+        if token is None:
+            return None
+        now = self._clock()
+        return token if token.usable(now) and not token.due(now) else None
+
     def acquire(self, rejected: Token | None) -> Token:
         """A usable token; `rejected` is one that just got a 401. Raises ApiException."""
+        if rejected is None and (token := self.fresh()) is not None:
+            return token
         flow = self._flow(rejected)
         step = self._send(flow, None)
         while not isinstance(step, Token):
@@ -104,6 +119,8 @@ class TokenKeeper:
 
     async def aacquire(self, rejected: Token | None) -> Token:
         """acquire() for asyncio; safe to mix with threads and other event loops."""
+        if rejected is None and (token := self.fresh()) is not None:
+            return token
         flow = self._flow(rejected)
         step = self._send(flow, None)
         while not isinstance(step, Token):

@@ -13,14 +13,20 @@ from typing import NamedTuple
 
 import httpx
 
-from .._generated import token_operation
 from ..errors import RetryAfterExceedsDeadline, parse_error_envelope
 from ._actions import Read, Send
 from ._after import LONGEST_RETRY_AFTER, retry_after_seconds
 from ._budget import RetryBudget
 from ._clock import Clock, DeadlineExceeded
 from ._policy import RetryPolicy
-from ._rules import Kind, classify, error_is_retryable, is_replayable, status_is_retryable
+from ._rules import (
+    Kind,
+    classify,
+    error_is_retryable,
+    is_replayable,
+    operation_of,
+    status_is_retryable,
+)
 
 # Method and path only: the query of a deprecated operation carries a refresh token or a code.
 logger = logging.getLogger("runai_tokens.retry")
@@ -49,7 +55,7 @@ class Attempts:
         self._budget = budget
         self._clock = clock
         self._kind = classify(request)
-        self._token_operation = token_operation(request.method, request.url.path) is not None
+        self._token_operation = operation_of(request) is not None
         self._replayable = is_replayable(request)
         # An absolute deadline, so "would this wait end past it" is one comparison of two
         # times rather than of a wait with a difference of times (which rounding can tip).
@@ -73,6 +79,10 @@ class Attempts:
         timeout = self._original.extensions.get("timeout")
         keys = ("connect", "read", "write", "pool")
         old = timeout if isinstance(timeout, dict) else dict.fromkeys(keys)
+        # Every timeout ends before the deadline: nothing to cut, so no copy. A token operation
+        # always gets its own copy, on which a sync Cutoff installs its trace hook.
+        if not self._token_operation and all(v is not None and v <= left for v in old.values()):
+            return self._original
         clamped = {key: left if value is None else min(value, left) for key, value in old.items()}
         return httpx.Request(
             self._original.method,

@@ -6,9 +6,9 @@ counted so far, without reading on. A gzip or deflate body is also measured as i
 thrown away), so that a small bomb cannot become gigabytes when httpx decodes it.
 
 The deadline is checked after every chunk, so a server that trickles its body cannot hold an
-attempt past it by more than the gap between two chunks; under asyncio within() also cancels a
-send or a read at the deadline itself. discard() closes an answer that is not handed back,
-draining it first when it is small.
+attempt past it by more than the gap between two chunks; under asyncio the driver also cancels
+a send or a read at the deadline itself (_transport; within() for a drain). discard() closes an
+answer that is not handed back, draining it first when it is small.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ class Body:
 
     def already_read(self) -> bool:
         """True for a response whose body is already in memory (a MockTransport's, say)."""
+        if not self._read.response.is_stream_consumed:
+            return False  # the common case, told without raising ResponseNotRead
         try:
             content = self._read.response.content
         except httpx.ResponseNotRead:

@@ -3,8 +3,9 @@
 A blocking read only times out when no byte comes for `read` seconds; a server that sends one
 byte a second resets that clock forever. Under asyncio the attempt is simply cancelled at the
 deadline; a thread cannot be cancelled, but the socket it waits on can be shut down from another
-one, which makes its read return at once. A Cutoff does that with a timer, for token requests
-only (one timer thread per request: cheap once per token, not for every call of a client).
+one, which makes its read return at once. A Cutoff does that for token requests only, on the
+time of one watchdog thread (_watchdog) that all cutoffs share: a thread started per request
+made a grant_token call cost twice the CPU of a plain POST.
 
 The socket comes from httpx's own extensions: the response's network_stream once the headers are
 in, and before that the trace extension's connect_tcp / start_tls events, which name the stream
@@ -20,11 +21,14 @@ import socket
 import threading
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ._clock import DeadlineExceeded
+
+if TYPE_CHECKING:
+    from ._watchdog import Alarm
 
 _STREAM_EVENTS = ("connect_tcp.complete", "connect_unix_socket.complete", "start_tls.complete")
 
@@ -40,8 +44,8 @@ class Cutoff:
         self._lock = threading.Lock()
         self._over = False
         self.fired = False
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
+        self._seconds = max(seconds, 0.0)
+        self._alarm: Alarm | None = None
 
     @classmethod
     def watching(cls, seconds: float, request: httpx.Request) -> Cutoff:
@@ -74,7 +78,9 @@ class Cutoff:
         request.extensions["trace"] = trace
 
     def __enter__(self) -> Cutoff:
-        self._timer.start()
+        from ._watchdog import WATCHDOG  # here: only a sync token request needs its thread
+
+        self._alarm = WATCHDOG.set(self._seconds, self._fire)
         return self
 
     def __exit__(
@@ -84,9 +90,11 @@ class Cutoff:
         traceback: types.TracebackType | None,
     ) -> None:
         with self._lock:
-            self._over = True
-        self._timer.cancel()
-        self._timer.join()  # a cancelled timer ends at once; no thread outlives the request
+            self._over = True  # from here on a late alarm does nothing
+        if self._alarm is not None:
+            from ._watchdog import WATCHDOG
+
+            WATCHDOG.cancel(self._alarm)
         if self.fired and isinstance(error, httpx.TransportError):
             raise DeadlineExceeded(
                 "the retry deadline passed while waiting for the response; its connection "

@@ -22,7 +22,7 @@ from collections.abc import Collection
 
 import httpx
 
-from .._generated import token_operation
+from .._generated import TOKEN_PATHS, TokenOperation, token_operation
 
 
 class Kind(enum.Enum):
@@ -57,7 +57,7 @@ _SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token", "authorizatio
 
 def classify(request: httpx.Request) -> Kind:
     """Which kind a request is. Token operations are whatever openapi.yaml tags Tokens."""
-    op = token_operation(request.method, request.url.path)
+    op = operation_of(request)
     if op is None:
         return Kind.REPEATABLE if request.method in IDEMPOTENT_METHODS else Kind.UNSAFE
     # Whatever its method, a token operation mints a new token each time, unless its input is
@@ -72,6 +72,16 @@ def classify(request: httpx.Request) -> Kind:
     if grant is None or grant in _SINGLE_USE_GRANTS:
         return Kind.SINGLE_USE
     return Kind.REPEATABLE
+
+
+# A tuple, for str.endswith: most requests are no token operation, and one call says so.
+_TOKEN_PATHS = tuple(TOKEN_PATHS)
+
+
+def operation_of(request: httpx.Request) -> TokenOperation | None:
+    """token_operation() for a request, without its search for the many that are none."""
+    path = request.url.path
+    return token_operation(request.method, path) if path.endswith(_TOKEN_PATHS) else None
 
 
 def is_replayable(request: httpx.Request) -> bool:

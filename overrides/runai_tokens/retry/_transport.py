@@ -15,6 +15,7 @@ and why only that, is in _rules; the decisions of one request in _flow and _atte
 from __future__ import annotations
 
 import inspect
+import math
 import threading
 from collections.abc import Callable, Generator
 from typing import Any
@@ -23,7 +24,7 @@ import httpx
 
 from ._actions import Action, Discard, Read, Send
 from ._attempts import Attempts
-from ._body import adiscard, aread_body, discard, read_body, within
+from ._body import adiscard, aread_body, discard, read_body
 from ._budget import RetryBudget
 from ._clock import Clock, DeadlineExceeded
 from ._cutoff import Cutoff
@@ -159,24 +160,18 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if not isinstance(inner, httpx.AsyncBaseTransport):
             raise TypeError(self._lacks("async", "an httpx.Client"))
         clock = self._clock
-
-        async def perform(action: Action) -> httpx.Response | None:
-            if isinstance(action, Send):
-                sent = inner.handle_async_request(action.request)
-                return await within(action.time_left, action.request, sent, "headers")
-            if isinstance(action, Read):
-                body = aread_body(action, clock)
-                return await within(action.time_left, action.request, body, "body")
-            if isinstance(action, Discard):
-                return await adiscard(action.read, clock)
-            await clock.async_sleep(action.seconds)
-            return None
-
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
         action: Action | httpx.Response = next(flow)
         while not isinstance(action, httpx.Response):  # _drive, awaiting each step
+            if isinstance(action, Send | Read):
+                action = await _attempt(flow, action, inner, clock)
+                continue
             try:
-                outcome = await perform(action)
+                if isinstance(action, Discard):
+                    outcome: httpx.Response | None = await adiscard(action.read, clock)
+                else:
+                    await clock.async_sleep(action.seconds)
+                    outcome = None
             except Exception as exc:
                 action = _throw(flow, exc)
             else:
@@ -200,6 +195,43 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 
 _Flow = Generator[Action, httpx.Response | None, httpx.Response]
+
+
+async def _attempt(
+    flow: _Flow, action: Send | Read, inner: httpx.AsyncBaseTransport, clock: Clock
+) -> Action | httpx.Response:
+    """One attempt's I/O, its send and then the read of its body, cancelled at the deadline:
+    the hard bound that sockets alone cannot give. One cancel scope for both steps (they share
+    the deadline): a timer per step was a fifth of an authenticated GET's overhead."""
+    import asyncio  # here, not at the top: a sync program never needs asyncio (see _clock)
+
+    left = action.time_left
+    scope = asyncio.timeout(None if math.isinf(left) else max(left, 0.0))
+    current = action
+    step: Action | httpx.Response = action
+    try:
+        async with scope:
+            while isinstance(step, Send | Read):
+                current = step
+                try:
+                    if isinstance(step, Send):
+                        outcome = await inner.handle_async_request(step.request)
+                    else:
+                        outcome = await aread_body(step, clock)
+                except Exception as exc:
+                    step = _throw(flow, exc)
+                else:
+                    step = _send(flow, outcome)
+    except TimeoutError:
+        if not scope.expired():
+            raise
+        what = "headers" if isinstance(current, Send) else "body"
+        error = DeadlineExceeded(
+            f"the retry deadline passed while waiting for the response {what}",
+            request=current.request,
+        )
+        return _throw(flow, error)
+    return step
 
 
 def _drive(flow: _Flow, perform: Callable[[Action], httpx.Response | None]) -> httpx.Response:
