@@ -68,13 +68,14 @@ def cache_dir(home: Path) -> Path:
     return home / ".cache" / "runai-tokens"
 
 
-def get(home: Path, form: str = "script") -> tuple[str, set[str]]:
+def get(home: Path, form: str = "script", base_url: str | None = None) -> tuple[str, set[str]]:
     """A `runai-token get --output exec-credential` in a fresh process: its token, and the
-    modules it had loaded at exit."""
+    modules it had loaded at exit. base_url: RUNAI_BASE_URL, else the most recent login's."""
     program = AS_SCRIPT if form == "script" else AS_MODULE
+    env = env_of(home) | ({} if base_url is None else {"RUNAI_BASE_URL": base_url})
     result = subprocess.run(
         [sys.executable, "-c", program, "get", "--output", "exec-credential"],
-        env=env_of(home),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -85,15 +86,19 @@ def get(home: Path, form: str = "script") -> tuple[str, set[str]]:
     return token, set(result.stderr.split())
 
 
-@pytest.mark.parametrize("form", ["script", "module"])
+@pytest.mark.parametrize(
+    ("form", "from_env"), [("script", False), ("module", False), ("script", True)]
+)
 def test_a_warm_get_with_a_login_session_loads_what_a_service_account_s_does(
-    tmp_path: Path, server: FakeRunaiServer, form: str
+    tmp_path: Path, server: FakeRunaiServer, form: str, from_env: bool
 ) -> None:
     log_in(server, open_store("file", cache_dir=cache_dir(tmp_path)))
-    minted, cold = get(tmp_path, form)  # a miss: the login's refresh token, at the server
+    # RUNAI_BASE_URL with a trailing slash picks the login by its normalized URL.
+    base_url = server.url + "/" if from_env else None
+    minted, cold = get(tmp_path, form, base_url)  # a miss: the login's refresh token, at the server
     assert server.tokens_issued == 1
     assert "httpx" in cold  # the first get did mint
-    cached, loaded = get(tmp_path, form)
+    cached, loaded = get(tmp_path, form, base_url)
     assert cached == minted
     assert server.tokens_issued == 1  # the warm get asked no one
     assert "runai_tokens.login._index" in loaded  # the listing is a login's warm get
