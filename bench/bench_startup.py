@@ -3,7 +3,8 @@
 Each figure is a pair of whole processes: the command, and its floor (what the program would
 cost without us). The rows are issue 11's: connect() in a fresh process against `import httpx`;
 a warm `runai-token get` (the console script kubectl runs, and `python -m runai_tokens`)
-against `python -c pass`; and the first authenticated call of a fresh process (connect(), a
+against `python -c pass`, for a service account and for a person with a `runai-token login`
+session; and the first authenticated call of a fresh process (connect(), a
 grant, one protected GET) against a raw httpx script making the same grant and GET, both against
 a FakeRunaiServer in a process of its own.
 
@@ -26,10 +27,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench_report import Section, section
+from runai_tokens.login import StoredLogin, open_store
 from server_process import server_process
 
 ROUNDS = 15
 CLIENT_ID, CLIENT_SECRET = "bench-startup", "fake-secret-bench-startup-0123456789"
+LOGIN_CLIENT_ID, LOGIN_SUBJECT = "runai-cli", "bench-person"
 PROTECTED = "/api/v1/bench-protected"
 CONNECT = (
     "from runai_tokens import connect, ClientCredentials; "
@@ -104,6 +107,32 @@ def _row(what: str, floor_name: str, goal: float, result: dict[str, list[float]]
     ]
 
 
+def _warm_login_get(console_script: str, python: str, home: Path) -> list[str]:
+    """A person's warm get: no credentials in the environment, a `runai-token login` session
+    (file store) in a HOME of its own, whose index the get reads to find the login and key the
+    cache. The session's refresh token is the server's; the first get mints with it (a refresh
+    grant) and fills the cache, which the measured runs answer from."""
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNAI_")}
+    env |= {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    with server_process(client=(CLIENT_ID, CLIENT_SECRET)) as server:
+        refresh = server.call("issue_refresh_token", LOGIN_SUBJECT, client_id=LOGIN_CLIENT_ID)
+        store = open_store("file", cache_dir=home / ".cache" / "runai-tokens")
+        store.save(StoredLogin(server.url, LOGIN_CLIENT_ID, refresh, LOGIN_SUBJECT))
+        get = [console_script, "get"]
+        subprocess.run(get, env=env, capture_output=True, timeout=60, check=True)  # noqa: S603
+        before = server.call("token_requests")
+        assert before == 1, "the first get did not mint with the login"
+        result = _paired(get, [python, "-c", "pass"], env)
+        assert server.call("token_requests") == before, "a warm get made a grant"
+    return _row(
+        "warm `runai-token get` with a `runai-token login` session (file store, token cached)",
+        "`python -c pass`",
+        2.5,
+        result,
+    )
+
+
 def startup() -> Section:
     python = sys.executable
     console_script = str(Path(python).with_name("runai-token"))
@@ -139,6 +168,7 @@ def startup() -> Section:
             result = _paired(module, [python, "-c", "pass"], get_env)
             rows.append(_row("warm `python -m runai_tokens get`", "`python -c pass`", 2.5, result))
             assert server.call("token_requests") == before, "a warm get made a grant"
+        rows.append(_warm_login_get(console_script, python, Path(tmp) / "person"))
         # The server in a process of its own (server_process), so that its threads take no CPU
         # from the benchmark's process, which starts and times the pairs.
         with server_process(client=(CLIENT_ID, CLIENT_SECRET)) as server:

@@ -1,4 +1,4 @@
-"""cli/_json_text: json.loads and json.dumps of a str for the warm path, without importing json.
+"""_json_text: json.loads and json.dumps of a str for the warm path, without importing json.
 Each must answer exactly as json does, for any text."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from runai_tokens.cli._json_text import loads, string
+from runai_tokens._json_text import loads, string
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),

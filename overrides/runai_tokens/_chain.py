@@ -90,7 +90,8 @@ def _login(
     tried: list[str],
 ) -> Found | None:
     # Reached only without credentials in the environment: their warm `get` and their connect()
-    # never read the index (nor import hashlib and typing, which it needs).
+    # never read the index. A person's warm `get` does, on every kubectl call: _index reads it
+    # with the warm path's own means (no json, typing or hashlib; tests/test_import_cost_login).
     from .login import _index
 
     what = "a `runai-token login` session"

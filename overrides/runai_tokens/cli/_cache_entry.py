@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 
+from .._json_text import loads
 from .._untrusted import header_value_problem
-from ._json_text import loads
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from ._json_text import loads, string
+from .._json_text import loads, string
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:

@@ -7,9 +7,12 @@ lives only in the OS keyring or in the login's own 0600 file (login-<hash>.secre
 
 The index is what lets "the most recent login" be found without a keyring, and what lets
 `runai-token get` and default_credentials() decide that a login exists (and key the token cache
-by it) without importing keyring or attrs: so this module is standard library only, like the
-CLI's warm path. The file names end neither in .json nor in .lock: the token cache deletes its
-own *.json entries when it makes a new key.
+by it) without importing keyring or attrs. A person's warm `get` reads it on every kubectl call,
+so reading it costs what the CLI's warm path costs (see cli._cache): it is parsed by json's C
+scanner (_json_text), LoginEntry is a plain class, and json (which imports re), typing,
+contextlib and hashlib (OpenSSL) are imported only by what writes the index or names a login's
+file, which a warm `get` never does. The file names end neither in .json nor in .lock: the
+token cache deletes its own *.json entries when it makes a new key.
 
 An index that cannot be parsed is read as empty (it is metadata, rebuilt by the next login);
 one that cannot be trusted (a symlink, another user's) raises UnusableCache, as the cache does.
@@ -17,17 +20,17 @@ one that cannot be trusted (a symlink, another user's) raises UnusableCache, as 
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import math
 import os
-from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 from .. import _validate
+from .._json_text import loads
 from .._private_files import checked_directory, open_private, read_private, write_new
 from ._kinds import STORE_CHOICES as STORE_CHOICES
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
+if TYPE_CHECKING:
+    from typing import Any
 
 try:
     import fcntl
@@ -55,14 +58,34 @@ class LoginStoreError(OSError):
         return self.strerror or "the login store failed"
 
 
-class LoginEntry(NamedTuple):
-    """One login as the index knows it: everything but the refresh token."""
+class LoginEntry:
+    """One login as the index knows it: everything but the refresh token. (A plain class, not a
+    NamedTuple: typing's import would cost a person's warm `get` more than the rest of it.)"""
 
-    base_url: str
-    client_id: str
-    subject: str | None
-    store: str  # "keyring" or "file": where the refresh token is
-    saved_at: float
+    __slots__ = ("base_url", "client_id", "saved_at", "store", "subject")
+
+    def __init__(
+        self, base_url: str, client_id: str, subject: str | None, store: str, saved_at: float
+    ) -> None:
+        self.base_url = base_url
+        self.client_id = client_id
+        self.subject = subject
+        self.store = store  # "keyring" or "file": where the refresh token is
+        self.saved_at = saved_at
+
+    def _fields(self) -> tuple[str, str, str | None, str, float]:
+        return (self.base_url, self.client_id, self.subject, self.store, self.saved_at)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LoginEntry):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "LoginEntry({!r}, {!r}, {!r}, {!r}, {!r})".format(*self._fields())
 
 
 def normalize_base_url(value: object, name: str = "base_url") -> str:
@@ -73,6 +96,10 @@ def normalize_base_url(value: object, name: str = "base_url") -> str:
 
 def secret_file_name(base_url: str) -> str:
     """The file holding base_url's refresh token in the file store (a hash: no URL in names)."""
+    # Only loading, saving or forgetting a login's token names its file; a warm `get` keys its
+    # cache on the index entry alone, so hashlib (which loads OpenSSL) stays off its path.
+    import hashlib
+
     digest = hashlib.sha256(base_url.encode("utf-8", "surrogatepass")).hexdigest()
     return _LOGIN_FILE.format(digest[:32])
 
@@ -83,7 +110,7 @@ def read_index(directory: int) -> list[LoginEntry]:
     if raw is None:
         return []
     try:
-        data: Any = json.loads(raw.decode("utf-8"))
+        data: Any = loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return []
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
@@ -114,6 +141,8 @@ def lookup(cache_dir: str | os.PathLike[str], base_url: str | None) -> LoginEntr
 
 def write_index(directory: int, entries: list[LoginEntry]) -> None:
     """Atomically replace the index (0600)."""
+    import json  # a login or logout writes it: json's import is no cost there
+
     data = {
         "format": _FORMAT,
         "logins": [
@@ -130,16 +159,33 @@ def write_index(directory: int, entries: list[LoginEntry]) -> None:
     write_new(directory, INDEX_FILE, json.dumps(data, indent=1).encode(), replace=True)
 
 
-@contextlib.contextmanager
-def index_lock(directory: int) -> Iterator[None]:
-    """An exclusive flock for a read-modify-write of the index (two logins at once)."""
-    fd = open_private(directory, _LOCK_FILE, os.O_RDWR | os.O_CREAT, "the login index lock")
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the flock
+class index_lock:  # named as the function it was: `with index_lock(directory):`
+    """An exclusive flock for a read-modify-write of the index (two logins at once). A class,
+    not a contextlib.contextmanager: importing contextlib would cost the warm `get` that reads
+    this module."""
+
+    __slots__ = ("_directory", "_fd")
+
+    def __init__(self, directory: int) -> None:
+        self._directory = directory
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        fd = open_private(
+            self._directory, _LOCK_FILE, os.O_RDWR | os.O_CREAT, "the login index lock"
+        )
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def __exit__(self, *exc_info: object) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # releases the flock
 
 
 def _entry(item: object) -> LoginEntry | None:

@@ -1,5 +1,7 @@
 """JSON for the warm path, without `import json`: json imports re (its decoder's and encoder's
-patterns), which alone costs a warm `get` half the interpreter's start-up.
+patterns), which alone costs a warm `get` half the interpreter's start-up. Here, not in cli/, so
+that the login index (login/_index), which default_credentials() reads too, can use it without
+importing the CLI package.
 
 - loads is json.loads, run by the very scanner json.loads runs (the C one in _json, which
   imports nothing), set up as json's default decoder sets it up. Only the success of that scan
@@ -13,7 +15,7 @@ tests/test_cli_json_text.py checks both against json for generated text.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
 if TYPE_CHECKING:
     from typing import Any
 
