@@ -57,7 +57,11 @@ _SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token", "authorizatio
 
 def classify(request: httpx.Request) -> Kind:
     """Which kind a request is. Token operations are whatever openapi.yaml tags Tokens."""
-    op = operation_of(request)
+    return kind_of(request, operation_of(request))
+
+
+def kind_of(request: httpx.Request, op: TokenOperation | None) -> Kind:
+    """classify() for a request whose operation_of() is known already."""
     if op is None:
         return Kind.REPEATABLE if request.method in IDEMPOTENT_METHODS else Kind.UNSAFE
     # Whatever its method, a token operation mints a new token each time, unless its input is
