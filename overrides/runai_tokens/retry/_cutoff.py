@@ -21,14 +21,12 @@ import socket
 import threading
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from ._clock import DeadlineExceeded
-
-if TYPE_CHECKING:
-    from ._watchdog import Alarm
+from ._watchdog import WATCHDOG, Alarm
 
 _STREAM_EVENTS = ("connect_tcp.complete", "connect_unix_socket.complete", "start_tls.complete")
 # A request whose first trace event is none of these goes over a reused connection.
@@ -116,8 +114,7 @@ class Cutoff:
         extensions["trace"] = trace
 
     def __enter__(self) -> Cutoff:
-        from ._watchdog import WATCHDOG  # here: only a sync token request needs its thread
-
+        # The watchdog's thread starts with the first alarm, not with this import.
         self._alarm = WATCHDOG.set(self._seconds, self._fire)
         return self
 
@@ -130,8 +127,6 @@ class Cutoff:
         with self._lock:
             self._over = True  # from here on a late alarm does nothing
         if self._alarm is not None:
-            from ._watchdog import WATCHDOG
-
             WATCHDOG.cancel(self._alarm)
 
     def _fire(self) -> None:

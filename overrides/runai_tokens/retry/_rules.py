@@ -15,6 +15,7 @@ A retry is only safe when sending the request twice cannot do harm. Three kinds 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import ssl
 import urllib.parse
@@ -85,7 +86,11 @@ _TOKEN_PATHS = tuple(TOKEN_PATHS)
 def operation_of(request: httpx.Request) -> TokenOperation | None:
     """token_operation() for a request, without its search for the many that are none."""
     path = request.url.path
-    return token_operation(request.method, path) if path.endswith(_TOKEN_PATHS) else None
+    return _token_operation(request.method, path) if path.endswith(_TOKEN_PATHS) else None
+
+
+# A client sends its token requests to the same few paths: each is searched for once.
+_token_operation = functools.lru_cache(maxsize=64)(token_operation)
 
 
 def is_replayable(request: httpx.Request) -> bool:
