@@ -187,19 +187,23 @@ def checked_response(
         raise UnexpectedStatus(
             status, response.content, headers=response.headers, error=error
         )
-    content = response.content
+    # response.content each time, never a local: a traceback that shows locals shows this
+    # frame's, and the body is a token.
     try:
         parsed = parse()
     except Exception as exc:  # any way from_dict fails on what came over the network
-        problem = _why_unparsable(content, exc, expected)
+        problem = _why_unparsable(response.content, exc, expected)
     else:
-        problem = _not_an_object(content, expected) or field_problem(parsed)
+        problem = _not_an_object(response.content, expected) or field_problem(parsed)
     # Raised out here: no parse error (nor its frames, which hold the body) as context.
     if problem is not None:
         reason = f"malformed {getattr(expected, '__name__', expected)}: {problem}"
         raise ApiException.from_response(response, reason, error_models=error_models)
     return Response(
-        status_code=known, content=content, headers=response.headers, parsed=parsed
+        status_code=known,
+        content=response.content,
+        headers=response.headers,
+        parsed=parsed,
     )
 
 
