@@ -18,11 +18,12 @@ from typing import Any, cast
 import httpx
 import pytest
 import runai_tokens_client.models as models
+import runai_tokens_client.types as generated_types
 import yaml
 from runai_tokens.testing import FakeRunaiServer
 from runai_tokens_client.client import AuthenticatedClient, Client
 from runai_tokens_client.models import Error, GrantType, TokenRequest, TokenResponse
-from runai_tokens_client.types import UNSET, File, Response, Unset, is_model
+from runai_tokens_client.types import UNSET, File, Response, Unset, field_problem, is_model
 
 SCHEMAS: dict[str, dict[str, Any]] = yaml.safe_load(
     (Path(__file__).resolve().parents[1] / "openapi.yaml").read_text()
@@ -137,6 +138,72 @@ def test_field_problem_knows_a_model() -> None:
     assert is_model(TokenResponse) and is_model(Error)
     assert not is_model(GrantType) and not is_model(Response) and not is_model(File)
     assert not is_model(TokenResponse())  # a class, not an instance
+
+
+class Mixed:
+    """A model of the kinds of field the contract has none of yet (a float, a list, a model, a
+    bool): is_model's shape, checked by field_problem like a generated one."""
+
+    ratio: float
+    names: list[str] | Unset
+    inner: TokenResponse | Unset
+    flag: bool
+    __match_args__ = ("ratio", "names", "inner", "flag")
+
+    def __init__(
+        self, ratio: Any, names: Any = UNSET, inner: Any = UNSET, flag: Any = False
+    ) -> None:
+        self.ratio, self.names, self.inner, self.flag = ratio, names, inner, flag
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Mixed:
+        raise NotImplementedError
+
+
+@pytest.fixture
+def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The models field_problem gave its full, field-by-field check."""
+    checked: list[str] = []
+    full = generated_types._model_problem
+
+    def counted(value: object, model: type[Any]) -> str | None:
+        checked.append(model.__name__)
+        return full(value, model)
+
+    monkeypatch.setattr(generated_types, "_model_problem", counted)
+    return checked
+
+
+def test_field_problem_passes_plain_fields_by_their_type_alone(full_checks: list[str]) -> None:
+    assert field_problem(TokenResponse(access_token="fake-token", expires_in=60)) is None
+    assert field_problem(TokenRequest(GrantType.CLIENT_CREDENTIALS, client_id="a")) is None
+    assert field_problem([TokenResponse(), Error(code=400, message="no")]) is None
+    assert full_checks == []
+
+
+@pytest.mark.parametrize(
+    ("model", "problem"),
+    [
+        (TokenResponse(expires_in=True), "TokenResponse.expires_in is bool, expected int"),
+        (
+            TokenResponse.from_dict({"accessToken": 42}),
+            "TokenResponse.access_token is int, expected str",
+        ),
+        (Mixed(1.5, flag=1), "Mixed.flag is int, expected bool"),
+        (Mixed(1.5, names=["a", 2]), "Mixed.names is list, expected list"),
+        (
+            Mixed(1, inner=TokenResponse.from_dict({"idToken": 7})),
+            "TokenResponse.id_token is int, expected str",
+        ),
+        (Mixed(1, names=["a"], inner=TokenResponse(access_token="t")), None),  # int for float
+        (Error(code=400, message=GrantType.PASSWORD), None),  # a str, of a subclass
+    ],
+)
+def test_any_other_value_gets_the_full_check(
+    full_checks: list[str], model: Any, problem: str | None
+) -> None:
+    assert field_problem(model) == problem
+    assert full_checks[:1] == [type(model).__name__]
 
 
 # --- the clients -------------------------------------------------------------------------------

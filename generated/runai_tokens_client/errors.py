@@ -51,7 +51,8 @@ def _says() -> dict[type[Any], tuple[str | None, str | None]]:
 # without importing this package). A pattern, compiled (and kept by re's cache) on the first
 # escape: compiling its Unicode ranges took about 1 ms of every import of this module.
 _CONTROLS = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-_STATUSES = frozenset(status.value for status in HTTPStatus)
+# Every HTTPStatus by its number: a look-up, where HTTPStatus(code) goes through Enum's call.
+_STATUSES = {status.value: status for status in HTTPStatus}
 
 
 def escape_controls(text: str) -> str:
@@ -170,11 +171,13 @@ def checked_response(
     error status, tried in turn on any other answer.
     """
     status = response.status_code
-    spans = success.items()
-    expected = next(
-        (kind for (low, high), kind in spans if low <= status <= high), None
-    )
-    if expected is None or status not in _STATUSES:
+    expected = None
+    for (low, high), kind in success.items():
+        if low <= status <= high:
+            expected = kind
+            break
+    known = _STATUSES.get(status)
+    if expected is None or known is None:
         if default or any(low <= status <= high for low, high in documented):
             error = _own_error(response.content, parse, error_models)
             raise ApiException.from_response(
@@ -184,6 +187,8 @@ def checked_response(
         raise UnexpectedStatus(
             status, response.content, headers=response.headers, error=error
         )
+    # response.content each time, never a local: a traceback that shows locals shows this
+    # frame's, and the body is a token.
     try:
         parsed = parse()
     except Exception as exc:  # any way from_dict fails on what came over the network
@@ -195,7 +200,7 @@ def checked_response(
         reason = f"malformed {getattr(expected, '__name__', expected)}: {problem}"
         raise ApiException.from_response(response, reason, error_models=error_models)
     return Response(
-        status_code=HTTPStatus(status),
+        status_code=known,
         content=response.content,
         headers=response.headers,
         parsed=parsed,
@@ -217,7 +222,11 @@ def _own_error(
 
 def _not_an_object(content: bytes, expected: Any) -> str | None:
     # from_dict takes any iterable of pairs: [{"a": 1, "b": 2}] makes {"a": "b"}.
-    if not is_model(expected) or content.lstrip(b" \t\r\n")[:1] == b"{":
+    if (
+        content[:1] == b"{"
+        or content.lstrip(b" \t\r\n")[:1] == b"{"
+        or not is_model(expected)
+    ):
         return None
     data = json.loads(content)  # parsed once already; only an odd encoding gets here
     return (

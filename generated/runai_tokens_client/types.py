@@ -130,8 +130,19 @@ def field_problem(value: object) -> str | None:
     if isinstance(value, list):
         return next(filter(None, map(field_problem, value)), None)
     model = type(value)
-    if not is_model(model):
+    plain = _plain_types(model)
+    if plain is None:
         return None
+    # Most models hold plain values (str, int, an enum, UNSET): one look-up each says so. Any
+    # other value (a bool for an int, a list, a model) gets the full check below.
+    for name, kinds in plain:
+        if type(getattr(value, name)) not in kinds:
+            return _model_problem(value, model)
+    return None
+
+
+def _model_problem(value: object, model: type[Any]) -> str | None:
+    # field_problem's full check of a model, field by field, into the models it holds.
     for name, annotation in _field_types(model).items():
         field_value = getattr(value, name)
         members = (
@@ -183,6 +194,35 @@ def _is_union(annotation: Any) -> bool:
 
 def _type_name(kind: Any) -> str:
     return "None" if kind is type(None) else getattr(kind, "__name__", str(kind))
+
+
+@cache
+def _plain_types(
+    kind: type[Any],
+) -> tuple[tuple[str, frozenset[type[Any]]], ...] | None:
+    """Per field of a model, the types a value of which is of the declared type whatever it
+    holds (a str, an int, an enum member, UNSET, None: not a model, a list or a float, which
+    an int is too); None when kind is no model."""
+    if not is_model(kind):
+        return None
+    plain = []
+    for name, annotation in _field_types(kind).items():
+        members = (
+            typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+        )
+        kinds = {
+            type(None) if member is None else member
+            for member in members
+            if member is None
+            or (
+                isinstance(member, type)
+                and typing.get_origin(member) is None
+                and member is not float
+                and not is_model(member)
+            )
+        }
+        plain.append((name, frozenset(kinds)))
+    return tuple(plain)
 
 
 @cache

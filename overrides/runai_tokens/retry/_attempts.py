@@ -21,9 +21,9 @@ from ._clock import Clock, DeadlineExceeded
 from ._policy import RetryPolicy
 from ._rules import (
     Kind,
-    classify,
     error_is_retryable,
     is_replayable,
+    kind_of,
     operation_of,
     status_is_retryable,
 )
@@ -54,8 +54,9 @@ class Attempts:
         self._policy = policy
         self._budget = budget
         self._clock = clock
-        self._kind = classify(request)
-        self._token_operation = operation_of(request) is not None
+        self._operation = operation_of(request)
+        self._token_operation = self._operation is not None
+        self._kind_known: Kind | None = None  # see _kind
         self._replayable = is_replayable(request)
         # An absolute deadline, so "would this wait end past it" is one comparison of two
         # times rather than of a wait with a difference of times (which rounding can tip).
@@ -118,7 +119,10 @@ class Attempts:
         return max(0.0, self._delay - max(spent, 0.0))
 
     def after_response(self, response: httpx.Response) -> Retry | TooLate | None:
-        if not status_is_retryable(self._kind, response.status_code, self._policy.statuses):
+        status = response.status_code
+        if status not in self._policy.statuses:  # the common case, told without the kind
+            return None
+        if not status_is_retryable(self._kind, status, self._policy.statuses):
             return None
         retry_after = retry_after_seconds(response.headers, wall_clock=self._clock.wall)
         return self._decide(str(response.status_code), retry_after, self._policy.retry_cost)
@@ -203,6 +207,14 @@ class Attempts:
         )  # fmt: skip
         self.attempt += 1
         return Retry(delay)
+
+    @property
+    def _kind(self) -> Kind:
+        """The request's kind, decided when a retry is first weighed: most requests are answered
+        at once with a status no rule retries, and a grant's kind reads its body."""
+        if self._kind_known is None:
+            self._kind_known = kind_of(self._original, self._operation)
+        return self._kind_known
 
     def _cut(self, remaining: float) -> bool:
         return self._token_operation and not math.isinf(remaining)

@@ -21,29 +21,32 @@ import socket
 import threading
 import types
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from ._clock import DeadlineExceeded
-
-if TYPE_CHECKING:
-    from ._watchdog import Alarm
+from ._watchdog import WATCHDOG, Alarm
 
 _STREAM_EVENTS = ("connect_tcp.complete", "connect_unix_socket.complete", "start_tls.complete")
+# A request whose first trace event is none of these goes over a reused connection.
+_CONNECTING = ("connect_tcp.started", "connect_unix_socket.started")
 
 
 class Cutoff:
-    """Shuts down the socket of one attempt (or one body read) after `seconds`, unless the
-    attempt is over by then; as a context manager, turns the failure that causes into
+    """Shuts down the socket of one attempt (its send, then the read of its body) after
+    `seconds`, unless the attempt is over by then. One alarm for both steps: they share the
+    deadline, and an alarm per step was a tenth of a grant's CPU. As a context manager it sets
+    and cancels that alarm; explained() turns the failure a shutdown causes into
     DeadlineExceeded."""
 
-    def __init__(self, seconds: float, request: httpx.Request, stream: Any = None) -> None:
+    def __init__(self, seconds: float, request: httpx.Request) -> None:
         self.request = request
-        self._stream = stream
+        self._stream: Any = None
         self._lock = threading.Lock()
         self._over = False
-        self.fired = False
+        self._rung = False  # the alarm rang: the deadline has passed
+        self.fired = False  # ... and shut a stream down
         self._seconds = max(seconds, 0.0)
         self._alarm: Alarm | None = None
 
@@ -54,32 +57,64 @@ class Cutoff:
         cutoff.watch(request)
         return cutoff
 
-    def checked(self, response: httpx.Response) -> httpx.Response:
-        """The response, unless the cutoff fired as its headers came in: its connection is gone."""
-        if not self.fired:
+    def arrived(self, response: httpx.Response) -> httpx.Response:
+        """The response whose headers just came: from here on the alarm shuts down the stream
+        its body comes on. DeadlineExceeded if the alarm rang before they came (it may have
+        found no stream to shut down: a reused connection announces none before its headers)."""
+        stream = response.extensions.get("network_stream")
+        with self._lock:
+            if stream is not None:
+                self._stream = stream
+            late = self._rung
+        if not late:
             return response
         response.close()
         raise DeadlineExceeded(
             "the retry deadline passed as the response headers arrived", request=self.request
         )
 
+    def explained(self, error: Exception) -> Exception:
+        """error, or DeadlineExceeded caused by it when it is the cutoff's doing."""
+        if not (self.fired and isinstance(error, httpx.TransportError)):
+            return error
+        exceeded = DeadlineExceeded(
+            "the retry deadline passed while waiting for the response; its connection "
+            "was shut down",
+            request=self.request,
+        )
+        exceeded.__cause__ = error
+        return exceeded
+
     def watch(self, request: httpx.Request) -> None:
         """Learn the stream of a new connection from request's trace events (chaining any
-        trace hook already there). request must be this attempt's own copy."""
-        earlier: Callable[[str, dict[str, Any]], object] | None = request.extensions.get("trace")
+        trace hook already there). request must be this attempt's own copy.
+
+        httpcore reads the hook afresh for each step of a request, and calls it twice a step,
+        a dozen times a request. A request's first event says whether it opens a connection; if
+        not (a reused keep-alive one), no stream will be announced, and the hook hands its
+        place back to the one it chained (or to none) for the steps to come."""
+        extensions = request.extensions
+        earlier: Callable[[str, dict[str, Any]], object] | None = extensions.get("trace")
+        first = True
 
         def trace(event: str, info: dict[str, Any]) -> None:
+            nonlocal first
+            if first and not event.endswith(_CONNECTING) and extensions.get("trace") is trace:
+                if earlier is None:
+                    del extensions["trace"]
+                else:
+                    extensions["trace"] = earlier
+            first = False
             if event.endswith(_STREAM_EVENTS) and info.get("return_value") is not None:
                 with self._lock:
                     self._stream = info["return_value"]
             if earlier is not None:
                 earlier(event, info)
 
-        request.extensions["trace"] = trace
+        extensions["trace"] = trace
 
     def __enter__(self) -> Cutoff:
-        from ._watchdog import WATCHDOG  # here: only a sync token request needs its thread
-
+        # The watchdog's thread starts with the first alarm, not with this import.
         self._alarm = WATCHDOG.set(self._seconds, self._fire)
         return self
 
@@ -92,19 +127,14 @@ class Cutoff:
         with self._lock:
             self._over = True  # from here on a late alarm does nothing
         if self._alarm is not None:
-            from ._watchdog import WATCHDOG
-
             WATCHDOG.cancel(self._alarm)
-        if self.fired and isinstance(error, httpx.TransportError):
-            raise DeadlineExceeded(
-                "the retry deadline passed while waiting for the response; its connection "
-                "was shut down",
-                request=self.request,
-            ) from error
 
     def _fire(self) -> None:
         with self._lock:
-            if self._over or self._stream is None:
+            if self._over:
+                return
+            self._rung = True
+            if self._stream is None:
                 return
             self.fired = True
             sock = self._stream.get_extra_info("socket")

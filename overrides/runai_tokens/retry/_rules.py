@@ -15,6 +15,7 @@ A retry is only safe when sending the request twice cannot do harm. Three kinds 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import ssl
 import urllib.parse
@@ -57,7 +58,11 @@ _SINGLE_USE_GRANTS = frozenset({"refresh_token", "exchange_token", "authorizatio
 
 def classify(request: httpx.Request) -> Kind:
     """Which kind a request is. Token operations are whatever openapi.yaml tags Tokens."""
-    op = operation_of(request)
+    return kind_of(request, operation_of(request))
+
+
+def kind_of(request: httpx.Request, op: TokenOperation | None) -> Kind:
+    """classify() for a request whose operation_of() is known already."""
     if op is None:
         return Kind.REPEATABLE if request.method in IDEMPOTENT_METHODS else Kind.UNSAFE
     # Whatever its method, a token operation mints a new token each time, unless its input is
@@ -81,7 +86,11 @@ _TOKEN_PATHS = tuple(TOKEN_PATHS)
 def operation_of(request: httpx.Request) -> TokenOperation | None:
     """token_operation() for a request, without its search for the many that are none."""
     path = request.url.path
-    return token_operation(request.method, path) if path.endswith(_TOKEN_PATHS) else None
+    return _token_operation(request.method, path) if path.endswith(_TOKEN_PATHS) else None
+
+
+# A client sends its token requests to the same few paths: each is searched for once.
+_token_operation = functools.lru_cache(maxsize=64)(token_operation)
 
 
 def is_replayable(request: httpx.Request) -> bool:

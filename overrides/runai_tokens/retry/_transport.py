@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import math
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 import httpx
@@ -133,27 +133,19 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if not isinstance(inner, httpx.BaseTransport):
             raise TypeError(self._lacks("sync", "an httpx.AsyncClient"))
         clock = self._clock
-
-        def perform(action: Action) -> httpx.Response | None:
-            if isinstance(action, Send):
-                if not action.cut:
-                    return inner.handle_request(action.request)
-                with Cutoff.watching(action.time_left, action.request) as cutoff:
-                    response = inner.handle_request(action.request)
-                return cutoff.checked(response)
-            if isinstance(action, Read):
-                if not action.cut:
-                    return read_body(action, clock)
-                stream = action.response.extensions.get("network_stream")
-                with Cutoff(action.time_left, action.request, stream):
-                    return read_body(action, clock)
-            if isinstance(action, Discard):
-                return discard(action.read, clock)
-            clock.sleep(action.seconds)
-            return None
-
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
-        return _drive(flow, perform)
+        action: Action | httpx.Response = next(flow)
+        while not isinstance(action, httpx.Response):  # a cut attempt is one step of its own
+            if isinstance(action, Send) and action.cut:
+                action = _cut_attempt(flow, action, inner, clock)
+                continue
+            try:
+                outcome = _perform(action, inner, clock)
+            except Exception as exc:
+                action = _throw(flow, exc)
+            else:
+                action = _send(flow, outcome)
+        return action
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         inner = self.transport
@@ -162,7 +154,7 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         clock = self._clock
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
         action: Action | httpx.Response = next(flow)
-        while not isinstance(action, httpx.Response):  # _drive, awaiting each step
+        while not isinstance(action, httpx.Response):  # as handle_request, awaiting each step
             if isinstance(action, Send | Read):
                 action = await _attempt(flow, action, inner, clock)
                 continue
@@ -234,18 +226,38 @@ async def _attempt(
     return step
 
 
-def _drive(flow: _Flow, perform: Callable[[Action], httpx.Response | None]) -> httpx.Response:
-    """Run the flow to its response: perform each action, send back the outcome or throw in the
-    error (the flow decides whether it is retried)."""
-    action: Action | httpx.Response = next(flow)
-    while not isinstance(action, httpx.Response):
+def _perform(action: Action, inner: httpx.BaseTransport, clock: Clock) -> httpx.Response | None:
+    """The I/O of one action, without a cutoff."""
+    if isinstance(action, Send):
+        return inner.handle_request(action.request)
+    if isinstance(action, Read):
+        return read_body(action, clock)
+    if isinstance(action, Discard):
+        return discard(action.read, clock)
+    clock.sleep(action.seconds)
+    return None
+
+
+def _cut_attempt(
+    flow: _Flow, send: Send, inner: httpx.BaseTransport, clock: Clock
+) -> Action | httpx.Response:
+    """One attempt of a sync token request, its send and then the read of its body, under one
+    Cutoff that shuts its socket down at the deadline: the hard bound a blocking read cannot
+    give. One alarm for both steps, as _attempt has one cancel scope for them."""
+    cutoff = Cutoff.watching(send.time_left, send.request)
+    with cutoff:
         try:
-            outcome = perform(action)
+            response = cutoff.arrived(inner.handle_request(send.request))
         except Exception as exc:
-            action = _throw(flow, exc)
-        else:
-            action = _send(flow, outcome)
-    return action
+            return _throw(flow, cutoff.explained(exc))
+        step = _send(flow, response)
+        if not isinstance(step, Read):
+            return step  # the answer, or what to do with it outside the attempt (Discard)
+        try:
+            body = read_body(step, clock)
+        except Exception as exc:
+            return _throw(flow, cutoff.explained(exc))
+        return _send(flow, body)
 
 
 def _send(flow: _Flow, outcome: httpx.Response | None) -> Action | httpx.Response:
