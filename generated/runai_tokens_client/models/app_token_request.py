@@ -19,12 +19,12 @@ class AppTokenRequest:
     secret: str
     additional_properties: dict[str, Any]
 
-    __slots__ = ("id", "name", "secret", "additional_properties", "__weakref__")
     __match_args__ = (
         "id",
         "name",
         "secret",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

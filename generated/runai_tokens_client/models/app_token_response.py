@@ -17,11 +17,11 @@ class AppTokenResponse:
     id_token: str
     additional_properties: dict[str, Any]
 
-    __slots__ = ("access_token", "id_token", "additional_properties", "__weakref__")
     __match_args__ = (
         "access_token",
         "id_token",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

@@ -24,12 +24,12 @@ class Error:
     details: str | Unset
     additional_properties: dict[str, Any]
 
-    __slots__ = ("code", "message", "details", "additional_properties", "__weakref__")
     __match_args__ = (
         "code",
         "message",
         "details",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

@@ -24,18 +24,12 @@ class OAuth2Error:
     error_uri: str | Unset
     additional_properties: dict[str, Any]
 
-    __slots__ = (
-        "error",
-        "error_description",
-        "error_uri",
-        "additional_properties",
-        "__weakref__",
-    )
     __match_args__ = (
         "error",
         "error_description",
         "error_uri",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

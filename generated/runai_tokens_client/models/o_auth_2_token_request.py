@@ -46,19 +46,6 @@ class OAuth2TokenRequest:
     code_verifier: str | Unset
     additional_properties: dict[str, Any]
 
-    __slots__ = (
-        "grant_type",
-        "client_id",
-        "client_secret",
-        "username",
-        "password",
-        "refresh_token",
-        "code",
-        "redirect_uri",
-        "code_verifier",
-        "additional_properties",
-        "__weakref__",
-    )
     __match_args__ = (
         "grant_type",
         "client_id",
@@ -70,6 +57,7 @@ class OAuth2TokenRequest:
         "redirect_uri",
         "code_verifier",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

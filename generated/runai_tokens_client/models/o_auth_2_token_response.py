@@ -28,16 +28,6 @@ class OAuth2TokenResponse:
     scope: str | Unset
     additional_properties: dict[str, Any]
 
-    __slots__ = (
-        "access_token",
-        "token_type",
-        "expires_in",
-        "refresh_token",
-        "id_token",
-        "scope",
-        "additional_properties",
-        "__weakref__",
-    )
     __match_args__ = (
         "access_token",
         "token_type",
@@ -46,6 +36,7 @@ class OAuth2TokenResponse:
         "id_token",
         "scope",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

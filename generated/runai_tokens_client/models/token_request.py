@@ -44,21 +44,6 @@ class TokenRequest:
     external_token: str | Unset
     additional_properties: dict[str, Any]
 
-    __slots__ = (
-        "grant_type",
-        "app_id",
-        "app_secret",
-        "code",
-        "redirect_uri",
-        "refresh_token",
-        "username",
-        "password",
-        "client_id",
-        "client_secret",
-        "external_token",
-        "additional_properties",
-        "__weakref__",
-    )
     __match_args__ = (
         "grant_type",
         "app_id",
@@ -72,6 +57,7 @@ class TokenRequest:
         "client_secret",
         "external_token",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,

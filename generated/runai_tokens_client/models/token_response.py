@@ -26,15 +26,6 @@ class TokenResponse:
     expires_in: int | Unset
     additional_properties: dict[str, Any]
 
-    __slots__ = (
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "external_token",
-        "expires_in",
-        "additional_properties",
-        "__weakref__",
-    )
     __match_args__ = (
         "access_token",
         "id_token",
@@ -42,6 +33,7 @@ class TokenResponse:
         "external_token",
         "expires_in",
     )
+    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
 
     def __init__(
         self,
