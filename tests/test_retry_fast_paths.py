@@ -172,6 +172,35 @@ def test_a_callers_hook_sees_every_event_of_a_reused_connection_too(
     assert inner.after[1]["trace"] is hook  # handed back its place, not dropped
 
 
+def test_the_request_is_as_it_was_once_the_transport_returns_or_raises(
+    server: FakeRunaiServer,
+) -> None:
+    """The hook goes on the request itself for an attempt (no copy of it per attempt) and comes
+    off after it: on a new connection, after a retry, and when the attempts end in an error."""
+
+    def hook(event: str, info: dict[str, Any]) -> None:
+        pass
+
+    transport = RetryTransport(NO_WAIT)
+    with httpx.Client(transport=transport, timeout=5) as client:
+        for extensions in ({}, {"trace": hook}):
+            for fail in (0, 1):
+                server.fail_next(fail, 503)
+                request = client.build_request(
+                    "POST", server.url + GRANT_PATH, json=CLIENT_GRANT, extensions=extensions
+                )
+                before = dict(request.extensions)
+                response = client.send(request)
+                assert response.extensions["attempts"] == 1 + fail
+                assert response.request is request
+                assert request.extensions == before
+        closed = client.build_request("POST", "http://127.0.0.1:9" + GRANT_PATH, json={})
+        before = dict(closed.extensions)
+        with pytest.raises(httpx.ConnectError):
+            transport.handle_request(closed)
+        assert closed.extensions == before
+
+
 # --- the kind of a request -----------------------------------------------------------------------
 def test_a_grant_answered_at_once_never_has_its_kind_decided(
     server: FakeRunaiServer, kinds: list[Kind]

@@ -80,9 +80,8 @@ class Attempts:
         timeout = self._original.extensions.get("timeout")
         keys = ("connect", "read", "write", "pool")
         old = timeout if isinstance(timeout, dict) else dict.fromkeys(keys)
-        # Every timeout ends before the deadline: nothing to cut, so no copy. A token operation
-        # always gets its own copy, on which a sync Cutoff installs its trace hook.
-        if not self._token_operation and all(v is not None and v <= left for v in old.values()):
+        # Every timeout ends before the deadline: nothing to cut, so no copy.
+        if all(v is not None and v <= left for v in old.values()):
             return self._original
         clamped = {key: left if value is None else min(value, left) for key, value in old.items()}
         return httpx.Request(

@@ -70,14 +70,15 @@ class Body:
             raise self.deadline_exceeded()
 
     def response(self) -> httpx.Response:
-        """The response with its body in memory, still encoded as it came (httpx decodes it)."""
-        original = self._read.response
-        return httpx.Response(
-            original.status_code,
-            headers=original.headers,
-            stream=httpx.ByteStream(b"".join(self._chunks)),
-            extensions=dict(original.extensions),
-        )
+        """The response, its body now in memory, still encoded as it came (httpx decodes it).
+
+        The same object, its stream swapped: response.stream is the transport-level body that
+        httpx's own client replaces too, and reading it here leaves is_stream_consumed unset, so
+        the client reads the body once more from memory rather than a second Response being
+        built (a tenth of a grant's overhead was that copy)."""
+        response = self._read.response
+        response.stream = httpx.ByteStream(b"".join(self._chunks))
+        return response
 
     def deadline_exceeded(self) -> DeadlineExceeded:
         return DeadlineExceeded(
@@ -96,26 +97,40 @@ class Body:
 
 
 def read_body(read: Read, clock: Clock) -> httpx.Response:
+    """The response with its body read (its raw stream, what iter_raw reads) and that stream
+    closed, which frees the connection; on any failure the response is closed."""
+    response = read.response
+    stream = response.stream
     try:
         body = Body(read, clock)
         if body.already_read():
-            return read.response
-        for chunk in read.response.iter_raw():
+            response.close()
+            return response
+        assert isinstance(stream, httpx.SyncByteStream)
+        for chunk in stream:
             body.add(chunk)
-    finally:
-        read.response.close()
+    except BaseException:
+        response.close()
+        raise
+    stream.close()
     return body.response()
 
 
 async def aread_body(read: Read, clock: Clock) -> httpx.Response:
+    response = read.response
+    stream = response.stream
     try:
         body = Body(read, clock)
         if body.already_read():
-            return read.response
-        async for chunk in read.response.aiter_raw():
+            await response.aclose()
+            return response
+        assert isinstance(stream, httpx.AsyncByteStream)
+        async for chunk in stream:
             body.add(chunk)
-    finally:
-        await read.response.aclose()
+    except BaseException:
+        await response.aclose()
+        raise
+    await stream.aclose()
     return body.response()
 
 

@@ -11,7 +11,8 @@ The socket comes from httpx's own extensions: the response's network_stream once
 in, and before that the trace extension's connect_tcp / start_tls events, which name the stream
 of a new connection. A reused keep-alive connection announces no stream before its headers, so
 its status line and headers are bounded by the cut read timeout only. TokenAuth's grants never
-reuse a connection.
+reuse a connection. The trace hook goes on the request for the attempt and comes off after it,
+so the request is as it was when the transport hands the response back (no copy per attempt).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ class Cutoff:
     """Shuts down the socket of one attempt (its send, then the read of its body) after
     `seconds`, unless the attempt is over by then. One alarm for both steps: they share the
     deadline, and an alarm per step was a tenth of a grant's CPU. As a context manager it sets
-    and cancels that alarm; explained() turns the failure a shutdown causes into
-    DeadlineExceeded."""
+    the alarm and puts its trace hook on the request, and takes both off again; explained()
+    turns the failure a shutdown causes into DeadlineExceeded."""
 
     def __init__(self, seconds: float, request: httpx.Request) -> None:
         self.request = request
@@ -49,13 +50,8 @@ class Cutoff:
         self.fired = False  # ... and shut a stream down
         self._seconds = max(seconds, 0.0)
         self._alarm: Alarm | None = None
-
-    @classmethod
-    def watching(cls, seconds: float, request: httpx.Request) -> Cutoff:
-        """A cutoff for a request about to be sent, learning its stream as it connects."""
-        cutoff = cls(seconds, request)
-        cutoff.watch(request)
-        return cutoff
+        self._hook: Callable[[str, dict[str, Any]], None] | None = None
+        self._earlier: Callable[[str, dict[str, Any]], object] | None = None
 
     def arrived(self, response: httpx.Response) -> httpx.Response:
         """The response whose headers just came: from here on the alarm shuts down the stream
@@ -85,25 +81,22 @@ class Cutoff:
         exceeded.__cause__ = error
         return exceeded
 
-    def watch(self, request: httpx.Request) -> None:
-        """Learn the stream of a new connection from request's trace events (chaining any
-        trace hook already there). request must be this attempt's own copy.
+    def _watch(self) -> None:
+        """Learn the stream of a new connection from the request's trace events (chaining any
+        trace hook already there).
 
         httpcore reads the hook afresh for each step of a request, and calls it twice a step,
         a dozen times a request. A request's first event says whether it opens a connection; if
         not (a reused keep-alive one), no stream will be announced, and the hook hands its
         place back to the one it chained (or to none) for the steps to come."""
-        extensions = request.extensions
+        extensions = self.request.extensions
         earlier: Callable[[str, dict[str, Any]], object] | None = extensions.get("trace")
         first = True
 
         def trace(event: str, info: dict[str, Any]) -> None:
             nonlocal first
-            if first and not event.endswith(_CONNECTING) and extensions.get("trace") is trace:
-                if earlier is None:
-                    del extensions["trace"]
-                else:
-                    extensions["trace"] = earlier
+            if first and not event.endswith(_CONNECTING):
+                self._unwatch()
             first = False
             if event.endswith(_STREAM_EVENTS) and info.get("return_value") is not None:
                 with self._lock:
@@ -111,11 +104,23 @@ class Cutoff:
             if earlier is not None:
                 earlier(event, info)
 
+        self._hook, self._earlier = trace, earlier
         extensions["trace"] = trace
+
+    def _unwatch(self) -> None:
+        """The request's trace hook as it was before _watch(), if ours is still in its place."""
+        extensions = self.request.extensions
+        if self._hook is not None and extensions.get("trace") is self._hook:
+            if self._earlier is None:
+                del extensions["trace"]
+            else:
+                extensions["trace"] = self._earlier
+        self._hook = None
 
     def __enter__(self) -> Cutoff:
         # The watchdog's thread starts with the first alarm, not with this import.
         self._alarm = WATCHDOG.set(self._seconds, self._fire)
+        self._watch()
         return self
 
     def __exit__(
@@ -128,6 +133,7 @@ class Cutoff:
             self._over = True  # from here on a late alarm does nothing
         if self._alarm is not None:
             WATCHDOG.cancel(self._alarm)
+        self._unwatch()
 
     def _fire(self) -> None:
         with self._lock:

@@ -244,7 +244,7 @@ def _cut_attempt(
     """One attempt of a sync token request, its send and then the read of its body, under one
     Cutoff that shuts its socket down at the deadline: the hard bound a blocking read cannot
     give. One alarm for both steps, as _attempt has one cancel scope for them."""
-    cutoff = Cutoff.watching(send.time_left, send.request)
+    cutoff = Cutoff(send.time_left, send.request)
     with cutoff:
         try:
             response = cutoff.arrived(inner.handle_request(send.request))

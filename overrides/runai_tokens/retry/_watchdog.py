@@ -30,17 +30,13 @@ LINGER = 1.0
 
 
 class Alarm:
-    """One alarm: its time on time.monotonic and what to call then (None: rung or cancelled)."""
+    """One alarm's action: what to call when it rings (None: rung or cancelled). Its time sits
+    beside it in the heap, in a tuple that compares in C (a Python __lt__ was a third of set())."""
 
-    __slots__ = ("action", "at", "order")
+    __slots__ = ("action",)
 
-    def __init__(self, at: float, order: int, action: Callable[[], object]) -> None:
-        self.at = at
-        self.order = order
+    def __init__(self, action: Callable[[], object]) -> None:
         self.action: Callable[[], object] | None = action
-
-    def __lt__(self, other: Alarm) -> bool:
-        return (self.at, self.order) < (other.at, other.order)
 
 
 class Watchdog:
@@ -49,8 +45,10 @@ class Watchdog:
 
     def reset(self) -> None:
         """Empty, with no thread: at start, and in a forked child."""
-        self._changed = threading.Condition(threading.Lock())
-        self._heap: list[Alarm] = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        # (time on time.monotonic, order set, alarm): the order breaks ties, first set first.
+        self._heap: list[tuple[float, int, Alarm]] = []
         self._pending = 0
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
@@ -58,27 +56,28 @@ class Watchdog:
 
     def set(self, seconds: float, action: Callable[[], object]) -> Alarm:
         """Call action (on the watchdog's thread) once `seconds` have passed, unless cancelled."""
-        with self._changed:
-            alarm = Alarm(time.monotonic() + seconds, next(self._order), action)
-            heapq.heappush(self._heap, alarm)
+        at = time.monotonic() + seconds
+        alarm = Alarm(action)
+        with self._lock:  # the Condition's own lock: `with` on it directly skips two calls
+            heapq.heappush(self._heap, (at, next(self._order), alarm))
             self._pending += 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="runai-tokens-cutoff")
                 self._thread.daemon = True
                 self._thread.start()
-            elif alarm.at < self._wakes_at:
+            elif at < self._wakes_at:
                 self._changed.notify()
         return alarm
 
     def cancel(self, alarm: Alarm) -> None:
         """The alarm will not ring; does nothing if it has rung already."""
-        with self._changed:
+        with self._lock:
             if alarm.action is None:
                 return
             alarm.action = None
             self._pending -= 1
             if len(self._heap) > 64 and self._pending < len(self._heap) // 4:
-                self._heap = [a for a in self._heap if a.action is not None]
+                self._heap = [entry for entry in self._heap if entry[2].action is not None]
                 heapq.heapify(self._heap)
 
     @property
@@ -99,11 +98,11 @@ class Watchdog:
         idle = False
         with self._changed:
             while True:
-                while self._heap and self._heap[0].action is None:
+                while self._heap and self._heap[0][2].action is None:
                     heapq.heappop(self._heap)
                 now = time.monotonic()
-                if self._heap and self._heap[0].at <= now:
-                    alarm = heapq.heappop(self._heap)
+                if self._heap and self._heap[0][0] <= now:
+                    alarm = heapq.heappop(self._heap)[2]
                     action, alarm.action = alarm.action, None
                     self._pending -= 1
                     self._wakes_at = math.inf
@@ -113,7 +112,7 @@ class Watchdog:
                     self._thread, self._wakes_at = None, math.inf
                     return None
                 idle = self._pending == 0
-                self._wakes_at = min(self._heap[0].at if self._heap else math.inf, now + LINGER)
+                self._wakes_at = min(self._heap[0][0] if self._heap else math.inf, now + LINGER)
                 self._changed.wait(self._wakes_at - now)
 
 
