@@ -33,6 +33,7 @@ logger = logging.getLogger("runai_tokens.retry")
 
 # A timer may fire this much before the moment it was set for.
 _TIMER_SLACK = 0.01
+_TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
 
 # The steps an Attempts decides: NamedTuples, one made per attempt, for the reason in _actions.
@@ -61,28 +62,27 @@ class Attempts:
         # An absolute deadline, so "would this wait end past it" is one comparison of two
         # times rather than of a wait with a difference of times (which rounding can tip).
         self._deadline_at = clock.monotonic() + policy.deadline
+        # The longest of the request's own timeouts (inf when one is None or missing): an
+        # attempt with at least that much time left needs none of them cut.
+        self._longest_timeout = _longest(request.extensions.get("timeout"))
         self._last_cost: int | None = None
         self._decided_at = 0.0
         self._delay = 0.0
         self.attempt = 1
 
     def send(self) -> Send:
-        remaining = self._remaining()
-        return Send(self.request(), remaining, self._cut(remaining))
+        remaining = self._deadline_at - self._clock.monotonic()
+        cut = self._token_operation and not math.isinf(remaining)
+        return Send(self.request(remaining), remaining, cut)
 
-    def request(self) -> httpx.Request:
+    def request(self, remaining: float) -> httpx.Request:
         """What to send for this attempt: the request with its timeouts cut to the time left, so
         that no attempt, the first included, can wait on past the deadline."""
-        remaining = self._remaining()
-        if math.isinf(remaining):
-            return self._original
         left = max(remaining, 0.001)
-        timeout = self._original.extensions.get("timeout")
-        keys = ("connect", "read", "write", "pool")
-        old = timeout if isinstance(timeout, dict) else dict.fromkeys(keys)
-        # Every timeout ends before the deadline: nothing to cut, so no copy.
-        if all(v is not None and v <= left for v in old.values()):
+        if self._longest_timeout <= left:  # every timeout ends before the deadline: no copy
             return self._original
+        timeout = self._original.extensions.get("timeout")
+        old = timeout if isinstance(timeout, dict) else dict.fromkeys(_TIMEOUT_KEYS)
         clamped = {key: left if value is None else min(value, left) for key, value in old.items()}
         return httpx.Request(
             self._original.method,
@@ -99,8 +99,8 @@ class Attempts:
         unread, for the caller to read or stream."""
         limit = self._policy.max_body_bytes
         if self._token_operation:
-            remaining = self._remaining()
-            cut = self._cut(remaining)
+            remaining = self._deadline_at - self._clock.monotonic()
+            cut = not math.isinf(remaining)
             return Read(response, self._original, self._deadline_at, remaining, limit, cut)
         length = response.headers.get("content-length", "")
         if self._kind is Kind.REPEATABLE and length.isdigit() and int(length) <= limit:
@@ -215,8 +215,14 @@ class Attempts:
             self._kind_known = kind_of(self._original, self._operation)
         return self._kind_known
 
-    def _cut(self, remaining: float) -> bool:
-        return self._token_operation and not math.isinf(remaining)
-
     def _remaining(self) -> float:
         return self._deadline_at - self._clock.monotonic()
+
+
+def _longest(timeout: object) -> float:
+    """The longest of a request's timeouts; inf when one is None (no limit) or there are none."""
+    if not isinstance(timeout, dict):
+        return math.inf
+    values = [timeout.get(key) for key in _TIMEOUT_KEYS]
+    numbers = [value for value in values if isinstance(value, int | float)]
+    return max(numbers) if len(numbers) == len(values) else math.inf

@@ -40,6 +40,10 @@ class RetryBudget:
 
     def refund(self, amount: int) -> None:
         """Put tokens back after a success, never above capacity."""
+        if self._available == self._capacity:
+            # Full (or unlimited): nothing to put back, told without the lock. A spend racing
+            # this read ends as if it came after the refund, which a lock would allow too.
+            return
         with self._lock:
             if self._available is None or self._capacity is None:
                 return
