@@ -122,6 +122,25 @@ def test_every_operation_returns_its_model_and_sends_the_contract_request(
     assert grant_req.headers["user-agent"] == "tests/1.0"
 
 
+def test_a_json_operation_says_application_json_once_with_a_body_or_without(
+    server: ScriptedServer,
+) -> None:
+    """httpx writes Content-Type for a json= body; the generated code says it only when there
+    is no body (as the generator's own code always did), so the wire is as before."""
+    from runai_tokens_client.api.tokens import grant_token
+
+    body = TokenRequest(GrantType.CLIENT_CREDENTIALS, client_id="ci", client_secret=CLIENT_SECRET)
+    with connect(server.url, None, retry=NO_WAIT) as client:
+        grant_token.sync_detailed(client=client, body=body)
+        grant_token.sync_detailed(client=client)
+    with_body, without = server.requests
+    assert with_body.headers["content-type"] == "application/json"
+    assert with_body.json() == client_credentials()
+    assert (without.headers["content-type"], without.body) == ("application/json", b"")
+    kwargs = grant_token._get_kwargs(body=body)
+    assert "Content-Type" not in kwargs["headers"]  # httpx's own, not a second copy to merge
+
+
 @pytest.mark.anyio
 async def test_every_async_operation_returns_its_model(server: ScriptedServer) -> None:
     async with async_tokens_api(server.url) as api:

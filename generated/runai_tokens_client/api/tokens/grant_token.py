@@ -28,7 +28,8 @@ def _get_kwargs(
     if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
 
-    headers["Content-Type"] = "application/json"
+    if "json" not in _kwargs:  # httpx says application/json for a json= body itself
+        headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return RequestKwargs(_kwargs)
