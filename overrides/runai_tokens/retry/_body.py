@@ -42,7 +42,8 @@ class Body:
         self._declared = int(length) if length.isdigit() else None
         if read.limit is not None and self._declared is not None and self._declared > read.limit:
             raise self._too_large()
-        encoding = read.response.headers.get("content-encoding", "").strip().lower()
+        # get_list: a missing header (the usual case) is an empty list here, a KeyError in get.
+        encoding = ",".join(read.response.headers.get_list("content-encoding")).strip().lower()
         self._inflated = _Inflated(encoding) if encoding in _Inflated.ENCODINGS else None
 
     def already_read(self) -> bool:
