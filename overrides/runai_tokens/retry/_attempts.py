@@ -221,8 +221,7 @@ class Attempts:
 
 def _longest(timeout: object) -> float:
     """The longest of a request's timeouts; inf when one is None (no limit) or there are none."""
-    if not isinstance(timeout, dict):
+    if not isinstance(timeout, dict) or not timeout or None in timeout.values():
         return math.inf
-    values = [timeout.get(key) for key in _TIMEOUT_KEYS]
-    numbers = [value for value in values if isinstance(value, int | float)]
-    return max(numbers) if len(numbers) == len(values) else math.inf
+    longest: float = max(timeout.values())
+    return longest
