@@ -73,6 +73,8 @@ class Attempts:
     def send(self) -> Send:
         remaining = self._deadline_at - self._clock.monotonic()
         cut = self._token_operation and not math.isinf(remaining)
+        if self._longest_timeout <= remaining:  # request()'s own first test, without the call
+            return Send(self._original, remaining, cut)
         return Send(self.request(remaining), remaining, cut)
 
     def request(self, remaining: float) -> httpx.Request:

@@ -57,17 +57,21 @@ class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._async: httpx.AsyncHTTPTransport | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        with self._lock:
-            if self._sync is None:
-                self._sync = httpx.HTTPTransport(**self._options)
-            inner = self._sync
+        inner = self._sync  # once built, read without the lock: it never changes again
+        if inner is None:
+            with self._lock:
+                if self._sync is None:
+                    self._sync = httpx.HTTPTransport(**self._options)
+                inner = self._sync
         return inner.handle_request(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with self._lock:
-            if self._async is None:
-                self._async = httpx.AsyncHTTPTransport(**self._options)
-            inner = self._async
+        inner = self._async
+        if inner is None:
+            with self._lock:
+                if self._async is None:
+                    self._async = httpx.AsyncHTTPTransport(**self._options)
+                inner = self._async
         return await inner.handle_async_request(request)
 
     def close(self) -> None:
