@@ -71,10 +71,8 @@ class Attempts:
         self.attempt = 1
 
     def send(self) -> Send:
-        remaining = self._deadline_at - self._clock.monotonic()
+        remaining = self._remaining()
         cut = self._token_operation and not math.isinf(remaining)
-        if self._longest_timeout <= remaining:  # request()'s own first test, without the call
-            return Send(self._original, remaining, cut)
         return Send(self.request(remaining), remaining, cut)
 
     def request(self, remaining: float) -> httpx.Request:
@@ -101,7 +99,7 @@ class Attempts:
         unread, for the caller to read or stream."""
         limit = self._policy.max_body_bytes
         if self._token_operation:
-            remaining = self._deadline_at - self._clock.monotonic()
+            remaining = self._remaining()
             cut = not math.isinf(remaining)
             return Read(response, self._original, self._deadline_at, remaining, limit, cut)
         length = response.headers.get("content-length", "")

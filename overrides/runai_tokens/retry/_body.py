@@ -47,9 +47,9 @@ class Body:
         self._inflated = _Inflated(encoding) if encoding in _Inflated.ENCODINGS else None
 
     def already_read(self) -> bool:
-        """True for a response whose body is already in memory (a MockTransport's, say). The
-        drivers ask only when is_stream_consumed says it may be: the common case, a network
-        stream, is told without a call."""
+        """True for a response whose body is already in memory (a MockTransport's, say)."""
+        if not self._read.response.is_stream_consumed:
+            return False  # the common case, told without raising ResponseNotRead
         try:
             content = self._read.response.content
         except httpx.ResponseNotRead:
@@ -104,7 +104,7 @@ def read_body(read: Read, clock: Clock) -> httpx.Response:
     stream = response.stream
     try:
         body = Body(read, clock)
-        if response.is_stream_consumed and body.already_read():
+        if body.already_read():
             response.close()
             return response
         assert isinstance(stream, httpx.SyncByteStream)
@@ -122,7 +122,7 @@ async def aread_body(read: Read, clock: Clock) -> httpx.Response:
     stream = response.stream
     try:
         body = Body(read, clock)
-        if response.is_stream_consumed and body.already_read():
+        if body.already_read():
             await response.aclose()
             return response
         assert isinstance(stream, httpx.AsyncByteStream)

@@ -133,8 +133,7 @@ class Cutoff:
             self._over = True  # from here on a late alarm does nothing
         if self._alarm is not None:
             WATCHDOG.cancel(self._alarm)
-        if self._hook is not None:  # a new connection's: a reused one's took itself off
-            self._unwatch()
+        self._unwatch()
 
     def _fire(self) -> None:
         with self._lock:

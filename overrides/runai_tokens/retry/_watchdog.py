@@ -34,7 +34,9 @@ class Alarm:
     beside it in the heap, in a tuple that compares in C (a Python __lt__ was a third of set())."""
 
     __slots__ = ("action",)
-    action: Callable[[], object] | None  # set by Watchdog.set (no __init__: one call less)
+
+    def __init__(self, action: Callable[[], object]) -> None:
+        self.action: Callable[[], object] | None = action
 
 
 class Watchdog:
@@ -55,8 +57,7 @@ class Watchdog:
     def set(self, seconds: float, action: Callable[[], object]) -> Alarm:
         """Call action (on the watchdog's thread) once `seconds` have passed, unless cancelled."""
         at = time.monotonic() + seconds
-        alarm = Alarm()
-        alarm.action = action
+        alarm = Alarm(action)
         with self._lock:  # the Condition's own lock: `with` on it directly skips two calls
             heapq.heappush(self._heap, (at, next(self._order), alarm))
             self._pending += 1
