@@ -1,7 +1,9 @@
-"""FakeRunaiServer under a burst of callers, and its request validators built once.
+"""FakeRunaiServer under a burst of callers, its request validators built once, and a small
+answer sent in one write.
 
-No timing here: the burst test counts answers, the backlog test counts queued connections, and
-the validator test counts validators built. Timeouts are only guards against a hang.
+No timing here: the burst test counts answers, the backlog test counts queued connections, the
+validator test counts validators built, and the one-write test reads once.
+Timeouts are only guards against a hang.
 """
 
 from __future__ import annotations
@@ -108,3 +110,27 @@ def test_the_request_validators_are_built_once_per_schema(
         conn.close()
     # At most one for the grant's body (none if an earlier test built it already), not twenty.
     assert len(built) <= 1
+
+
+def test_a_small_answer_arrives_whole_in_one_read(server: FakeRunaiServer) -> None:
+    """Head and body go out in one write, as a production server sends them: a client reads the
+    answer in one wakeup. Two writes (head, then body) cost every client a second one."""
+    host, port = server.url.removeprefix("http://").split(":")
+    request = (
+        f"POST {GRANT} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(BODY)}\r\n\r\n{BODY}"
+    )
+    with socket.create_connection((host, int(port)), timeout=GUARD) as sock:
+        for _ in range(3):  # a fresh connection and kept-alive ones alike
+            sock.sendall(request.encode())
+            # One recv: the loopback queues one write as one segment, and hands it over whole.
+            answer = sock.recv(65536)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            assert head.startswith(b"HTTP/1.1 200 ")
+            assert len(body) == length > 0
+            assert json.loads(body)["accessToken"]
