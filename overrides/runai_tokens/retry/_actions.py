@@ -33,12 +33,13 @@ class Read(NamedTuple):
     deadline: float  # on Clock.monotonic, inf for none
     time_left: float
     limit: int | None  # bytes; past it ApiException (token operations), None: no cap
+    declared: int | None = None  # the answer's Content-Length, None when it gives none
     cut: bool = False
 
     def __repr__(self) -> str:
         return (
             f"Read(deadline={self.deadline!r}, time_left={self.time_left!r}, "
-            f"limit={self.limit!r}, cut={self.cut!r})"
+            f"limit={self.limit!r}, declared={self.declared!r}, cut={self.cut!r})"
         )
 
 

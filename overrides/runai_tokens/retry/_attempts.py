@@ -98,17 +98,22 @@ class Attempts:
         length within that cap. Anything else (a download, a stream of events) is handed back
         unread, for the caller to read or stream."""
         limit = self._policy.max_body_bytes
+        declared = _declared(response)
         if self._token_operation:
             remaining = self._remaining()
             cut = not math.isinf(remaining)
-            return Read(response, self._original, self._deadline_at, remaining, limit, cut)
-        length = response.headers.get("content-length", "")
-        if self._kind is Kind.REPEATABLE and length.isdigit() and int(length) <= limit:
-            return Read(response, self._original, self._deadline_at, self._remaining(), None)
+            return Read(
+                response, self._original, self._deadline_at, remaining, limit, declared, cut
+            )
+        if declared is not None and declared <= limit and self._kind is Kind.REPEATABLE:
+            return Read(
+                response, self._original, self._deadline_at, self._remaining(), None, declared
+            )
         return None
 
     def drain(self, response: httpx.Response) -> Read:
-        return Read(response, self._original, self._deadline_at, self._remaining(), None)
+        declared = _declared(response)
+        return Read(response, self._original, self._deadline_at, self._remaining(), None, declared)
 
     def wait(self) -> float:
         """How long to sleep before the next attempt. The wait was chosen when the retry was
@@ -217,6 +222,12 @@ class Attempts:
 
     def _remaining(self) -> float:
         return self._deadline_at - self._clock.monotonic()
+
+
+def _declared(response: httpx.Response) -> int | None:
+    """The length a response's Content-Length declares, None when it declares none."""
+    length = response.headers.get("content-length", "")
+    return int(length) if length.isdigit() else None
 
 
 def _longest(timeout: object) -> float:

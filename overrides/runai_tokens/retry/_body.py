@@ -38,13 +38,16 @@ class Body:
         self._clock = clock
         self._chunks: list[bytes] = []
         self._size = 0
-        length = read.response.headers.get("content-length", "")
-        self._declared = int(length) if length.isdigit() else None
-        if read.limit is not None and self._declared is not None and self._declared > read.limit:
+        self._declared = read.declared
+        self._inflated: _Inflated | None = None
+        if read.limit is None:
+            return  # no cap, so nothing to count as it inflates
+        if self._declared is not None and self._declared > read.limit:
             raise self._too_large()
         # get_list: a missing header (the usual case) is an empty list here, a KeyError in get.
         encoding = ",".join(read.response.headers.get_list("content-encoding")).strip().lower()
-        self._inflated = _Inflated(encoding) if encoding in _Inflated.ENCODINGS else None
+        if encoding in _Inflated.ENCODINGS:
+            self._inflated = _Inflated(encoding)
 
     def already_read(self) -> bool:
         """True for a response whose body is already in memory (a MockTransport's, say)."""
@@ -63,7 +66,7 @@ class Body:
         limit = self._read.limit
         if limit is not None and self._size > limit:
             raise self._too_large()
-        if limit is not None and self._inflated is not None and self._inflated.feed(chunk, limit):
+        if self._inflated is not None and limit is not None and self._inflated.feed(chunk, limit):
             raise self._too_large("once decompressed")
         self._chunks.append(chunk)
         complete = self._declared is not None and self._size >= self._declared
@@ -181,16 +184,15 @@ async def within(seconds: float, request: httpx.Request, step: Awaitable[T], wha
         ) from None
 
 
-def _worth_draining(response: httpx.Response) -> bool:
-    length = response.headers.get("content-length", "")
-    return length.isdigit() and int(length) <= _DRAIN_LIMIT
+def _worth_draining(read: Read) -> bool:
+    return read.declared is not None and read.declared <= _DRAIN_LIMIT
 
 
 def discard(read: Read, clock: Clock) -> httpx.Response:
     """Close an answer we will not hand back, before sleeping, so its connection is free (with
     a pool of one, the retry would otherwise wait forever for it). A small one is read first,
     which keeps its connection and its body (for RetryAfterExceedsDeadline)."""
-    if not _worth_draining(read.response):
+    if not _worth_draining(read):
         read.response.close()
         return read.response
     try:
@@ -202,7 +204,7 @@ def discard(read: Read, clock: Clock) -> httpx.Response:
 
 
 async def adiscard(read: Read, clock: Clock) -> httpx.Response:
-    if not _worth_draining(read.response):
+    if not _worth_draining(read):
         await read.response.aclose()
         return read.response
     try:
