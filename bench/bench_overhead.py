@@ -136,7 +136,13 @@ def _stats(timings: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1e6, ordered[int(len(ordered) * 0.9)] * 1e6
 
 
-def overhead(n: int = REQUESTS, rounds: int = 4) -> Section:
+def _delta(deltas: list[float]) -> str:
+    low, mid, high = min(deltas), statistics.median(deltas), max(deltas)
+    return f"{mid:+.0f} ({low:+.0f} to {high:+.0f})"
+
+
+def overhead(n: int = REQUESTS, rounds: int = 10) -> Section:
+    load_before = os.getloadavg()[0]
     failed: dict[str, str] = {}
     clients: dict[tuple[str, str], SyncClient] = {}
     with contextlib.ExitStack() as stack:
@@ -157,38 +163,53 @@ def overhead(n: int = REQUESTS, rounds: int = 4) -> Section:
             if not _warm(client):
                 failed[key[0]] = f"warm-up calls failed ({key[1]})"
                 del clients[key]
-        timings: dict[tuple[str, str], list[float]] = {key: [] for key in clients}
-        # Interleaved rounds, so that drift in the machine's load hits every stack alike.
-        for _ in range(rounds):
-            for key, client in clients.items():
-                timings[key].extend(_timed(client, n // rounds))
+        # Paired rounds: within a round every stack runs one batch, the order reversed every
+        # other round, so drift in the machine's load hits every stack alike; a stack's Δ is
+        # taken against the baseline's batch of the same round.
+        batches: dict[tuple[str, str], list[list[float]]] = {key: [] for key in clients}
+        for number in range(rounds):
+            order = list(clients.items())
+            for key, client in order if number % 2 == 0 else reversed(order):
+                batches[key].append(_timed(client, n // rounds))
     rows: list[list[str]] = []
-    bases: dict[str, float] = {}
+    base = next(iter(ROWS))
     for name in ROWS:
         if name in failed:
             rows.append([name, "n/a", "", "", "", failed[name]])
             continue
         row = [name]
         for mode in ("loopback", "mock"):
-            if (name, mode) not in timings:
+            if (name, mode) not in batches or (base, mode) not in batches:
                 row.extend(["—", "—"])
                 continue
-            median, p90 = _stats(timings[(name, mode)])
-            base = bases.setdefault(mode, median)
-            row.extend([f"{median:.0f} (p90 {p90:.0f})", f"{median - base:+.0f}"])
+            timings = [t for batch in batches[(name, mode)] for t in batch]
+            median, p90 = _stats(timings)
+            deltas = [
+                _stats(own)[0] - _stats(theirs)[0]
+                for own, theirs in zip(batches[(name, mode)], batches[(base, mode)], strict=True)
+            ]
+            row.extend([f"{median:.0f} (p90 {p90:.0f})", _delta(deltas)])
         rows.append(row)
     return section(
         f"4. Overhead: per-request cost with a cached token ({n} sequential GETs)",
-        "Median (and 90th percentile) wall time per GET in µs, in "
-        f"{rounds} interleaved rounds. Loopback: a real HTTP round trip to FakeRunaiServer in a "
-        "process of its own, whose own time is most of it. In process: httpx.MockTransport "
-        "answers, so only the client-side work (auth flow, retry wrapper, httpx) is timed; httpx "
-        "stacks only.",
+        "Median (and 90th percentile) wall time per GET in µs over "
+        f"{rounds} paired rounds: in each, every stack runs {n // rounds} GETs, in an order "
+        "reversed every other round. Δ vs httpx: per round, the stack's median minus the "
+        "httpx baseline's in the same round; median (min to max) over the rounds. Loopback: a "
+        "real HTTP round trip to FakeRunaiServer in a process of its own, whose own time is "
+        "most of it. In process: httpx.MockTransport answers, so only the client-side work "
+        "(auth flow, retry wrapper, httpx) is timed; httpx stacks only.",
         ["stack", "loopback µs", "Δ vs httpx", "in-process µs", "Δ vs httpx"],
         rows,
         [
             "requests- and urllib3-based stacks differ from httpx in their HTTP layer, not only "
             "in auth: compare google-auth with the requests.Session baseline.",
+            "Every stack shares this one process (its clients alive side by side), so these "
+            "are differences in µs, not ratios; tables 4b and 8b pair runai-tokens against "
+            "httpx in fresh processes.",
+            f"Noise: 1-minute load average {load_before:.1f} before and "
+            f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs; the Δ ranges show "
+            "what pairing within a round did not cancel.",
         ],
     )
 
