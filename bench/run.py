@@ -24,6 +24,7 @@ their clients as processes instead). The benchmarks:
 10. a soak: 20,000 GETs over 32 threads with 5 % 503s and 1 % resets; errors against the retry
     ceiling's expectation, token requests, fds and threads before and after
 11. start-up: connect() in a fresh process and a warm `runai-token get`, as ratios to their floors
+12. the test kit: what FakeRunaiServer answers per second, kept-alive, in parallel and in a burst
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import bench_cli
 import bench_deadline
 import bench_flaky
 import bench_jwt
+import bench_kit
 import bench_logs
 import bench_loop
 import bench_overhead
@@ -69,6 +71,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "9": bench_deadline.deadline,
     "10": bench_soak.soak,
     "11": bench_startup.startup,
+    "12": bench_kit.kit,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")
