@@ -209,7 +209,7 @@ def overhead(n: int = REQUESTS, rounds: int = 10) -> Section:
             "httpx in fresh processes.",
             f"Noise: 1-minute load average {load_before:.1f} before and "
             f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs; the Δ ranges show "
-            "what pairing within a round did not cancel.",
+            "what pairing within a round did not cancel (a range that spans zero is noise).",
         ],
     )
 
