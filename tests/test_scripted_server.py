@@ -1,5 +1,7 @@
 """The scripted server itself: it answers what it is told and records what it got."""
 
+import socket
+
 import httpx
 import pytest
 from runai_tokens.testing.scripted import Reply, scripted, sequence
@@ -27,3 +29,17 @@ def test_drop_closes_without_answer() -> None:
     ):
         c.get("/")
     assert server.count() == 1
+
+
+def test_a_reply_that_says_connection_close_closes_its_connection() -> None:
+    handler = sequence(Reply(200, b"bye", {"Connection": "close"}))
+    with scripted(handler) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            received = b""
+            while chunk := sock.recv(65536):  # EOF ends it; a connection kept open would not
+                received += chunk
+    assert received.startswith(b"HTTP/1.1 200 ")
+    assert received.endswith(b"\r\n\r\nbye")
+    assert b"Connection: close" in received

@@ -178,7 +178,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _head(self, reply: Reply) -> list[str]:
-        """The status line and headers, Content-Length and the blank line still to come."""
+        """The status line and headers, Content-Length and the blank line still to come; a reply
+        that says Connection: close has its connection closed after it."""
         phrase = self.responses.get(reply.status, ("",))[0]
         lines = [f"{self.protocol_version} {reply.status} {phrase}"]
         lines.append(f"Server: {self.version_string()}")
@@ -186,6 +187,10 @@ class _Handler(BaseHTTPRequestHandler):
             # A reply may pin its own Date: Retry-After dates are measured against it.
             lines.append(f"Date: {self.date_time_string()}")
         lines += [f"{name}: {value}" for name, value in reply.headers.items()]
+        if any(
+            n.lower() == "connection" and v.lower() == "close" for n, v in reply.headers.items()
+        ):
+            self.close_connection = True  # as send_header() does: the reply said it would close
         return lines
 
     def _read_body(self) -> bytes:
