@@ -76,27 +76,24 @@ def _keep_alive(address: tuple[str, int], request: bytes, calls: int) -> list[in
 
 
 def _in_threads(work: Callable[[], list[int]], threads: int) -> list[int]:
-    """work() in `threads` threads released together; every status they saw."""
+    """work() in `threads` threads released together; every status they saw. A thread that
+    failed or hangs past the guard counts as one status -1 (not 200), never as nothing."""
     start = threading.Barrier(threads)
-    statuses: list[int] = []
-    lock = threading.Lock()
+    seen: list[list[int]] = [[-1] for _ in range(threads)]
 
-    def run() -> None:
+    def run(index: int) -> None:
         start.wait(GUARD)
         try:
-            seen = work()
+            seen[index] = work()
         except OSError as exc:
-            seen = [-1]  # counted as a failure below, never lost
             print(f"bench 12: a caller failed: {type(exc).__name__}")
-        with lock:
-            statuses.extend(seen)
 
-    pool = [threading.Thread(target=run) for _ in range(threads)]
+    pool = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join(GUARD * 2)
-    return statuses
+    return [status for statuses in seen for status in statuses]
 
 
 def _measure(server: RemoteServer, work: Callable[[], list[int]]) -> tuple[float, float, int]:
