@@ -27,7 +27,6 @@ import importlib.machinery
 import importlib.util
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from bench_report import Section, section
+from bench_report import Section, median_range, section
 
 CALLS = 1000
 WARMUP = 100
@@ -111,11 +110,6 @@ def _round(stack: str, url: str, token: str, hide: bool, calls: int) -> dict[str
     return result
 
 
-def _median_range(values: Sequence[float], digits: int = 0) -> str:
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{mid:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
-
-
 def sniffio(calls: int = CALLS, rounds: int = ROUNDS) -> Section:
     if importlib.util.find_spec("sniffio") is None:
         return section(
@@ -144,11 +138,11 @@ def sniffio(calls: int = CALLS, rounds: int = ROUNDS) -> Section:
             rows.append(
                 [
                     name,
-                    _median_range(cpu[True]),
-                    _median_range(cpu[False]),
-                    _median_range(ratios, 2),
-                    _median_range(wall[True]),
-                    _median_range(wall[False]),
+                    median_range(cpu[True]),
+                    median_range(cpu[False]),
+                    median_range(ratios, 2),
+                    median_range(wall[True]),
+                    median_range(wall[False]),
                 ]
             )
     return section(

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Callable
 from typing import BinaryIO
 
-from bench_report import Section, section
+from bench_report import Section, median_range, section
 from runai_tokens.testing import PROTECTED_PATH
 from server_process import BENCH_CLIENT, RemoteServer, server_process
 
@@ -126,10 +125,6 @@ def _workloads(server: RemoteServer) -> dict[str, Callable[[], list[int]]]:
     }
 
 
-def _median_range(values: list[float]) -> str:
-    return f"{statistics.median(values):.0f} ({min(values):.0f} to {max(values):.0f})"
-
-
 def kit(rounds: int = ROUNDS) -> Section:
     load_before = os.getloadavg()[0]
     rows: list[list[str]] = []
@@ -143,8 +138,8 @@ def kit(rounds: int = ROUNDS) -> Section:
             rows.append(
                 [
                     name,
-                    _median_range([result[0] for result in results]),
-                    _median_range([result[1] for result in results]),
+                    median_range([result[0] for result in results]),
+                    median_range([result[1] for result in results]),
                     "none" if failed == 0 else f"{failed} not 200",
                 ]
             )

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import httpx
 from bench_clients import OAUTH2_TOKEN_PATH, SYNC, SyncClient, Unavailable, outcome_of
 from bench_paired import noise, paired, paired_section
-from bench_report import Section, section
+from bench_report import Section, median_range, section
 from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
 from runai_tokens.testing import PROTECTED_PATH
 from server_process import RemoteServer, Target, server_process
@@ -136,11 +136,6 @@ def _stats(timings: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1e6, ordered[int(len(ordered) * 0.9)] * 1e6
 
 
-def _delta(deltas: list[float]) -> str:
-    low, mid, high = min(deltas), statistics.median(deltas), max(deltas)
-    return f"{mid:+.0f} ({low:+.0f} to {high:+.0f})"
-
-
 def overhead(n: int = REQUESTS, rounds: int = 10) -> Section:
     load_before = os.getloadavg()[0]
     failed: dict[str, str] = {}
@@ -188,7 +183,7 @@ def overhead(n: int = REQUESTS, rounds: int = 10) -> Section:
                 _stats(own)[0] - _stats(theirs)[0]
                 for own, theirs in zip(batches[(name, mode)], batches[(base, mode)], strict=True)
             ]
-            row.extend([f"{median:.0f} (p90 {p90:.0f})", _delta(deltas)])
+            row.extend([f"{median:.0f} (p90 {p90:.0f})", median_range(deltas, signed=True)])
         rows.append(row)
     return section(
         f"4. Overhead: per-request cost with a cached token ({n} sequential GETs)",

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from bench_report import Section, section
+from bench_report import Section, median_range, section
 
 WARMUP = 10  # calls of each stack per block, before the timed ones
 # A round times each stack in this many turns, alternating: A B B A A B ...
@@ -51,11 +51,6 @@ class Ratios:
     @property
     def wall(self) -> list[float]:
         return [b / a for a, b in zip(self.wall_a, self.wall_b, strict=True)]
-
-
-def median_range(values: Sequence[float], digits: int = 0) -> str:
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{mid:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
 
 
 def verdict(values: Sequence[float], goal: float) -> str:

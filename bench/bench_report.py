@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 import attrs
@@ -38,6 +39,13 @@ def section(
     notes: Sequence[str] = (),
 ) -> Section:
     return Section(title, intro, tuple(header), tuple(tuple(row) for row in rows), tuple(notes))
+
+
+def median_range(values: Sequence[float], digits: int = 0, *, signed: bool = False) -> str:
+    """'12 (10 to 15)': the median and the range; signed writes +/- on each (differences)."""
+    spec = f"{'+' if signed else ''}.{digits}f"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:{spec}} ({low:{spec}} to {high:{spec}})"
 
 
 def tally(outcomes: Sequence[str]) -> str:
