@@ -2,8 +2,8 @@
 answer sent in one write.
 
 No timing here: the burst test counts answers, the backlog test counts queued connections, the
-validator test counts validators built, and the one-write test reads once.
-Timeouts are only guards against a hang.
+validator test counts validators built, and the one-write test reads once. Timeouts are only
+guards against a hang.
 """
 
 from __future__ import annotations

@@ -64,10 +64,11 @@ class Body:
     def add(self, chunk: bytes) -> None:
         self._size += len(chunk)
         limit = self._read.limit
-        if limit is not None and self._size > limit:
-            raise self._too_large()
-        if self._inflated is not None and limit is not None and self._inflated.feed(chunk, limit):
-            raise self._too_large("once decompressed")
+        if limit is not None:
+            if self._size > limit:
+                raise self._too_large()
+            if self._inflated is not None and self._inflated.feed(chunk, limit):
+                raise self._too_large("once decompressed")
         self._chunks.append(chunk)
         complete = self._declared is not None and self._size >= self._declared
         if not complete and self._clock.monotonic() >= self._read.deadline:

@@ -151,6 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
             return
+        if any(
+            n.lower() == "connection" and v.lower() == "close" for n, v in reply.headers.items()
+        ):
+            self.close_connection = True  # as send_header() would: the reply says it closes
         if reply.delivery is not None:
             self._deliver(reply, reply.delivery)
             return
@@ -178,8 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _head(self, reply: Reply) -> list[str]:
-        """The status line and headers, Content-Length and the blank line still to come; a reply
-        that says Connection: close has its connection closed after it."""
+        """The status line and headers, Content-Length and the blank line still to come."""
         phrase = self.responses.get(reply.status, ("",))[0]
         lines = [f"{self.protocol_version} {reply.status} {phrase}"]
         lines.append(f"Server: {self.version_string()}")
@@ -187,10 +190,6 @@ class _Handler(BaseHTTPRequestHandler):
             # A reply may pin its own Date: Retry-After dates are measured against it.
             lines.append(f"Date: {self.date_time_string()}")
         lines += [f"{name}: {value}" for name, value in reply.headers.items()]
-        if any(
-            n.lower() == "connection" and v.lower() == "close" for n, v in reply.headers.items()
-        ):
-            self.close_connection = True  # as send_header() does: the reply said it would close
         return lines
 
     def _read_body(self) -> bytes:
