@@ -23,8 +23,8 @@ certain about is parsed. tests/test_validate_fast.py checks that the two judge a
 
 from __future__ import annotations
 
-import _thread
 import math
+import threading
 import warnings
 
 from ._plain_url import ipv4, plain_host
@@ -160,7 +160,7 @@ def _is_ip(host: str, *, version: int) -> bool:
 
 _warned: set[str] = set()
 # threading's lock, from the module under it: importing threading cost a warm `get` ~1.5 ms.
-_warned_lock = _thread.allocate_lock()
+_warned_lock = threading.Lock()
 
 
 def insecure_http(url: str, *, allow: object, name: str = "base_url", warn: bool = True) -> None:

@@ -7,23 +7,15 @@ error. The cache is an optimisation: it never turns a working `get` into a failu
 
 Expiry is absolute wall-clock time (seconds since the epoch): the entry outlives the process
 that wrote it, so a monotonic clock cannot be used.
-
-The value types are plain classes, not attrs classes or NamedTuples: importing attrs, or typing
-(which NamedTuple needs), cost more than everything else a warm `get` does (-X importtime). So
-this module, like all of the warm path, imports typing only for the type checker. Nor does it
-import json to read an entry (see _json_text): only encode, on a miss, does.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any, TypeGuard
 
-from .._json_text import loads
 from .._untrusted import header_value_problem
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads it the same)
-if TYPE_CHECKING:
-    from typing import Any, TypeGuard
 
 _FORMAT = 2
 MAX_ENTRY = 256 * 1024  # an entry is a token of a few KB and a few fields
@@ -113,15 +105,13 @@ def encode(key: CacheKey, token: CachedToken) -> bytes:
         "expiresAt": token.expires_at,
         "issuedAt": token.issued_at,
     }
-    import json  # a miss's cost: a warm `get` only reads entries
-
     return json.dumps(entry).encode()
 
 
 def decode(raw: str, key: CacheKey) -> CachedToken | None:
     """The token in a file's content, or None when it is not key's or cannot be trusted."""
     try:
-        entry: Any = loads(raw)
+        entry: Any = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: a file of nested brackets
         return None
     if not isinstance(entry, dict) or entry.get("format") != _FORMAT:

@@ -11,23 +11,15 @@ with them).
 
 Apart from _cache because it is the one place a secret goes in, and the one rule (a new key
 clears the entries) that touches every file of the directory.
-
-BLAKE2b rather than HMAC because hashlib and hmac load OpenSSL's libcrypto, a third as much CPU as
-the interpreter's own start-up; BLAKE2 is built in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 
 from .._private_files import TMP_PREFIX, UnusableCache, read_private, write_new
-
-try:
-    # hashlib's own blake2b (hashlib always takes BLAKE2 from here, never from OpenSSL), without
-    # `import hashlib`, which loads libcrypto (see the module docstring).
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - an interpreter built without it
-    from hashlib import blake2b
 
 KEY_FILE = "mac-key"
 # The HMAC-SHA256 key of older versions: removed with their entries when KEY_FILE is made.
@@ -39,7 +31,7 @@ def entry_digest(secret_key: bytes, parts: tuple[str, ...]) -> str:
     """The keyed hash of parts, hex: an entry's name."""
     # Length-prefixed parts, so ("ab", "c") and ("a", "bc") cannot collide.
     message = "".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
-    return blake2b(message, key=secret_key, digest_size=32).hexdigest()
+    return hashlib.blake2b(message, key=secret_key, digest_size=32).hexdigest()
 
 
 def secret_key(directory: int) -> bytes:
@@ -72,7 +64,5 @@ def _remove_entries(directory: int) -> None:
     for name in os.listdir(directory):
         old = name == _OLD_KEY_FILE or name.endswith(".json")
         if old and not name.startswith(TMP_PREFIX):
-            try:  # noqa: SIM105 - contextlib.suppress, without importing contextlib
+            with contextlib.suppress(OSError):  # gone already: someone else removed it
                 os.unlink(name, dir_fd=directory)
-            except OSError:  # gone already: someone else removed it
-                pass

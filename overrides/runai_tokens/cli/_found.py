@@ -7,14 +7,14 @@ code 3, with what was tried and "run `runai-token login`": for a person, logging
 
 from __future__ import annotations
 
+import json
 import os
+from typing import TYPE_CHECKING
 
 from .._chain import Found
 from .._chain import search as search_chain
-from .._json_text import string
 from ._exit import CliError, ExitCode
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -39,9 +39,6 @@ def login_identity(client_id: str, subject: str | None) -> str:
     """A login's identity in the token cache's key: who, for which client; never its token (which
     rotates on every use, and is a secret).
 
-    json.dumps([client_id, subject]), written out: a person's warm `get` keys its cache on it,
-    and json's import (re with it) would cost that `get` half the interpreter's start-up. The
-    text must stay the same (tests/test_cli_found.py): it is in every cached login token's key.
+    The text must stay the same: it is in every cached login token's key.
     """
-    who = "null" if subject is None else string(subject)
-    return f"[{string(client_id)}, {who}]"
+    return json.dumps([client_id, subject])

@@ -1,21 +1,17 @@
 """How `runai-token get` prints a token: plain, json, env or a Kubernetes ExecCredential.
 
-Standard library only: this runs on the warm (cached) path, which must not import httpx. Nor
-json or shlex, which import re: the JSON is written here, its strings by _json_text.string, and
-a token is shell-quoted only when it needs quotes. tests/test_cli_output.py checks every output
-against the one json.dumps and shlex.quote would give.
+Standard library only: this runs on the warm (cached) path, which must not import httpx.
 """
 
 from __future__ import annotations
 
+import json
+import shlex
 import time
+from typing import TYPE_CHECKING, Any
 
-from .._json_text import loads, string
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
 
 FORMATS = ("plain", "json", "env", "exec-credential")
 
@@ -27,8 +23,6 @@ ENV_EXPIRES_VAR = "RUNAI_ACCESS_TOKEN_EXPIRES_AT"
 
 EXEC_CREDENTIAL_GROUP = "client.authentication.k8s.io"
 EXEC_CREDENTIAL_VERSIONS = ("v1", "v1beta1")
-# What shlex.quote leaves unquoted (its pattern's complement: \w in ASCII and @%+=:,./-).
-_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
 
 
 class OutputError(Exception):
@@ -37,7 +31,6 @@ class OutputError(Exception):
 
 def rfc3339(epoch: float) -> str:
     """UTC, whole seconds, 'Z' suffix: what Kubernetes' metav1.Time parses."""
-    # time, not datetime: importing datetime cost a warm `get` more than formatting does.
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
 
 
@@ -53,7 +46,7 @@ def exec_credential_api_version(environ: Mapping[str, str]) -> str:
     if not raw:
         return f"{EXEC_CREDENTIAL_GROUP}/v1"
     try:
-        info: Any = loads(raw)
+        info: Any = json.loads(raw)
     except ValueError:
         raise OutputError("KUBERNETES_EXEC_INFO is not valid JSON") from None
     api_version = info.get("apiVersion") if isinstance(info, dict) else None
@@ -75,34 +68,29 @@ def render(
     """The text to print (with a trailing newline) for `--output fmt`."""
     if fmt == "plain":
         return token + "\n"
-    if fmt == "json":  # json.dumps(..., indent=2)
-        expiry, left = "null", "null"
+    if fmt == "json":
+        expiry: str | None = None
+        left: int | None = None
         if expires_at is not None:
-            expiry, left = string(rfc3339(expires_at)), str(max(0, int(expires_at - now)))
-        fields = f'"accessToken": {string(token)},\n  "expiresAt": {expiry},\n  "expiresIn": {left}'
-        return "{\n  " + fields + "\n}\n"
+            expiry, left = rfc3339(expires_at), max(0, int(expires_at - now))
+        document = {"accessToken": token, "expiresAt": expiry, "expiresIn": left}
+        return json.dumps(document, indent=2) + "\n"
     if fmt == "env":
-        lines = [f"export {ENV_VAR}={_shell_word(token)}"]
+        lines = [f"export {ENV_VAR}={shlex.quote(token)}"]
         if expires_at is not None:
             lines.append(f"export {ENV_EXPIRES_VAR}={rfc3339(expires_at)}")
         return "\n".join(lines) + "\n"
-    if fmt == "exec-credential":  # json.dumps of apiVersion, kind, status
-        status = f'"token": {string(token)}'
+    if fmt == "exec-credential":
+        status = {"token": token}
         # Optional in the schema: without it kubectl runs us again on every invocation, which
         # the token cache makes cheap.
         if expires_at is not None:
-            status += f', "expirationTimestamp": {string(rfc3339(expires_at))}'
-        api_version = string(exec_credential_api_version(environ))
-        return (
-            f'{{"apiVersion": {api_version}, "kind": "ExecCredential", "status": {{{status}}}}}\n'
-        )
+            status["expirationTimestamp"] = rfc3339(expires_at)
+        credential = {
+            "apiVersion": exec_credential_api_version(environ),
+            "kind": "ExecCredential",
+            "status": status,
+        }
+        return json.dumps(credential) + "\n"
     raise OutputError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
 
-
-def _shell_word(text: str) -> str:
-    """shlex.quote(text), importing shlex (and re) only for a text that needs quotes."""
-    if text and all(char in _SHELL_SAFE for char in text):
-        return text
-    import shlex
-
-    return shlex.quote(text)

@@ -8,10 +8,9 @@ lives only in the OS keyring or in the login's own 0600 file (login-<hash>.secre
 The index is what lets "the most recent login" be found without a keyring, and what lets
 `runai-token get` and default_credentials() decide that a login exists (and key the token cache
 by it) without importing keyring or attrs. A person's warm `get` reads it on every kubectl call,
-so reading it costs what the CLI's warm path costs (see cli._cache): it is parsed by json's C
-scanner (_json_text), LoginEntry is a plain class, and json (which imports re), typing,
-contextlib and hashlib (OpenSSL) are imported only by what writes the index or names a login's
-file, which a warm `get` never does. The file names end neither in .json nor in .lock: the
+so reading it costs what the CLI's warm path costs (see cli._cache): LoginEntry is a plain class,
+and contextlib and hashlib (OpenSSL) are imported only by what writes the index or names a
+login's file, which a warm `get` never does. The file names end neither in .json nor in .lock: the
 token cache deletes its own *.json entries when it makes a new key.
 
 An index that cannot be parsed is read as empty (it is metadata, rebuilt by the next login);
@@ -20,15 +19,15 @@ one that cannot be trusted (a symlink, another user's) raises UnusableCache, as 
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from typing import TYPE_CHECKING
 
 from .. import _validate
-from .._json_text import loads
 from .._private_files import checked_directory, open_private, read_private, write_new
 from ._kinds import STORE_CHOICES as STORE_CHOICES
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -110,7 +109,7 @@ def read_index(directory: int) -> list[LoginEntry]:
     if raw is None:
         return []
     try:
-        data: Any = loads(raw.decode("utf-8"))
+        data: Any = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return []
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
@@ -141,8 +140,6 @@ def lookup(cache_dir: str | os.PathLike[str], base_url: str | None) -> LoginEntr
 
 def write_index(directory: int, entries: list[LoginEntry]) -> None:
     """Atomically replace the index (0600)."""
-    import json  # a login or logout writes it: json's import is no cost there
-
     data = {
         "format": _FORMAT,
         "logins": [
