@@ -359,40 +359,8 @@ def test_an_opaque_token_with_expires_in_is_cached(
     assert 3500 < json.loads(second.out)["expiresIn"] <= 3600
 
 
-# --- the argv scanner is a shortcut, not a second CLI ------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ("get",),
-        ("get", "--output", "exec-credential"),
-        ("get", "-o", "env"),
-        ("get", "--output=json"),
-    ],
-)
-def test_the_scanner_changes_nothing_but_who_reads_argv(
-    server: FakeRunaiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...]
+def test_typed_options_and_attached_short_values_are_read(
+    server: FakeRunaiServer, tmp_path: Path
 ) -> None:
-    # A miss and then hits, each read by the scanner or by argparse in turn, on one cache: the
-    # same answers, the same exit codes, one grant between them.
-    env = env_for(server)
-    cache = tmp_path / "cache"
-    results = []
-    for use_scanner in (True, False, True, False):
-        if not use_scanner:
-            monkeypatch.setattr(cli, "scan_get", lambda argv: None)
-        results.append(run(*argv, env=env, cache=cache))
-        monkeypatch.undo()
-    assert [r.code for r in results] == [0, 0, 0, 0]
-    assert server.token_requests == 1
-    if "--output=json" in argv:  # expiresIn counts down between the runs
-        assert len({json.loads(r.out)["accessToken"] for r in results}) == 1
-    else:
-        assert len({r.out for r in results}) == 1
-    assert all(r.err == "" for r in results)
-
-
-def test_what_the_scanner_declines_still_works(server: FakeRunaiServer, tmp_path: Path) -> None:
     result = run("get", "--timeout", "10", "-ojson", env=env_for(server), cache=tmp_path)
     assert result.code == 0 and json.loads(result.out)["accessToken"]

@@ -8,10 +8,8 @@
 A warm `get` (a cached token still valid) reads one file and prints, and kubectl runs it before
 every command: it must cost little more than the interpreter's start-up. So this module and the
 ones it imports at the top are standard library only (and the package's __init__ imports
-lazily), and import none of httpx, the generated client, argparse, json, re, urllib, ipaddress,
-enum, typing or collections (tests/test_import_cost.py counts them). A warm `get`'s argv is read
-by _options.scan_get, from the table the parser is built from; anything it is not certain of
-goes to argparse (_parser). Minting (_mint), logging in (_login) and out (_logout) and the fake
+lazily): a warm `get` imports neither httpx nor the generated client
+(tests/test_lazy_imports.py). Minting (_mint), logging in (_login) and out (_logout) and the fake
 server (_serve) are imported only when needed.
 """
 
@@ -20,30 +18,20 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .._untrusted import escape_controls
 from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
 from ._exit import CliError, ExitCode
-from ._options import PROG, scan_get
 from ._output import OutputError, exec_credential_api_version, render
+from ._parser import PROG, build_parser
 from ._settings import GetSettings, resolve_get
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping, Sequence
-    from typing import NoReturn, TextIO
-
-    from ._parser import _Parser
 
 __all__ = ["PROG", "build_parser", "main", "run"]
-
-
-def build_parser() -> _Parser:
-    """runai-token's argparse parser (imported only when needed: see the module docstring)."""
-    from ._parser import build_parser as build
-
-    return build()
 
 
 def main(
@@ -58,9 +46,7 @@ def main(
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
     try:
-        args = scan_get(sys.argv[1:] if argv is None else argv)
-        if args is None:  # not a plain `get`: argparse reads it, and words any error
-            args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(argv)
         if args.command == "serve":
             from ._serve import serve
 

@@ -93,4 +93,3 @@ def render(
         }
         return json.dumps(credential) + "\n"
     raise OutputError(f"unknown output format {fmt!r}; choose from {', '.join(FORMATS)}")
-

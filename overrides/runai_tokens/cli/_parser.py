@@ -1,23 +1,22 @@
 """runai-token's command line: the parser, its help texts and the checks of its flag values.
 
-get's options are a table in _options, which the warm path's argv scanner reads too. argparse is
-imported only here, and this module only when the scanner declines (see runai_tokens.cli).
+Every command line, a warm `get`'s too, is read by this one argparse parser.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .. import __version__, _validate
 from ..login._kinds import STORE_CHOICES
 from . import _login
 from ._exit import CliError, ExitCode
-from ._options import PROG, add_get_options, parse_number
+from ._output import FORMATS
+from ._settings import GRANTS, TOKEN_ENDPOINTS
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
-if TYPE_CHECKING:
-    from typing import Any, NoReturn
+PROG = "runai-token"
 
 _EPILOG = """\
 environment:
@@ -82,28 +81,8 @@ class _Parser(argparse.ArgumentParser):
         # No abbreviations: `--client-secret VALUE` would otherwise be taken for
         # `--client-secret-file VALUE`, and a secret typed on the command line would be accepted.
         kwargs["allow_abbrev"] = False
-        self._checking_metavar = False
         self.commands: list[str] = []  # the subcommands, for the message naming them
         super().__init__(*args, **kwargs)
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
-        self._checking_metavar = True
-        try:
-            return super().add_argument(*args, **kwargs)
-        finally:
-            self._checking_metavar = False
-
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        # add_argument() builds a formatter only to check that a metavar can be formatted, and
-        # argparse's asks shutil for the terminal's width, importing shutil (and with it bz2,
-        # lzma, fnmatch) on every warm `get`. The width plays no part in that check: give it
-        # one. Help and usage text still get the terminal's.
-        if self._checking_metavar:
-            # typeshed's formatter_class type takes prog only; every HelpFormatter takes width.
-            make: Any = self.formatter_class
-            formatter: argparse.HelpFormatter = make(prog=self.prog, width=80)
-            return formatter
-        return super()._get_formatter()
 
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: None = None
@@ -149,9 +128,7 @@ def build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction)
-    # prog given, as argparse would compute it (no positionals precede COMMAND): computing it
-    # formats a usage line, which imports shutil for the terminal's width (see _Parser).
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     _add_get(commands)
     _login.add_parser(commands)
@@ -162,7 +139,7 @@ def build_parser() -> _Parser:
 
 
 def _add_get(commands: Any) -> None:
-    """The get subcommand, on argparse's subparsers object; its options are _options'."""
+    """The get subcommand, on argparse's subparsers object."""
     get = commands.add_parser(
         "get",
         help="print an access token (cached while valid)",
@@ -170,7 +147,54 @@ def _add_get(commands: Any) -> None:
         epilog=_GET_EPILOG + "\n" + _EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_get_options(get.add_argument)
+    get.add_argument("--base-url", metavar="URL", help="default: $RUNAI_BASE_URL")
+    get.add_argument(
+        "--grant",
+        choices=GRANTS,
+        help="client_credentials (the default with --client-id or --client-secret-file); app "
+        "(the client id and secret are the app's); password (--username, --password-file); "
+        "external (an external identity provider's token, 2.22+). With no --grant and no "
+        "credential options, credentials are found by themselves (see below)",
+    )
+    get.add_argument("--client-id", metavar="ID", help="default: $RUNAI_CLIENT_ID")
+    get.add_argument(
+        "--client-secret-file",
+        metavar="PATH",
+        help="read the client secret from PATH ('-' = stdin); default: $RUNAI_CLIENT_SECRET",
+    )
+    get.add_argument("--username", metavar="NAME", help="default: $RUNAI_USERNAME")
+    get.add_argument(
+        "--password-file",
+        metavar="PATH",
+        help="read the password from PATH ('-' = stdin); default: $RUNAI_PASSWORD",
+    )
+    get.add_argument(
+        "--external-token-file",
+        metavar="PATH",
+        help="read the external token from PATH ('-' = stdin); default: $RUNAI_EXTERNAL_TOKEN",
+    )
+    get.add_argument(
+        "--token-endpoint",
+        choices=TOKEN_ENDPOINTS,
+        default="auto",
+        help="auto (default): /api/v2/token, or /api/v1/token on a control plane without it",
+    )
+    get.add_argument(
+        "-o", "--output", choices=FORMATS, default="plain", help="how to print it (see below)"
+    )
+    get.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+    get.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    # Parsed here, checked in resolve_get by the same rules TokenAuth applies.
+    get.add_argument("--timeout", type=_number, default=30.0, metavar="S", help="per request (30)")
+    get.add_argument(
+        "--max-attempts", type=_integer, metavar="N", help="requests per token (default 3)"
+    )
+    get.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="send the credentials over plain http to a host that is not loopback (refused "
+        "otherwise: anyone on the path could read them)",
+    )
 
 
 def _add_logout(commands: Any) -> None:
@@ -218,8 +242,22 @@ def _add_serve(commands: Any) -> None:
     )
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a number") from None
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not an integer") from None
+
+
 def _positive_float(text: str) -> float:
     try:
-        return _validate.seconds(parse_number(text), "it")
+        return _validate.seconds(_number(text), "it")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
