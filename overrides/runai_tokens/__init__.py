@@ -13,10 +13,7 @@ runai_tokens.testing (PyYAML, jsonschema) loads only when asked for.
 from __future__ import annotations
 
 import importlib
-
-# typing.TYPE_CHECKING without importing typing, which a warm `runai-token get` does not need
-# (mypy reads this name the same way).
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
 
 # The one place the version is written: pyproject reads it from here (hatch's version source),
 # and a vendored copy, which has no distribution metadata, still knows it.

@@ -18,10 +18,10 @@ used. Each step that finds nothing adds a line to `tried`, in words a person can
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from ._private_files import default_cache_dir
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -90,8 +90,7 @@ def _login(
     tried: list[str],
 ) -> Found | None:
     # Reached only without credentials in the environment: their warm `get` and their connect()
-    # never read the index. A person's warm `get` does, on every kubectl call: _index reads it
-    # with the warm path's own means (no json, typing or hashlib; tests/test_import_cost_login).
+    # never read the index. A person's warm `get` does, on every kubectl call.
     from .login import _index
 
     what = "a `runai-token login` session"

@@ -16,8 +16,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see cli._cache)
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+from typing import TYPE_CHECKING
 
 from ._plain_url import ipv4, plain_host
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the CLI's warm path)
 if TYPE_CHECKING:
     from urllib.parse import SplitResult
 

@@ -19,10 +19,6 @@ in _cache_mac; the file layer is _private_files. This module holds the rules of 
 - Minting takes an exclusive flock on a per-entry lock file, and re-reads the entry once it holds
   it: concurrent invocations that all missed queue on the lock, the first mints, the rest find its
   token. That is what makes eight parallel `runai-token get` cost one grant.
-
-Nothing on the warm path imports typing (or attrs): either costs more than everything else a warm
-`get` does (-X importtime). Modules that need its names for annotations write `TYPE_CHECKING =
-False` and import them under it; mypy reads that as typing.TYPE_CHECKING.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .. import _validate
 from .._untrusted import escape_controls
@@ -23,8 +24,6 @@ from ._exit import CliError, ExitCode
 from ._proxy import proxy_for
 from ._settings import TOKEN_ENDPOINTS
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the parser is built on
-# every run, a warm `get` too: see cli._cache)
 if TYPE_CHECKING:
     from typing import Any, TextIO
 

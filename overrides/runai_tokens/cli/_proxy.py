@@ -8,11 +8,12 @@ its warm path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import _validate
 from .._plain_url import plain_host
 from ._exit import CliError, ExitCode
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

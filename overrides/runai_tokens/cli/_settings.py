@@ -8,6 +8,7 @@ history.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from .. import _validate
 
@@ -17,7 +18,6 @@ from ._exit import CliError as CliError
 from ._exit import ExitCode as ExitCode
 from ._proxy import proxy_for as proxy_for
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see _cache)
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping

@@ -16,10 +16,7 @@ The names load on first use, like the package's own: the CLI's warm path reads t
 from __future__ import annotations
 
 import importlib
-
-# typing.TYPE_CHECKING without importing typing: the CLI's parser imports this package (for
-# _kinds) on every run, a warm `runai-token get` too.
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
 
 _EXPORTS: dict[str, str] = {
     "LoginSession": "_session",
