@@ -44,6 +44,7 @@ def connect(
     timeout: float = 30.0,
     verify: ssl.SSLContext | str | bool = True,
     proxy: str | httpx.URL | httpx.Proxy | None = None,
+    limits: httpx.Limits | None = None,
     allow_insecure_http: bool = False,
 ) -> Client:
     """A generated runai_tokens_client.Client for the control plane at base_url.
@@ -55,6 +56,10 @@ def connect(
     for no auth, or left out for default_credentials() (no auth when it finds nothing; a 401
     then raises MissingCredentialsError saying what was tried).
     proxy: an HTTP(S) proxy URL for every request, token requests included.
+    limits: httpx.Limits for the client's connection pools (sync and async), httpx's default
+    (100 connections, 20 kept alive) when None. N threads sharing the client keep N connections
+    alive only with max_keepalive_connections of at least N; beyond it, a connection is closed
+    when its request ends and opened again by the next.
     allow_insecure_http: with credentials, plain http is refused unless the host is loopback
     (127.0.0.0/8, ::1, localhost); True accepts it, with an InsecureHttpWarning once per origin.
     Without credentials plain http is fine.
@@ -66,10 +71,13 @@ def connect(
     timeout = _validate.timeout(timeout)
     _validate.retry_policy(retry)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
+    if limits is not None and not isinstance(limits, httpx.Limits):
+        raise TypeError(f"limits must be an httpx.Limits, got {type(limits).__name__}")
     auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
     install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
-    transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy))
+    pool = {} if limits is None else {"limits": limits}
+    transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy, **pool))
     httpx_args: dict[str, object] = {"transport": transport}
     if auth is not None:
         httpx_args["auth"] = auth

@@ -13,7 +13,8 @@ from .scripted import Reply
 
 
 class Gate:
-    """Holds token requests at the server until open(); `arrived` is set by the first one.
+    """Holds token requests at the server until open(); `arrived` is set by the first one, and
+    wait_held(n) waits for n of them to be held at once.
 
     A request held longer than `timeout` seconds is answered 500: a test that forgot to open
     the gate fails instead of hanging.
@@ -23,14 +24,30 @@ class Gate:
         self.arrived = threading.Event()
         self.timeout = timeout
         self._open = threading.Event()
+        self._held = 0
+        self._changed = threading.Condition()
 
     def open(self) -> None:
         self._open.set()
 
+    def wait_held(self, n: int, timeout: float | None = None) -> bool:
+        """Whether n requests were held at the gate at once before timeout (the gate's own
+        timeout by default): a test that needs n requests in flight together waits here."""
+        with self._changed:
+            limit = self.timeout if timeout is None else timeout
+            return self._changed.wait_for(lambda: self._held >= n, limit)
+
     def pass_through(self) -> None:
         self.arrived.set()
-        if not self._open.wait(self.timeout):
-            raise RuntimeError("the test never opened the grant gate")
+        with self._changed:
+            self._held += 1
+            self._changed.notify_all()
+        try:
+            if not self._open.wait(self.timeout):
+                raise RuntimeError("the test never opened the grant gate")
+        finally:
+            with self._changed:
+                self._held -= 1
 
 
 class GrantScript:

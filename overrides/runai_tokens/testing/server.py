@@ -132,6 +132,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         self._lock = threading.Lock()
         self._log = RequestLog()
         self._connections: set[socket.socket] = set()
+        self._accepted = 0
         self._stopping = threading.Event()
         self._httpd: Server | None = None
         self._thread: threading.Thread | None = None
@@ -213,6 +214,13 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         return self._log.counts(self._router.contract.paths if self._router else frozenset())
 
     @property
+    def connections_accepted(self) -> int:
+        """How many connections the server has accepted: a client that keeps its connections
+        alive opens each once."""
+        with self._lock:
+            return self._accepted
+
+    @property
     def tokens_issued(self) -> int:
         """How many access tokens the server has minted."""
         return self._service.tokens_issued
@@ -221,6 +229,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
     def _track(self, conn: socket.socket, open: bool) -> None:
         with self._lock:
             (self._connections.add if open else self._connections.discard)(conn)
+            self._accepted += open
 
     def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
         split = urlsplit(target)
