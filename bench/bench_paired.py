@@ -6,7 +6,8 @@ each, in BLOCKS turns that alternate (A B B A A B ...; the next round starts wit
 drift within a round falls on both stacks alike, as does drift between rounds. The ratio is
 taken per round, of client CPU time (time.process_time: every thread of the client process,
 none of the server's) and of wall time, and reported as the median with its range. The server
-(FakeRunaiServer, server_process.py) runs in its own process throughout.
+(FakeRunaiServer, server_process.py) runs in its own process throughout; the client processes
+run from a regular wheel install with bytecode (wheel_env).
 
     .venv/bin/python bench/bench_paired.py --client KIND URL ID SECRET --order ab --calls N
 
@@ -27,11 +28,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from bench_report import Section, median_range, section
+from bench_report import Section, goal, median_range, section
 
 WARMUP = 10  # calls of each stack per block, before the timed ones
 # A round times each stack in this many turns, alternating: A B B A A B ...
 BLOCKS = 10
+# FakeRunaiServer.PROTECTED_PATH, written out: a client process imports no test kit.
+PROTECTED_PATH = "/api/v1/whoami"
 Call = Callable[[], object]
 
 
@@ -61,16 +64,21 @@ def verdict(values: Sequence[float], goal: float) -> str:
 
 def paired(kind: str, target: Any, calls: int, rounds: int) -> Ratios:
     """`rounds` client processes of `kind`, alternating which stack goes first."""
+    from wheel_env import wheel_python
+
+    python = wheel_python()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     figures: dict[str, list[float]] = {"cpu_a": [], "cpu_b": [], "wall_a": [], "wall_b": []}
     for number in range(rounds):
         order = "ab" if number % 2 == 0 else "ba"
-        argv = [sys.executable, __file__, "--client", kind, target.url, target.client_id]
+        argv = [python, __file__, "--client", kind, target.url, target.client_id]
         done = subprocess.run(  # noqa: S603 - argv is built here, never from input
             [*argv, target.client_secret, "--order", order, "--calls", str(calls)],
             capture_output=True,
             text=True,
             timeout=600,
             check=True,
+            env=env,
         )
         result: dict[str, float] = json.loads(done.stdout)
         for key in figures:
@@ -84,8 +92,14 @@ def paired_section(
     ratios: Ratios,
     goals: tuple[float, float],
     notes: Sequence[str],
+    key: str,
+    label: str = "",
 ) -> Section:
-    """One row: both stacks' CPU and wall µs per call, each ratio (B / A) with its goal."""
+    """One row: both stacks' CPU and wall µs per call, each ratio (B / A) with its goal (CPU,
+    wall), recorded as goal `key` too (label: which of the goal's figures this is)."""
+    met = statistics.median(ratios.cpu) <= goals[0] and statistics.median(ratios.wall) <= goals[1]
+    figure = f"CPU {median_range(ratios.cpu, 2)}, wall {median_range(ratios.wall, 2)}"
+    goal(key, f"{label}{figure}", met)
     row = [
         median_range(ratios.cpu_a),
         median_range(ratios.cpu_b),
@@ -174,11 +188,33 @@ def _grant(url: str, client_id: str, secret: str, order: str, calls: int) -> dic
     return _figures(timed)
 
 
+def _sync_get(url: str, token: str, order: str, calls: int) -> dict[str, float]:
+    """A: httpx.Client with a fixed header; B: connect()'s client (StaticToken)."""
+    import httpx
+    from runai_tokens import StaticToken, connect
+
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        httpx.Client(base_url=url, headers=headers) as fixed,
+        connect(url, StaticToken(token)).get_httpx_client() as ours,
+    ):
+
+        def a() -> object:
+            return fixed.get(PROTECTED_PATH).raise_for_status()
+
+        def b() -> object:
+            return ours.get(PROTECTED_PATH).raise_for_status()
+
+        stacks = {"a": a, "b": b}
+        _timed(stacks, order, WARMUP * BLOCKS)
+        timed = _timed(stacks, order, calls)
+    return _figures(timed)
+
+
 async def _get(url: str, token: str, order: str, calls: int) -> dict[str, float]:
     """A: httpx.AsyncClient with a fixed header; B: connect()'s async client (StaticToken)."""
     import httpx
     from runai_tokens import StaticToken, connect
-    from runai_tokens.testing import PROTECTED_PATH
 
     headers = {"Authorization": f"Bearer {token}"}
     async with (
@@ -206,6 +242,7 @@ def _figures(timed: dict[str, tuple[float, float]]) -> dict[str, float]:
 CLIENTS: dict[str, Callable[[str, str, str, str, int], dict[str, float]]] = {
     "grant": _grant,
     # The third argument is an access token here (the server issued it), not a secret.
+    "sync-get": lambda url, _id, token, order, calls: _sync_get(url, token, order, calls),
     "async-get": lambda url, _id, token, order, calls: asyncio.run(_get(url, token, order, calls)),
 }
 

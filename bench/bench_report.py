@@ -48,6 +48,47 @@ def median_range(values: Sequence[float], digits: int = 0, *, signed: bool = Fal
     return f"{mid:{spec}} ({low:{spec}} to {high:{spec}})"
 
 
+@attrs.frozen
+class Goal:
+    """A figure measured against one of the goals `make bench` checks (issue 19)."""
+
+    figure: str
+    met: bool
+
+
+# The goals, in the order they are printed: each benchmark that measures one records its
+# figure here (goal()), and run.py prints them last, with a verdict.
+GOAL_ROWS = {
+    "startup": "import + connect() <= 1.15x `import httpx, attrs` (CPU)",
+    "warm-get": "warm `runai-token get` <= 2.5x `python -c pass` (CPU)",
+    "grant": "grant_token per call <= 1.10x wall and <= 1.30x client CPU vs raw httpx",
+    "get": "authenticated GET <= 1.05x wall and <= 1.10x CPU vs a fixed-header httpx client, "
+    "sync and async",
+}
+GOALS: dict[str, list[Goal]] = {}
+
+
+def goal(key: str, figure: str, met: bool) -> None:
+    GOALS.setdefault(key, []).append(Goal(figure, met))
+
+
+def goals_section() -> Section:
+    rows = []
+    for key, name in GOAL_ROWS.items():
+        measured = GOALS.get(key, [])
+        verdict = "PASS" if measured and all(g.met for g in measured) else "FAIL"
+        figures = "; ".join(g.figure for g in measured) or "not measured"
+        rows.append([name, figures, verdict if measured else "not measured"])
+    return section(
+        "Goals (issue 19)",
+        "Each goal's figure from the tables of this run, measured on a regular wheel install "
+        "with bytecode: the median ratio over paired rounds, with its min to max. A goal is met "
+        "when every median is within it.",
+        ["goal", "measured", "verdict"],
+        rows,
+    )
+
+
 def tally(outcomes: Sequence[str]) -> str:
     """'64/64 ok', or '0/10 ok; 10x error:MissingTokenError'."""
     ok = sum(1 for o in outcomes if o == "ok")

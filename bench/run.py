@@ -14,7 +14,8 @@ their clients as processes instead). The benchmarks:
    2c. how long an asyncio event loop stops while the token is refreshed
 3. a flaky control plane: success rate of 200 calls at 20 % and 50 % 503s or dropped connections
 4. per-request overhead with a cached token, over plain httpx; 4b. grant_token through connect()
-   against a raw httpx POST, in paired rounds
+   against a raw httpx POST, 4c. connect()'s client against a fixed-header httpx.Client, in
+   paired rounds
 5. the CLI: `runai-token get` warm and cold, against the interpreter's own start-up
 6. debug logging: secrets and tokens in log records
 7. JWT expiry: base64url payloads
@@ -25,6 +26,9 @@ their clients as processes instead). The benchmarks:
     ceiling's expectation, token requests, fds and threads before and after
 11. start-up: connect() in a fresh process and a warm `runai-token get`, as ratios to their floors
 12. the test kit: what FakeRunaiServer answers per second, kept-alive, in parallel and in a burst
+
+Last, the goals of issue 19 with their verdicts (PASS or FAIL), from tables 4b, 4c, 8b and 11,
+which time a regular wheel install with bytecode (wheel_env.py), not the editable one in .venv.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ import bench_loop
 import bench_overhead
 import bench_soak
 import bench_startup
-from bench_report import Section
+from bench_report import GOALS, Section, goals_section
 
 BENCHMARKS: dict[str, Callable[[], Section]] = {
     "1": bench_auth.cold_cache,
@@ -63,6 +67,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "3": bench_flaky.flaky,
     "4": bench_overhead.overhead,
     "4b": bench_overhead.grant_overhead,
+    "4c": bench_overhead.get_overhead,
     "5": bench_cli.cli,
     "6": bench_logs.logs,
     "7": bench_jwt.jwt,
@@ -127,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         print(text, flush=True)
         print(f"({time.perf_counter() - begun:.1f} s)\n", file=sys.stderr, flush=True)
         parts.append(text)
+    if GOALS:
+        text = goals_section().markdown()
+        print(text, flush=True)
+        parts.insert(1, text)
     print(f"all done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.only is None:
         RESULTS.write_text("\n".join(parts), encoding="utf-8")
