@@ -9,7 +9,7 @@ walk this chain; the first step that finds something wins:
 4. a runai CLI v2 session (`runai login`), in $RUNAI_CLI_CONFIG_PATH or ~/.runai.
 
 It says where credentials are, not what they are: a Found names the step and what building them
-needs. That keeps it standard library only (and free of typing, see cli._cache), so a warm
+needs. That keeps it standard library only, so a warm
 `runai-token get` can key its cache on it without importing attrs, httpx or a keyring. A session
 counts as found when its index entry or file is there; whether it still works is said when it is
 used. Each step that finds nothing adds a line to `tried`, in words a person can act on.
