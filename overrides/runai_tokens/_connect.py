@@ -25,7 +25,6 @@ import httpx
 from . import _validate
 from ._default import NOT_GIVEN, NoCredentialsFound, NotGiven, apply_defaults
 from ._generated import Client
-from ._redact import install_log_redaction
 from .auth import TokenAuth
 from .credentials import Credentials
 from .retry import HTTPTransports, RetryPolicy, RetryTransport
@@ -67,7 +66,6 @@ def connect(
     _validate.retry_policy(retry)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
     auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
-    install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy))
     httpx_args: dict[str, object] = {"transport": transport}
@@ -75,6 +73,8 @@ def connect(
         httpx_args["auth"] = auth
     return Client(
         base_url=url,
+        # A status openapi.yaml does not list raises the generator's UnexpectedStatus, not None.
+        raise_on_unexpected_status=True,
         timeout=httpx.Timeout(timeout),
         verify_ssl=verify,
         httpx_args=httpx_args,
