@@ -6,7 +6,6 @@ after `from runai_tokens import connect, ClientCredentials` and a connect() with
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -14,8 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import runai_tokens
-from runai_tokens.testing import FakeRunaiServer
 
 PROGRAM = """
 import json, sys
@@ -28,9 +25,7 @@ print(json.dumps(sorted(sys.modules)))
 # HTTP-date. The generated models and operations, and the TokensApi facade: only a call that
 # sends or parses one (the first grant). concurrent.futures: only the first token fetch. The
 # login store (its index, and fcntl for the index's lock): only a LoginSession. The test kit
-# (and PyYAML, jsonschema): never, from the library. attrs: never, from the library either (the
-# hand-written classes are runai_tokens._value.Value subclasses, the generated ones are written
-# out by the templates); only the test kit uses it.
+# (and PyYAML, jsonschema): never, from the library.
 NOT_LOADED = [
     "asyncio",
     "dateutil.parser",
@@ -46,8 +41,6 @@ NOT_LOADED = [
     "fcntl",
     "yaml",
     "jsonschema",
-    "attr",
-    "attrs",
 ]
 
 
@@ -86,25 +79,6 @@ print(json.dumps(sorted(sys.modules)))
     modules = set(json.loads(out))
     assert "runai_tokens.login._store" in modules  # the program did what it says
     assert not {"attr", "attrs", "runai_tokens_client"} & modules
-
-
-def test_no_hand_written_module_imports_attrs() -> None:
-    package = Path(runai_tokens.__file__).parent
-    importers = set()
-    for path in package.rglob("*.py"):
-        relative = path.relative_to(package).as_posix()
-        if relative.startswith("testing/"):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            if any(name.partition(".")[0] in ("attr", "attrs") for name in names):
-                importers.add(relative)
-    assert not importers
 
 
 def test_building_the_cli_parser_does_not_import_shutil() -> None:
@@ -181,45 +155,6 @@ print(json.dumps([code, out.getvalue(), sorted(sys.modules)]))
     heavy = {"typing", "datetime", "shlex", "threading", "pathlib", "contextlib", "hashlib"}
     heavy |= {"hmac", "_hashlib", "httpx", "attrs", "runai_tokens_client"}
     assert not heavy & set(modules), heavy & set(modules)
-
-
-def test_the_generated_client_runs_a_grant_without_attrs() -> None:
-    # The generated templates write the classes attrs would make (importing attrs and defining
-    # an attrs class cost a fresh process more than the generated package). The program uses
-    # runai_tokens_client alone, as code that calls the generated functions directly does: a
-    # refused grant (the error path: ApiException, the error models) and a granted one, sent
-    # over loopback to a FakeRunaiServer that runs in this process, then a model round-trip.
-    program = """
-import json, sys
-from runai_tokens_client import Client, errors
-from runai_tokens_client.api.tokens import grant_token_v2
-from runai_tokens_client.models import OAuth2GrantType, OAuth2TokenRequest
-def grant(secret):
-    body = OAuth2TokenRequest(OAuth2GrantType.CLIENT_CREDENTIALS, client_id="ci",
-                              client_secret=secret)
-    return grant_token_v2.sync(client=client, body=body)
-with Client(base_url=sys.argv[1]) as client:
-    try:
-        grant("fake-secret-wrong")
-    except errors.ApiException as exc:
-        refused = exc.status
-    token = grant("fake-secret-ci")
-again = type(token).from_dict(token.to_dict())
-print(json.dumps([refused, again == token, bool(token.access_token), sorted(sys.modules)]))
-"""
-    with FakeRunaiServer(version="2.24") as server:
-        server.add_client("ci", "fake-secret-ci")
-        out = subprocess.run(
-            [sys.executable, "-c", program, server.url],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout
-    refused, round_trips, granted, modules = json.loads(out)
-    assert [refused, round_trips, granted] == [401, True, True]
-    assert "runai_tokens_client.models.o_auth_2_error" in modules  # the error path ran
-    assert not [m for m in modules if m.split(".")[0] in ("runai_tokens", "attr", "attrs")]
 
 
 # Each one costs a warm `get` a measurable share of the interpreter's own start-up: re (which

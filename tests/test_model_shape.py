@@ -95,6 +95,11 @@ def test_field_problem_passes_well_typed_models() -> None:
     assert field_problem([TokenResponse(), Error(code=400, message="no")]) is None
 
 
+# Of the wrong type on purpose (Any, so that the type checker lets them through).
+WRONG_FLAG: Any = 1
+WRONG_NAMES: Any = ["a", 2]
+
+
 @pytest.mark.parametrize(
     ("model", "problem"),
     [
@@ -103,8 +108,8 @@ def test_field_problem_passes_well_typed_models() -> None:
             TokenResponse.from_dict({"accessToken": 42}),
             "TokenResponse.access_token is int, expected str",
         ),
-        (Mixed(1.5, flag=1), "Mixed.flag is int, expected bool"),
-        (Mixed(1.5, names=["a", 2]), "Mixed.names is list, expected list"),
+        (Mixed(1.5, flag=WRONG_FLAG), "Mixed.flag is int, expected bool"),
+        (Mixed(1.5, names=WRONG_NAMES), "Mixed.names is list, expected list"),
         (
             Mixed(1, inner=TokenResponse.from_dict({"idToken": 7})),
             "TokenResponse.id_token is int, expected str",

@@ -212,46 +212,45 @@ def test_a_malformed_answer_shows_no_secret(kind: str) -> None:
 
 # --- every TokensApi call, failing ----------------------------------------------------------------
 
+
+def grant_v1(grant: GrantType) -> Callable[[TokensApi], object]:
+    return lambda api: api.grant_token(
+        {
+            "grantType": grant.value,
+            "clientID": "ci",
+            "clientSecret": CLIENT_SECRET,
+            "appID": "app",
+            "appSecret": CLIENT_SECRET,
+            "username": "researcher",
+            "password": CLIENT_SECRET,
+            "refreshToken": REFRESH,
+            "code": CODE,
+            "redirectUri": "https://cb.example",
+            "externalToken": ACCESS,
+        }
+    )
+
+
+def grant_v2(grant: OAuth2GrantType) -> Callable[[TokensApi], object]:
+    return lambda api: api.grant_token_v2_with_http_info(
+        {
+            "grant_type": grant.value,
+            "client_id": "ci",
+            "client_secret": CLIENT_SECRET,
+            "username": "researcher",
+            "password": CLIENT_SECRET,
+            "refresh_token": REFRESH,
+            "code": CODE,
+            "redirect_uri": "https://cb.example",
+        }
+    )
+
+
 # Each call TokensApi makes, its secrets passed in as the caller would: a dict of wire keys for a
 # body (built inline, so no frame of this test holds it), a str for the deprecated queries.
 API_CALLS: dict[str, Callable[[TokensApi], object]] = {
-    **{
-        f"grant_token-{grant.value}": (
-            lambda api, grant=grant: api.grant_token(
-                {
-                    "grantType": grant.value,
-                    "clientID": "ci",
-                    "clientSecret": CLIENT_SECRET,
-                    "appID": "app",
-                    "appSecret": CLIENT_SECRET,
-                    "username": "researcher",
-                    "password": CLIENT_SECRET,
-                    "refreshToken": REFRESH,
-                    "code": CODE,
-                    "redirectUri": "https://cb.example",
-                    "externalToken": ACCESS,
-                }
-            )
-        )
-        for grant in GrantType
-    },
-    **{
-        f"grant_token_v2-{grant.value}": (
-            lambda api, grant=grant: api.grant_token_v2_with_http_info(
-                {
-                    "grant_type": grant.value,
-                    "client_id": "ci",
-                    "client_secret": CLIENT_SECRET,
-                    "username": "researcher",
-                    "password": CLIENT_SECRET,
-                    "refresh_token": REFRESH,
-                    "code": CODE,
-                    "redirect_uri": "https://cb.example",
-                }
-            )
-        )
-        for grant in OAuth2GrantType
-    },
+    **{f"grant_token-{grant.value}": grant_v1(grant) for grant in GrantType},
+    **{f"grant_token_v2-{grant.value}": grant_v2(grant) for grant in OAuth2GrantType},
     "refresh_token": lambda api: api.refresh_token(REFRESH),
     "exchange_code_for_token": lambda api: api.exchange_code_for_token_with_http_info(
         "https://cb.example", CODE

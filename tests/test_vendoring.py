@@ -32,12 +32,12 @@ from tests.process import run
 REPO = Path(__file__).resolve().parents[1]
 PROBE = Path(__file__).with_name("vendoring_probe.py")
 PACKAGE = "acme._vendor"
-RUNTIME = ("httpx", "python-dateutil")
-KIT = ("pyyaml", "jsonschema", "attrs")
+RUNTIME = ("httpx", "attrs", "python-dateutil")
+KIT = ("pyyaml", "jsonschema")
 OTHER_VERSION = "0.0.1"
 CLIENT_ID = "fake-vendored-client"
 CLIENT_SECRET = "fake-secret-vendored"
-REJECTED = {"error": f"{PACKAGE}.runai_tokens_client.errors.ApiException", "status": 401}
+REJECTED = {"error": f"{PACKAGE}.runai_tokens.errors.ApiException", "status": 401}
 
 
 @attrs.frozen
@@ -186,7 +186,7 @@ def test_a_vendored_copy_and_an_installed_runai_tokens_each_use_themselves(setup
     assert report["distinct_api_exception"] is True
     assert report["vendored_rejected"] == REJECTED
     assert report["installed_rejected"] == {
-        "error": "runai_tokens_client.errors.ApiException",
+        "error": "runai_tokens.errors.ApiException",
         "status": 401,
     }
     assert report["installed_grant"]["token_length"] > 0

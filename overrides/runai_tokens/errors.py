@@ -40,7 +40,6 @@ __all__ = [
     "GrantNotSupported",
     "RetryAfterExceedsDeadline",
     "UnexpectedStatus",
-    "parse_error",
     "parse_error_envelope",
 ]
 
