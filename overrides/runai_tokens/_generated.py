@@ -9,8 +9,12 @@ written by templates/endpoint_init.py.jinja) says each one's method, path, query
 Adding an operation to openapi.yaml and running `make generate` is all it takes for TokenAuth to
 leave it alone and for the retry rules to treat it as a grant.
 
-What connect() and TokenAuth need to be built (Client, ApiException, the table of operations) is
-imported with this module. The operations' modules and the models load on first use (PEP 562
+TokensApi and the grants build a request and parse its answer with the generated operation's own
+functions (request_kwargs and parse_response below wrap its _get_kwargs and _parse_response), so
+the wire format is the generated code's, and the strict contract on top is api._shape's.
+
+What connect() and TokenAuth need to be built (Client, the table of operations) is imported
+with this module. The operations' modules and the models load on first use (PEP 562
 __getattr__), with the first call that sends or parses one: a module that needs them at run
 time imports this one (`from .. import _generated as gen`) and reads `gen.TokenRequest` there,
 since `from .._generated import TokenRequest` at its top would load them with it.
