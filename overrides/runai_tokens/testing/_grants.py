@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 import threading
 from collections.abc import Callable
 
 import attrs
 
+from ._rotation import RefreshRefused, RefreshTokens
 from ._tokens import Minter
 from ._versions import EXPIRES_IN, OPERATIONS_SINCE, Version, parse_version, show
 
@@ -60,12 +60,6 @@ class _Code:
     challenge: str | None = None  # PKCE S256, from the authorize endpoint
 
 
-@attrs.frozen
-class _Refresh:
-    subject: str
-    client_id: str | None
-
-
 def _s256(verifier: str) -> str:
     """RFC 7636's S256: base64url(sha256(verifier)) without padding."""
     digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
@@ -86,12 +80,12 @@ class TokenService:
         lifetime: float,
         rotate_refresh_tokens: bool,
         clock: Callable[[], float],
+        detect_refresh_token_reuse: bool = True,
         signing_key: bytes,
         opaque_tokens: bool = False,
         standard_base64_safe: bool = False,
     ) -> None:
         self.version = parse_version(version)
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.tokens = Minter(
             lifetime=lifetime,
             clock=clock,
@@ -105,7 +99,9 @@ class TokenService:
         self._users: dict[str, str] = {}
         self._codes: dict[str, _Code] = {}
         self._external: dict[str, str] = {}
-        self._refresh: dict[str, _Refresh] = {}
+        self.refresh_tokens = RefreshTokens(
+            rotate=rotate_refresh_tokens, detect_reuse=detect_refresh_token_reuse
+        )
 
     @property
     def lifetime(self) -> float:
@@ -114,6 +110,10 @@ class TokenService:
     @lifetime.setter
     def lifetime(self, seconds: float) -> None:
         self.tokens.lifetime = seconds
+
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        return self.refresh_tokens.rotate
 
     @property
     def tokens_issued(self) -> int:
@@ -150,7 +150,7 @@ class TokenService:
 
     def issue_refresh_token(self, subject: str, client_id: str | None) -> str:
         with self._lock:
-            return self._new_refresh(subject, client_id)
+            return self.refresh_tokens.issue(subject, client_id)
 
     def issue_access_token(self, subject: str, client_id: str | None = None) -> str:
         return self.tokens.mint(subject, client_id, "Bearer")
@@ -158,7 +158,7 @@ class TokenService:
     def revoke_all(self) -> None:
         with self._lock:
             self.tokens.revoke_all()
-            self._refresh.clear()
+            self.refresh_tokens.clear()
 
     # --- the grants, whatever the wire format -------------------------------------------
     def client_credentials(self, client_id: str, client_secret: str) -> Issued:
@@ -218,16 +218,10 @@ class TokenService:
 
     def refresh(self, token: str, client_id: str | None) -> Issued:
         with self._lock:
-            found = next((g for t, g in self._refresh.items() if _same(token, t)), None)
-            if found is None:
-                raise GrantError(401, "invalid, used or revoked refresh token", INVALID_GRANT)
-            if client_id is not None and found.client_id not in (None, client_id):
-                raise GrantError(401, "refresh token was issued to another client", INVALID_GRANT)
-            if self.rotate_refresh_tokens:
-                del self._refresh[token]
-                new_refresh = self._new_refresh(found.subject, found.client_id)
-            else:
-                new_refresh = token
+            try:
+                found, new_refresh = self.refresh_tokens.refresh(token, client_id)
+            except RefreshRefused as refused:
+                raise GrantError(401, refused.why, INVALID_GRANT) from None
         issued = self._issue(found.subject, found.client_id, refresh=False)
         return attrs.evolve(issued, refresh_token=new_refresh)
 
@@ -251,10 +245,5 @@ class TokenService:
         access = self.tokens.mint(subject, client_id, "Bearer")
         id_token = self.tokens.mint(subject, client_id, "ID")
         with self._lock:
-            refresh_token = self._new_refresh(subject, client_id) if refresh else None
+            refresh_token = self.refresh_tokens.issue(subject, client_id) if refresh else None
         return Issued(access, id_token, refresh_token, lifetime, self.version >= EXPIRES_IN)
-
-    def _new_refresh(self, subject: str, client_id: str | None) -> str:
-        token = f"fake-refresh-{secrets.token_urlsafe(24)}"
-        self._refresh[token] = _Refresh(subject, client_id)
-        return token

@@ -65,6 +65,12 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
       refresh_token and the two deprecated query-string operations. Refresh tokens rotate and
       are single-use when rotate_refresh_tokens is True (the default); when False the same one
       is returned and stays valid. Authorization codes are always single-use.
+    - Refresh-token reuse detection (detect_refresh_token_reuse, on by default, with rotation):
+      each login's refresh tokens are one family, and a spent token presented again is refused
+      (invalid_grant) and revokes the whole family, the live token included, as Keycloak,
+      oidc-provider, Okta and Auth0 do with rotation on. Two refreshes with one token at once
+      therefore end the login, as they do against a real provider. `refreshes` counts the
+      refresh grants answered, `refresh_token_reuses` the reuses seen.
     - Versions: client_credentials on /api/v1/token from 2.20, external_token_exchange from 2.22
       (accepting a token registered with add_external_token(), 401 for any other), expiresIn
       from 2.24. An older version refuses a grant it lacks with 400 and the message
@@ -107,6 +113,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         lifetime: float = 3600.0,
         port: int = 0,
         rotate_refresh_tokens: bool = True,
+        detect_refresh_token_reuse: bool = True,
         clock: Callable[[], float] = time.time,
         signing_key: bytes | None = None,
         opaque_tokens: bool = False,
@@ -122,6 +129,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
             version=version,
             lifetime=lifetime,
             rotate_refresh_tokens=rotate_refresh_tokens,
+            detect_refresh_token_reuse=detect_refresh_token_reuse,
             clock=clock,
             signing_key=self._key,
             opaque_tokens=opaque_tokens,
@@ -216,6 +224,17 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
     def tokens_issued(self) -> int:
         """How many access tokens the server has minted."""
         return self._service.tokens_issued
+
+    @property
+    def refreshes(self) -> int:
+        """How many refresh_token grants the server has granted (refused ones not counted)."""
+        return self._service.refresh_tokens.refreshed
+
+    @property
+    def refresh_token_reuses(self) -> int:
+        """How many times a spent refresh token was presented again (with reuse detection on,
+        each revoked its login's family)."""
+        return self._service.refresh_tokens.reuses
 
     # --- serving (called from handler threads) --------------------------------------------
     def _track(self, conn: socket.socket, open: bool) -> None:
