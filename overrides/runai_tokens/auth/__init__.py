@@ -107,7 +107,13 @@ class TokenAuth(httpx.Auth):
             return
         grants = grants_for(base_url, url, retry, timeout, token_endpoint, verify, proxy, transport)
         self._source = source_for(
-            credentials, base_url, grants, clock=clock, random=random, refresh_margin=refresh_margin
+            credentials,
+            base_url,
+            grants,
+            clock=clock,
+            random=random,
+            refresh_margin=refresh_margin,
+            wait_timeout=wait_timeout,
         )
         self._keeper = TokenKeeper(
             self._source, None, clock=clock, random=random, wait_timeout=wait_timeout

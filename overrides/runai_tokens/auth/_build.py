@@ -92,8 +92,11 @@ def source_for(
     clock: Callable[[], float],
     random: Callable[[], float],
     refresh_margin: float | None,
+    wait_timeout: float | None = None,
 ) -> TokenSource:
-    """Where tokens for credentials come from (a StaticToken has no source: it is the token)."""
+    """Where tokens for credentials come from (a StaticToken has no source: it is the token).
+
+    wait_timeout bounds a login's wait for another caller's refresh of it (None: no deadline)."""
     if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
         return FileTokenSource(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
@@ -108,6 +111,7 @@ def source_for(
             clock=clock,
             random=random,
             refresh_margin=refresh_margin,
+            wait_timeout=wait_timeout,
         )
     return TokenSource(
         credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin

@@ -27,6 +27,7 @@ from ..credentials import (
     RunaiCliSession,
 )
 from ..errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
+from ..login._refresh_lock import RefreshLockTimeout
 from ..login._store import open_store
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
@@ -152,6 +153,8 @@ def _token_auth(settings: GetSettings, policy: RetryPolicy, waits: StatusSleep) 
 
 def _cli_error(exc: ApiException, attempts: int) -> CliError:
     # ApiException's str() shows status, reason and the server's message, never a body or header.
+    if isinstance(exc, RefreshLockTimeout):  # no request was made: say so, not "unreachable"
+        return CliError(ExitCode.UNAVAILABLE, f"the login is busy: {exc}")
     if isinstance(exc, GrantNotSupported) or exc.oauth2_error == "unsupported_grant_type":
         return CliError(
             ExitCode.USAGE,
