@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+import keyring
 import pytest
 from runai_tokens import ApiException, LoginSession, RetryPolicy, TokenAuth
 from runai_tokens.auth._grant import Grants
@@ -39,6 +40,7 @@ from runai_tokens.login import (
 from runai_tokens.login._index import lock_file_name
 from runai_tokens.testing import FakeRunaiServer
 
+from . import file_keyring
 from .clock import FakeClock
 from .login_kit import CLIENT_ID, SUBJECT, files_holding, log_in
 
@@ -166,10 +168,32 @@ def expire(store: Any, server: FakeRunaiServer) -> StoredLogin:
     return expired
 
 
+@pytest.fixture(params=["file", "keyring"])
+def kind(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the login is kept. The keyring is one that every process of the test shares (a
+    file, as an OS keyring is one store for a person's processes)."""
+    if request.param == "keyring":
+        monkeypatch.setenv(file_keyring.VARIABLE, str(home / "keyring.json"))
+        previous = keyring.get_keyring()
+        keyring.set_keyring(file_keyring.FileKeyring())
+        request.addfinalizer(lambda: keyring.set_keyring(previous))
+    return str(request.param)
+
+
+def kind_env(home: Path, kind: str) -> dict[str, str]:
+    if kind == "file":
+        return cli_env(home)
+    return cli_env(
+        home,
+        PYTHON_KEYRING_BACKEND="tests.file_keyring.FileKeyring",
+        **{file_keyring.VARIABLE: str(home / "keyring.json")},
+    )
+
+
 def test_every_caller_anywhere_shares_one_refresh_of_an_expired_login(
-    home: Path, server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
+    home: Path, server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    store = open_store("file")
+    store = open_store(kind)  # type: ignore[arg-type]
     log_in(server, store)
     first = expire(store, server)
     waits = Calls(monkeypatch, _refresh_lock.RefreshLock, "acquire", "aacquire")
@@ -192,7 +216,7 @@ def test_every_caller_anywhere_shares_one_refresh_of_an_expired_login(
     )
     for thread in threads:
         thread.start()
-    clis = [CliProcess(home, cli_env(home)) for _ in range(2)]
+    clis = [CliProcess(home, kind_env(home, kind)) for _ in range(2)]
 
     # Every one of them is queued before the first refresh is answered: each TokenAuth's fetch
     # (the 4 threads of one TokenAuth share its single flight) and each CLI wait for the lock,
@@ -223,6 +247,9 @@ def test_every_caller_anywhere_shares_one_refresh_of_an_expired_login(
     assert server.decode_token(later.get_token())["sub"] == SUBJECT
     assert server.refreshes == 2
     assert files_holding(home, first.refresh_token) == []
+    if kind == "keyring":  # the token lives in the keyring only; the lock file beside the index
+        assert files_holding(home / ".cache", rotated.refresh_token) == []
+        assert (home / ".cache" / "runai-tokens" / lock_file_name(server.url)).exists()
 
 
 def test_without_the_lock_the_same_callers_lose_the_login(
@@ -336,3 +363,50 @@ def api_refresh(server: FakeRunaiServer, refresh_token: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def test_a_forked_child_does_not_keep_its_parent_s_lock(
+    home: Path, server: FakeRunaiServer
+) -> None:
+    log_in(server, open_store("file"))
+    lock = LoginSession().refresh_lock(server.url)
+    lock.acquire(HANG_GUARD)
+    go, went = os.pipe()
+    started, up = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: alive, with a copy of every descriptor, until told to go
+        try:
+            os.close(went)
+            os.write(up, b"!")  # past the fork handlers
+            os.read(go, 1)
+        finally:
+            os._exit(0)
+    os.close(go)
+    os.close(up)
+    try:
+        assert os.read(started, 1) == b"!"
+        os.close(started)
+        lock.release()
+        # Another process's try, without waiting: the lock is free although the child lives.
+        directory = home / ".cache" / "runai-tokens"
+        other = os.open(directory / lock_file_name(server.url), os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+    finally:
+        os.close(went)
+        os.waitpid(pid, 0)
+
+
+def test_a_lock_file_planted_as_a_symlink_is_not_followed(
+    home: Path, server: FakeRunaiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    log_in(server, open_store("file"))
+    target = home / "elsewhere"
+    (home / ".cache" / "runai-tokens" / lock_file_name(server.url)).symlink_to(target)
+    assert server.decode_token(TokenAuth(server.url, LoginSession()).get_token())["sub"] == SUBJECT
+    assert not target.exists()  # neither created nor locked through the link
+    assert "without its cross-process lock (the login's refresh lock is a symbolic link)" in (
+        caplog.text
+    )
