@@ -164,7 +164,7 @@ class _NoStore:
     def refresh_lock(self, base_url: str) -> RefreshLock:
         from ._refresh_lock import RefreshLock
 
-        return RefreshLock(None, normalize_base_url(base_url), key=(self, base_url))
+        return RefreshLock(None, normalize_base_url(base_url), key=("none", base_url))
 
 
 class _Store:
