@@ -31,7 +31,15 @@ INTERVALS = (1.5, 6.0)
 STORM_SECONDS = 3.0
 MAX_401_SHARE = 0.05
 MAX_STORM_GRANTS = 30
-HEADER = ("scenario", "requests", "401s reaching callers", "revocations", "grants", "goal", "")
+HEADER = (
+    "scenario",
+    "requests",
+    "401s reaching callers",
+    "revocations",
+    "grants",
+    "goal",
+    "verdict",
+)
 
 
 class Tally:
