@@ -189,15 +189,15 @@ class TokenAuth(httpx.Auth):
 
         A 401 to a token the server accepted before means it stopped accepting it (revoked, or
         its signing key rotated): a new grant and one replay, when the body can be sent again.
+        A token it never accepted is replaced at most once per cooldown (_refusals).
         """
         if response.status_code != 401 or self._source is None:
             return False  # a static token has nothing to refresh with: its 401 is the caller's
         if not self._keeper.may_replace(token):
-            return False  # never accepted, in a cooldown: another grant would get a 401 too
-        if _replayable(request):
-            return True
-        self._keeper.forget(token)  # the next request gets a new token instead
-        return False
+            return False  # in a cooldown: the API may refuse every token, the 401 is the caller's
+        # The token is dropped either way: a body that cannot be sent again leaves the 401 to
+        # the caller, and the next request gets the new token.
+        return _replayable(request)
 
     def _wants_token(self, request: httpx.Request) -> bool:
         """Only requests to the control plane's own origin, and never the token operations.

@@ -221,12 +221,6 @@ class TokenKeeper:
             self._token = None
             return True
 
-    def forget(self, rejected: Token) -> None:
-        """A 401 we cannot replay still means the token is bad: the next caller gets a new one."""
-        with self._flight.lock:
-            if self._token is rejected:
-                self._token = None
-
     # --- the leader's side ---------------------------------------------------------------------
 
     def _fetch(self) -> Token:
