@@ -104,6 +104,13 @@ def stored_refresh_token(tmp_path: Path, server: FakeRunaiServer) -> str | None:
     return found.refresh_token
 
 
+def exchanged(server: FakeRunaiServer) -> list[dict[str, object]]:
+    """The bodies of the token requests that carried a code (the endpoint's probe has none)."""
+    return [
+        r.body for r in server.requests if r.path.endswith("/token") and "code" in (r.body or {})
+    ]
+
+
 def assert_private(directory: Path, secret: str) -> None:
     """Every file under directory is the user's alone; the one holding secret among them."""
     holders = []
@@ -136,7 +143,7 @@ def test_login_through_a_browser_end_to_end(tmp_path: Path, idp: FakeRunaiServer
     status, page = Path(f"{script}.page").read_text().split("\n", 1)
     assert status == "200" and "You are logged in" in page
     assert "code=" not in page and refresh not in page
-    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    [form] = exchanged(idp)
     assert form["client_id"] == "runai"  # not the service account's RUNAI_CLIENT_ID
     # The stored session works: the refresh token is one the control plane honours.
     auth = TokenAuth(idp.url, RefreshTokenCredentials(refresh, client_id="runai"))
@@ -154,7 +161,7 @@ def test_a_login_through_localhost_as_runai_s_own_cli_redirects(
     result = login(env, "--redirect-host", "localhost", "--listen-port", str(port))
     assert result.returncode == 0, result.stderr
     assert f"redirect_uri=http%3A%2F%2Flocalhost%3A{port}%2Fcallback" in result.stderr
-    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    [form] = exchanged(idp)
     assert form["redirect_uri"] == f"http://localhost:{port}/callback"
     assert stored_refresh_token(tmp_path, idp) is not None
 
@@ -176,7 +183,7 @@ def test_the_login_client_id_has_a_variable_of_its_own(
     result = login(env, "--store", "none")
     assert result.returncode == 0, result.stderr
     assert "not stored" in result.stdout
-    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    [form] = exchanged(idp)
     assert form["client_id"] == "runai-cli"
     assert not (tmp_path / "cache").exists()
 
@@ -221,7 +228,7 @@ def test_a_pasted_redirect_of_another_login_stores_nothing(
     assert "state is not this login's" in result.stderr
     assert "fake-code-LEAK" not in result.stderr + result.stdout
     assert stored_refresh_token(tmp_path, idp) is None
-    assert not [r for r in idp.requests if r.path.endswith("/token")]
+    assert exchanged(idp) == []
 
 
 LOGIN = (sys.executable, "-m", "runai_tokens", "login")
@@ -250,7 +257,7 @@ def test_a_paste_that_never_comes_times_out_and_stores_nothing(
     assert "Traceback" not in stderr and "Fatal" not in stderr
     assert stdout == ""
     assert stored_refresh_token(tmp_path, idp) is None
-    assert not [r for r in idp.requests if r.path.endswith("/token")]
+    assert exchanged(idp) == []
 
 
 def test_paste_mode_with_stdin_at_its_end_says_so(tmp_path: Path, idp: FakeRunaiServer) -> None:

@@ -30,7 +30,20 @@ def login(server: FakeRunaiServer, browser: object, **options: object) -> Logged
 
 
 def exchanges(server: FakeRunaiServer) -> list[tuple[str, int | None]]:
-    return [(r.path, r.status) for r in server.requests if r.path in TOKEN_PATHS]
+    """The token requests that carried a code (the probe of /api/v2/token carries none)."""
+    return [
+        (r.path, r.status)
+        for r in server.requests
+        if r.path in TOKEN_PATHS and "code" in (r.body or {})
+    ]
+
+
+def probes(server: FakeRunaiServer) -> list[tuple[str, int | None]]:
+    return [
+        (r.path, r.status)
+        for r in server.requests
+        if r.path in TOKEN_PATHS and "code" not in (r.body or {})
+    ]
 
 
 def test_login_on_v2_sends_the_verifier_and_names_the_subject(
@@ -41,9 +54,12 @@ def test_login_on_v2_sends_the_verifier_and_names_the_subject(
     assert result.subject == "alice@example.com"
     assert result.refresh_token is not None
     assert runai_server.decode_token(result.access_token)["sub"] == "alice@example.com"
+    assert probes(runai_server) == [("/api/v2/token", 400)]
     assert exchanges(runai_server) == [("/api/v2/token", 200)]
     assert result.access_token not in repr(result) and result.refresh_token not in repr(result)
-    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    [form] = [
+        r.body for r in runai_server.requests if r.path == "/api/v2/token" and r.status == 200
+    ]
     assert form["grant_type"] == "authorization_code"
     assert form["client_id"] == "runai" and form["code_verifier"] == REDACTED
 
@@ -55,7 +71,8 @@ def test_a_control_plane_without_v2_gets_exchange_token_on_v1(
     runai_server.login_as("bob@example.com")
     result = login(runai_server, follow)
     assert result.subject == "bob@example.com"
-    assert exchanges(runai_server) == [("/api/v2/token", 404), ("/api/v1/token", 200)]
+    assert probes(runai_server) == [("/api/v2/token", 404)]
+    assert exchanges(runai_server) == [("/api/v1/token", 200)]
     body = next(r.body for r in runai_server.requests if r.path == "/api/v1/token")
     assert body["grantType"] == "exchange_token"
     assert body["redirectUri"].startswith("http://127.0.0.1:")
@@ -78,7 +95,9 @@ def test_a_localhost_redirect_uri_is_sent_back_to_and_exchanged(
     assert result.subject == "dave@example.com"
     redirect_uri = f"http://localhost:{unused_port}/callback"
     assert followed[0].startswith(redirect_uri + "?")
-    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    [form] = [
+        r.body for r in runai_server.requests if r.path == "/api/v2/token" and r.status == 200
+    ]
     assert form["redirect_uri"] == redirect_uri
 
 
@@ -136,10 +155,10 @@ def tampered(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"state": "fake-state-of-another-login"}, "state is not this login's"),
-        ({"state": None}, "state is not this login's"),
         ({"code": None}, "no authorization code"),
         ({"code": None, "error": "access_denied"}, r"refused the login \(access_denied\)"),
+        ({"iss": "http://127.0.0.1:9/auth/realms/runai"}, "is not the issuer"),
+        ({"iss": None}, "carries no iss"),
     ],
 )
 def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
@@ -152,6 +171,36 @@ def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
     assert seen.wait(30)
     [(status, page)] = pages
     assert status == 400 and "The login failed" in page
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"state": "fake-state-of-another-login"},
+        {"state": None},
+        {"state": None, "code": None, "error": "access_denied", "error_description": "forget"},
+    ],
+)
+def test_a_redirect_without_this_logins_state_is_ignored_and_the_login_goes_on(
+    runai_server: FakeRunaiServer, change: dict[str, str | None]
+) -> None:
+    """What anything that can reach the port may send: it gets a 400 page, and the redirect
+    with this login's state, arriving after it, still logs the person in."""
+    stray, stray_pages, _ = tampered(change)
+    pages: list[tuple[int, str]] = []
+
+    def browser(url: str) -> bool:
+        stray(url)
+        pages.append(get(location(url)))
+        return True
+
+    result = login(runai_server, browser)
+    assert result.subject == "fake-person@example.com"
+    [(status, page)] = stray_pages
+    assert status == 400 and "does not belong to the login in progress" in page
+    assert "forget" not in page
+    assert pages[0][0] == 200 and "You are logged in as fake-person@example.com" in pages[0][1]
+    assert exchanges(runai_server) == [("/api/v2/token", 200)]
 
 
 def test_the_identity_providers_error_description_is_shown_escaped(
@@ -210,7 +259,9 @@ def test_paste_mode_with_localhost_expects_a_localhost_address(
 
     request = LoginRequest(runai_server.url, open_browser=False, redirect_host="localhost")
     assert log_in(request, Person(say=lines.append, read_line=read_line)).subject is not None
-    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    [form] = [
+        r.body for r in runai_server.requests if r.path == "/api/v2/token" and r.status == 200
+    ]
     assert form["redirect_uri"] == "http://localhost:43121/callback"
     # The address shown as the one to paste back names localhost too.
     assert any("starting with http://localhost:43121/callback" in line for line in lines)
