@@ -396,3 +396,98 @@ def _read_all(fd: int) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+# --- what a login leaves for `get`, and what it checks first ---------------------------------
+
+
+def test_the_first_get_after_a_login_needs_no_refresh(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)))
+    assert login(env).returncode == 0
+    refresh = stored_refresh_token(tmp_path, idp)
+    before = idp.token_requests
+    del env["RUNAI_CLIENT_ID"]  # get finds the login, not a service account
+    got = subprocess.run(
+        [sys.executable, "-m", "runai_tokens", "get", "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert got.returncode == 0, got.stderr
+    assert idp.decode_token(json.loads(got.stdout)["accessToken"])["sub"] == SUBJECT
+    assert idp.token_requests == before  # the login's own token, from the cache
+    assert stored_refresh_token(tmp_path, idp) == refresh  # not rotated again
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "scope"),
+    [
+        ((), {}, "openid"),
+        (("--scope", "openid offline_access"), {}, "openid offline_access"),
+        ((), {"RUNAI_LOGIN_SCOPE": "openid  offline_access"}, "openid offline_access"),
+        (("--scope", "openid"), {"RUNAI_LOGIN_SCOPE": "openid offline_access"}, "openid"),
+    ],
+)
+def test_the_scope_comes_from_the_flag_or_the_environment(
+    tmp_path: Path, idp: FakeRunaiServer, args: tuple[str, ...], extra: dict[str, str], scope: str
+) -> None:
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)), **extra)
+    result = login(env, *args)
+    assert result.returncode == 0, result.stderr
+    [query] = [r.query for r in idp.requests if r.path.endswith("/openid-connect/auth")]
+    assert query["scope"] in (scope, [scope])
+    assert ("prompt" in query) is ("offline_access" in scope)
+
+
+def test_a_bad_scope_is_a_usage_error(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    result = login(env_for(tmp_path, idp), "--scope", 'openid "quoted"')
+    assert result.returncode == 2
+    assert "--scope must be scope names" in result.stderr
+    assert idp.requests == []
+
+
+def test_without_offline_access_a_provider_that_needs_it_says_so(tmp_path: Path) -> None:
+    with FakeRunaiServer(offline_access_only=True) as server:
+        env = env_for(tmp_path, server, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)))
+        refused = login(env)
+        assert refused.returncode == 1 and "sent no refresh token" in refused.stderr
+        worked = login(env, "--scope", "openid offline_access")
+        assert worked.returncode == 0, worked.stderr
+
+
+def test_a_store_that_cannot_work_fails_before_the_browser(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    not_a_directory = tmp_path / "not-a-directory"
+    not_a_directory.write_text("")
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, STUCK_BROWSER)))
+    result = login(env, "--cache-dir", str(not_a_directory))
+    assert result.returncode == 2, result.stderr
+    assert "the login store cannot be used" in result.stderr and "--store none" in result.stderr
+    assert idp.requests == []  # no discovery, no browser
+    assert not Path(tmp_path / "browser.opened").exists()
+
+
+def test_a_keyring_store_without_a_backend_fails_before_the_browser(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    env = env_for(
+        tmp_path,
+        idp,
+        BROWSER=str(browser(tmp_path, STUCK_BROWSER)),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    result = subprocess.run(
+        [*LOGIN, "--store", "keyring"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "the keyring store cannot be used" in result.stderr
+    assert "--store file" in result.stderr
+    assert idp.requests == []

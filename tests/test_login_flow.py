@@ -406,3 +406,125 @@ def test_no_secret_reaches_a_log_record(
     assert "code_verifier" in logged
     for secret in secrets:
         assert secret not in logged
+
+
+def authorize_queries(server: FakeRunaiServer) -> list[dict[str, str]]:
+    return [
+        {name: value[0] if isinstance(value, list) else value for name, value in r.query.items()}
+        for r in server.requests
+        if r.path.endswith("/protocol/openid-connect/auth")
+    ]
+
+
+@pytest.mark.parametrize("version", ["2.18", "2.19", "2.20", "2.21", "2.22", "2.23", "2.24"])
+def test_login_completes_at_every_version_with_the_verifier_enforced(version: str) -> None:
+    """The fake refuses a code that had a challenge without its verifier, at v1 too (RFC 7636
+    section 4.6): a challenge goes out only where the exchange (v2) carries the verifier."""
+    with FakeRunaiServer(version=version) as server:
+        server.login_as("erin@example.com")
+        result = login(server, follow)
+        assert result.subject == "erin@example.com" and result.refresh_token is not None
+        [query] = authorize_queries(server)
+        v2 = version == "2.24"
+        assert ("code_challenge" in query) is v2 and ("code_challenge_method" in query) is v2
+        assert probes(server) == [("/api/v2/token", 400 if v2 else 404)]
+        assert exchanges(server) == [("/api/v2/token" if v2 else "/api/v1/token", 200)]
+
+
+@pytest.mark.runai_server(version="2.23", require_pkce=True)
+def test_a_provider_requiring_pkce_behind_a_v1_control_plane_says_why(
+    runai_server: FakeRunaiServer,
+) -> None:
+    browser, pages, seen = tampered({})
+    with pytest.raises(CallbackError) as caught:
+        login(runai_server, browser)
+    message = str(caught.value)
+    assert "refused the login (invalid_request: PKCE is required" in message
+    assert "/api/v1/token" in message and "cannot carry the verifier" in message
+    assert exchanges(runai_server) == []
+    assert seen.wait(30) and "cannot carry the verifier" in pages[0][1]
+
+
+@pytest.mark.runai_server(version="2.24")
+def test_a_pinned_v1_exchange_that_is_refused_notes_the_missing_pkce(
+    runai_server: FakeRunaiServer,
+) -> None:
+    # A code from another authorize request: the v1 exchange refuses it.
+    def browser(url: str) -> bool:
+        back = urlsplit(location(url))
+        query = {k: v[0] for k, v in parse_qs(back.query).items()}
+        query["code"] = "fake-code-of-nothing"
+        get(f"{back.scheme}://{back.netloc}{back.path}?{urlencode(query)}")
+        return True
+
+    with pytest.raises(ApiException) as caught:
+        login(runai_server, browser, token_endpoint="v1")
+    assert caught.value.status == 401
+    assert any("cannot carry the verifier" in note for note in caught.value.__notes__)
+    assert probes(runai_server) == []  # pinned: nothing to ask
+
+
+def test_the_scope_is_sent_and_offline_access_asks_for_consent(
+    runai_server: FakeRunaiServer,
+) -> None:
+    login(runai_server, follow)
+    login(runai_server, follow, scope="openid offline_access")
+    plain, offline = authorize_queries(runai_server)
+    assert plain["scope"] == "openid" and "prompt" not in plain
+    assert offline["scope"] == "openid offline_access" and offline["prompt"] == "consent"
+
+
+@pytest.mark.runai_server(offline_access_only=True)
+def test_a_provider_that_needs_offline_access_gives_a_refresh_token_only_for_it(
+    runai_server: FakeRunaiServer,
+) -> None:
+    assert login(runai_server, follow).refresh_token is None
+    assert login(runai_server, follow, scope="openid offline_access").refresh_token is not None
+
+
+def page_keeping_browser() -> tuple[object, list[tuple[int, str]], threading.Event]:
+    """A browser that keeps the page the listener answers the redirect with."""
+    pages: list[tuple[int, str]] = []
+    seen = threading.Event()
+
+    def browser(url: str) -> bool:
+        pages.append(get(location(url)))
+        seen.set()
+        return True
+
+    return browser, pages, seen
+
+
+def test_the_page_says_failed_when_the_exchange_fails(
+    runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def mismatched() -> _pkce.Pkce:
+        return _pkce.Pkce("fake-verifier-0123456789-0123456789-0123456789", "x" * 43)
+
+    monkeypatch.setattr(_pkce.Pkce, "new", staticmethod(mismatched))
+    browser, pages, seen = page_keeping_browser()
+    with pytest.raises(ApiException):
+        login(runai_server, browser)
+    assert seen.wait(30)
+    [(status, page)] = pages
+    assert status == 400 and "The login failed" in page and "logged in" not in page
+    assert "did not accept the login&#x27;s authorization code" in page
+    assert "PKCE verifier" not in page  # the server's own text stays off the page
+
+
+def test_the_page_says_logged_in_once_the_exchange_worked(runai_server: FakeRunaiServer) -> None:
+    runai_server.login_as("<b>frank</b>")
+    browser, pages, seen = page_keeping_browser()
+    assert login(runai_server, browser).subject == "<b>frank</b>"
+    assert seen.wait(30)
+    [(status, page)] = pages
+    assert status == 200 and "You are logged in as &lt;b&gt;frank&lt;/b&gt;." in page
+
+
+@pytest.mark.runai_server(opaque_tokens=True)
+def test_the_subject_comes_from_the_id_token(runai_server: FakeRunaiServer) -> None:
+    """An opaque access token names nobody; the id_token from the same answer does."""
+    runai_server.login_as("grace@example.com")
+    result = login(runai_server, follow)
+    assert result.access_token.startswith("fake-opaque-token-")
+    assert result.subject == "grace@example.com"
