@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -131,7 +132,7 @@ def test_the_verifier_is_what_makes_the_code_work(runai_server: FakeRunaiServer)
 
 def tampered(
     change: dict[str, str | None],
-) -> tuple[object, list[tuple[int, str]], threading.Event]:
+) -> tuple[Callable[[str], bool], list[tuple[int, str]], threading.Event]:
     """A browser that delivers the redirect with some of its parameters changed, and an event set
     once it has the listener's page (the login may end before: the page is sent first)."""
     pages: list[tuple[int, str]] = []
@@ -528,3 +529,20 @@ def test_the_subject_comes_from_the_id_token(runai_server: FakeRunaiServer) -> N
     result = login(runai_server, follow)
     assert result.access_token.startswith("fake-opaque-token-")
     assert result.subject == "grace@example.com"
+
+
+def test_an_untrusted_certificate_at_the_issuer_says_tls() -> None:
+    """As `get` says it: not "could not be reached"."""
+    import ssl
+
+    import trustme
+    from runai_tokens.testing.scripted import Reply, scripted
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    with (
+        scripted(lambda request: Reply.json(200, {}), tls=context) as server,
+        pytest.raises(DiscoveryError, match="TLS certificate verification failed") as caught,
+    ):
+        log_in(LoginRequest(server.url, wait=1.0), person(follow))
+    assert caught.value.unreachable
