@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -546,3 +547,46 @@ def test_an_untrusted_certificate_at_the_issuer_says_tls() -> None:
     ):
         log_in(LoginRequest(server.url, wait=1.0), person(follow))
     assert caught.value.unreachable
+
+
+def formatted_with_locals(exc: BaseException) -> str:
+    """What a locals-capturing traceback of exc shows of the library's frames (the test's own
+    frame, which caught it, holds the code it sent), its chain included."""
+    stack = traceback.TracebackException(type(exc), exc, exc.__traceback__, capture_locals=True)
+    library = [frame for frame in stack.stack if "runai_tokens" in frame.filename]
+    stack.stack = traceback.StackSummary.from_list(library)
+    return "".join(stack.format(chain=True))
+
+
+@pytest.mark.parametrize("open_browser", [True, False])
+def test_a_failed_exchange_shows_no_code_or_verifier_in_a_locals_traceback(
+    runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch, open_browser: bool
+) -> None:
+    """Issue 22 item 4: the code, the verifier and the state stay out of every frame's locals
+    (the challenge sent does not match the verifier, so the exchange is refused)."""
+    pair = _pkce.Pkce("fake-verifier-tb-0123456789-0123456789-0123456789", "x" * 43)
+    monkeypatch.setattr(_pkce.Pkce, "new", staticmethod(lambda: pair))
+    codes: list[str] = []
+    lines: list[str] = []
+
+    def redirect_of(url: str) -> str:
+        back = location(url)
+        codes.append(parse_qs(urlsplit(back).query)["code"][0])
+        return back
+
+    def browser(url: str) -> bool:
+        get(redirect_of(url))
+        return True
+
+    def read_line(wait: float) -> str:
+        url = next(w for line in lines for w in line.split() if w.startswith("http"))
+        return redirect_of(url) + "\n"
+
+    request = LoginRequest(runai_server.url, wait=60.0, open_browser=open_browser)
+    with pytest.raises(ApiException) as caught:
+        log_in(request, Person(say=lines.append, read_line=read_line, open_url=browser))
+    [code] = codes
+    shown = formatted_with_locals(caught.value)
+    assert "log_in" in shown and "exchange" in shown  # the frames are there, with locals
+    for secret in (code, pair.verifier):
+        assert secret not in shown

@@ -298,8 +298,13 @@ def _exchanged(
 ) -> LoggedIn:
     """The code exchanged for tokens; report() tells the browser's page how that went."""
     request = login.request
-    verifier = None if login.pkce is None else login.pkce.verifier
-    code = AuthorizationCode(redirect.code, redirect_uri, request.client_id, verifier)
+    # Made in one expression: no local of this frame holds the code or the verifier bare.
+    code = AuthorizationCode(
+        redirect.code,
+        redirect_uri,
+        request.client_id,
+        None if login.pkce is None else login.pkce.verifier,
+    )
     started = time.time()
     try:
         granted = exchange(grants, code)
