@@ -24,7 +24,7 @@ from .._value import Value
 
 _SHOWN = 200
 # An error that may come from a provider requiring PKCE of a request that had no challenge.
-_PKCE_WORDS = ("pkce", "code_challenge", "code challenge", "code_verifier")
+_PKCE_WORDS = ("pkce", "code_challenge", "code challenge", "verifier")
 
 
 class Redirect(Value):
