@@ -177,8 +177,9 @@ def _add_logout(commands: Any) -> None:
     """The logout subcommand, on argparse's subparsers object."""
     logout = commands.add_parser(
         "logout",
-        help="forget a `runai-token login` (its refresh token and cached access tokens)",
-        description="Forget the login `runai-token get` would use: its refresh token (in the OS "
+        help="revoke and forget a `runai-token login` (its refresh token and cached access tokens)",
+        description="Forget the login `runai-token get` would use: its refresh token (revoked at "
+        "the identity provider first when it offers RFC 7009 revocation; kept in the OS "
         "keyring or a 0600 file), its entry in the login index and its cached access tokens. "
         "Exits 0 when there is nothing to forget.",
     )
@@ -196,6 +197,17 @@ def _add_logout(commands: Any) -> None:
         "keyring when the index does not know the login; none forgets nothing",
     )
     logout.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+    logout.add_argument(
+        "--issuer",
+        metavar="URL",
+        help="the identity provider that revokes the refresh token (default: <base URL>/auth/"
+        "realms/runai; give the one the login used)",
+    )
+    logout.add_argument(
+        "--no-revoke",
+        action="store_true",
+        help="forget the login here without revoking its refresh token at the identity provider",
+    )
 
 
 def _add_serve(commands: Any) -> None:
