@@ -240,6 +240,7 @@ NOT_LOOPBACK = [
     "0.0.0.0",  # noqa: S104 - a host name under test, nothing listens
     "[2001:db8::1]",
     "[::]",
+    "localhost.",  # a fully qualified name: looked up, and a resolver may answer for it
 ]
 
 
@@ -277,7 +278,9 @@ def test_a_token_auth_for_https_may_go_on_a_plain_http_client(guard: list[object
     [
         ("localhost", True),
         ("LocalHost", True),
-        ("localhost.", True),
+        ("localhost.", False),  # looked up as it is: any resolver may answer for it
+        ("LOCALHOST.", False),
+        ("127.0.0.1.", False),
         ("127.0.0.1", True),
         ("127.255.255.254", True),
         ("::1", True),

@@ -209,9 +209,11 @@ def in_clear(url: str) -> bool:
 def is_loopback(host: str) -> bool:
     """Whether host is this machine by definition: localhost, 127.0.0.0/8 or ::1.
 
-    Names are not resolved: only "localhost" itself is taken on trust (RFC 6761).
+    Names are not resolved: only "localhost" itself is taken on trust (RFC 6761). Not
+    "localhost." either: a fully qualified name is looked up as it is, and a resolver (or a
+    search domain's DNS) may answer for it with any address.
     """
-    host = host.lower().removesuffix(".")
+    host = host.lower()
     if host == "localhost":
         return True
     if ":" not in host:  # not IPv6: an IPv4 address in ipaddress's one spelling, or no address
