@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from .. import _validate
 from ._actions import Action, Discard, Read, Send
 from ._attempts import Attempts
 from ._body import adiscard, aread_body, discard, read_body
@@ -51,6 +52,10 @@ class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
             inspect.signature(httpx.HTTPTransport).bind(**options)
         except TypeError as exc:
             raise TypeError(f"HTTPTransports: {exc}") from None
+        # httpx opens the CA bundle and parses the proxy only when the transport is built.
+        if "verify" in options:
+            options["verify"] = _validate.verify(options["verify"])
+        _validate.proxy(options.get("proxy"))
         self._options = options
         self._lock = threading.Lock()
         self._sync: httpx.HTTPTransport | None = None
