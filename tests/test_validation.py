@@ -239,6 +239,37 @@ def test_other_credentials_get_the_same_refusal_everywhere(guard: list[object]) 
     assert guard == []
 
 
+def test_a_class_of_the_same_name_from_another_copy_is_named_with_its_module(
+    guard: list[object],
+) -> None:
+    """A vendored copy beside an installed one: "got ClientCredentials" would puzzle."""
+    from runai_tokens.retry import RetryTransport
+
+    def other(name: str, module: str) -> object:
+        return type(name, (), {"__module__": f"acme._vendor.runai_tokens.{module}"})()
+
+    credentials, policy = other("ClientCredentials", "credentials"), other("RetryPolicy", "retry")
+    for make in BOTH:
+        with pytest.raises(TypeError) as caught:
+            make(HTTPS, credentials)
+        assert str(caught.value).endswith(
+            "; got acme._vendor.runai_tokens.credentials.ClientCredentials (this copy's is "
+            "runai_tokens.credentials.ClientCredentials)"
+        )
+        with pytest.raises(TypeError) as retry:
+            make(HTTPS, CREDENTIALS, retry=policy)
+        assert str(retry.value) == (
+            "retry must be a RetryPolicy, not acme._vendor.runai_tokens.retry.RetryPolicy "
+            "(this copy's is runai_tokens.retry._policy.RetryPolicy)"
+        )
+    with pytest.raises(TypeError, match=r"got acme\._vendor\.runai_tokens\.retry\.RetryPolicy"):
+        RetryTransport(policy)  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as unrelated:  # another name: no module, as before
+        TokenAuth(HTTPS, other("Secret", "x"))  # type: ignore[arg-type]
+    assert str(unrelated.value).endswith("; got Secret")
+    assert guard == []
+
+
 # --- credential fields -----------------------------------------------------------------------
 
 SECRET = "fake-secret-field"

@@ -32,6 +32,7 @@ from ._plain_url import ipv4, plain_host
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the CLI's warm path)
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Iterable
     from urllib.parse import SplitResult
 
     import httpx
@@ -423,12 +424,14 @@ def verify(value: object, name: str = "verify") -> ssl.SSLContext | str | bool:
 def credentials(value: object) -> None:
     """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
     that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
+    import typing
+
     from .credentials import CREDENTIAL_NAMES, Credentials
 
     if not isinstance(value, Credentials):
         raise TypeError(
             f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
-            f"httpx.Auth); got {type(value).__name__}"
+            f"httpx.Auth); got {type_name(value, typing.get_args(Credentials))}"
         )
 
 
@@ -436,4 +439,22 @@ def retry_policy(value: object, name: str = "retry") -> None:
     from .retry._policy import RetryPolicy
 
     if not isinstance(value, RetryPolicy):
-        raise TypeError(f"{name} must be a RetryPolicy, not {type(value).__name__}")
+        raise TypeError(f"{name} must be a RetryPolicy, not {type_name(value, [RetryPolicy])}")
+
+
+def type_name(value: object, expected: Iterable[type]) -> str:
+    """The name of value's type, for a message saying it is not one of expected.
+
+    Its bare name, unless that is the name of an expected class it is not: then another copy of
+    this package made it (a vendored copy beside an installed one, say), and "got
+    ClientCredentials" would puzzle. Both are then named with their modules.
+    """
+    kind = type(value)
+    for cls in expected:
+        if kind.__name__ == cls.__name__ and kind is not cls:
+            return f"{_qualified(kind)} (this copy's is {_qualified(cls)})"
+    return kind.__name__
+
+
+def _qualified(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"

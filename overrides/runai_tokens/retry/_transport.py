@@ -112,7 +112,9 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         clock: Clock | None = None,
     ) -> None:
         if not isinstance(policy, RetryPolicy):
-            raise TypeError(f"policy must be a RetryPolicy, got {type(policy).__name__}")
+            raise TypeError(
+                f"policy must be a RetryPolicy, got {_validate.type_name(policy, [RetryPolicy])}"
+            )
         if transport is None:
             transport = HTTPTransports()
         elif not isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
@@ -123,7 +125,10 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if clock is None:
             clock = Clock.system()
         elif not isinstance(clock, Clock):
-            raise TypeError(f"clock must be a runai_tokens.retry.Clock, got {type(clock).__name__}")
+            raise TypeError(
+                "clock must be a runai_tokens.retry.Clock, "
+                f"got {_validate.type_name(clock, [Clock])}"
+            )
         self.policy = policy
         self.transport = transport
         self._clock = clock
