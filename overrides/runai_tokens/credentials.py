@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from . import _generated as gen
 from . import _validate
+from ._chain import MissingCredentialsError
 from ._cli_session import RunaiCliSession
 from ._untrusted import header_value_problem
 from ._value import Value
@@ -27,20 +28,6 @@ from .login._session import LoginSession
 
 if TYPE_CHECKING:
     from ._generated import OAuth2TokenRequest, TokenRequest
-
-
-class MissingCredentialsError(ValueError):
-    """Credentials could not be found. Names the variable (variable) or everything that was
-    tried (tried, from default_credentials()), never a value."""
-
-    def __init__(self, variable: str | None = None, *, tried: Sequence[str] = ()) -> None:
-        self.variable = variable
-        self.tried = tuple(tried)
-        if variable is not None:
-            message = f"environment variable {variable} is not set (or is empty)"
-        else:
-            message = "no Run:ai credentials found; tried: " + "; ".join(self.tried)
-        super().__init__(message)
 
 
 class ClientCredentials(Value):
