@@ -46,7 +46,9 @@ class TokenAuth(httpx.Auth):
     credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
       LoginSession uses the stored login for this base_url (and refuses to name another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
-      replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
+      replaces it). verify: True, False, an ssl.SSLContext or the path of a CA bundle (or of a
+      directory of them). proxy: an http(s):// or socks5:// URL, not read from HTTP(S)_PROXY:
+      pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
     token_endpoint: "auto" (default) grants through POST /api/v2/token (OAuth2, 2.24+) and, if
       the control plane answers 404 or 405 there, through POST /api/v1/token from then on; "v2"
@@ -84,13 +86,15 @@ class TokenAuth(httpx.Auth):
         allow_insecure_http: bool = False,
     ) -> None:
         # Everything fails here, not at the first request; messages never echo a value.
-        base_url, url, timeout, refresh_margin = checked_arguments(
+        base_url, url, timeout, refresh_margin, verify = checked_arguments(
             base_url,
             credentials,
             retry=retry,
             timeout=timeout,
             token_endpoint=token_endpoint,
             refresh_margin=refresh_margin,
+            verify=verify,
+            proxy=proxy,
             allow_insecure_http=allow_insecure_http,
         )
         self._base_url = base_url
