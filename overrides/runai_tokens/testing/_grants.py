@@ -58,6 +58,7 @@ class _Code:
     client_id: str | None
     subject: str
     challenge: str | None = None  # PKCE S256, from the authorize endpoint
+    offline: bool = True  # whether its exchange issues a refresh token (the scope allowed one)
 
 
 def _s256(verifier: str) -> str:
@@ -140,9 +141,10 @@ class TokenService:
         subject: str,
         *,
         challenge: str | None = None,
+        offline: bool = True,
     ) -> None:
         with self._lock:
-            self._codes[code] = _Code(redirect_uri, client_id, subject, challenge)
+            self._codes[code] = _Code(redirect_uri, client_id, subject, challenge, offline)
 
     def add_external_token(self, token: str, subject: str) -> None:
         with self._lock:
@@ -193,28 +195,23 @@ class TokenService:
         return self._issue(subject, None, refresh=False)
 
     def exchange(
-        self,
-        code: str,
-        redirect_uri: str,
-        client_id: str | None,
-        *,
-        pkce: bool = False,
-        verifier: str | None = None,
+        self, code: str, redirect_uri: str, client_id: str | None, *, verifier: str | None = None
     ) -> Issued:
-        """pkce: the operation carries RFC 7636's verifier (/api/v2/token, whose form has it in
-        openapi.yaml), and a code that had a challenge is refused without the matching one.
-        No document of v1 has a verifier, so v1's exchanges check none."""
+        """RFC 7636 section 4.6, whatever the endpoint: a code issued with a challenge is refused
+        without the verifier that matches it. v1's operations carry no verifier in any document,
+        so a code with a challenge can only be exchanged at /api/v2/token."""
         with self._lock:
             # Authorization codes are single-use, as OAuth requires, whatever happens next.
             found = self._codes.pop(code, None)
         if found is None or found.redirect_uri != redirect_uri:
             raise GrantError(401, "invalid authorization code or redirect URI", INVALID_GRANT)
-        verified = verifier is not None and _same(_s256(verifier), found.challenge or "")
-        if pkce and found.challenge is not None and not verified:
+        if found.challenge is not None and not (
+            verifier is not None and _same(_s256(verifier), found.challenge)
+        ):
             raise GrantError(401, "PKCE verifier missing or wrong", INVALID_GRANT)
         if client_id is not None and found.client_id is not None and client_id != found.client_id:
             raise GrantError(401, "authorization code was issued to another client", INVALID_GRANT)
-        return self._issue(found.subject, found.client_id or client_id, refresh=True)
+        return self._issue(found.subject, found.client_id or client_id, refresh=found.offline)
 
     def refresh(self, token: str, client_id: str | None) -> Issued:
         with self._lock:
@@ -224,6 +221,20 @@ class TokenService:
                 raise GrantError(401, refused.why, INVALID_GRANT) from None
         issued = self._issue(found.subject, found.client_id, refresh=False)
         return attrs.evolve(issued, refresh_token=new_refresh)
+
+    def revoke_refresh_token(self, token: str, client_id: str) -> None:
+        """RFC 7009 for a public client: the refresh token is forgotten when it was issued to
+        client_id; an unknown one is no error (section 2.2). Raises GrantError when it belongs to
+        another client."""
+        with self._lock:
+            found = next((g for t, g in self._refresh.items() if _same(token, t)), None)
+            if found is None:
+                return
+            if found.client_id not in (None, client_id):
+                raise GrantError(
+                    400, "the token was issued to another client", "unauthorized_client"
+                )
+            del self._refresh[token]
 
     def require(self, since: Version, grant: str, field: str) -> None:
         """Refuse a grant this version does not have yet, saying so (it is not a bad credential)."""

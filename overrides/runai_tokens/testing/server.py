@@ -82,6 +82,11 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
       every token issued so far. standard_base64_safe=True writes every JWT's payload segment
       without '-' or '_' (the same claims, some characters as JSON escapes), for clients that
       decode it with the standard base64 alphabet where base64url is meant.
+    - The identity provider (_idp): discovery, authorize and RFC 7009 revocation under
+      /auth/realms/runai, RFC 9207's `iss` on every redirect, PKCE (RFC 7636 section 4.6)
+      enforced at both exchange endpoints. require_pkce=True refuses an authorization request
+      without a challenge; offline_access_only=True issues a code's refresh token only for the
+      scope offline_access with prompt=consent, as oidc-provider, Okta, Entra ID and Auth0 do.
     - grant_delay: every token request the server answers itself (not an injected fault's)
       waits this many seconds first, as an identity provider takes tens of milliseconds to mint;
       on loopback a grant would otherwise finish before a second caller has started.
@@ -119,6 +124,8 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         opaque_tokens: bool = False,
         standard_base64_safe: bool = False,
         grant_delay: float = 0.0,
+        require_pkce: bool = False,
+        offline_access_only: bool = False,
     ) -> None:
         GrantScript.__init__(self)
         self.version = version
@@ -144,7 +151,12 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         self._httpd: Server | None = None
         self._thread: threading.Thread | None = None
         self._router: Router | None = None
-        self._idp = IdentityProvider(self._service, lambda: self.url)
+        self._idp = IdentityProvider(
+            self._service,
+            lambda: self.url,
+            require_pkce=require_pkce,
+            offline_access_only=offline_access_only,
+        )
 
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "not running"
@@ -255,7 +267,11 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
                 reply = attrs.evolve(reply, delivery=fault.delivery)
         else:
             reply = fault_reply(fault)
-        is_secret = router.contract.is_secret
+        contract_secret, idp_path = router.contract.is_secret, self._idp.handles(path)
+
+        def is_secret(name: str) -> bool:
+            return contract_secret(name) or (idp_path and self._idp.is_secret(name))
+
         self._log.add(
             RequestRecord(
                 method=method,
@@ -290,5 +306,5 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
             if scripted is not None:
                 return scripted
         if self._idp.handles(path):
-            return self._idp.dispatch(method, path, query)
+            return self._idp.dispatch(method, path, query, body, headers.get("content-type"))
         return router.dispatch(method, path, query, headers, body)
