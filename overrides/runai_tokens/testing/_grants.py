@@ -227,14 +227,12 @@ class TokenService:
         client_id; an unknown one is no error (section 2.2). Raises GrantError when it belongs to
         another client."""
         with self._lock:
-            found = next((g for t, g in self._refresh.items() if _same(token, t)), None)
-            if found is None:
-                return
-            if found.client_id not in (None, client_id):
+            found = self.refresh_tokens.live_grant(token)
+            if found is not None and found.client_id not in (None, client_id):
                 raise GrantError(
                     400, "the token was issued to another client", "unauthorized_client"
                 )
-            del self._refresh[token]
+            self.refresh_tokens.revoke(token)
 
     def require(self, since: Version, grant: str, field: str) -> None:
         """Refuse a grant this version does not have yet, saying so (it is not a bad credential)."""

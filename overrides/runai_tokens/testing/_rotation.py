@@ -86,6 +86,10 @@ class RefreshTokens:
         self._spent[found] = grant.family
         return grant, self.issue(grant.subject, grant.client_id, grant.family)
 
+    def live_grant(self, token: str) -> Grant | None:
+        """The grant a live token speaks for, or None (spent, revoked or unknown)."""
+        return next((g for t, g in self._live.items() if _same(token, t)), None)
+
     def revoke(self, token: str) -> bool:
         """Revoke token's family (RFC 7009 lets revoking a refresh token end its grant); whether
         token was one this server issued, live or spent."""
