@@ -47,6 +47,7 @@ class TokenRequest:
     grant_type: str  # the OAuth2 grant type sent to the provider
     status: int
     error: str | None
+    with_code: bool = False  # whether it carried an authorization code (a probe carries none)
 
 
 class _Gate:
@@ -154,7 +155,13 @@ class ControlPlane:
             answer = {"error": "server_error", "error_description": "not JSON"}
         error = answer.get("error") if isinstance(answer, dict) else None
         self.record(
-            TokenRequest(endpoint, form.get("grant_type", ""), status, error if error else None)
+            TokenRequest(
+                endpoint,
+                form.get("grant_type", ""),
+                status,
+                error if error else None,
+                with_code=bool(form.get("code")),
+            )
         )
         return status, answer if isinstance(answer, dict) else {}
 
