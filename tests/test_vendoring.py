@@ -194,6 +194,23 @@ def test_a_vendored_copy_and_an_installed_runai_tokens_each_use_themselves(setup
     assert Path(report["installed_file"]).is_relative_to(setup.other)
     assert "runai_tokens" in report["top_level"]
     assert_only_vendored_code(report, setup)
+    # Each copy's classes by name and module: "got ClientCredentials" alone would puzzle.
+    assert report["mixed_credentials"].endswith(
+        "; got runai_tokens.credentials.ClientCredentials (this copy's is "
+        f"{PACKAGE}.runai_tokens.credentials.ClientCredentials)"
+    )
+
+
+def test_the_vendored_kit_says_where_it_lives_when_its_packages_are_missing(setup: Setup) -> None:
+    """pip install 'runai-tokens[testing]' would install a second copy, not the kit's packages."""
+    report = probe(setup.plain, "advice", setup.root, PACKAGE)
+    assert report["advice"] == (
+        f"{PACKAGE}.runai_tokens.testing.FakeRunaiServer needs the `testing` extra (attrs, PyYAML "
+        "and jsonschema): install attrs, PyYAML and jsonschema with your project's test "
+        f"dependencies ({PACKAGE}.runai_tokens is a vendored copy: it has no extra of its own, and "
+        "pip would install a second copy)"
+    )
+    assert report["top_level"] == []
 
 
 def test_the_vendored_cli_runs_as_a_module(setup: Setup) -> None:

@@ -53,17 +53,21 @@ def connect(
     verify and proxy), an httpx.Auth to use as is (a TokenAuth shared between clients, say), None
     for no auth, or left out for default_credentials() (no auth when it finds nothing; a 401
     then raises MissingCredentialsError saying what was tried).
-    proxy: an HTTP(S) proxy URL for every request, token requests included.
+    verify: True, False, an ssl.SSLContext, or the path of a CA bundle (or a directory of them).
+    proxy: an http(s):// or socks5:// proxy URL for every request, token requests included.
     allow_insecure_http: with credentials, plain http is refused unless the host is loopback
     (127.0.0.0/8, ::1, localhost); True accepts it, with an InsecureHttpWarning once per origin.
     Without credentials plain http is fine.
     Raises ValueError or TypeError (the same ones TokenAuth raises, see _validate) for a
-    missing or unusable base URL, timeout, retry or credentials.
+    missing or unusable base URL, timeout, retry, verify, proxy or credentials: here, never at
+    the first request.
     """
     base_url, credentials = apply_defaults(base_url, credentials, os.environ)
     url, name = _resolve_base_url(base_url, os.environ)
     timeout = _validate.timeout(timeout)
     _validate.retry_policy(retry)
+    verify = _validate.verify(verify)
+    _validate.proxy(proxy)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
     auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.

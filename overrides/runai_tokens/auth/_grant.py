@@ -69,6 +69,8 @@ class Granted(NamedTuple):
     access_token: str
     expires_in: int | None
     refresh_token: str | None
+    # The OpenID Connect id_token, when the answer has one (a browser login reads its subject).
+    id_token: str | None = None
 
     def __repr__(self) -> str:  # the tokens stay out of tracebacks and logs
         return f"Granted(expires_in={self.expires_in!r})"
@@ -230,7 +232,12 @@ def _granted_v1(response: Answer[TokenResponse]) -> Granted:
     if not (isinstance(token.access_token, str) and token.access_token):
         raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
     _require_header_safe(token.access_token, response, "TokenResponse: accessToken")
-    return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
+    return Granted(
+        token.access_token,
+        _int(token.expires_in),
+        _str(token.refresh_token),
+        _str(token.id_token),
+    )
 
 
 def _granted_v2(response: Answer[OAuth2TokenResponse]) -> Granted:
@@ -243,7 +250,12 @@ def _granted_v2(response: Answer[OAuth2TokenResponse]) -> Granted:
     if token.token_type.lower() != "bearer":
         raise ApiException.from_response(response, "OAuth2TokenResponse: token_type is not Bearer")
     _require_header_safe(token.access_token, response, "OAuth2TokenResponse: access_token")
-    return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
+    return Granted(
+        token.access_token,
+        _int(token.expires_in),
+        _str(token.refresh_token),
+        _str(token.id_token),
+    )
 
 
 def _require_200(response: Answer[Any]) -> None:

@@ -49,9 +49,10 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     if _MISSING is not None and name in __all__:
+        from ._advice import KIT_PACKAGES, install_advice
+
         raise ImportError(
-            f"{__name__}.{name} needs the `testing` extra (attrs, PyYAML, "
-            "jsonschema): pip install 'runai-tokens[testing]'",
+            f"{__name__}.{name} needs the `testing` extra ({KIT_PACKAGES}): {install_advice()}",
             name=_MISSING.name,
         ) from _MISSING
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
