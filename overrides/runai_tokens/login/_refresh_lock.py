@@ -40,7 +40,7 @@ import threading
 import time
 import weakref
 
-from .._generated import ApiException
+from ..errors import ApiException
 from .._private_files import checked_directory, open_private
 
 try:
