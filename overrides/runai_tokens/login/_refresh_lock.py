@@ -40,8 +40,8 @@ import threading
 import time
 import weakref
 
-from ..errors import ApiException
 from .._private_files import checked_directory, open_private
+from ..errors import ApiException
 
 try:
     import fcntl
