@@ -167,7 +167,7 @@ def _grant(url: str, client_id: str, secret: str, order: str, calls: int) -> dic
     import httpx
     from runai_tokens import connect
     from runai_tokens_client.api.tokens import grant_token
-    from runai_tokens_client.models import GrantType, TokenRequest
+    from runai_tokens_client.models import GrantType, TokenRequest, TokenResponse
 
     body = TokenRequest(GrantType.CLIENT_CREDENTIALS, client_id=client_id, client_secret=secret)
     raw_body = body.to_dict()
@@ -180,7 +180,9 @@ def _grant(url: str, client_id: str, secret: str, order: str, calls: int) -> dic
             return response.json()["accessToken"]
 
         def b() -> object:
-            return grant_token.sync(client=client, body=body).access_token
+            token = grant_token.sync(client=client, body=body)
+            assert isinstance(token, TokenResponse)
+            return token.access_token
 
         stacks = {"a": a, "b": b}
         _timed(stacks, order, WARMUP * BLOCKS)

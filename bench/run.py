@@ -26,8 +26,11 @@ their clients as processes instead). The benchmarks:
     ceiling's expectation, token requests, fds and threads before and after
 11. start-up: connect() in a fresh process and a warm `runai-token get`, as ratios to their floors
 12. the test kit: what FakeRunaiServer answers per second, kept-alive, in parallel and in a burst
+13. revocation: 401s reaching callers and grants while the server revokes every token every
+    1.5 s and every 6 s (8 threads), and grants against a server that refuses everything
+    (`bench/run.py --only 13` runs just these)
 
-Last, the goals of issue 19 with their verdicts (PASS or FAIL), from tables 4b, 4c, 8b and 11,
+Last, the goal rows with their verdicts (PASS or FAIL), from tables 4b, 4c, 8b and 11,
 which time a regular wheel install with bytecode (wheel_env.py), not the editable one in .venv.
 """
 
@@ -55,6 +58,7 @@ import bench_kit
 import bench_logs
 import bench_loop
 import bench_overhead
+import bench_revocation
 import bench_soak
 import bench_startup
 from bench_report import GOALS, Section, goals_section
@@ -77,6 +81,7 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
     "10": bench_soak.soak,
     "11": bench_startup.startup,
     "12": bench_kit.kit,
+    "13": bench_revocation.revocation,
 }
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")

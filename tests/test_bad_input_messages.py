@@ -16,8 +16,7 @@ from runai_tokens import ApiException, ClientCredentials, TokenAuth, connect
 from runai_tokens._generated import GRANT_V2_PATH, Error
 from runai_tokens._untrusted import escape_controls
 from runai_tokens.cli._settings import ExitCode
-from runai_tokens.testing import FakeRunaiServer
-from runai_tokens.testing.scripted import Reply, scripted
+from runai_tokens.testing import FakeRunaiServer, Reply, scripted
 
 from .test_cli_main import env_for, run
 

@@ -104,6 +104,13 @@ def stored_refresh_token(tmp_path: Path, server: FakeRunaiServer) -> str | None:
     return found.refresh_token
 
 
+def exchanged(server: FakeRunaiServer) -> list[dict[str, object]]:
+    """The bodies of the token requests that carried a code (the endpoint's probe has none)."""
+    return [
+        r.body for r in server.requests if r.path.endswith("/token") and "code" in (r.body or {})
+    ]
+
+
 def assert_private(directory: Path, secret: str) -> None:
     """Every file under directory is the user's alone; the one holding secret among them."""
     holders = []
@@ -136,7 +143,7 @@ def test_login_through_a_browser_end_to_end(tmp_path: Path, idp: FakeRunaiServer
     status, page = Path(f"{script}.page").read_text().split("\n", 1)
     assert status == "200" and "You are logged in" in page
     assert "code=" not in page and refresh not in page
-    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    [form] = exchanged(idp)
     assert form["client_id"] == "runai"  # not the service account's RUNAI_CLIENT_ID
     # The stored session works: the refresh token is one the control plane honours.
     auth = TokenAuth(idp.url, RefreshTokenCredentials(refresh, client_id="runai"))
@@ -154,7 +161,7 @@ def test_a_login_through_localhost_as_runai_s_own_cli_redirects(
     result = login(env, "--redirect-host", "localhost", "--listen-port", str(port))
     assert result.returncode == 0, result.stderr
     assert f"redirect_uri=http%3A%2F%2Flocalhost%3A{port}%2Fcallback" in result.stderr
-    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    [form] = exchanged(idp)
     assert form["redirect_uri"] == f"http://localhost:{port}/callback"
     assert stored_refresh_token(tmp_path, idp) is not None
 
@@ -176,7 +183,7 @@ def test_the_login_client_id_has_a_variable_of_its_own(
     result = login(env, "--store", "none")
     assert result.returncode == 0, result.stderr
     assert "not stored" in result.stdout
-    [form] = [r.body for r in idp.requests if r.path == "/api/v2/token"]
+    [form] = exchanged(idp)
     assert form["client_id"] == "runai-cli"
     assert not (tmp_path / "cache").exists()
 
@@ -221,7 +228,7 @@ def test_a_pasted_redirect_of_another_login_stores_nothing(
     assert "state is not this login's" in result.stderr
     assert "fake-code-LEAK" not in result.stderr + result.stdout
     assert stored_refresh_token(tmp_path, idp) is None
-    assert not [r for r in idp.requests if r.path.endswith("/token")]
+    assert exchanged(idp) == []
 
 
 LOGIN = (sys.executable, "-m", "runai_tokens", "login")
@@ -250,7 +257,7 @@ def test_a_paste_that_never_comes_times_out_and_stores_nothing(
     assert "Traceback" not in stderr and "Fatal" not in stderr
     assert stdout == ""
     assert stored_refresh_token(tmp_path, idp) is None
-    assert not [r for r in idp.requests if r.path.endswith("/token")]
+    assert exchanged(idp) == []
 
 
 def test_paste_mode_with_stdin_at_its_end_says_so(tmp_path: Path, idp: FakeRunaiServer) -> None:
@@ -389,3 +396,98 @@ def _read_all(fd: int) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+# --- what a login leaves for `get`, and what it checks first ---------------------------------
+
+
+def test_the_first_get_after_a_login_needs_no_refresh(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)))
+    assert login(env).returncode == 0
+    refresh = stored_refresh_token(tmp_path, idp)
+    before = idp.token_requests
+    del env["RUNAI_CLIENT_ID"]  # get finds the login, not a service account
+    got = subprocess.run(
+        [sys.executable, "-m", "runai_tokens", "get", "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert got.returncode == 0, got.stderr
+    assert idp.decode_token(json.loads(got.stdout)["accessToken"])["sub"] == SUBJECT
+    assert idp.token_requests == before  # the login's own token, from the cache
+    assert stored_refresh_token(tmp_path, idp) == refresh  # not rotated again
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "scope"),
+    [
+        ((), {}, "openid"),
+        (("--scope", "openid offline_access"), {}, "openid offline_access"),
+        ((), {"RUNAI_LOGIN_SCOPE": "openid  offline_access"}, "openid offline_access"),
+        (("--scope", "openid"), {"RUNAI_LOGIN_SCOPE": "openid offline_access"}, "openid"),
+    ],
+)
+def test_the_scope_comes_from_the_flag_or_the_environment(
+    tmp_path: Path, idp: FakeRunaiServer, args: tuple[str, ...], extra: dict[str, str], scope: str
+) -> None:
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)), **extra)
+    result = login(env, *args)
+    assert result.returncode == 0, result.stderr
+    [query] = [r.query for r in idp.requests if r.path.endswith("/openid-connect/auth")]
+    assert query["scope"] in (scope, [scope])
+    assert ("prompt" in query) is ("offline_access" in scope)
+
+
+def test_a_bad_scope_is_a_usage_error(tmp_path: Path, idp: FakeRunaiServer) -> None:
+    result = login(env_for(tmp_path, idp), "--scope", 'openid "quoted"')
+    assert result.returncode == 2
+    assert "--scope must be scope names" in result.stderr
+    assert idp.requests == []
+
+
+def test_without_offline_access_a_provider_that_needs_it_says_so(tmp_path: Path) -> None:
+    with FakeRunaiServer(offline_access_only=True) as server:
+        env = env_for(tmp_path, server, BROWSER=str(browser(tmp_path, FOLLOWING_BROWSER)))
+        refused = login(env)
+        assert refused.returncode == 1 and "sent no refresh token" in refused.stderr
+        worked = login(env, "--scope", "openid offline_access")
+        assert worked.returncode == 0, worked.stderr
+
+
+def test_a_store_that_cannot_work_fails_before_the_browser(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    not_a_directory = tmp_path / "not-a-directory"
+    not_a_directory.write_text("")
+    env = env_for(tmp_path, idp, BROWSER=str(browser(tmp_path, STUCK_BROWSER)))
+    result = login(env, "--cache-dir", str(not_a_directory))
+    assert result.returncode == 2, result.stderr
+    assert "the login store cannot be used" in result.stderr and "--store none" in result.stderr
+    assert idp.requests == []  # no discovery, no browser
+    assert not Path(tmp_path / "browser.opened").exists()
+
+
+def test_a_keyring_store_without_a_backend_fails_before_the_browser(
+    tmp_path: Path, idp: FakeRunaiServer
+) -> None:
+    env = env_for(
+        tmp_path,
+        idp,
+        BROWSER=str(browser(tmp_path, STUCK_BROWSER)),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    result = subprocess.run(
+        [*LOGIN, "--store", "keyring"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "the keyring store cannot be used" in result.stderr
+    assert "--store file" in result.stderr
+    assert idp.requests == []

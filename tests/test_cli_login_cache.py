@@ -24,6 +24,7 @@ from runai_tokens.cli._cache import CachedToken, TokenCache
 from runai_tokens.cli._found import login_identity
 from runai_tokens.login import open_store
 from runai_tokens.login._index import LoginEntry, lookup, secret_file_name, write_index
+from runai_tokens.login._store import StoredAccess
 from runai_tokens.testing import FakeRunaiServer
 
 from .login_kit import CLIENT_ID, SUBJECT, log_in
@@ -125,11 +126,16 @@ def test_a_login_in_the_keyring_is_not_looked_at_by_a_warm_get(tmp_path: Path) -
 def test_an_expired_token_is_refreshed_with_the_login_s_refresh_token(
     tmp_path: Path, server: FakeRunaiServer
 ) -> None:
-    login = log_in(server, open_store("file", cache_dir=cache_dir(tmp_path)))
+    store = open_store("file", cache_dir=cache_dir(tmp_path))
+    login = log_in(server, store)
     first, _ = get(tmp_path)
     cache = TokenCache(cache_dir(tmp_path))
     key = cache.key(server.url, "login", login_identity(login.client_id, login.subject), "")
     cache.store(key, CachedToken(first, time.time() - 1, time.time() - 3600))  # now expired
+    kept = store.load(server.url)  # and the login's own copy of it, with it
+    assert kept is not None and kept.access is not None and kept.access.token == first
+    expired = StoredAccess(first, time.time() - 3600, 3600.0)
+    store.replace_refresh_token(kept.replace(access=expired))  # type: ignore[attr-defined]
     before = server.token_requests
     second, loaded = get(tmp_path)
     assert second != first

@@ -10,12 +10,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from runai_tokens import cli
 from runai_tokens.cli._settings import ExitCode
-from runai_tokens.login import LoginStore, open_store
+from runai_tokens.login import LoginStore, StoredLogin, open_store
 from runai_tokens.testing import FakeRunaiServer
 
+from .login_helpers import serving
 from .login_kit import (
     SUBJECT,
     MemoryKeyring,
@@ -172,6 +174,7 @@ def test_logout_forgets_the_login_and_its_cached_tokens(
     assert result.out == (
         f"Forgot the login to {server.url} as {SUBJECT} (its refresh token was in the file "
         "store), and its cached access token.\n"
+        "Revoked its refresh token at the identity provider.\n"
     )
     assert list(cache.glob("*.json")) == []
     assert list(cache.glob("login-*.secret")) == []
@@ -222,3 +225,70 @@ def test_logout_in_an_unsafe_cache_directory_fails_clearly(home: Path) -> None:
     result = run(home, "logout")
     assert result.code == ExitCode.ERROR
     assert result.err == "runai-token: cannot forget the login: it is writable by other users\n"
+
+
+REVOKE_PATH = "/auth/realms/runai/protocol/openid-connect/revoke"
+
+
+def refreshes(server: FakeRunaiServer, login: StoredLogin) -> int:
+    """The status of a refresh with the login's token, straight at the control plane."""
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": login.refresh_token,
+        "client_id": login.client_id,
+    }
+    return httpx.post(f"{server.url}/api/v2/token", data=form).status_code
+
+
+def test_logout_revokes_the_refresh_token_where_the_provider_offers_it(
+    home: Path, server: FakeRunaiServer
+) -> None:
+    login = log_in(server, store_of(home))
+    result = run(home, "logout")
+    assert result.code == 0
+    assert "Revoked its refresh token at the identity provider." in result.out
+    [revocation] = [r for r in server.requests if r.path == REVOKE_PATH]
+    assert revocation.status == 200
+    assert revocation.body["token_type_hint"] == "refresh_token"
+    assert revocation.body["client_id"] == login.client_id
+    assert login.refresh_token not in repr(server.requests)
+    assert refreshes(server, login) == 400  # revoked: the provider no longer honours it
+
+
+def test_logout_without_revocation_says_the_token_may_still_be_valid(
+    home: Path, server: FakeRunaiServer
+) -> None:
+    login = log_in(server, store_of(home))
+    result = run(home, "logout", "--no-revoke")
+    assert result.code == 0
+    assert "not revoked (--no-revoke): it may still be valid" in result.out
+    assert store_of(home).load() is None
+    assert refreshes(server, login) == 200
+    assert [r for r in server.requests if r.path == REVOKE_PATH] == []
+
+
+def test_logout_where_no_revocation_is_offered_forgets_and_says_so(home: Path) -> None:
+    def document(url: str) -> bytes:
+        issuer = url + "/auth/realms/runai"
+        return json.dumps({"issuer": issuer, "authorization_endpoint": issuer + "/auth"}).encode()
+
+    with serving(document) as url:
+        store = store_of(home)
+        store.save(StoredLogin(url, "runai", "fake-refresh-not-revocable", SUBJECT))
+        result = run(home, "logout")
+    assert result.code == 0
+    assert "forgotten here but not revoked (the identity provider offers no revocation" in (
+        result.out
+    )
+    assert "may still be valid at the identity provider until it expires" in result.out
+    assert store.load() is None
+
+
+def test_logout_with_an_unreachable_provider_still_forgets(home: Path, unused_port: int) -> None:
+    store = store_of(home)
+    store.save(StoredLogin(f"http://127.0.0.1:{unused_port}", "runai", "fake-refresh-x", SUBJECT))
+    result = run(home, "logout")
+    assert result.code == 0
+    assert "not revoked (the identity provider at" in result.out
+    assert "could not be reached" in result.out and "fake-refresh-x" not in result.out
+    assert store.load() is None

@@ -98,18 +98,33 @@ def test_usage_errors(
     assert server.count() == 0
 
 
-@pytest.mark.parametrize("drop", ["RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET"])
 def test_without_options_nothing_found_is_exit_3_naming_the_login(
-    server: FakeRunaiServer, drop: str
+    server: FakeRunaiServer,
 ) -> None:
     # No credential options: the credentials are looked for, and for a person the fix is to log
-    # in. Half a service account is named among what was tried.
+    # in.
+    env = env_for(server)
+    del env["RUNAI_CLIENT_ID"], env["RUNAI_CLIENT_SECRET"]
+    result = run("get", env=env)
+    assert result.code == ExitCode.REJECTED
+    assert "RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (not set)" in result.err
+    assert "run `runai-token login`" in result.err
+    assert server.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("drop", "kept"),
+    [("RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET"), ("RUNAI_CLIENT_SECRET", "RUNAI_CLIENT_ID")],
+)
+def test_without_options_half_a_service_account_is_a_usage_error(
+    server: FakeRunaiServer, drop: str, kept: str
+) -> None:
+    # Not a search that goes on to a person's session (tests/test_cli_edges.py): exit 2.
     env = env_for(server)
     del env[drop]
     result = run("get", env=env)
-    assert result.code == ExitCode.REJECTED
-    assert f"{drop} not set" in result.err
-    assert "run `runai-token login`" in result.err
+    assert result.code == ExitCode.USAGE
+    assert f"{drop} is not set (or is empty), but {kept} is" in result.err
     assert server.count() == 0
 
 
@@ -340,7 +355,7 @@ def test_an_opaque_token_with_expires_in_is_cached(
     tmp_path: Path, endpoint: str, path: str, answer: dict[str, object]
 ) -> None:
     """The cache lifetime comes from expires_in (expiresIn on v1), not only a JWT's claims."""
-    from runai_tokens.testing.scripted import Reply, scripted
+    from runai_tokens.testing import Reply, scripted
 
     with scripted(lambda _: Reply.json(200, answer)) as server:
         env = {

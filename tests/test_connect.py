@@ -25,7 +25,6 @@ from runai_tokens._generated import (
     AppTokenResponse,
     Client,
     GrantType,
-    Response,
     TokenRequest,
     TokenResponse,
     app_token,
@@ -33,7 +32,8 @@ from runai_tokens._generated import (
     grant_token,
     refresh_token,
 )
-from runai_tokens.testing.scripted import Recorded, Reply, scripted
+from runai_tokens.testing import Recorded, Reply, scripted
+from runai_tokens_client.types import Response
 
 from tests.parked import HANG_GUARD
 

@@ -39,7 +39,7 @@ def test_a_service_account_comes_first(home: Path) -> None:
 
 def test_then_an_external_token(home: Path) -> None:
     write_session(home / ".runai", jwt(3600))
-    env = {"HOME": str(home), "RUNAI_CLIENT_ID": "ci", "RUNAI_EXTERNAL_TOKEN": "fake-ext"}
+    env = {"HOME": str(home), "RUNAI_EXTERNAL_TOKEN": "fake-ext"}
     assert default_credentials(env) == ExternalTokenCredentials("fake-ext")
 
 
@@ -53,17 +53,57 @@ def test_then_the_runai_cli_session(home: Path) -> None:
 
 
 def test_nothing_found_lists_what_was_tried(home: Path) -> None:
-    env = {"HOME": str(home), "RUNAI_CLIENT_SECRET": "fake-secret-value"}
+    env = {"HOME": str(home), "RUNAI_CLIENT_ID": " ", "RUNAI_CLIENT_SECRET": ""}  # blank: unset
     with pytest.raises(MissingCredentialsError) as caught:
         default_credentials(env)
     message = str(caught.value)
-    assert "RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (RUNAI_CLIENT_ID not set)" in message
+    assert "RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (not set)" in message
     assert "RUNAI_EXTERNAL_TOKEN (not set)" in message
     cache = home / ".cache" / "runai-tokens"
     assert f"a `runai-token login` session in {cache} (none; run `runai-token login`)" in message
     assert f"a runai CLI session in {home / '.runai'} (none; run `runai login`)" in message
-    assert "fake-secret-value" not in message
     assert len(caught.value.tried) == 4
+
+
+HALF_A_SERVICE_ACCOUNT = [
+    ({"RUNAI_CLIENT_ID": "ci"}, "RUNAI_CLIENT_SECRET", "RUNAI_CLIENT_ID"),
+    ({"RUNAI_CLIENT_ID": "ci", "RUNAI_CLIENT_SECRET": " "}, "RUNAI_CLIENT_SECRET",
+     "RUNAI_CLIENT_ID"),
+    ({"RUNAI_CLIENT_SECRET": "fake-secret-value"}, "RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET"),
+    # Even with another credential after it: the pair was meant, and half of it is missing.
+    ({"RUNAI_CLIENT_ID": "ci", "RUNAI_EXTERNAL_TOKEN": "fake-ext"}, "RUNAI_CLIENT_SECRET",
+     "RUNAI_CLIENT_ID"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("env", "missing", "given"), HALF_A_SERVICE_ACCOUNT)
+def test_half_a_service_account_is_an_error_not_a_fall_through(
+    home: Path,
+    runai_server: FakeRunaiServer,
+    env: dict[str, str],
+    missing: str,
+    given: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A runai CLI session that would work is right there: neither call goes on to it."""
+    write_session(home / ".runai", runai_server.issue_access_token("alice"), url=runai_server.url)
+    with pytest.raises(MissingCredentialsError) as caught:
+        default_credentials({"HOME": str(home), **env})
+    assert str(caught.value) == (
+        f"environment variable {missing} is not set (or is empty), but {given} is: set both for "
+        "a service account, or neither to look for other credentials"
+    )
+    assert (caught.value.variable, caught.value.alongside) == (missing, given)
+    assert "fake-secret-value" not in str(caught.value)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(MissingCredentialsError):
+        connect()
+    assert runai_server.count() == 0
+    # The control: with neither variable, the session is found.
+    monkeypatch.delenv("RUNAI_CLIENT_ID", raising=False)
+    monkeypatch.delenv("RUNAI_CLIENT_SECRET", raising=False)
+    assert isinstance(default_credentials(), RunaiCliSession | ExternalTokenCredentials)
 
 
 def test_connect_with_only_a_runai_cli_session(home: Path, runai_server: FakeRunaiServer) -> None:

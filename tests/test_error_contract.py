@@ -1,10 +1,12 @@
-"""One error contract: the generated functions themselves raise ApiException, via connect().
+"""One error contract: TokensApi and AsyncTokensApi raise ApiException for anything else.
 
-Every operation, in all four forms (sync, sync_detailed, asyncio, asyncio_detailed), against the
-answers a flaky control plane gives: a load balancer's HTML 502 and a 200 cut off halfway (the
-fake server's faults), and, scripted, JSON of the wrong shape, a field of the wrong type, a
+Every operation, in both forms (the method and its *_with_http_info), sync and async, against
+the answers a flaky control plane gives: a load balancer's HTML 502 and a 200 cut off halfway
+(the fake server's faults), and, scripted, JSON of the wrong shape, a field of the wrong type, a
 missing required key, a status outside HTTPStatus, an undocumented status, a documented error
 and no answer at all. `runai_tokens.ApiException` catches each; nothing else gets out.
+
+The generated functions keep openapi-python-client's contract, checked at the end.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import socket
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import runai_tokens
-from runai_tokens import RetryPolicy, connect
+import runai_tokens_client.errors
+from runai_tokens import AsyncTokensApi, RetryPolicy, TokensApi, connect
 from runai_tokens._generated import (
     AppTokenRequest,
     Client,
@@ -26,60 +30,49 @@ from runai_tokens._generated import (
     OAuth2TokenRequest,
     TokenRequest,
     TokenResponse,
-    app_token,
-    exchange_code_for_token,
     grant_token,
-    grant_token_v2,
     refresh_token,
 )
-from runai_tokens.testing import FakeRunaiServer
-from runai_tokens.testing.scripted import Recorded, Reply, scripted
-from runai_tokens_client.errors import UnexpectedStatus
+from runai_tokens.errors import UnexpectedStatus
+from runai_tokens.testing import FakeRunaiServer, Recorded, Reply, scripted
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 SECRET = "fake-secret-contract-4Rq"
 V2 = "/api/v2/token"
 APP = "/v1/k8s/auth/oauth/apptoken"
 ONE_SHOT = RetryPolicy(max_attempts=1)  # each fault reaches the caller, unretried
 
-# Each operation's arguments, for the functions of its generated module.
-ARGUMENTS: dict[str, tuple[Any, dict[str, Any]]] = {
-    "app_token": (app_token, {"body": AppTokenRequest(id="a", name="n", secret=SECRET)}),
-    "exchange_code_for_token": (
-        exchange_code_for_token,
-        {"redirect_uri": "https://cb.example", "code": "fake-code-contract"},
-    ),
-    "grant_token": (
-        grant_token,
-        {"body": TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=SECRET)},
-    ),
+# Each TokensApi method's arguments.
+ARGUMENTS: dict[str, tuple[Any, ...]] = {
+    "app_token": (AppTokenRequest(id="a", name="n", secret=SECRET),),
+    "exchange_code_for_token": ("https://cb.example", "fake-code-contract"),
+    "grant_token": (TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=SECRET),),
     "grant_token_v2": (
-        grant_token_v2,
-        {
-            "body": OAuth2TokenRequest(
-                grant_type=OAuth2GrantType.CLIENT_CREDENTIALS, client_id="ci", client_secret=SECRET
-            )
-        },
+        OAuth2TokenRequest(
+            grant_type=OAuth2GrantType.CLIENT_CREDENTIALS, client_id="ci", client_secret=SECRET
+        ),
     ),
-    "refresh_token": (refresh_token, {"refresh_token": "fake-refresh-contract"}),
+    "refresh_token": ("fake-refresh-contract",),
 }
-SyncForm = Callable[[Client], Any]
-AsyncForm = Callable[[Client], Awaitable[Any]]
+SyncForm = Callable[[TokensApi], Any]
+AsyncForm = Callable[[AsyncTokensApi], Awaitable[Any]]
 
 
-def bound(function: Callable[..., Any], arguments: dict[str, Any]) -> Callable[[Client], Any]:
-    return lambda client: function(client=client, **arguments)
+def bound(name: str, arguments: tuple[Any, ...]) -> Callable[[Any], Any]:
+    return lambda api: getattr(api, name)(*arguments)
 
 
 def sync_forms() -> Iterator[tuple[str, SyncForm]]:
-    for name, (module, arguments) in ARGUMENTS.items():
-        for form in ("sync", "sync_detailed"):
-            yield f"{name}.{form}", bound(getattr(module, form), arguments)
+    for name, arguments in ARGUMENTS.items():
+        for form in (name, f"{name}_with_http_info"):
+            yield form, bound(form, arguments)
 
 
 def async_forms() -> Iterator[tuple[str, AsyncForm]]:
-    for name, (module, arguments) in ARGUMENTS.items():
-        for form in ("asyncio", "asyncio_detailed"):
-            yield f"{name}.{form}", bound(getattr(module, form), arguments)
+    for name, arguments in ARGUMENTS.items():
+        for form in (name, f"{name}_with_http_info"):
+            yield form, bound(form, arguments)
 
 
 CALLS = len(ARGUMENTS) * 2
@@ -88,9 +81,10 @@ CALLS = len(ARGUMENTS) * 2
 def raised_by_every_sync_form(url: str) -> dict[str, runai_tokens.ApiException]:
     caught = {}
     with connect(url, retry=ONE_SHOT) as client:
+        api = TokensApi(client)
         for name, call in sync_forms():
             with pytest.raises(runai_tokens.ApiException) as raised:
-                call(client)
+                call(api)
             caught[name] = raised.value
     return caught
 
@@ -98,29 +92,19 @@ def raised_by_every_sync_form(url: str) -> dict[str, runai_tokens.ApiException]:
 async def raised_by_every_async_form(url: str) -> dict[str, runai_tokens.ApiException]:
     caught = {}
     async with connect(url, retry=ONE_SHOT) as client:
+        api = AsyncTokensApi(client)
         for name, call in async_forms():
             with pytest.raises(runai_tokens.ApiException) as raised:
-                await call(client)
+                await call(api)
             caught[name] = raised.value
     return caught
 
 
-def test_the_generated_exception_is_the_public_one() -> None:
-    import runai_tokens_client.errors as generated
-
-    assert runai_tokens.ApiException is generated.ApiException
+def test_the_exceptions_are_the_hand_written_layers() -> None:
     assert issubclass(UnexpectedStatus, runai_tokens.ApiException)
-    assert issubclass(runai_tokens.RetryAfterExceedsDeadline, generated.ApiException)
-
-
-def test_the_server_text_is_escaped_by_the_same_rules_as_the_cli() -> None:
-    """Two copies, since the CLI's warm path must not import the generated package (httpx)."""
-    import runai_tokens_client.errors as generated
-    from runai_tokens import _untrusted
-
-    assert generated._CONTROLS == _untrusted._CONTROLS
-    sample = "".join(map(chr, range(0x2070))) + "\u202e\u2066\x1b]0;title\x07"
-    assert generated.escape_controls(sample) == _untrusted.escape_controls(sample)
+    assert issubclass(runai_tokens.RetryAfterExceedsDeadline, runai_tokens.ApiException)
+    # The generated package keeps the generator's own, which is no ApiException.
+    assert not issubclass(runai_tokens_client.errors.UnexpectedStatus, runai_tokens.ApiException)
 
 
 # --- the fake server's faults ------------------------------------------------------------------
@@ -279,21 +263,24 @@ def test_a_missing_required_key() -> None:
         scripted(lambda _: Reply.json(200, {"token_type": "Bearer"})) as server,
         connect(server.url, retry=ONE_SHOT) as client,
     ):
-        for module in (app_token, grant_token_v2):
-            arguments = ARGUMENTS[module.__name__.rpartition(".")[2]][1]
+        api = TokensApi(client)
+        for name in ("app_token", "grant_token_v2"):
             with pytest.raises(runai_tokens.ApiException) as caught:
-                module.sync(client=client, **arguments)
+                getattr(api, name)(*ARGUMENTS[name])
             assert "missing required key 'access_token'" in str(caught.value.reason)
 
 
 def test_a_good_answer_still_parses() -> None:
     answer = {"accessToken": "fake-access-contract", "expiresIn": 60}
     with scripted(lambda _: Reply.json(200, answer)) as server, connect(server.url) as client:
-        detailed = grant_token.sync_detailed(client=client, body=TokenRequest())
-        parsed = refresh_token.sync(client=client, refresh_token="fake-refresh-contract")
-    assert isinstance(detailed.parsed, TokenResponse)
-    assert (detailed.status_code, detailed.parsed.expires_in) == (200, 60)
-    assert isinstance(parsed, TokenResponse) and parsed.access_token == "fake-access-contract"
+        api = TokensApi(client)
+        parsed, status, headers = api.grant_token_with_http_info(TokenRequest())
+        refreshed = api.refresh_token("fake-refresh-contract")
+    assert isinstance(parsed, TokenResponse)
+    assert (status, parsed.expires_in) == (200, 60)
+    assert headers["content-type"] == "application/json"
+    assert isinstance(refreshed, TokenResponse)
+    assert refreshed.access_token == "fake-access-contract"
 
 
 def closed_port_url() -> str:
@@ -314,3 +301,31 @@ async def test_no_answer_at_all_async() -> None:
     caught = await raised_by_every_async_form(closed_port_url())
     for name, exc in caught.items():
         assert exc.status is None and exc.reason.startswith("ConnectError on "), name
+
+
+# --- the generated functions: openapi-python-client's own contract ------------------------------
+
+
+def test_the_generated_functions_return_the_documented_union() -> None:
+    """A documented error status is the model documented for it, returned, not raised."""
+    with scripted(documented_error) as server, connect(server.url, retry=ONE_SHOT) as client:
+        detailed = grant_token.sync_detailed(client=client, body=TokenRequest())
+        parsed = refresh_token.sync(client=client, refresh_token="fake-refresh-contract")
+    assert detailed.status_code == 400 and isinstance(detailed.parsed, Error)
+    assert isinstance(parsed, Error) and parsed.message == "no\x1b[2J"
+
+
+def test_connects_client_raises_the_generators_unexpected_status() -> None:
+    reply = Reply.json(404, {"code": 404, "message": "no route"})
+    with scripted(lambda _: reply) as server, connect(server.url, retry=ONE_SHOT) as client:
+        with pytest.raises(runai_tokens_client.errors.UnexpectedStatus) as raised:
+            grant_token.sync(client=client, body=TokenRequest())
+        # A Client built by hand keeps the generator's default: None.
+        bare = Client(base_url=server.url)
+        assert grant_token.sync(client=bare, body=TokenRequest()) is None
+    assert raised.value.status_code == 404
+
+
+def test_the_generated_functions_let_httpx_errors_through() -> None:
+    with connect(closed_port_url(), retry=ONE_SHOT) as client, pytest.raises(httpx.ConnectError):
+        grant_token.sync(client=client, body=TokenRequest())

@@ -110,13 +110,54 @@ def test_refresh_tokens_rotate_and_are_single_use(
     form = {"grant_type": "refresh_token", "refresh_token": first, "client_id": "runai"}
     second = assert_tokens(server, http.post(V2, data=form), "someone")["refresh_token"]
     assert second != first
-    reused = http.post(V2, data=form)
-    assert "refresh token" in assert_oauth2_error(reused, 400, "invalid_grant")
     other = {"grant_type": "refresh_token", "refresh_token": second, "client_id": "other"}
     assert "another client" in assert_oauth2_error(http.post(V2, data=other), 400, "invalid_grant")
     no_client = {"grant_type": "refresh_token", "refresh_token": second}  # client_id is optional
     assert_tokens(server, http.post(V2, data=no_client), "someone")
+    assert server.refreshes == 2
+
+
+def test_a_reused_refresh_token_is_refused_and_revokes_its_whole_login(
+    server: FakeRunaiServer, http: httpx.Client
+) -> None:
+    """As Keycloak ("Revoke Refresh Token"), oidc-provider (public clients), Okta and Auth0 do:
+    a spent refresh token presented again means two holders, so the grant ends for both."""
+    first = server.issue_refresh_token("someone", client_id="runai")
+    other_login = server.issue_refresh_token("someone", client_id="runai")
+
+    def refresh(token: str) -> httpx.Response:
+        form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": "runai"}
+        return http.post(V2, data=form)
+
+    second = assert_tokens(server, refresh(first), "someone")["refresh_token"]
+    third = assert_tokens(server, refresh(second), "someone")["refresh_token"]
+    reused = refresh(first)  # spent two rotations ago
+    assert "reused" in assert_oauth2_error(reused, 400, "invalid_grant")
     assert first not in reused.text
+    # The live token of that login is revoked with it, and refused as such (no second "reuse").
+    assert "revoked" in assert_oauth2_error(refresh(third), 400, "invalid_grant")
+    assert "revoked" in assert_oauth2_error(refresh(second), 400, "invalid_grant")
+    assert (server.refreshes, server.refresh_token_reuses) == (2, 1)
+    # Another login of the same person and client is a family of its own: untouched.
+    assert_tokens(server, refresh(other_login), "someone")
+
+
+def test_without_reuse_detection_a_spent_token_is_only_refused() -> None:
+    with (
+        FakeRunaiServer(
+            detect_refresh_token_reuse=False, lifetime=600, clock=lambda: NOW
+        ) as server,
+        httpx.Client(base_url=server.url, verify=TLS) as http,
+    ):
+        first = server.issue_refresh_token("someone")
+        form = {"grant_type": "refresh_token", "refresh_token": first}
+        second = assert_tokens(server, http.post(V2, data=form), "someone")["refresh_token"]
+        assert "refresh token" in assert_oauth2_error(
+            http.post(V2, data=form), 400, "invalid_grant"
+        )
+        again = {"grant_type": "refresh_token", "refresh_token": second}
+        assert_tokens(server, http.post(V2, data=again), "someone")
+        assert server.refresh_token_reuses == 0
 
 
 def test_refresh_tokens_without_rotation_stay_valid() -> None:

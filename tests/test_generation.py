@@ -7,7 +7,6 @@ pinned generator and ruff are already in the environment that runs the tests.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 import shutil
@@ -127,46 +126,75 @@ def our_template(name: str) -> str:
     return (REPO / "templates" / name).read_text(encoding="utf-8")
 
 
+# What templates/ may change in the pinned generator's templates, in lines added and removed
+# (marks included), summed over every file: each block must carry a guarantee the contract
+# needs, and every one of them is re-applied by hand on a generator upgrade.
+BUDGET = 100
+
+
+def changed_lines(ours: str, upstream: str) -> int:
+    """Lines a unified diff of upstream against ours adds or removes."""
+    diff = difflib.unified_diff(upstream.splitlines(), ours.splitlines(), lineterm="", n=0)
+    return sum(1 for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
+def custom_templates() -> list[str]:
+    return sorted(path.name for path in (REPO / "templates").glob("*.jinja"))
+
+
 def test_every_custom_template_is_checked_for_drift() -> None:
-    checked = {
-        "model.py.jinja",
-        "endpoint_init.py.jinja",
-        "package_init.py.jinja",
-        "endpoint_module.py.jinja",
-        "errors.py.jinja",
-        "types.py.jinja",
-        "api_init.py.jinja",
-        "client.py.jinja",
-        "models_init.py.jinja",
+    checked = {"model", "endpoint_init", "package_init", "types"}
+    ours = {name.removesuffix(".py.jinja") for name in custom_templates()}
+    assert ours == checked, "a new template in templates/ needs its own test here"
+
+
+def test_templates_change_at_most_the_budget_in_total() -> None:
+    changes = {
+        name: changed_lines(our_template(name), upstream_template(name))
+        for name in custom_templates()
     }
-    ours = {path.name for path in (REPO / "templates").glob("*.jinja")}
-    assert ours == checked, "a new template in templates/ needs its own drift test here"
+    assert all(changes.values()), f"a template that no longer differs goes: {changes}"
+    assert sum(changes.values()) <= BUDGET, changes
+
+
+def test_the_budget_count_sees_every_added_and_removed_line() -> None:
+    upstream = upstream_template("types.py.jinja")
+    assert changed_lines(upstream, upstream) == 0
+    assert changed_lines(upstream + "x\ny\n", upstream) == 2
+    edited = upstream.replace("class Unset:", "class Unset:  # edited", 1)
+    assert changed_lines(edited, upstream) == 2
+    over = upstream + "# a line\n" * (BUDGET + 1)
+    assert changed_lines(over, upstream) > BUDGET
 
 
 def test_custom_model_template_changes_only_marked_blocks() -> None:
-    """templates/model.py.jinja must track the pinned generator: only our marked blocks differ.
-    They write what attrs made at import (no attrs), and the repr reads the secrets off the
-    contract's `format: password`, naming no property."""
+    """The secrets are read off the contract's `format: password`, naming no property."""
     assert unmarked_changes("model.py.jinja") == []
     marked = "".join(blocks("model.py.jinja"))
     assert '"1.schema_format", "equalto", "password"' in marked
-    for needed in ("__slots__", "__match_args__", "def __init__(", "def __repr__(", "def __eq__("):
-        assert needed in marked
-    assert "__hash__ = None" in marked
+    assert "_attrs_field(repr=False" in marked and '", repr=False" if secrets' in marked
 
 
-def test_custom_endpoint_init_template_only_adds_the_operation_table() -> None:
+def test_custom_endpoint_init_template_only_adds_the_operation_table_and_the_log_filter() -> None:
     ours = our_template("endpoint_init.py.jinja")
     upstream = upstream_template("endpoint_init.py.jinja")
     assert ours.startswith(upstream)
-    assert "{# runai-tokens:" in ours[len(upstream) :]
+    (block,) = blocks("endpoint_init.py.jinja")
+    assert ours[len(upstream) :] == block
+    assert "OPERATIONS: dict[str, dict[str, Any]] = {" in block
+    assert 'logging.getLogger("httpx").addFilter(' in block
 
 
 def test_custom_package_init_template_only_adds_the_contract_version() -> None:
-    ours = our_template("package_init.py.jinja")
-    added = re.compile(r"\{# runai-tokens:.*?#\}\nCONTRACT_VERSION = [^\n]*\n\n", re.DOTALL)
-    assert len(added.findall(ours)) == 1
-    assert added.sub("", ours) == upstream_template("package_init.py.jinja")
+    assert unmarked_changes("package_init.py.jinja") == []
+    (block,) = blocks("package_init.py.jinja")
+    assert "\nCONTRACT_VERSION = " in block and block.count("\n") == 4
+
+
+def test_custom_types_template_only_gives_unset_a_repr() -> None:
+    assert unmarked_changes("types.py.jinja") == []
+    (block,) = blocks("types.py.jinja")
+    assert 'return "UNSET"' in block
 
 
 # A block of ours: "{# runai-tokens: why #}", the lines it adds or puts in place of the
@@ -213,85 +241,6 @@ def test_unmarked_changes_are_found() -> None:
     assert unmarked_changes("types.py.jinja") == []
 
 
-def test_custom_endpoint_module_template_changes_only_marked_blocks() -> None:
-    """Every operation raises ApiException for all but a documented 2xx of its documented shape,
-    sends through api.send/asend, and builds its request kwargs with a secret-free repr."""
-    assert unmarked_changes("endpoint_module.py.jinja") == []
-    marked = "".join(blocks("endpoint_module.py.jinja"))
-    for needed in ("errors.checked_response(", " send(", " asend(", "RequestKwargs("):
-        assert needed in marked
-    # The error models come from the operation's responses, not from a list of names.
-    assert "response.prop.class_info.name" in marked
-    assert "Error" not in marked.replace("errors.", "").replace("error_models", "")
-
-
-def test_custom_errors_template_is_the_generators_plus_one_block() -> None:
-    assert unmarked_changes("errors.py.jinja") == []
-    (block,) = blocks("errors.py.jinja")
-    assert "class UnexpectedStatus(ApiException):" in block
-    # What each error model says is read off its schema, not named here.
-    assert "required_properties" in block and "optional_properties" in block
-    for name in ("OAuth2Error", "error_description", '"message"'):
-        assert name not in block
-
-
-def test_custom_api_init_template_is_the_generators_plus_one_block() -> None:
-    assert unmarked_changes("api_init.py.jinja") == []
-    (block,) = blocks("api_init.py.jinja")
-    assert "def send(" in block and "async def asend(" in block
-
-
-def test_custom_client_template_changes_only_marked_blocks() -> None:
-    assert unmarked_changes("client.py.jinja") == []
-    marked = "".join(blocks("client.py.jinja"))
-    # The repr leaves out the token, the headers, the cookies and the httpx arguments.
-    assert 'reject("in", ["_cookies", "_headers", "_httpx_args", "token"])' in marked
-    assert marked.count("return self._evolve(") == 3  # with_headers, with_cookies, with_timeout
-
-
-def test_custom_models_init_template_imports_each_model_on_first_use() -> None:
-    assert unmarked_changes("models_init.py.jinja") == []
-    (block,) = blocks("models_init.py.jinja")
-    assert "def __getattr__(" in block and "if TYPE_CHECKING:" in block
-    # The models come from the generator's own list, not from names written here.
-    assert "{% for import in imports | sort %}" in block
-    assert "TokenRequest" not in block and "from .error" not in block
-
-
-def test_custom_types_template_changes_only_marked_blocks() -> None:
-    assert unmarked_changes("types.py.jinja") == []
-    marked = "".join(blocks("types.py.jinja"))
-    assert '(status_code={self.status_code!r}, parsed={self.parsed!r})"' in marked
-
-
-def test_no_generated_module_imports_attrs() -> None:
-    """The templates write the classes attrs would make: importing attrs and defining an attrs
-    class cost a fresh process more than the generated package itself."""
-    modules = sorted((REPO / GENERATED).rglob("*.py"))
-    assert len(modules) > 10
-    for module in modules:
-        for node in ast.walk(ast.parse(module.read_text(), str(module))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            assert not [n for n in names if n.split(".")[0] in ("attr", "attrs")], module
-
-
-def test_generated_docstrings_say_what_the_functions_raise() -> None:
-    """The endpoint template rewrites the generator's Raises section: it must still find it."""
-    modules = sorted((REPO / GENERATED / "api").rglob("*.py"))
-    documented = [m for m in modules if "def sync_detailed(" in m.read_text()]
-    assert documented
-    for module in documented:
-        text = module.read_text()
-        assert "errors.UnexpectedStatus: If the server returns" not in text, module
-        assert "httpx.TimeoutException" not in text, module
-        assert text.count("errors.ApiException: If the server answers") == 4, module
-
-
 def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:
     from runai_tokens_client.models import (
         AppTokenRequest,
@@ -336,3 +285,38 @@ def test_generated_models_keep_tokens_and_secrets_out_of_repr() -> None:
     error.additional_properties["requestId"] = "req-1"
     assert "code=503" in repr(error)
     assert "req-1" in repr(error)  # an Error's unknown keys help debugging and hold no token
+
+
+def test_generated_models_are_attrs_classes() -> None:
+    import attrs
+    from runai_tokens_client import models
+
+    classes = [getattr(models, name) for name in models.__all__]
+    made = [kind for kind in classes if hasattr(kind, "from_dict")]
+    assert len(made) >= 8
+    assert all(attrs.has(kind) for kind in made)
+
+
+def test_evolve_works_on_a_token_response_and_keeps_the_token_out_of_repr() -> None:
+    import attrs
+    from runai_tokens_client.models import TokenResponse
+
+    token = TokenResponse.from_dict({"accessToken": "fake-token-evolve-LEAK", "expiresIn": 60})
+    later = attrs.evolve(token, expires_in=3600)
+    assert later.access_token == "fake-token-evolve-LEAK"
+    assert repr(later) == "TokenResponse(expires_in=3600)"
+    assert attrs.asdict(later)["access_token"] == "fake-token-evolve-LEAK"
+
+
+def test_unset_says_unset_and_copies_as_itself() -> None:
+    import copy
+    import pickle
+
+    from runai_tokens_client.models import TokenResponse
+    from runai_tokens_client.types import UNSET
+
+    token = TokenResponse(expires_in=60)
+    assert repr(token.access_token) == "UNSET" and str(token.id_token) == "UNSET"
+    for copied in (copy.deepcopy(token), pickle.loads(pickle.dumps(token))):  # noqa: S301
+        assert copied.access_token is UNSET
+        assert copied.to_dict() == {"expiresIn": 60}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import traceback
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -30,7 +32,20 @@ def login(server: FakeRunaiServer, browser: object, **options: object) -> Logged
 
 
 def exchanges(server: FakeRunaiServer) -> list[tuple[str, int | None]]:
-    return [(r.path, r.status) for r in server.requests if r.path in TOKEN_PATHS]
+    """The token requests that carried a code (the probe of /api/v2/token carries none)."""
+    return [
+        (r.path, r.status)
+        for r in server.requests
+        if r.path in TOKEN_PATHS and "code" in (r.body or {})
+    ]
+
+
+def probes(server: FakeRunaiServer) -> list[tuple[str, int | None]]:
+    return [
+        (r.path, r.status)
+        for r in server.requests
+        if r.path in TOKEN_PATHS and "code" not in (r.body or {})
+    ]
 
 
 def test_login_on_v2_sends_the_verifier_and_names_the_subject(
@@ -41,9 +56,12 @@ def test_login_on_v2_sends_the_verifier_and_names_the_subject(
     assert result.subject == "alice@example.com"
     assert result.refresh_token is not None
     assert runai_server.decode_token(result.access_token)["sub"] == "alice@example.com"
+    assert probes(runai_server) == [("/api/v2/token", 400)]
     assert exchanges(runai_server) == [("/api/v2/token", 200)]
     assert result.access_token not in repr(result) and result.refresh_token not in repr(result)
-    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    [form] = [
+        r.body for r in runai_server.requests if r.path == "/api/v2/token" and r.status == 200
+    ]
     assert form["grant_type"] == "authorization_code"
     assert form["client_id"] == "runai" and form["code_verifier"] == REDACTED
 
@@ -55,7 +73,8 @@ def test_a_control_plane_without_v2_gets_exchange_token_on_v1(
     runai_server.login_as("bob@example.com")
     result = login(runai_server, follow)
     assert result.subject == "bob@example.com"
-    assert exchanges(runai_server) == [("/api/v2/token", 404), ("/api/v1/token", 200)]
+    assert probes(runai_server) == [("/api/v2/token", 404)]
+    assert exchanges(runai_server) == [("/api/v1/token", 200)]
     body = next(r.body for r in runai_server.requests if r.path == "/api/v1/token")
     assert body["grantType"] == "exchange_token"
     assert body["redirectUri"].startswith("http://127.0.0.1:")
@@ -78,7 +97,9 @@ def test_a_localhost_redirect_uri_is_sent_back_to_and_exchanged(
     assert result.subject == "dave@example.com"
     redirect_uri = f"http://localhost:{unused_port}/callback"
     assert followed[0].startswith(redirect_uri + "?")
-    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    [form] = [
+        r.body for r in runai_server.requests if r.path == "/api/v2/token" and r.status == 200
+    ]
     assert form["redirect_uri"] == redirect_uri
 
 
@@ -112,7 +133,7 @@ def test_the_verifier_is_what_makes_the_code_work(runai_server: FakeRunaiServer)
 
 def tampered(
     change: dict[str, str | None],
-) -> tuple[object, list[tuple[int, str]], threading.Event]:
+) -> tuple[Callable[[str], bool], list[tuple[int, str]], threading.Event]:
     """A browser that delivers the redirect with some of its parameters changed, and an event set
     once it has the listener's page (the login may end before: the page is sent first)."""
     pages: list[tuple[int, str]] = []
@@ -136,10 +157,10 @@ def tampered(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"state": "fake-state-of-another-login"}, "state is not this login's"),
-        ({"state": None}, "state is not this login's"),
         ({"code": None}, "no authorization code"),
         ({"code": None, "error": "access_denied"}, r"refused the login \(access_denied\)"),
+        ({"iss": "http://127.0.0.1:9/auth/realms/runai"}, "is not the issuer"),
+        ({"iss": None}, "carries no iss"),
     ],
 )
 def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
@@ -152,6 +173,36 @@ def test_a_bad_redirect_fails_and_its_code_is_never_exchanged(
     assert seen.wait(30)
     [(status, page)] = pages
     assert status == 400 and "The login failed" in page
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"state": "fake-state-of-another-login"},
+        {"state": None},
+        {"state": None, "code": None, "error": "access_denied", "error_description": "forget"},
+    ],
+)
+def test_a_redirect_without_this_logins_state_is_ignored_and_the_login_goes_on(
+    runai_server: FakeRunaiServer, change: dict[str, str | None]
+) -> None:
+    """What anything that can reach the port may send: it gets a 400 page, and the redirect
+    with this login's state, arriving after it, still logs the person in."""
+    stray, stray_pages, _ = tampered(change)
+    pages: list[tuple[int, str]] = []
+
+    def browser(url: str) -> bool:
+        stray(url)
+        pages.append(get(location(url)))
+        return True
+
+    result = login(runai_server, browser)
+    assert result.subject == "fake-person@example.com"
+    [(status, page)] = stray_pages
+    assert status == 400 and "does not belong to the login in progress" in page
+    assert "forget" not in page
+    assert pages[0][0] == 200 and "You are logged in as fake-person@example.com" in pages[0][1]
+    assert exchanges(runai_server) == [("/api/v2/token", 200)]
 
 
 def test_the_identity_providers_error_description_is_shown_escaped(
@@ -210,7 +261,9 @@ def test_paste_mode_with_localhost_expects_a_localhost_address(
 
     request = LoginRequest(runai_server.url, open_browser=False, redirect_host="localhost")
     assert log_in(request, Person(say=lines.append, read_line=read_line)).subject is not None
-    [form] = [r.body for r in runai_server.requests if r.path == "/api/v2/token"]
+    [form] = [
+        r.body for r in runai_server.requests if r.path == "/api/v2/token" and r.status == 200
+    ]
     assert form["redirect_uri"] == "http://localhost:43121/callback"
     # The address shown as the one to paste back names localhost too.
     assert any("starting with http://localhost:43121/callback" in line for line in lines)
@@ -355,3 +408,185 @@ def test_no_secret_reaches_a_log_record(
     assert "code_verifier" in logged
     for secret in secrets:
         assert secret not in logged
+
+
+def authorize_queries(server: FakeRunaiServer) -> list[dict[str, str]]:
+    return [
+        {name: value[0] if isinstance(value, list) else value for name, value in r.query.items()}
+        for r in server.requests
+        if r.path.endswith("/protocol/openid-connect/auth")
+    ]
+
+
+@pytest.mark.parametrize("version", ["2.18", "2.19", "2.20", "2.21", "2.22", "2.23", "2.24"])
+def test_login_completes_at_every_version_with_the_verifier_enforced(version: str) -> None:
+    """The fake refuses a code that had a challenge without its verifier, at v1 too (RFC 7636
+    section 4.6): a challenge goes out only where the exchange (v2) carries the verifier."""
+    with FakeRunaiServer(version=version) as server:
+        server.login_as("erin@example.com")
+        result = login(server, follow)
+        assert result.subject == "erin@example.com" and result.refresh_token is not None
+        [query] = authorize_queries(server)
+        v2 = version == "2.24"
+        assert ("code_challenge" in query) is v2 and ("code_challenge_method" in query) is v2
+        assert probes(server) == [("/api/v2/token", 400 if v2 else 404)]
+        assert exchanges(server) == [("/api/v2/token" if v2 else "/api/v1/token", 200)]
+
+
+@pytest.mark.runai_server(version="2.23", require_pkce=True)
+def test_a_provider_requiring_pkce_behind_a_v1_control_plane_says_why(
+    runai_server: FakeRunaiServer,
+) -> None:
+    browser, pages, seen = tampered({})
+    with pytest.raises(CallbackError) as caught:
+        login(runai_server, browser)
+    message = str(caught.value)
+    assert "refused the login (invalid_request: PKCE is required" in message
+    assert "/api/v1/token" in message and "cannot carry the verifier" in message
+    assert exchanges(runai_server) == []
+    assert seen.wait(30) and "cannot carry the verifier" in pages[0][1]
+
+
+@pytest.mark.runai_server(version="2.24")
+def test_a_pinned_v1_exchange_that_is_refused_notes_the_missing_pkce(
+    runai_server: FakeRunaiServer,
+) -> None:
+    # A code from another authorize request: the v1 exchange refuses it.
+    def browser(url: str) -> bool:
+        back = urlsplit(location(url))
+        query = {k: v[0] for k, v in parse_qs(back.query).items()}
+        query["code"] = "fake-code-of-nothing"
+        get(f"{back.scheme}://{back.netloc}{back.path}?{urlencode(query)}")
+        return True
+
+    with pytest.raises(ApiException) as caught:
+        login(runai_server, browser, token_endpoint="v1")
+    assert caught.value.status == 401
+    assert any("cannot carry the verifier" in note for note in caught.value.__notes__)
+    assert probes(runai_server) == []  # pinned: nothing to ask
+
+
+def test_the_scope_is_sent_and_offline_access_asks_for_consent(
+    runai_server: FakeRunaiServer,
+) -> None:
+    login(runai_server, follow)
+    login(runai_server, follow, scope="openid offline_access")
+    plain, offline = authorize_queries(runai_server)
+    assert plain["scope"] == "openid" and "prompt" not in plain
+    assert offline["scope"] == "openid offline_access" and offline["prompt"] == "consent"
+
+
+@pytest.mark.runai_server(offline_access_only=True)
+def test_a_provider_that_needs_offline_access_gives_a_refresh_token_only_for_it(
+    runai_server: FakeRunaiServer,
+) -> None:
+    assert login(runai_server, follow).refresh_token is None
+    assert login(runai_server, follow, scope="openid offline_access").refresh_token is not None
+
+
+def page_keeping_browser() -> tuple[object, list[tuple[int, str]], threading.Event]:
+    """A browser that keeps the page the listener answers the redirect with."""
+    pages: list[tuple[int, str]] = []
+    seen = threading.Event()
+
+    def browser(url: str) -> bool:
+        pages.append(get(location(url)))
+        seen.set()
+        return True
+
+    return browser, pages, seen
+
+
+def test_the_page_says_failed_when_the_exchange_fails(
+    runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def mismatched() -> _pkce.Pkce:
+        return _pkce.Pkce("fake-verifier-0123456789-0123456789-0123456789", "x" * 43)
+
+    monkeypatch.setattr(_pkce.Pkce, "new", staticmethod(mismatched))
+    browser, pages, seen = page_keeping_browser()
+    with pytest.raises(ApiException):
+        login(runai_server, browser)
+    assert seen.wait(30)
+    [(status, page)] = pages
+    assert status == 400 and "The login failed" in page and "logged in" not in page
+    assert "did not accept the login&#x27;s authorization code" in page
+    assert "PKCE verifier" not in page  # the server's own text stays off the page
+
+
+def test_the_page_says_logged_in_once_the_exchange_worked(runai_server: FakeRunaiServer) -> None:
+    runai_server.login_as("<b>frank</b>")
+    browser, pages, seen = page_keeping_browser()
+    assert login(runai_server, browser).subject == "<b>frank</b>"
+    assert seen.wait(30)
+    [(status, page)] = pages
+    assert status == 200 and "You are logged in as &lt;b&gt;frank&lt;/b&gt;." in page
+
+
+@pytest.mark.runai_server(opaque_tokens=True)
+def test_the_subject_comes_from_the_id_token(runai_server: FakeRunaiServer) -> None:
+    """An opaque access token names nobody; the id_token from the same answer does."""
+    runai_server.login_as("grace@example.com")
+    result = login(runai_server, follow)
+    assert result.access_token.startswith("fake-opaque-token-")
+    assert result.subject == "grace@example.com"
+
+
+def test_an_untrusted_certificate_at_the_issuer_says_tls() -> None:
+    """As `get` says it: not "could not be reached"."""
+    import ssl
+
+    import trustme
+    from runai_tokens.testing import Reply, scripted
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    with (
+        scripted(lambda request: Reply.json(200, {}), tls=context) as server,
+        pytest.raises(DiscoveryError, match="TLS certificate verification failed") as caught,
+    ):
+        log_in(LoginRequest(server.url, wait=1.0), person(follow))
+    assert caught.value.unreachable
+
+
+def formatted_with_locals(exc: BaseException) -> str:
+    """What a locals-capturing traceback of exc shows of the library's frames (the test's own
+    frame, which caught it, holds the code it sent), its chain included."""
+    stack = traceback.TracebackException(type(exc), exc, exc.__traceback__, capture_locals=True)
+    library = [frame for frame in stack.stack if "runai_tokens" in frame.filename]
+    stack.stack = traceback.StackSummary.from_list(library)
+    return "".join(stack.format(chain=True))
+
+
+@pytest.mark.parametrize("open_browser", [True, False])
+def test_a_failed_exchange_shows_no_code_or_verifier_in_a_locals_traceback(
+    runai_server: FakeRunaiServer, monkeypatch: pytest.MonkeyPatch, open_browser: bool
+) -> None:
+    """Issue 22 item 4: the code, the verifier and the state stay out of every frame's locals
+    (the challenge sent does not match the verifier, so the exchange is refused)."""
+    pair = _pkce.Pkce("fake-verifier-tb-0123456789-0123456789-0123456789", "x" * 43)
+    monkeypatch.setattr(_pkce.Pkce, "new", staticmethod(lambda: pair))
+    codes: list[str] = []
+    lines: list[str] = []
+
+    def redirect_of(url: str) -> str:
+        back = location(url)
+        codes.append(parse_qs(urlsplit(back).query)["code"][0])
+        return back
+
+    def browser(url: str) -> bool:
+        get(redirect_of(url))
+        return True
+
+    def read_line(wait: float) -> str:
+        url = next(w for line in lines for w in line.split() if w.startswith("http"))
+        return redirect_of(url) + "\n"
+
+    request = LoginRequest(runai_server.url, wait=60.0, open_browser=open_browser)
+    with pytest.raises(ApiException) as caught:
+        log_in(request, Person(say=lines.append, read_line=read_line, open_url=browser))
+    [code] = codes
+    shown = formatted_with_locals(caught.value)
+    assert "log_in" in shown and "exchange" in shown  # the frames are there, with locals
+    for secret in (code, pair.verifier):
+        assert secret not in shown

@@ -297,3 +297,30 @@ print(store.load() is not None, store.load({URL!r}) is not None, "keyring" in sy
         [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert out.split() == ["True", "True", "False"]
+
+
+@pytest.mark.parametrize(
+    "access",
+    [
+        {"token": "fake-access", "obtainedAt": 1.0e9, "lifetime": 600},  # kept
+        {"token": "fake access\nX-Evil: 1", "obtainedAt": 1.0e9, "lifetime": 600},
+        {"token": "fake-access", "obtainedAt": "yesterday", "lifetime": 600},
+        {"token": "fake-access", "obtainedAt": 1.0e9, "lifetime": -5},
+        {"token": "fake-access", "obtainedAt": 1.0e9, "lifetime": 10**400},
+        {"token": "fake-access", "obtainedAt": True},
+        ["not", "an", "object"],
+    ],
+)
+def test_a_stored_access_token_that_is_not_usable_is_dropped_and_the_login_kept(
+    cache: Path, access: object
+) -> None:
+    store = open_store("file", cache_dir=cache)
+    store.save(login())
+    (secret,) = cache.glob("login-*.secret")
+    data = json.loads(secret.read_text())
+    secret.write_text(json.dumps({**data, "access": access}))
+    found = store.load(URL)
+    assert found is not None and found.refresh_token == TOKEN
+    kept = access == {"token": "fake-access", "obtainedAt": 1.0e9, "lifetime": 600}
+    assert (found.access is not None) == kept
+    assert "fake-access" not in repr(found) + repr(found.access)

@@ -233,8 +233,10 @@ def test_a_login_session_rotated_refused_and_forgotten(
     assert rotated is not None and rotated.refresh_token != login.refresh_token
     check.values.add(rotated.refresh_token)
     server.revoke_all()
-    with check.raises(LoginRequiredError):
-        TokenAuth(server.url, LoginSession(store=store), retry=NO_WAIT).get_token()
+    revoked = TokenAuth(server.url, LoginSession(store=store), retry=NO_WAIT)
+    with check.raises(LoginRequiredError), httpx.Client(auth=revoked) as http:
+        # The stored access token is refused (401), so a refresh, which is refused too.
+        http.get(server.url + PROTECTED)
     store.delete()
     with check.raises(LoginRequiredError):
         TokenAuth(server.url, LoginSession(store=store), retry=NO_WAIT).get_token()

@@ -25,7 +25,7 @@ from tests.process import run
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("runai_tokens_client", "runai_tokens")
-RUNTIME_DEPENDENCIES = {"httpx", "python-dateutil"}
+RUNTIME_DEPENDENCIES = {"httpx", "attrs", "python-dateutil"}
 
 # Runs in the fresh venv with -I: neither the cwd, PYTHONPATH nor user site-packages can lend
 # it the source tree's copy.

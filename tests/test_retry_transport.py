@@ -19,7 +19,7 @@ from runai_tokens._generated import Error
 from runai_tokens.errors import RetryAfterExceedsDeadline
 from runai_tokens.retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from runai_tokens.retry._transport import Transport
-from runai_tokens.testing.scripted import Reply, scripted, sequence
+from runai_tokens.testing import Reply, scripted, sequence
 
 OK = Reply.json(200, {"ok": True})
 UNAVAILABLE = Reply.json(503, {"code": 503, "message": "try again"})

@@ -4,7 +4,7 @@ import socket
 
 import httpx
 import pytest
-from runai_tokens.testing.scripted import Reply, scripted, sequence
+from runai_tokens.testing import Reply, scripted, sequence
 
 
 def test_replies_in_order_and_records_requests() -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, StaticToken, TokenAuth
 from runai_tokens._untrusted import header_value_problem
-from runai_tokens.testing.scripted import Recorded, Reply, ScriptedServer, is_grant, scripted
+from runai_tokens.testing import Recorded, Reply, ScriptedServer, is_grant, scripted
 
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-header")
 ONE_TRY = RetryPolicy(max_attempts=1)

@@ -4,10 +4,11 @@
 repr of every local of every frame an exception went through, and of the exceptions it chains.
 Those frames include httpx's own, whose locals are the request's body (`json=`, `data=`) and the
 request itself (its URL carries `?refresh_token=` or `?code=` for the deprecated operations).
-So: a failed grant (v1 and v2, rejected or unanswered), the deprecated refresh and exchange
-operations unanswered, and the *_detailed functions must show no secret, and ApiException's
-chained cause must carry no URL with one. The one place a secret may show is a parameter that
-the caller passed it in, as itself: that value is the caller's own.
+So: a failed grant (v1 and v2, rejected or unanswered) and every TokensApi call (each grant
+kind as a dict body, refresh, exchange, app token; rejected, unanswered, malformed) must show no
+secret, not even the arguments the caller passed TokensApi, and ApiException's chained cause must
+carry no URL with one. (The generated functions called directly keep openapi-python-client's
+contract: their frames, and httpx's below them, hold what they were given.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import socket
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -28,18 +29,11 @@ from runai_tokens import (
     TokensApi,
     connect,
 )
-from runai_tokens._generated import (
-    AuthenticatedClient,
-    GrantType,
-    TokenRequest,
-    exchange_code_for_token,
-    grant_token,
-    refresh_token,
-)
+from runai_tokens._generated import GrantType, OAuth2GrantType, TokenRequest, TokenResponse
 from runai_tokens.api import _calls as calls
+from runai_tokens.api._io import send
 from runai_tokens.auth._grant import TokenEndpoint
-from runai_tokens.testing import FakeRunaiServer
-from runai_tokens.testing.scripted import Reply, scripted
+from runai_tokens.testing import FakeRunaiServer, Reply, scripted
 
 CLIENT_SECRET = "fake-secret-tb-client-9Kd"
 REFRESH = "fake-secret-tb-refresh-4Wm"
@@ -164,50 +158,17 @@ def test_the_deprecated_operations_through_tokens_api() -> None:
             api.refresh_token(REFRESH)
         with pytest.raises(ApiException) as exchange:
             api.exchange_code_for_token("https://cb.example", CODE)
-    for caught, parameter in ((refresh, "refresh_token"), (exchange, "code")):
+    for caught in (refresh, exchange):
         assert_cause_is_scrubbed(caught.value)
         assert isinstance(caught.value.__cause__, httpx.RequestError)
         assert "REDACTED" in str(caught.value.__cause__.request.url)
-        assert leaks(caught.value, passed_as=parameter) == []
-
-
-def test_the_deprecated_operations_generated() -> None:
-    with connect(closed_port_url(), retry=ONE_SHOT) as client:
-        with pytest.raises(ApiException) as refresh:
-            refresh_token.sync_detailed(client=client, refresh_token=REFRESH)
-        with pytest.raises(ApiException) as exchange:
-            exchange_code_for_token.sync(
-                client=client, redirect_uri="https://cb.example", code=CODE
-            )
-    for caught, parameter in ((refresh, "refresh_token"), (exchange, "code")):
-        assert_cause_is_scrubbed(caught.value)
-        assert leaks(caught.value, passed_as=parameter) == []
-
-
-@pytest.mark.anyio
-async def test_the_deprecated_operations_generated_async() -> None:
-    async with connect(closed_port_url(), retry=ONE_SHOT) as client:
-        with pytest.raises(ApiException) as refresh:
-            await refresh_token.asyncio_detailed(client=client, refresh_token=REFRESH)
-    assert_cause_is_scrubbed(refresh.value)
-    assert leaks(refresh.value, passed_as="refresh_token") == []
-
-
-def test_an_authenticated_client_of_the_generator() -> None:
-    """A client built by hand, with a token: every generated function has it as a local."""
-    client = AuthenticatedClient(
-        base_url=closed_port_url(), token=ACCESS, headers={"X-Api-Key": ACCESS}
-    )
-    with client, pytest.raises(ApiException) as caught:
-        grant_token.sync(client=client, body=TokenRequest())
-    assert not any(secret in repr(client) for secret in SECRETS)
-    assert leaks(caught.value) == []
+        assert leaks(caught.value) == []
 
 
 # --- *_detailed ---------------------------------------------------------------------------------
 
 
-def test_detailed_responses_and_request_kwargs_keep_secrets_out_of_repr() -> None:
+def test_answers_and_calls_keep_secrets_out_of_repr() -> None:
     answer = {"accessToken": ACCESS, "refreshToken": REFRESH, "expiresIn": 60}
     headers = {"Set-Cookie": f"session={ACCESS}"}
     body = TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=CLIENT_SECRET)
@@ -215,21 +176,15 @@ def test_detailed_responses_and_request_kwargs_keep_secrets_out_of_repr() -> Non
         scripted(lambda _: Reply.json(200, answer, headers)) as server,
         connect(server.url) as client,
     ):
-        response = grant_token.sync_detailed(client=client, body=body)
+        sent = calls.grant_token(body)
+        response = send(client, sent)
+    assert isinstance(response.parsed, TokenResponse)
     assert response.parsed.access_token == ACCESS
     assert ACCESS in response.content.decode() and ACCESS in response.headers["set-cookie"]
-    assert repr(response).startswith("Response(status_code=<HTTPStatus.OK: 200>, parsed=")
-    kwargs = refresh_token._get_kwargs(refresh_token=REFRESH)
-    assert kwargs["params"] == {"refresh_token": REFRESH}  # a dict, as httpx takes it
-    assert (
-        repr(kwargs)
-        == str(kwargs)
-        == ("RequestKwargs(method='post', url='/v1/k8s/auth/oauth/tokens/refresh')")
-    )
-    grant_kwargs = grant_token._get_kwargs(body=body)
+    assert repr(response) == "Answer(status_code=200, parsed=TokenResponse(expires_in=60))"
     call = calls.refresh_token(REFRESH)  # what TokensApi and the grants send
     assert repr(call) == "Call(POST /v1/k8s/auth/oauth/tokens/refresh, TokenResponse)"
-    for shown_text in (repr(response), str(response), repr(grant_kwargs), repr(call)):
+    for shown_text in (repr(response), str(response), repr(sent), repr(call)):
         assert not any(secret in shown_text for secret in SECRETS), shown_text
 
 
@@ -239,17 +194,101 @@ MALFORMED = {"truncated": Reply(200, HALF.encode()), "mistyped": Reply(200, (HAL
 
 
 @pytest.mark.parametrize("kind", list(MALFORMED))
-def test_a_failed_detailed_call_shows_no_secret(kind: str) -> None:
+def test_a_malformed_answer_shows_no_secret(kind: str) -> None:
     """Raised from inside the generated parse, whose frames read the body."""
     with (
         scripted(lambda _: MALFORMED[kind]) as server,
         connect(server.url, retry=ONE_SHOT) as client,
         pytest.raises(ApiException) as caught,
     ):
-        grant_token.sync_detailed(
-            client=client,
-            body=TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=CLIENT_SECRET),
+        TokensApi(client).grant_token_with_http_info(
+            TokenRequest(grant_type=GrantType.CLIENT_CREDENTIALS, client_secret=CLIENT_SECRET)
         )
     assert caught.value.status == 200
     assert ACCESS in (caught.value.body or "")  # kept on the object, never shown
     assert leaks(caught.value) == []
+
+
+# --- every TokensApi call, failing ----------------------------------------------------------------
+
+
+def grant_v1(grant: GrantType) -> Callable[[TokensApi], object]:
+    return lambda api: api.grant_token(
+        {
+            "grantType": grant.value,
+            "clientID": "ci",
+            "clientSecret": CLIENT_SECRET,
+            "appID": "app",
+            "appSecret": CLIENT_SECRET,
+            "username": "researcher",
+            "password": CLIENT_SECRET,
+            "refreshToken": REFRESH,
+            "code": CODE,
+            "redirectUri": "https://cb.example",
+            "externalToken": ACCESS,
+        }
+    )
+
+
+def grant_v2(grant: OAuth2GrantType) -> Callable[[TokensApi], object]:
+    return lambda api: api.grant_token_v2_with_http_info(
+        {
+            "grant_type": grant.value,
+            "client_id": "ci",
+            "client_secret": CLIENT_SECRET,
+            "username": "researcher",
+            "password": CLIENT_SECRET,
+            "refresh_token": REFRESH,
+            "code": CODE,
+            "redirect_uri": "https://cb.example",
+        }
+    )
+
+
+# Each call TokensApi makes, its secrets passed in as the caller would: a dict of wire keys for a
+# body (built inline, so no frame of this test holds it), a str for the deprecated queries.
+API_CALLS: dict[str, Callable[[TokensApi], object]] = {
+    **{f"grant_token-{grant.value}": grant_v1(grant) for grant in GrantType},
+    **{f"grant_token_v2-{grant.value}": grant_v2(grant) for grant in OAuth2GrantType},
+    "refresh_token": lambda api: api.refresh_token(REFRESH),
+    "exchange_code_for_token": lambda api: api.exchange_code_for_token_with_http_info(
+        "https://cb.example", CODE
+    ),
+    "app_token": lambda api: api.app_token({"id": "app", "name": "app", "secret": CLIENT_SECRET}),
+}
+# How the fake server makes a call fail.
+FAILURES: dict[str, Callable[[FakeRunaiServer], None]] = {
+    "rejected": lambda server: server.fail_next(1, 400),
+    "unanswered": lambda server: server.drop_next(1),
+    "html": lambda server: server.html_next(1),
+    "truncated": lambda server: server.truncated_next(1),
+}
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+@pytest.mark.parametrize("name", list(API_CALLS))
+def test_every_tokens_api_call_fails_without_showing_a_secret(name: str, failure: str) -> None:
+    with (
+        FakeRunaiServer() as server,
+        connect(server.url, None, retry=ONE_SHOT) as client,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        FAILURES[failure](server)
+        with pytest.raises(ApiException) as caught:
+            API_CALLS[name](TokensApi(client))
+        assert server.pending_faults == 0
+    assert leaks(caught.value) == []
+    if failure == "unanswered":
+        assert_cause_is_scrubbed(caught.value)
+
+
+def test_the_check_sees_an_argument_left_in_a_frame() -> None:
+    """The check itself: a frame that keeps the secret it was passed shows it."""
+
+    def keeps(secret: str) -> None:
+        raise ApiException(None, "no")
+
+    with pytest.raises(ApiException) as caught:
+        keeps(REFRESH)
+    assert leaks(caught.value) == [("keeps", "secret", repr(REFRESH))]

@@ -55,8 +55,9 @@ URLS = st.one_of(
 
 
 def _loopback_by_parsing(host: str) -> bool:
-    """is_loopback as it was written before its shortcut: ipaddress for every host."""
-    host = host.lower().removesuffix(".")
+    """is_loopback without its shortcut: ipaddress for every host. "localhost." is not
+    loopback: a fully qualified name goes to the resolver as it is."""
+    host = host.lower()
     if host == "localhost":
         return True
     try:

@@ -18,8 +18,12 @@ import httpx
 import pytest
 from runai_tokens import (
     ApiException,
+    AppCredentials,
     ClientCredentials,
+    ExternalTokenCredentials,
     InsecureHttpWarning,
+    PasswordCredentials,
+    RefreshTokenCredentials,
     RetryPolicy,
     StaticToken,
     TokenAuth,
@@ -103,6 +107,11 @@ BAD_BASE_URLS = [
     ("https://1.2.3.999/fake-secret", HOST),
     ("https://fake%secret.example.com", HOST),
     ("https://fake-secret!.example.com", HOST),
+    # IDNA 2008, as httpx encodes and decodes names: refused here, not at the first request.
+    ("https://fake-secret.xn--n3h.example", HOST),  # decodes to a snowman, which it disallows
+    ("https://XN--A.fake-secret.example", HOST),  # decodes to a control character
+    ("https://fake-secret.\u2603.example", HOST),
+    ("https://\u0300fake-secret.example", HOST),  # a label may not start with a combining mark
     ("http://fake-secret.example.com", CLEARTEXT),  # with credentials (connect() without: fine)
     ("http://10.0.0.1/fake-secret", CLEARTEXT),
 ]
@@ -230,6 +239,188 @@ def test_other_credentials_get_the_same_refusal_everywhere(guard: list[object]) 
     assert guard == []
 
 
+def test_a_class_of_the_same_name_from_another_copy_is_named_with_its_module(
+    guard: list[object],
+) -> None:
+    """A vendored copy beside an installed one: "got ClientCredentials" would puzzle."""
+    from runai_tokens.retry import RetryTransport
+
+    def other(name: str, module: str) -> object:
+        return type(name, (), {"__module__": f"acme._vendor.runai_tokens.{module}"})()
+
+    credentials, policy = other("ClientCredentials", "credentials"), other("RetryPolicy", "retry")
+    for make in BOTH:
+        with pytest.raises(TypeError) as caught:
+            make(HTTPS, credentials)
+        assert str(caught.value).endswith(
+            "; got acme._vendor.runai_tokens.credentials.ClientCredentials (this copy's is "
+            "runai_tokens.credentials.ClientCredentials)"
+        )
+        with pytest.raises(TypeError) as retry:
+            make(HTTPS, CREDENTIALS, retry=policy)
+        assert str(retry.value) == (
+            "retry must be a RetryPolicy, not acme._vendor.runai_tokens.retry.RetryPolicy "
+            "(this copy's is runai_tokens.retry._policy.RetryPolicy)"
+        )
+    with pytest.raises(TypeError, match=r"got acme\._vendor\.runai_tokens\.retry\.RetryPolicy"):
+        RetryTransport(policy)  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as unrelated:  # another name: no module, as before
+        TokenAuth(HTTPS, other("Secret", "x"))  # type: ignore[arg-type]
+    assert str(unrelated.value).endswith("; got Secret")
+    assert guard == []
+
+
+# --- credential fields -----------------------------------------------------------------------
+
+SECRET = "fake-secret-field"
+STR = "must be a str, not "
+EMPTY = "must not be empty"
+CONTROL = "contains a control character"
+UTF8 = "is not UTF-8 text"
+BAD_CREDENTIAL_FIELDS: list[tuple[type, tuple[object, ...], type[Exception], str]] = [
+    (ClientCredentials, (None, SECRET), TypeError, f"client_id {STR}NoneType"),
+    (ClientCredentials, (42, SECRET), TypeError, f"client_id {STR}int"),
+    (ClientCredentials, ("c", b"fake-secret"), TypeError, f"client_secret {STR}bytes"),
+    (ClientCredentials, ("c", None), TypeError, f"client_secret {STR}NoneType"),
+    (ClientCredentials, ("c", 12345), TypeError, f"client_secret {STR}int"),
+    (ClientCredentials, ("", SECRET), ValueError, f"client_id {EMPTY}"),
+    (ClientCredentials, ("c", ""), ValueError, f"client_secret {EMPTY}"),
+    (
+        ClientCredentials,
+        ("fake-secret\r\nX-Injected: 1", SECRET),
+        ValueError,
+        f"client_id {CONTROL}",
+    ),
+    (ClientCredentials, ("fake-secret\n", SECRET), ValueError, f"client_id {CONTROL}"),
+    (ClientCredentials, ("fake-secret\x00", SECRET), ValueError, f"client_id {CONTROL}"),
+    (ClientCredentials, ("c", "fake-secret\udcff"), ValueError, f"client_secret {UTF8}"),
+    (ClientCredentials, ("fake-secret\udcff", SECRET), ValueError, f"client_id {UTF8}"),
+    (AppCredentials, (None, SECRET), TypeError, f"app_id {STR}NoneType"),
+    (AppCredentials, ("a", ""), ValueError, f"app_secret {EMPTY}"),
+    (PasswordCredentials, ("fake-secret\r", SECRET), ValueError, f"username {CONTROL}"),
+    (PasswordCredentials, ("u", b"fake-secret"), TypeError, f"password {STR}bytes"),
+    (PasswordCredentials, ("u", SECRET, 7), TypeError, "client_id must be a str or None, not int"),
+    (RefreshTokenCredentials, ("",), ValueError, f"refresh_token {EMPTY}"),
+    (RefreshTokenCredentials, (SECRET, "fake-secret\n"), ValueError, f"client_id {CONTROL}"),
+    (ExternalTokenCredentials, (None,), TypeError, f"external_token {STR}NoneType"),
+]
+
+
+@pytest.mark.parametrize(("kind", "arguments", "error", "message"), BAD_CREDENTIAL_FIELDS)
+def test_a_bad_credential_field_is_refused_when_the_credentials_are_made(
+    kind: type,
+    arguments: tuple[object, ...],
+    error: type[Exception],
+    message: str,
+    guard: list[object],
+) -> None:
+    """Not at the first grant (a TypeError from deep in httpx, or a header split in two)."""
+    with pytest.raises(error) as caught:
+        kind(*arguments)
+    assert type(caught.value) is error
+    # The class, then the argument: "ClientCredentials: client_id must not be empty".
+    assert str(caught.value) == f"{kind.__name__}: {message}"
+    assert "fake-secret" not in str(caught.value)
+    assert guard == []
+
+
+def test_what_a_credential_field_may_hold(guard: list[object]) -> None:
+    """The values the checks must not refuse: spaces, non-ASCII, and secrets with anything."""
+    assert ClientCredentials("client é 中", "secret with spaces\nand lines\x00").client_id
+    assert PasswordCredentials("jo@example.com", "p", None).client_id is None
+    assert RefreshTokenCredentials("r", "c").client_id == "c"
+
+
+def test_a_non_utf8_environment_value_is_refused_naming_the_variable() -> None:
+    """os.environ keeps bytes that are not UTF-8 as lone surrogates: no str a grant can send."""
+    env = {"RUNAI_CLIENT_ID": "c", "RUNAI_CLIENT_SECRET": "fake-secret\udcff"}
+    with pytest.raises(ValueError) as caught:
+        ClientCredentials.from_env(env)
+    assert str(caught.value) == "RUNAI_CLIENT_SECRET is not UTF-8 text"
+    with pytest.raises(ValueError) as external:
+        ExternalTokenCredentials.from_env({"RUNAI_EXTERNAL_TOKEN": "fake-secret\udcff"})
+    assert str(external.value) == "RUNAI_EXTERNAL_TOKEN is not UTF-8 text"
+
+
+# --- proxy and verify ----------------------------------------------------------------------------
+
+NOT_A_PROXY = "proxy is not a usable proxy URL: "
+SCHEME = NOT_A_PROXY + "its scheme must be http, https, socks5 or socks5h"
+PROXY_TYPE = "proxy must be a str, an httpx.URL or an httpx.Proxy, not "
+SOCKS = NOT_A_PROXY + "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+BAD_PROXIES: list[tuple[object, type[Exception], str]] = [
+    ("::::x", ValueError, SCHEME),
+    ("fake-secret-proxy:3128", ValueError, SCHEME),
+    ("ftp://user:fake-secret@127.0.0.1:21", ValueError, SCHEME),
+    (httpx.URL("ftp://127.0.0.1:21"), ValueError, SCHEME),
+    ("http://user:fake-secret@127.0.0.1:99999", ValueError, NOT_A_PROXY + "it " + PORT),
+    ("http://user:fake-secret@:3128", ValueError, NOT_A_PROXY + "it has no host"),
+    ("http://fake-secret@127.0.0.1 :3128", ValueError, NOT_A_PROXY + "it contains whitespace"),
+    ("http://[fake-secret", ValueError, NOT_A_PROXY + "it is not a URL"),
+    ("socks5://user:fake-secret@127.0.0.1:1080", ValueError, SOCKS),
+    (3128, TypeError, PROXY_TYPE + "int"),
+    (b"http://127.0.0.1:3128", TypeError, PROXY_TYPE + "bytes"),
+]
+NOT_A_PATH = "verify is not an existing file or directory (a CA bundle's path)"
+VERIFY_TYPE = "verify must be True, False, an ssl.SSLContext or the path of a CA bundle, not "
+BAD_VERIFIES: list[tuple[object, type[Exception], str]] = [
+    ("/missing/fake-secret-ca.pem", ValueError, NOT_A_PATH),
+    ("", ValueError, NOT_A_PATH),
+    (1, TypeError, VERIFY_TYPE + "int"),
+    (None, TypeError, VERIFY_TYPE + "NoneType"),
+    (b"/etc", TypeError, VERIFY_TYPE + "bytes"),
+]
+
+
+def _every_way_in(**options: Any) -> list[Callable[[], object]]:
+    """TokenAuth, connect() (with credentials and without) and the transports built alone."""
+    from runai_tokens.retry import HTTPTransports
+
+    return [
+        lambda: TokenAuth(HTTPS, CREDENTIALS, **options),
+        lambda: connect(HTTPS, CREDENTIALS, **options),
+        lambda: connect(HTTPS, None, **options),
+        lambda: HTTPTransports(**options),
+    ]
+
+
+@pytest.mark.parametrize(("proxy", "error", "message"), BAD_PROXIES)
+def test_a_bad_proxy_gets_the_same_refusal_everywhere(
+    proxy: object, error: type[Exception], message: str, guard: list[object]
+) -> None:
+    for make in _every_way_in(proxy=proxy):
+        with pytest.raises(error) as caught:
+            make()
+        assert str(caught.value) == message
+    assert guard == []
+
+
+@pytest.mark.parametrize(("verify", "error", "message"), BAD_VERIFIES)
+def test_a_bad_verify_gets_the_same_refusal_everywhere(
+    verify: object, error: type[Exception], message: str, guard: list[object]
+) -> None:
+    for make in _every_way_in(verify=verify):
+        with pytest.raises(error) as caught:
+            make()
+        assert str(caught.value) == message
+    assert guard == []
+
+
+def test_good_proxies_and_verifies_are_taken(tmp_path: Any, guard: list[object]) -> None:
+    import ssl
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    for verify in (True, False, ssl.create_default_context(), str(bundle), bundle, str(tmp_path)):
+        for make in _every_way_in(verify=verify):
+            make()
+    proxies = ("http://127.0.0.1:3128", "https://user:pw@proxy.example:8443", None)
+    for proxy in (*proxies, httpx.URL("http://127.0.0.1:1"), httpx.Proxy("http://127.0.0.1:1")):
+        for make in _every_way_in(proxy=proxy):
+            make()
+    assert guard == []
+
+
 # --- plain http ---------------------------------------------------------------------------------
 
 NOT_LOOPBACK = [
@@ -240,6 +431,7 @@ NOT_LOOPBACK = [
     "0.0.0.0",  # noqa: S104 - a host name under test, nothing listens
     "[2001:db8::1]",
     "[::]",
+    "localhost.",  # a fully qualified name: looked up, and a resolver may answer for it
 ]
 
 
@@ -277,7 +469,9 @@ def test_a_token_auth_for_https_may_go_on_a_plain_http_client(guard: list[object
     [
         ("localhost", True),
         ("LocalHost", True),
-        ("localhost.", True),
+        ("localhost.", False),  # looked up as it is: any resolver may answer for it
+        ("LOCALHOST.", False),
+        ("127.0.0.1.", False),
         ("127.0.0.1", True),
         ("127.255.255.254", True),
         ("::1", True),

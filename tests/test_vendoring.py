@@ -32,12 +32,12 @@ from tests.process import run
 REPO = Path(__file__).resolve().parents[1]
 PROBE = Path(__file__).with_name("vendoring_probe.py")
 PACKAGE = "acme._vendor"
-RUNTIME = ("httpx", "python-dateutil")
-KIT = ("pyyaml", "jsonschema", "attrs")
+RUNTIME = ("httpx", "attrs", "python-dateutil")
+KIT = ("pyyaml", "jsonschema")
 OTHER_VERSION = "0.0.1"
 CLIENT_ID = "fake-vendored-client"
 CLIENT_SECRET = "fake-secret-vendored"
-REJECTED = {"error": f"{PACKAGE}.runai_tokens_client.errors.ApiException", "status": 401}
+REJECTED = {"error": f"{PACKAGE}.runai_tokens.errors.ApiException", "status": 401}
 
 
 @attrs.frozen
@@ -186,7 +186,7 @@ def test_a_vendored_copy_and_an_installed_runai_tokens_each_use_themselves(setup
     assert report["distinct_api_exception"] is True
     assert report["vendored_rejected"] == REJECTED
     assert report["installed_rejected"] == {
-        "error": "runai_tokens_client.errors.ApiException",
+        "error": "runai_tokens.errors.ApiException",
         "status": 401,
     }
     assert report["installed_grant"]["token_length"] > 0
@@ -194,6 +194,23 @@ def test_a_vendored_copy_and_an_installed_runai_tokens_each_use_themselves(setup
     assert Path(report["installed_file"]).is_relative_to(setup.other)
     assert "runai_tokens" in report["top_level"]
     assert_only_vendored_code(report, setup)
+    # Each copy's classes by name and module: "got ClientCredentials" alone would puzzle.
+    assert report["mixed_credentials"].endswith(
+        "; got runai_tokens.credentials.ClientCredentials (this copy's is "
+        f"{PACKAGE}.runai_tokens.credentials.ClientCredentials)"
+    )
+
+
+def test_the_vendored_kit_says_where_it_lives_when_its_packages_are_missing(setup: Setup) -> None:
+    """pip install 'runai-tokens[testing]' would install a second copy, not the kit's packages."""
+    report = probe(setup.plain, "advice", setup.root, PACKAGE)
+    assert report["advice"] == (
+        f"{PACKAGE}.runai_tokens.testing.FakeRunaiServer needs the `testing` extra (attrs, PyYAML "
+        "and jsonschema): install attrs, PyYAML and jsonschema with your project's test "
+        f"dependencies ({PACKAGE}.runai_tokens is a vendored copy: it has no extra of its own, and "
+        "pip would install a second copy)"
+    )
+    assert report["top_level"] == []
 
 
 def test_the_vendored_cli_runs_as_a_module(setup: Setup) -> None:

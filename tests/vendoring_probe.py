@@ -4,6 +4,7 @@
     python -I vendoring_probe.py kit ROOT PACKAGE [PATH] the vendored FakeRunaiServer (PATH: its
                                                          extra's packages, if not in the venv)
     python -I vendoring_probe.py both ROOT PACKAGE       kit, then an installed runai_tokens too
+    python -I vendoring_probe.py advice ROOT PACKAGE     the kit without its extra's packages
 
 ROOT holds the importing project (acme/), PACKAGE is where the copy was vendored (acme._vendor).
 The report is JSON on stdout; test_vendoring asserts on it, so a failure there shows all of it.
@@ -74,6 +75,16 @@ def kit(package: str) -> dict[str, Any]:
         }
 
 
+def advice(package: str) -> dict[str, Any]:
+    """The vendored kit without its packages (attrs, PyYAML, jsonschema): what it advises."""
+    testing = importlib.import_module(f"{package}.runai_tokens.testing")
+    try:
+        testing.FakeRunaiServer  # noqa: B018 - the attribute's ImportError is the advice
+    except ImportError as exc:
+        return {"advice": str(exc)}
+    return {"advice": None}
+
+
 def both(package: str) -> dict[str, Any]:
     """The vendored copy and an installed runai_tokens in one process, each using itself."""
     report = kit(package)
@@ -86,6 +97,11 @@ def both(package: str) -> dict[str, Any]:
         report["installed_grant"] = grant(installed, server.url, CLIENT_SECRET)
         report["installed_rejected"] = grant(installed, server.url, "fake-wrong-secret")
         report["vendored_rejected"] = grant(vendored, server.url, "fake-wrong-secret")
+        # The other copy's credentials: refused, naming where each class comes from.
+        try:
+            vendored.TokenAuth(server.url, installed.ClientCredentials(CLIENT_ID, CLIENT_SECRET))
+        except TypeError as exc:
+            report["mixed_credentials"] = str(exc)
     report["installed_version"] = installed.__version__
     report["installed_file"] = installed.__file__
     report["distinct_api_exception"] = installed.ApiException is not vendored.ApiException
@@ -94,11 +110,13 @@ def both(package: str) -> dict[str, Any]:
 
 def main() -> None:
     mode, root, package, *rest = sys.argv[1:]
-    sys.path[:0] = [root, *([] if mode == "core" else rest)]
+    sys.path[:0] = [root, *([] if mode in ("core", "advice") else rest)]
     if mode == "core":
         report = core(package, rest[0])
     elif mode == "kit":
         report = kit(package)
+    elif mode == "advice":
+        report = advice(package)
     else:
         report = both(package)
     prefix = f"{package}."

@@ -2,8 +2,10 @@ import ssl
 from typing import Any, Self
 
 import httpx
+from attrs import define, evolve, field
 
 
+@define
 class Client:
     """A class for keeping track of data related to the API
 
@@ -27,115 +29,25 @@ class Client:
 
 
     Attributes:
-        raise_on_unexpected_status: Ignored: an undocumented status always raises errors.UnexpectedStatus (an
-            errors.ApiException), as every answer but a documented 2xx of the documented shape raises
-            errors.ApiException. Kept so that code passing it still works.
+        raise_on_unexpected_status: Whether or not to raise an errors.UnexpectedStatus if the API returns a
+            status code that was not documented in the source OpenAPI document. Can also be provided as a keyword
+            argument to the constructor.
     """
 
-    raise_on_unexpected_status: bool
-
-    _base_url: str
-    _cookies: dict[str, str]
-    _headers: dict[str, str]
-    _timeout: httpx.Timeout | None
-    _verify_ssl: str | bool | ssl.SSLContext
-    _follow_redirects: bool
-    _httpx_args: dict[str, Any]
-    _client: httpx.Client | None
-    _async_client: httpx.AsyncClient | None
-
-    __slots__ = (
-        "raise_on_unexpected_status",
-        "_base_url",
-        "_cookies",
-        "_headers",
-        "_timeout",
-        "_verify_ssl",
-        "_follow_redirects",
-        "_httpx_args",
-        "_client",
-        "_async_client",
-        "__weakref__",
+    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    _base_url: str = field(alias="base_url")
+    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _verify_ssl: str | bool | ssl.SSLContext = field(
+        default=True, kw_only=True, alias="verify_ssl"
     )
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        raise_on_unexpected_status: bool = False,
-        cookies: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        verify_ssl: str | bool | ssl.SSLContext = True,
-        follow_redirects: bool = False,
-        httpx_args: dict[str, Any] | None = None,
-    ) -> None:
-        self.raise_on_unexpected_status = raise_on_unexpected_status
-        self._base_url = base_url
-        self._cookies = {} if cookies is None else dict(cookies)
-        self._headers = {} if headers is None else dict(headers)
-        self._timeout = timeout
-        self._verify_ssl = verify_ssl
-        self._follow_redirects = follow_redirects
-        self._httpx_args = {} if httpx_args is None else dict(httpx_args)
-        self._client = None
-        self._async_client = None
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"raise_on_unexpected_status={self.raise_on_unexpected_status!r}"
-            f", _base_url={self._base_url!r}"
-            f", _timeout={self._timeout!r}"
-            f", _verify_ssl={self._verify_ssl!r}"
-            f", _follow_redirects={self._follow_redirects!r}"
-            f", _client={self._client!r}"
-            f", _async_client={self._async_client!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, Client):
-            return NotImplemented
-        return (
-            self.raise_on_unexpected_status,
-            self._base_url,
-            self._cookies,
-            self._headers,
-            self._timeout,
-            self._verify_ssl,
-            self._follow_redirects,
-            self._httpx_args,
-            self._client,
-            self._async_client,
-        ) == (
-            other.raise_on_unexpected_status,
-            other._base_url,
-            other._cookies,
-            other._headers,
-            other._timeout,
-            other._verify_ssl,
-            other._follow_redirects,
-            other._httpx_args,
-            other._client,
-            other._async_client,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def _evolve(self, **changes: Any) -> Self:
-        """A new client with this one's arguments but `changes` (and no httpx client yet)"""
-        arguments: dict[str, Any] = {
-            "base_url": self._base_url,
-            "raise_on_unexpected_status": self.raise_on_unexpected_status,
-            "cookies": self._cookies,
-            "headers": self._headers,
-            "timeout": self._timeout,
-            "verify_ssl": self._verify_ssl,
-            "follow_redirects": self._follow_redirects,
-            "httpx_args": self._httpx_args,
-        }
-        return type(self)(**{**arguments, **changes})
+    _follow_redirects: bool = field(
+        default=False, kw_only=True, alias="follow_redirects"
+    )
+    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
+    _client: httpx.Client | None = field(default=None, init=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
     def with_headers(self, headers: dict[str, str]) -> "Client":
         """Get a new client matching this one with additional headers"""
@@ -143,7 +55,7 @@ class Client:
             self._client.headers.update(headers)
         if self._async_client is not None:
             self._async_client.headers.update(headers)
-        return self._evolve(headers={**self._headers, **headers})
+        return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
         """Get a new client matching this one with additional cookies"""
@@ -151,7 +63,7 @@ class Client:
             self._client.cookies.update(cookies)
         if self._async_client is not None:
             self._async_client.cookies.update(cookies)
-        return self._evolve(cookies={**self._cookies, **cookies})
+        return evolve(self, cookies={**self._cookies, **cookies})
 
     def with_timeout(self, timeout: httpx.Timeout) -> "Client":
         """Get a new client matching this one with a new timeout configuration"""
@@ -159,7 +71,7 @@ class Client:
             self._client.timeout = timeout
         if self._async_client is not None:
             self._async_client.timeout = timeout
-        return self._evolve(timeout=timeout)
+        return evolve(self, timeout=timeout)
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
@@ -224,6 +136,7 @@ class Client:
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
 
 
+@define
 class AuthenticatedClient:
     """A Client which has been authenticated for use on secured endpoints
 
@@ -247,146 +160,32 @@ class AuthenticatedClient:
 
 
     Attributes:
-        raise_on_unexpected_status: Ignored: an undocumented status always raises errors.UnexpectedStatus (an
-            errors.ApiException), as every answer but a documented 2xx of the documented shape raises
-            errors.ApiException. Kept so that code passing it still works.
+        raise_on_unexpected_status: Whether or not to raise an errors.UnexpectedStatus if the API returns a
+            status code that was not documented in the source OpenAPI document. Can also be provided as a keyword
+            argument to the constructor.
         token: The token to use for authentication
         prefix: The prefix to use for the Authorization header
         auth_header_name: The name of the Authorization header
     """
 
-    raise_on_unexpected_status: bool
-
-    _base_url: str
-    _cookies: dict[str, str]
-    _headers: dict[str, str]
-    _timeout: httpx.Timeout | None
-    _verify_ssl: str | bool | ssl.SSLContext
-    _follow_redirects: bool
-    _httpx_args: dict[str, Any]
-    _client: httpx.Client | None
-    _async_client: httpx.AsyncClient | None
+    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    _base_url: str = field(alias="base_url")
+    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
+    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
+    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _verify_ssl: str | bool | ssl.SSLContext = field(
+        default=True, kw_only=True, alias="verify_ssl"
+    )
+    _follow_redirects: bool = field(
+        default=False, kw_only=True, alias="follow_redirects"
+    )
+    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
+    _client: httpx.Client | None = field(default=None, init=False)
+    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
     token: str
-
-    prefix: str
-
-    auth_header_name: str
-
-    __slots__ = (
-        "raise_on_unexpected_status",
-        "_base_url",
-        "_cookies",
-        "_headers",
-        "_timeout",
-        "_verify_ssl",
-        "_follow_redirects",
-        "_httpx_args",
-        "_client",
-        "_async_client",
-        "token",
-        "prefix",
-        "auth_header_name",
-        "__weakref__",
-    )
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        prefix: str = "Bearer",
-        auth_header_name: str = "Authorization",
-        *,
-        raise_on_unexpected_status: bool = False,
-        cookies: dict[str, str] | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        verify_ssl: str | bool | ssl.SSLContext = True,
-        follow_redirects: bool = False,
-        httpx_args: dict[str, Any] | None = None,
-    ) -> None:
-        self.raise_on_unexpected_status = raise_on_unexpected_status
-        self._base_url = base_url
-        self._cookies = {} if cookies is None else dict(cookies)
-        self._headers = {} if headers is None else dict(headers)
-        self._timeout = timeout
-        self._verify_ssl = verify_ssl
-        self._follow_redirects = follow_redirects
-        self._httpx_args = {} if httpx_args is None else dict(httpx_args)
-        self._client = None
-        self._async_client = None
-        self.token = token
-        self.prefix = prefix
-        self.auth_header_name = auth_header_name
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"raise_on_unexpected_status={self.raise_on_unexpected_status!r}"
-            f", _base_url={self._base_url!r}"
-            f", _timeout={self._timeout!r}"
-            f", _verify_ssl={self._verify_ssl!r}"
-            f", _follow_redirects={self._follow_redirects!r}"
-            f", _client={self._client!r}"
-            f", _async_client={self._async_client!r}"
-            f", prefix={self.prefix!r}"
-            f", auth_header_name={self.auth_header_name!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, AuthenticatedClient
-        ):
-            return NotImplemented
-        return (
-            self.raise_on_unexpected_status,
-            self._base_url,
-            self._cookies,
-            self._headers,
-            self._timeout,
-            self._verify_ssl,
-            self._follow_redirects,
-            self._httpx_args,
-            self._client,
-            self._async_client,
-            self.token,
-            self.prefix,
-            self.auth_header_name,
-        ) == (
-            other.raise_on_unexpected_status,
-            other._base_url,
-            other._cookies,
-            other._headers,
-            other._timeout,
-            other._verify_ssl,
-            other._follow_redirects,
-            other._httpx_args,
-            other._client,
-            other._async_client,
-            other.token,
-            other.prefix,
-            other.auth_header_name,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def _evolve(self, **changes: Any) -> Self:
-        """A new client with this one's arguments but `changes` (and no httpx client yet)"""
-        arguments: dict[str, Any] = {
-            "base_url": self._base_url,
-            "token": self.token,
-            "prefix": self.prefix,
-            "auth_header_name": self.auth_header_name,
-            "raise_on_unexpected_status": self.raise_on_unexpected_status,
-            "cookies": self._cookies,
-            "headers": self._headers,
-            "timeout": self._timeout,
-            "verify_ssl": self._verify_ssl,
-            "follow_redirects": self._follow_redirects,
-            "httpx_args": self._httpx_args,
-        }
-        return type(self)(**{**arguments, **changes})
+    prefix: str = "Bearer"
+    auth_header_name: str = "Authorization"
 
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional headers"""
@@ -394,7 +193,7 @@ class AuthenticatedClient:
             self._client.headers.update(headers)
         if self._async_client is not None:
             self._async_client.headers.update(headers)
-        return self._evolve(headers={**self._headers, **headers})
+        return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
         """Get a new client matching this one with additional cookies"""
@@ -402,7 +201,7 @@ class AuthenticatedClient:
             self._client.cookies.update(cookies)
         if self._async_client is not None:
             self._async_client.cookies.update(cookies)
-        return self._evolve(cookies={**self._cookies, **cookies})
+        return evolve(self, cookies={**self._cookies, **cookies})
 
     def with_timeout(self, timeout: httpx.Timeout) -> "AuthenticatedClient":
         """Get a new client matching this one with a new timeout configuration"""
@@ -410,7 +209,7 @@ class AuthenticatedClient:
             self._client.timeout = timeout
         if self._async_client is not None:
             self._async_client.timeout = timeout
-        return self._evolve(timeout=timeout)
+        return evolve(self, timeout=timeout)
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client

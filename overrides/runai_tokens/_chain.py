@@ -8,6 +8,10 @@ walk this chain; the first step that finds something wins:
    recent login when there is no base URL;
 4. a runai CLI v2 session (`runai login`), in $RUNAI_CLI_CONFIG_PATH or ~/.runai.
 
+A service account's pair is all or nothing: RUNAI_CLIENT_ID without RUNAI_CLIENT_SECRET (or the
+reverse) is a MissingCredentialsError naming both, never a reason to go on to a person's session,
+which would then act as someone other than the pipeline that set the variable.
+
 It says where credentials are, not what they are: a Found names the step and what building them
 needs. That keeps it standard library only, so a warm
 `runai-token get` can key its cache on it without importing attrs, httpx or a keyring. A session
@@ -23,12 +27,40 @@ from typing import TYPE_CHECKING
 from ._private_files import default_cache_dir
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 SERVICE_ACCOUNT = "client_credentials"
 FEDERATED = "external"
 LOGIN = "login"
 RUNAI_CLI = "runai-cli"
+
+
+class MissingCredentialsError(ValueError):
+    """Credentials could not be found. Names the variable (variable), with the one set without
+    it (alongside), or everything that was tried (tried, from default_credentials()), never a
+    value. (Here, standard library only, so that the chain can raise it on a warm `get`;
+    runai_tokens and runai_tokens.credentials export it.)"""
+
+    def __init__(
+        self,
+        variable: str | None = None,
+        *,
+        tried: Sequence[str] = (),
+        alongside: str | None = None,
+    ) -> None:
+        self.variable = variable
+        self.alongside = alongside
+        self.tried = tuple(tried)
+        if variable is not None:
+            message = f"environment variable {variable} is not set (or is empty)"
+            if alongside is not None:
+                message += (
+                    f", but {alongside} is: set both for a service account, or neither to "
+                    "look for other credentials"
+                )
+        else:
+            message = "no Run:ai credentials found; tried: " + "; ".join(self.tried)
+        super().__init__(message)
 
 
 class Found:
@@ -64,18 +96,19 @@ def search(
 
     base_url: the control plane asked for (a login for it is preferred), None for any.
     cache_dir: where the login index is; the default cache directory when None.
+    Raises MissingCredentialsError when only one of RUNAI_CLIENT_ID and RUNAI_CLIENT_SECRET is
+    set (an empty or blank value counts as not set).
     """
     tried: list[str] = []
     client_id = environ.get("RUNAI_CLIENT_ID", "").strip()
     client_secret = environ.get("RUNAI_CLIENT_SECRET", "").strip()
     if client_id and client_secret:
         return Found(SERVICE_ACCOUNT, client_id=client_id), tried
-    unset = " and ".join(
-        name
-        for name, value in (("RUNAI_CLIENT_ID", client_id), ("RUNAI_CLIENT_SECRET", client_secret))
-        if not value
-    )
-    tried.append(f"RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET ({unset} not set)")
+    if client_id:
+        raise MissingCredentialsError("RUNAI_CLIENT_SECRET", alongside="RUNAI_CLIENT_ID")
+    if client_secret:
+        raise MissingCredentialsError("RUNAI_CLIENT_ID", alongside="RUNAI_CLIENT_SECRET")
+    tried.append("RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (not set)")
     if environ.get("RUNAI_EXTERNAL_TOKEN", "").strip():
         return Found(FEDERATED), tried
     tried.append("RUNAI_EXTERNAL_TOKEN (not set)")

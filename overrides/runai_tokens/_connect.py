@@ -25,7 +25,6 @@ import httpx
 from . import _validate
 from ._default import NOT_GIVEN, NoCredentialsFound, NotGiven, apply_defaults
 from ._generated import Client
-from ._redact import install_log_redaction
 from .auth import TokenAuth
 from .credentials import Credentials
 from .retry import HTTPTransports, RetryPolicy, RetryTransport
@@ -55,7 +54,8 @@ def connect(
     verify and proxy), an httpx.Auth to use as is (a TokenAuth shared between clients, say), None
     for no auth, or left out for default_credentials() (no auth when it finds nothing; a 401
     then raises MissingCredentialsError saying what was tried).
-    proxy: an HTTP(S) proxy URL for every request, token requests included.
+    verify: True, False, an ssl.SSLContext, or the path of a CA bundle (or a directory of them).
+    proxy: an http(s):// or socks5:// proxy URL for every request, token requests included.
     limits: httpx.Limits for the client's connection pools (sync and async), httpx's default
     (100 connections, 20 kept alive) when None. N threads sharing the client keep N connections
     alive only with max_keepalive_connections of at least N; beyond it, a connection is closed
@@ -64,17 +64,19 @@ def connect(
     (127.0.0.0/8, ::1, localhost); True accepts it, with an InsecureHttpWarning once per origin.
     Without credentials plain http is fine.
     Raises ValueError or TypeError (the same ones TokenAuth raises, see _validate) for a
-    missing or unusable base URL, timeout, retry or credentials.
+    missing or unusable base URL, timeout, retry, verify, proxy or credentials: here, never at
+    the first request.
     """
     base_url, credentials = apply_defaults(base_url, credentials, os.environ)
     url, name = _resolve_base_url(base_url, os.environ)
     timeout = _validate.timeout(timeout)
     _validate.retry_policy(retry)
+    verify = _validate.verify(verify)
+    _validate.proxy(proxy)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
     if limits is not None and not isinstance(limits, httpx.Limits):
         raise TypeError(f"limits must be an httpx.Limits, got {type(limits).__name__}")
     auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
-    install_log_redaction()
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     pool = {} if limits is None else {"limits": limits}
     transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy, **pool))
@@ -83,6 +85,8 @@ def connect(
         httpx_args["auth"] = auth
     return Client(
         base_url=url,
+        # A status openapi.yaml does not list raises the generator's UnexpectedStatus, not None.
+        raise_on_unexpected_status=True,
         timeout=httpx.Timeout(timeout),
         verify_ssl=verify,
         httpx_args=httpx_args,

@@ -5,7 +5,9 @@ The order is _chain's: RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (ClientCredentials)
 RUNAI_EXTERNAL_TOKEN (ExternalTokenCredentials), a `runai-token login` session (LoginSession: the
 login for the base URL, connect()'s or RUNAI_BASE_URL, else the most recent), a runai CLI v2
 session (RunaiCliSession). Whether a session still works is said when it is used, with the
-command that fixes it. Nothing found is a MissingCredentialsError listing what was tried.
+command that fixes it. Nothing found is a MissingCredentialsError listing what was tried; half
+a service account (RUNAI_CLIENT_ID without RUNAI_CLIENT_SECRET, or the reverse) is one naming
+both, not a reason to go on to a person's session.
 Looking for a login reads the login index only: the keyring is imported when a token is fetched
 from a login kept there, never to search.
 
@@ -50,7 +52,8 @@ NOT_GIVEN = NotGiven.NOT_GIVEN
 def default_credentials(environ: Mapping[str, str] | None = None) -> Credentials:
     """The first credentials found (see the module docstring), from os.environ unless given.
 
-    Raises MissingCredentialsError naming everything tried.
+    Raises MissingCredentialsError naming everything tried, or the half of a service account
+    that is missing.
     """
     found, tried = _search(os.environ if environ is None else environ)
     if found is None:

@@ -9,8 +9,12 @@ written by templates/endpoint_init.py.jinja) says each one's method, path, query
 Adding an operation to openapi.yaml and running `make generate` is all it takes for TokenAuth to
 leave it alone and for the retry rules to treat it as a grant.
 
-What connect() and TokenAuth need to be built (Client, ApiException, the table of operations) is
-imported with this module. The operations' modules and the models load on first use (PEP 562
+TokensApi and the grants build a request and parse its answer with the generated operation's own
+functions (request_kwargs and parse_response below wrap its _get_kwargs and _parse_response), so
+the wire format is the generated code's, and the strict contract on top is api._shape's.
+
+What connect() and TokenAuth need to be built (Client, the table of operations) is imported
+with this module. The operations' modules and the models load on first use (PEP 562
 __getattr__), with the first call that sends or parses one: a module that needs them at run
 time imports this one (`from .. import _generated as gen`) and reads `gen.TokenRequest` there,
 since `from .._generated import TokenRequest` at its top would load them with it.
@@ -24,15 +28,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from runai_tokens_client import CONTRACT_VERSION, AuthenticatedClient, Client
 from runai_tokens_client.api.tokens import OPERATIONS
-from runai_tokens_client.errors import (
-    ApiException,
-    UnexpectedStatus,
-    escape_controls,
-    parse_error,
-)
-from runai_tokens_client.types import UNSET, Response, Unset, field_problem
+from runai_tokens_client.errors import UnexpectedStatus as GeneratedUnexpectedStatus
+from runai_tokens_client.types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    import httpx
     from runai_tokens_client.api.tokens import (
         app_token,
         exchange_code_for_token,
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
         grant_token_v2,
         refresh_token,
     )
-    from runai_tokens_client.errors import ERROR_MODELS, ErrorModel
     from runai_tokens_client.models import (
         AppTokenRequest,
         AppTokenResponse,
@@ -55,6 +56,11 @@ if TYPE_CHECKING:
         TokenResponse,
     )
 
+    from .api._io import Call
+
+    # The models openapi.yaml documents for an error status: ApiException.error is one of them.
+    ERROR_MODELS: tuple[type[Error], type[OAuth2Error]]
+
 
 def __getattr__(name: str) -> Any:
     """The operations' modules and the models, imported when first asked for (PEP 562).
@@ -64,14 +70,15 @@ def __getattr__(name: str) -> Any:
     """
     if name.startswith("_"):  # the import system asks for __path__ and the like: no model
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: Any
     if name in OPERATIONS:
         from runai_tokens_client.api import tokens
 
         value = importlib.import_module(f".{name}", tokens.__name__)
-    elif name in ("ERROR_MODELS", "ErrorModel"):
-        from runai_tokens_client import errors
+    elif name == "ERROR_MODELS":
+        from runai_tokens_client.models import Error, OAuth2Error
 
-        value = getattr(errors, name)
+        value = (Error, OAuth2Error)
     else:
         from runai_tokens_client import models
 
@@ -132,6 +139,26 @@ def token_operation(method: str, path: str) -> TokenOperation | None:
     return max(matches, key=lambda op: len(op.path), default=None)
 
 
+def request_kwargs(call: Call[Any]) -> dict[str, Any]:
+    """The keyword arguments of httpx's request() for call: its method, path, query, headers
+    and body, as the generated module's own _get_kwargs builds them."""
+    kwargs: dict[str, Any] = call.operation._get_kwargs(**call.arguments)
+    return kwargs
+
+
+def parse_response(operation: ModuleType, response: httpx.Response) -> Any:
+    """What the generated operation parses response as: the model documented for its status.
+
+    Raises GeneratedUnexpectedStatus for a status the operation does not document, and whatever
+    the generated parse raises for a body that is not the documented model.
+    """
+    return operation._parse_response(client=_STRICT, response=response)
+
+
+# What the generated _parse_response reads of its client: raise for an undocumented status.
+_STRICT = Client(base_url="", raise_on_unexpected_status=True)
+
+
 def is_token_path(path: str) -> bool:
     """True for a request path that ends in one of the token operations' paths."""
     return any(path.endswith(token_path) for token_path in TOKEN_PATHS)
@@ -145,33 +172,29 @@ __all__ = [
     "TOKEN_OPERATIONS",
     "TOKEN_PATHS",
     "UNSET",
-    "ApiException",
     "AppTokenRequest",
     "AppTokenResponse",
     "AuthenticatedClient",
     "Client",
     "Error",
-    "ErrorModel",
+    "GeneratedUnexpectedStatus",
     "GrantType",
     "OAuth2Error",
     "OAuth2ErrorCode",
     "OAuth2GrantType",
     "OAuth2TokenRequest",
     "OAuth2TokenResponse",
-    "Response",
     "TokenOperation",
     "TokenRequest",
     "TokenResponse",
-    "UnexpectedStatus",
     "Unset",
     "app_token",
-    "escape_controls",
     "exchange_code_for_token",
-    "field_problem",
     "grant_token",
     "grant_token_v2",
     "is_token_path",
-    "parse_error",
+    "parse_response",
     "refresh_token",
+    "request_kwargs",
     "token_operation",
 ]

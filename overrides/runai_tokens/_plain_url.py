@@ -24,7 +24,7 @@ def plain_host(url: str) -> str | None:
     address, an optional port of digits, and an optional path of _PATH's characters. For such
     a URL urlsplit finds that very host and port, and _validate.url_problem finds none either; a
     URL with anything else (IPv6, a user, a query, upper case in the scheme, an empty port,
-    non-ASCII) gets None here and is parsed.
+    non-ASCII or its xn-- form) gets None here and is parsed.
     """
     scheme, _, rest = url.partition("://")
     if scheme not in _SCHEMES:
@@ -39,7 +39,10 @@ def plain_host(url: str) -> str | None:
         return None
     if _all_in(host, _DIGITS + ".") and ipv4(host) is None:
         return None  # IPv4-like, so it must be an address; this one is not
-    return host.lower()
+    host = host.lower()
+    if host.startswith("xn--") or ".xn--" in host:
+        return None  # an IDNA label, which must decode: for the full check
+    return host
 
 
 def _all_in(text: str, allowed: str | frozenset[str]) -> bool:

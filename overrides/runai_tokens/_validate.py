@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 from ._plain_url import ipv4, plain_host
 
 if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Iterable
     from urllib.parse import SplitResult
 
     import httpx
@@ -78,9 +80,11 @@ def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:
     import httpx
 
     try:
-        return httpx.URL(url)
-    except httpx.InvalidURL:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decodes an xn-- name, which may fail (UnicodeError)
+    except (httpx.InvalidURL, UnicodeError):
         raise ValueError(f"{name} is not a valid URL") from None
+    return parsed
 
 
 def url_problem(url: str) -> str | None:
@@ -138,11 +142,26 @@ def _valid_host(parts: SplitResult) -> bool:
         return _is_ip(host, version=6)
     if re.fullmatch(_IPV4_LIKE, host):
         return _is_ip(host, version=4)
-    if host.isascii():
-        return re.fullmatch(_HOST_NAME, host) is not None
+    if host.isascii() and re.fullmatch(_HOST_NAME, host) is None:
+        return False
+    return _idna_host(host)
+
+
+def _idna_host(host: str) -> bool:
+    """Whether httpx can carry host: a non-ASCII name must encode, and an ASCII one with an
+    xn-- label must decode, under IDNA 2008 (the idna package httpx uses; Python's own codec
+    is IDNA 2003, which takes names httpx refuses). Plain ASCII names need neither."""
+    labels = host.lower().split(".")
+    if host.isascii() and not any(label.startswith("xn--") for label in labels):
+        return True
+    import idna  # httpx's dependency: imported only for a name that needs it
+
     try:
-        host.encode("idna")
-    except UnicodeError:
+        if host.isascii():
+            idna.decode(host.lower())
+        else:
+            idna.encode(host.lower())
+    except (idna.IDNAError, UnicodeError):
         return False
     return True
 
@@ -208,9 +227,11 @@ def in_clear(url: str) -> bool:
 def is_loopback(host: str) -> bool:
     """Whether host is this machine by definition: localhost, 127.0.0.0/8 or ::1.
 
-    Names are not resolved: only "localhost" itself is taken on trust (RFC 6761).
+    Names are not resolved: only "localhost" itself is taken on trust (RFC 6761). Not
+    "localhost." either: a fully qualified name is looked up as it is, and a resolver (or a
+    search domain's DNS) may answer for it with any address.
     """
-    host = host.lower().removesuffix(".")
+    host = host.lower()
     if host == "localhost":
         return True
     if ":" not in host:  # not IPv6: an IPv4 address in ipaddress's one spelling, or no address
@@ -284,18 +305,132 @@ def statuses(value: object, name: str = "statuses") -> tuple[int, ...]:
     return tuple(sorted(set(items)))
 
 
+# --- credential fields -------------------------------------------------------------------------
+
+
+def text(value: object, name: str, *, secret: bool, optional: bool = False) -> str | None:
+    """A credential class's field: a str (or None, when optional) that is not empty and that
+    UTF-8 can carry. An identifier (secret=False: a client id, a username) holds no control
+    character either: CR, LF or NUL in one would end up in the CLI's cache key and messages.
+
+    A str holding lone surrogates (bytes that were not UTF-8, read with surrogateescape from an
+    environment variable or a file name) is refused here: the grant would fail to encode it.
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        kind = "a str or None" if optional else "a str"
+        raise TypeError(f"{name} must be {kind}, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    if not utf8(value):
+        raise ValueError(f"{name} is not UTF-8 text")
+    if not secret and any(char < " " or "\x7f" <= char < "\xa0" for char in value):
+        raise ValueError(f"{name} contains a control character")
+    return value
+
+
+def utf8(value: str) -> bool:
+    """Whether value can be encoded as UTF-8 (has no lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# --- how to connect: proxy and TLS verification ------------------------------------------------
+
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def proxy(value: object, name: str = "proxy") -> None:
+    """value is None or a proxy httpx can use: an http(s):// or socks5(h):// URL with a host (a
+    str, an httpx.URL or an httpx.Proxy). httpx itself parses it only at the first request."""
+    if value is None:
+        return
+    import httpx
+
+    if isinstance(value, httpx.Proxy):
+        value = value.url
+    if not isinstance(value, str | httpx.URL):
+        raise TypeError(
+            f"{name} must be a str, an httpx.URL or an httpx.Proxy, not {type(value).__name__}"
+        )
+    problem = proxy_problem(str(value))
+    if problem is None:
+        try:  # a backstop, as httpx_url is for base URLs
+            httpx.Proxy(value)
+        except (httpx.InvalidURL, ValueError):
+            problem = "it is not a URL"
+    if problem is not None:
+        raise ValueError(f"{name} is not a usable proxy URL: {problem}")
+
+
+def proxy_problem(proxy: str) -> str | None:
+    """What httpx would refuse in a proxy URL (or fail on later), without quoting any of it."""
+    if any(c.isspace() for c in proxy):
+        return "it contains whitespace"
+    if not proxy.isprintable():
+        return "it contains a control character"
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(proxy)
+    except ValueError:
+        return "it is not a URL"
+    if parts.scheme not in _PROXY_SCHEMES:
+        return "its scheme must be http, https, socks5 or socks5h"
+    if parts.scheme.startswith("socks") and not _have_socksio():
+        return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
+    problem = port_problem(proxy)
+    if problem is not None:
+        return f"it {problem}"
+    if not parts.hostname:
+        return "it has no host"
+    return None
+
+
+def _have_socksio() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("socksio") is not None
+
+
+def verify(value: object, name: str = "verify") -> ssl.SSLContext | str | bool:
+    """value as httpx takes it for verify=: True, False, an ssl.SSLContext, or the path of a CA
+    bundle (a file) or of a directory of certificates, which must exist. httpx opens the path
+    only at the first request; an os.PathLike one is given to it as a str."""
+    import os
+    import ssl
+
+    if isinstance(value, bool | ssl.SSLContext):
+        return value
+    path = os.fspath(value) if isinstance(value, str | os.PathLike) else None
+    if not isinstance(path, str):
+        raise TypeError(
+            f"{name} must be True, False, an ssl.SSLContext or the path of a CA bundle, "
+            f"not {type(value).__name__}"
+        )
+    if not (os.path.isfile(path) or os.path.isdir(path)):
+        raise ValueError(f"{name} is not an existing file or directory (a CA bundle's path)")
+    return path
+
+
 # --- objects -----------------------------------------------------------------------------------
 
 
 def credentials(value: object) -> None:
     """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
     that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
+    import typing
+
     from .credentials import CREDENTIAL_NAMES, Credentials
 
     if not isinstance(value, Credentials):
         raise TypeError(
             f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
-            f"httpx.Auth); got {type(value).__name__}"
+            f"httpx.Auth); got {type_name(value, typing.get_args(Credentials))}"
         )
 
 
@@ -303,4 +438,22 @@ def retry_policy(value: object, name: str = "retry") -> None:
     from .retry._policy import RetryPolicy
 
     if not isinstance(value, RetryPolicy):
-        raise TypeError(f"{name} must be a RetryPolicy, not {type(value).__name__}")
+        raise TypeError(f"{name} must be a RetryPolicy, not {type_name(value, [RetryPolicy])}")
+
+
+def type_name(value: object, expected: Iterable[type]) -> str:
+    """The name of value's type, for a message saying it is not one of expected.
+
+    Its bare name, unless that is the name of an expected class it is not: then another copy of
+    this package made it (a vendored copy beside an installed one, say), and "got
+    ClientCredentials" would puzzle. Both are then named with their modules.
+    """
+    kind = type(value)
+    for cls in expected:
+        if kind.__name__ == cls.__name__ and kind is not cls:
+            return f"{_qualified(kind)} (this copy's is {_qualified(cls)})"
+    return kind.__name__
+
+
+def _qualified(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from . import _generated as gen
+from . import _validate
+from ._chain import MissingCredentialsError
 from ._cli_session import RunaiCliSession
 from ._untrusted import header_value_problem
 from ._value import Value
@@ -26,20 +28,6 @@ from .login._session import LoginSession
 
 if TYPE_CHECKING:
     from ._generated import OAuth2TokenRequest, TokenRequest
-
-
-class MissingCredentialsError(ValueError):
-    """Credentials could not be found. Names the variable (variable) or everything that was
-    tried (tried, from default_credentials()), never a value."""
-
-    def __init__(self, variable: str | None = None, *, tried: Sequence[str] = ()) -> None:
-        self.variable = variable
-        self.tried = tuple(tried)
-        if variable is not None:
-            message = f"environment variable {variable} is not set (or is empty)"
-        else:
-            message = "no Run:ai credentials found; tried: " + "; ".join(self.tried)
-        super().__init__(message)
 
 
 class ClientCredentials(Value):
@@ -51,18 +39,16 @@ class ClientCredentials(Value):
     client_secret: str
 
     def __init__(self, client_id: str, client_secret: str) -> None:
-        self._set(client_id, client_secret)
+        self._set(
+            _identifier(client_id, "ClientCredentials: client_id"),
+            _secret(client_secret, "ClientCredentials: client_secret"),
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientCredentials:
         """Read RUNAI_CLIENT_ID and RUNAI_CLIENT_SECRET (from os.environ unless given)."""
         env = os.environ if environ is None else environ
-        values = []
-        for name in ("RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET"):
-            value = env.get(name, "").strip()
-            if not value:
-                raise MissingCredentialsError(name)
-            values.append(value)
+        values = [_from_env(env, name) for name in ("RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET")]
         return cls(values[0], values[1])
 
     since: ClassVar[str] = "2.20"
@@ -91,7 +77,10 @@ class AppCredentials(Value):
     app_secret: str
 
     def __init__(self, app_id: str, app_secret: str) -> None:
-        self._set(app_id, app_secret)
+        self._set(
+            _identifier(app_id, "AppCredentials: app_id"),
+            _secret(app_secret, "AppCredentials: app_secret"),
+        )
 
     since: ClassVar[str] = "2.18"
 
@@ -118,7 +107,11 @@ class PasswordCredentials(Value):
     client_id: str | None
 
     def __init__(self, username: str, password: str, client_id: str | None = None) -> None:
-        self._set(username, password, client_id)
+        self._set(
+            _identifier(username, "PasswordCredentials: username"),
+            _secret(password, "PasswordCredentials: password"),
+            _optional_identifier(client_id, "PasswordCredentials: client_id"),
+        )
 
     since: ClassVar[str] = "2.18"
 
@@ -148,7 +141,10 @@ class RefreshTokenCredentials(Value):
     client_id: str | None
 
     def __init__(self, refresh_token: str, client_id: str | None = None) -> None:
-        self._set(refresh_token, client_id)
+        self._set(
+            _secret(refresh_token, "RefreshTokenCredentials: refresh_token"),
+            _optional_identifier(client_id, "RefreshTokenCredentials: client_id"),
+        )
 
     since: ClassVar[str] = "2.18"
 
@@ -181,7 +177,7 @@ class ExternalTokenCredentials(Value):
     external_token: str
 
     def __init__(self, external_token: str) -> None:
-        self._set(external_token)
+        self._set(_secret(external_token, "ExternalTokenCredentials: external_token"))
 
     since: ClassVar[str] = "2.22"
 
@@ -189,10 +185,7 @@ class ExternalTokenCredentials(Value):
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ExternalTokenCredentials:
         """Read RUNAI_EXTERNAL_TOKEN (from os.environ unless given)."""
         env = os.environ if environ is None else environ
-        value = env.get("RUNAI_EXTERNAL_TOKEN", "").strip()
-        if not value:
-            raise MissingCredentialsError("RUNAI_EXTERNAL_TOKEN")
-        return cls(value)
+        return cls(_from_env(env, "RUNAI_EXTERNAL_TOKEN"))
 
     def token_request(self) -> TokenRequest:
         return gen.TokenRequest(
@@ -201,6 +194,37 @@ class ExternalTokenCredentials(Value):
 
     def oauth2_request(self) -> OAuth2TokenRequest | None:
         return None  # /api/v2/token has no external token exchange
+
+
+# Each field is checked as it is given (see _validate.text): a bad one fails here, naming the class
+# and the argument, never at the first grant.
+
+
+def _identifier(value: str, name: str) -> str:
+    checked = _validate.text(value, name, secret=False)
+    assert checked is not None  # None is refused unless optional
+    return checked
+
+
+def _optional_identifier(value: str | None, name: str) -> str | None:
+    return _validate.text(value, name, secret=False, optional=True)
+
+
+def _secret(value: str, name: str) -> str:
+    checked = _validate.text(value, name, secret=True)
+    assert checked is not None
+    return checked
+
+
+def _from_env(env: Mapping[str, str], name: str) -> str:
+    """An environment variable's value, stripped; MissingCredentialsError when it is unset or
+    blank, ValueError when it is not UTF-8 (os.environ keeps such bytes as lone surrogates)."""
+    value = env.get(name, "").strip()
+    if not value:
+        raise MissingCredentialsError(name)
+    if not _validate.utf8(value):
+        raise ValueError(f"{name} is not UTF-8 text")
+    return value
 
 
 def _header_token(value: str) -> str:

@@ -3,9 +3,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 T = TypeVar("T", bound="AppTokenRequest")
 
 
+@_attrs_define
 class AppTokenRequest:
     """
     Attributes:
@@ -16,48 +20,10 @@ class AppTokenRequest:
 
     id: str
     name: str
-    secret: str
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "id",
-        "name",
-        "secret",
+    secret: str = _attrs_field(repr=False)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
     )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        id: str,
-        name: str,
-        secret: str,
-    ) -> None:
-        self.id = id
-        self.name = name
-        self.secret = secret
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(id={self.id!r}, name={self.name!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, AppTokenRequest
-        ):
-            return NotImplemented
-        return (
-            self.id,
-            self.name,
-            self.secret,
-            self.additional_properties,
-        ) == (
-            other.id,
-            other.name,
-            other.secret,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

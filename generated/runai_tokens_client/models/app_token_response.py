@@ -3,9 +3,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 T = TypeVar("T", bound="AppTokenResponse")
 
 
+@_attrs_define
 class AppTokenResponse:
     """
     Attributes:
@@ -13,44 +17,11 @@ class AppTokenResponse:
         id_token (str):
     """
 
-    access_token: str
-    id_token: str
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "access_token",
-        "id_token",
+    access_token: str = _attrs_field(repr=False)
+    id_token: str = _attrs_field(repr=False)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
     )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        access_token: str,
-        id_token: str,
-    ) -> None:
-        self.access_token = access_token
-        self.id_token = id_token
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}()"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, AppTokenResponse
-        ):
-            return NotImplemented
-        return (
-            self.access_token,
-            self.id_token,
-            self.additional_properties,
-        ) == (
-            other.access_token,
-            other.id_token,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

@@ -3,11 +3,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Error")
 
 
+@_attrs_define
 class Error:
     """
     Example:
@@ -21,53 +25,8 @@ class Error:
 
     code: int
     message: str
-    details: str | Unset
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "code",
-        "message",
-        "details",
-    )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        code: int,
-        message: str,
-        details: str | Unset = UNSET,
-    ) -> None:
-        self.code = code
-        self.message = message
-        self.details = details
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"code={self.code!r}"
-            f", message={self.message!r}"
-            f", details={self.details!r}"
-            f", additional_properties={self.additional_properties!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, Error):
-            return NotImplemented
-        return (
-            self.code,
-            self.message,
-            self.details,
-            self.additional_properties,
-        ) == (
-            other.code,
-            other.message,
-            other.details,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    details: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code

@@ -3,12 +3,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.o_auth_2_error_code import OAuth2ErrorCode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OAuth2Error")
 
 
+@_attrs_define
 class OAuth2Error:
     """OAuth 2.0 error response (RFC 6749 Section 5.2), from grant_token_v2 (2.24).
 
@@ -20,54 +24,9 @@ class OAuth2Error:
     """
 
     error: OAuth2ErrorCode
-    error_description: str | Unset
-    error_uri: str | Unset
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "error",
-        "error_description",
-        "error_uri",
-    )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        error: OAuth2ErrorCode,
-        error_description: str | Unset = UNSET,
-        error_uri: str | Unset = UNSET,
-    ) -> None:
-        self.error = error
-        self.error_description = error_description
-        self.error_uri = error_uri
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"error={self.error!r}"
-            f", error_description={self.error_description!r}"
-            f", error_uri={self.error_uri!r}"
-            f", additional_properties={self.additional_properties!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, OAuth2Error):
-            return NotImplemented
-        return (
-            self.error,
-            self.error_description,
-            self.error_uri,
-            self.additional_properties,
-        ) == (
-            other.error,
-            other.error_description,
-            other.error_uri,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    error_description: str | Unset = UNSET
+    error_uri: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         error = self.error.value

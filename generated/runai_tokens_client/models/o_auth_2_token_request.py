@@ -3,12 +3,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.o_auth_2_grant_type import OAuth2GrantType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OAuth2TokenRequest")
 
 
+@_attrs_define
 class OAuth2TokenRequest:
     """The form body of grant_token_v2 (2.24); grant_type says which other keys it needs.
 
@@ -36,92 +40,17 @@ class OAuth2TokenRequest:
     """
 
     grant_type: OAuth2GrantType
-    client_id: str | Unset
-    client_secret: str | Unset
-    username: str | Unset
-    password: str | Unset
-    refresh_token: str | Unset
-    code: str | Unset
-    redirect_uri: str | Unset
-    code_verifier: str | Unset
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "grant_type",
-        "client_id",
-        "client_secret",
-        "username",
-        "password",
-        "refresh_token",
-        "code",
-        "redirect_uri",
-        "code_verifier",
+    client_id: str | Unset = UNSET
+    client_secret: str | Unset = _attrs_field(repr=False, default=UNSET)
+    username: str | Unset = UNSET
+    password: str | Unset = _attrs_field(repr=False, default=UNSET)
+    refresh_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    code: str | Unset = _attrs_field(repr=False, default=UNSET)
+    redirect_uri: str | Unset = UNSET
+    code_verifier: str | Unset = _attrs_field(repr=False, default=UNSET)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
     )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        grant_type: OAuth2GrantType,
-        client_id: str | Unset = UNSET,
-        client_secret: str | Unset = UNSET,
-        username: str | Unset = UNSET,
-        password: str | Unset = UNSET,
-        refresh_token: str | Unset = UNSET,
-        code: str | Unset = UNSET,
-        redirect_uri: str | Unset = UNSET,
-        code_verifier: str | Unset = UNSET,
-    ) -> None:
-        self.grant_type = grant_type
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.username = username
-        self.password = password
-        self.refresh_token = refresh_token
-        self.code = code
-        self.redirect_uri = redirect_uri
-        self.code_verifier = code_verifier
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"grant_type={self.grant_type!r}"
-            f", client_id={self.client_id!r}"
-            f", username={self.username!r}"
-            f", redirect_uri={self.redirect_uri!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, OAuth2TokenRequest
-        ):
-            return NotImplemented
-        return (
-            self.grant_type,
-            self.client_id,
-            self.client_secret,
-            self.username,
-            self.password,
-            self.refresh_token,
-            self.code,
-            self.redirect_uri,
-            self.code_verifier,
-            self.additional_properties,
-        ) == (
-            other.grant_type,
-            other.client_id,
-            other.client_secret,
-            other.username,
-            other.password,
-            other.refresh_token,
-            other.code,
-            other.redirect_uri,
-            other.code_verifier,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         grant_type = self.grant_type.value

@@ -3,11 +3,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OAuth2TokenResponse")
 
 
+@_attrs_define
 class OAuth2TokenResponse:
     """The OAuth2 token response of grant_token_v2 (2.24, RFC 6749 section 5.1).
 
@@ -20,74 +24,15 @@ class OAuth2TokenResponse:
         scope (str | Unset): The scope of the access token
     """
 
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     token_type: str
-    expires_in: int | Unset
-    refresh_token: str | Unset
-    id_token: str | Unset
-    scope: str | Unset
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "access_token",
-        "token_type",
-        "expires_in",
-        "refresh_token",
-        "id_token",
-        "scope",
+    expires_in: int | Unset = UNSET
+    refresh_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    id_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    scope: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
     )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        access_token: str,
-        token_type: str,
-        expires_in: int | Unset = UNSET,
-        refresh_token: str | Unset = UNSET,
-        id_token: str | Unset = UNSET,
-        scope: str | Unset = UNSET,
-    ) -> None:
-        self.access_token = access_token
-        self.token_type = token_type
-        self.expires_in = expires_in
-        self.refresh_token = refresh_token
-        self.id_token = id_token
-        self.scope = scope
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"token_type={self.token_type!r}"
-            f", expires_in={self.expires_in!r}"
-            f", scope={self.scope!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, OAuth2TokenResponse
-        ):
-            return NotImplemented
-        return (
-            self.access_token,
-            self.token_type,
-            self.expires_in,
-            self.refresh_token,
-            self.id_token,
-            self.scope,
-            self.additional_properties,
-        ) == (
-            other.access_token,
-            other.token_type,
-            other.expires_in,
-            other.refresh_token,
-            other.id_token,
-            other.scope,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

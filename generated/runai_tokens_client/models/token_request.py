@@ -3,12 +3,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..models.grant_type import GrantType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TokenRequest")
 
 
+@_attrs_define
 class TokenRequest:
     """No key is required by the schema; which keys a grant needs depends on grantType.
 
@@ -31,104 +35,20 @@ class TokenRequest:
             (introduced in 2.22).
     """
 
-    grant_type: GrantType | Unset
-    app_id: str | Unset
-    app_secret: str | Unset
-    code: str | Unset
-    redirect_uri: str | Unset
-    refresh_token: str | Unset
-    username: str | Unset
-    password: str | Unset
-    client_id: str | Unset
-    client_secret: str | Unset
-    external_token: str | Unset
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "grant_type",
-        "app_id",
-        "app_secret",
-        "code",
-        "redirect_uri",
-        "refresh_token",
-        "username",
-        "password",
-        "client_id",
-        "client_secret",
-        "external_token",
+    grant_type: GrantType | Unset = UNSET
+    app_id: str | Unset = UNSET
+    app_secret: str | Unset = _attrs_field(repr=False, default=UNSET)
+    code: str | Unset = _attrs_field(repr=False, default=UNSET)
+    redirect_uri: str | Unset = UNSET
+    refresh_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    username: str | Unset = UNSET
+    password: str | Unset = _attrs_field(repr=False, default=UNSET)
+    client_id: str | Unset = UNSET
+    client_secret: str | Unset = _attrs_field(repr=False, default=UNSET)
+    external_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
     )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        grant_type: GrantType | Unset = UNSET,
-        app_id: str | Unset = UNSET,
-        app_secret: str | Unset = UNSET,
-        code: str | Unset = UNSET,
-        redirect_uri: str | Unset = UNSET,
-        refresh_token: str | Unset = UNSET,
-        username: str | Unset = UNSET,
-        password: str | Unset = UNSET,
-        client_id: str | Unset = UNSET,
-        client_secret: str | Unset = UNSET,
-        external_token: str | Unset = UNSET,
-    ) -> None:
-        self.grant_type = grant_type
-        self.app_id = app_id
-        self.app_secret = app_secret
-        self.code = code
-        self.redirect_uri = redirect_uri
-        self.refresh_token = refresh_token
-        self.username = username
-        self.password = password
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.external_token = external_token
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__qualname__}("
-            f"grant_type={self.grant_type!r}"
-            f", app_id={self.app_id!r}"
-            f", redirect_uri={self.redirect_uri!r}"
-            f", username={self.username!r}"
-            f", client_id={self.client_id!r}"
-            ")"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, TokenRequest):
-            return NotImplemented
-        return (
-            self.grant_type,
-            self.app_id,
-            self.app_secret,
-            self.code,
-            self.redirect_uri,
-            self.refresh_token,
-            self.username,
-            self.password,
-            self.client_id,
-            self.client_secret,
-            self.external_token,
-            self.additional_properties,
-        ) == (
-            other.grant_type,
-            other.app_id,
-            other.app_secret,
-            other.code,
-            other.redirect_uri,
-            other.refresh_token,
-            other.username,
-            other.password,
-            other.client_id,
-            other.client_secret,
-            other.external_token,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         grant_type: str | Unset = UNSET

@@ -3,11 +3,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TokenResponse")
 
 
+@_attrs_define
 class TokenResponse:
     """All keys are optional; a client must tolerate any subset and unknown extra keys.
 
@@ -19,62 +23,14 @@ class TokenResponse:
         expires_in (int | Unset): Token lifetime in seconds (introduced in 2.24).
     """
 
-    access_token: str | Unset
-    id_token: str | Unset
-    refresh_token: str | Unset
-    external_token: str | Unset
-    expires_in: int | Unset
-    additional_properties: dict[str, Any]
-
-    __match_args__ = (
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "external_token",
-        "expires_in",
+    access_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    id_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    refresh_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    external_token: str | Unset = _attrs_field(repr=False, default=UNSET)
+    expires_in: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(
+        init=False, factory=dict, repr=False
     )
-    __slots__ = (*__match_args__, "additional_properties", "__weakref__")
-
-    def __init__(
-        self,
-        access_token: str | Unset = UNSET,
-        id_token: str | Unset = UNSET,
-        refresh_token: str | Unset = UNSET,
-        external_token: str | Unset = UNSET,
-        expires_in: int | Unset = UNSET,
-    ) -> None:
-        self.access_token = access_token
-        self.id_token = id_token
-        self.refresh_token = refresh_token
-        self.external_token = external_token
-        self.expires_in = expires_in
-        self.additional_properties = {}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(expires_in={self.expires_in!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(
-            other, TokenResponse
-        ):
-            return NotImplemented
-        return (
-            self.access_token,
-            self.id_token,
-            self.refresh_token,
-            self.external_token,
-            self.expires_in,
-            self.additional_properties,
-        ) == (
-            other.access_token,
-            other.id_token,
-            other.refresh_token,
-            other.external_token,
-            other.expires_in,
-            other.additional_properties,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

@@ -1,14 +1,19 @@
 """What TokensApi, AsyncTokensApi and TokenAuth's grants share: a checked request, sent.
 
-A Call names a generated operation and the arguments of its *_detailed function, and sending it
-is calling that function: the request, the answer's parsing and the error contract are the
-generated code's (templates/endpoint_module.py.jinja), the same for every caller of the
-generated client. Whatever the server does (a non-2xx, a body that is not the documented model,
-no answer at all) raises ApiException from there.
+A Call names a generated operation and the arguments of its functions. Sending it builds the
+request with the generated module's own _get_kwargs, sends it on the client's httpx client, and
+checks the answer against the contract (_shape.checked): a documented 2xx of the documented shape
+comes back as an Answer, anything else raises ApiException, and so does no answer at all.
 
-What is left here is the caller's side, which the generated functions do not check: a body that
-is not a valid request model, or a parameter that is not a str, raises TypeError before
-anything is sent, as the swagger client's own argument checks did.
+Before anything is sent, the caller's side is checked too, which the generated functions leave
+alone: a body that is not a valid request model, or a parameter that is not a str, raises
+TypeError, as the swagger client's own argument checks did.
+
+What a failure carries holds no secret: the frames of httpx an error came up through hold the
+request's body and query as locals, and its request the URL with the deprecated operations'
+?refresh_token= and ?code=. So the ApiException for no answer is raised outside the except
+block, every exception in its chain loses its traceback, and the URLs they hold lose their
+query values.
 """
 
 from __future__ import annotations
@@ -16,22 +21,28 @@ from __future__ import annotations
 import enum
 import typing
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from types import ModuleType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+import httpx
+
+from .. import _generated as gen
 from .._generated import (
     TOKEN_OPERATIONS,
     UNSET,
     AuthenticatedClient,
     Client,
     GrantType,
-    Response,
     Unset,
-    field_problem,
 )
 from .._value import Value
+from ..errors import ApiException
+from ._shape import Answer, checked, field_problem
+from ._shape import field_types as _field_types
+
+REDACTED = "REDACTED"
 
 
 class WireModel(Protocol):
@@ -89,7 +100,7 @@ def warn_deprecated(operation: str) -> None:
         f"{operation} is deprecated (it left Run:ai's published API in 2.20): use "
         f"grant_token with grantType {grant.value!r} ({keys})",
         DeprecationWarning,
-        stacklevel=3,  # warn_deprecated -> the TokensApi method -> its caller
+        stacklevel=4,  # warn_deprecated -> the TokensApi method -> _sealed's -> its caller
     )
 
 
@@ -134,18 +145,77 @@ def require_str(op: str, **params: object) -> None:
             raise TypeError(f"{op}: {param} must be a str, not {type(value).__name__}")
 
 
-def send(client: Client | AuthenticatedClient, call: Call[Model]) -> Response[Model]:
-    """The generated sync_detailed of call's operation, on client."""
-    response: Response[Model] = call.operation.sync_detailed(client=client, **call.arguments)
-    return response
+def send(client: Client | AuthenticatedClient, call: Call[Model]) -> Answer[Model]:
+    """call on client's httpx client: its checked Answer, or ApiException.
+
+    The request's arguments are never a local here: they hold the body (a client secret) or
+    the query (a refresh token), and this frame is in the traceback of every failure.
+    """
+    try:
+        response = client.get_httpx_client().request(**gen.request_kwargs(call))
+    except (httpx.RequestError, ApiException) as exc:
+        failure = scrubbed(exc, call)
+    else:
+        return checked(response, call)
+    raise failure
 
 
-async def asend(client: Client | AuthenticatedClient, call: Call[Model]) -> Response[Model]:
-    """The generated asyncio_detailed of call's operation, on client."""
-    response: Response[Model] = await call.operation.asyncio_detailed(
-        client=client, **call.arguments
-    )
-    return response
+async def asend(client: Client | AuthenticatedClient, call: Call[Model]) -> Answer[Model]:
+    """send() on client's httpx.AsyncClient."""
+    try:
+        response = await client.get_async_httpx_client().request(**gen.request_kwargs(call))
+    except (httpx.RequestError, ApiException) as exc:
+        failure = scrubbed(exc, call)
+    else:
+        return checked(response, call)
+    raise failure
+
+
+def scrubbed(exc: BaseException, call: Call[Any] | None = None) -> BaseException:
+    """exc, or for an httpx error an ApiException(None) caused by it, whose chain holds no
+    traceback and no URL with a query value. (An ApiException from the transport, such as
+    RetryAfterExceedsDeadline, comes through as itself, cleaned the same way.)"""
+    failure = exc
+    if isinstance(exc, httpx.RequestError):
+        where = "" if call is None else f" on {call.describe()}"
+        detail = _redact_urls(str(exc), exc) or "no detail"
+        failure = ApiException(None, f"{type(exc).__name__}{where}: {detail}")
+        failure.__cause__ = exc
+    for error in _chain(failure):
+        error.__traceback__ = None
+        request = getattr(error, "_request", None)
+        if isinstance(error, httpx.HTTPError) and request is not None:
+            error.args = tuple(_redact_urls(a, error) for a in error.args)
+            error.request = httpx.Request(request.method, _redacted(request.url))
+    failure.__context__ = None
+    return failure
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """error and every exception it was caused by or raised while handling."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo:
+        current = todo.pop()
+        if current is not None and id(current) not in seen:
+            seen.add(id(current))
+            yield current
+            todo += [current.__cause__, current.__context__]
+
+
+def _redacted(url: httpx.URL) -> httpx.URL:
+    """url without userinfo, each query value replaced by REDACTED."""
+    return url.copy_with(userinfo=b"", params={key: REDACTED for key in url.params})
+
+
+def _redact_urls(text: object, error: Exception) -> object:
+    # httpx quotes the request URL in some messages; its query may hold a token or a code.
+    request = getattr(error, "_request", None)
+    if not isinstance(text, str) or request is None or not request.url.query:
+        return text
+    url, safe = request.url, _redacted(request.url)
+    query = url.query.decode("ascii", "replace")
+    return text.replace(str(url), str(safe)).replace(query, safe.query.decode("ascii"))
 
 
 def _enum_hint(model: Any) -> str:
@@ -194,14 +264,6 @@ class _Marker(Value):
     @property
     def value(self) -> _Marker:  # to_dict reads enum fields' .value
         return self
-
-
-@cache
-def _field_types(model: Any) -> dict[str, Any]:
-    # The generated modules use `from __future__ import annotations`: resolve the strings. A
-    # generated model lists its properties (not additional_properties) in __match_args__.
-    hints = typing.get_type_hints(model)
-    return {name: hints[name] for name in model.__match_args__}
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:

@@ -6,9 +6,10 @@ never holds a lock across it.
 
 Which token a caller gets, and when a new one is fetched, is _keeper.TokenKeeper; where tokens
 come from (grants, refresh tokens, fallback) is _source.TokenSource; when a token expires is
-_token. After a 401, the token that got it is dropped (if it is still current) so nobody sends
-it again; a newer token, if someone already got one, is used for the replay without another
-request, and a token granted moments ago is not replaced at all (the 401 goes to the caller).
+_token. A 2xx tells the keeper the token was accepted. After a 401, a newer token, if someone
+already got one, is used for the replay without another request; the token that got it, if still
+current, is dropped and replaced at once when it had been accepted (revoked), and at most once per
+cooldown when it never was (the 401 goes to the caller in between): _refusals.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ class TokenAuth(httpx.Auth):
     credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
       LoginSession uses the stored login for this base_url (and refuses to name another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
-      replaces it). The proxy is not read from HTTP(S)_PROXY: pass it (the CLI does, at its edge).
+      replaces it). verify: True, False, an ssl.SSLContext or the path of a CA bundle (or of a
+      directory of them). proxy: an http(s):// or socks5:// URL, not read from HTTP(S)_PROXY:
+      pass it (the CLI does, at its edge).
     timeout: seconds, per token request attempt.
     token_endpoint: "auto" (default) grants through POST /api/v2/token (OAuth2, 2.24+) and, if
       the control plane answers 404 or 405 there, through POST /api/v1/token from then on; "v2"
@@ -83,13 +86,15 @@ class TokenAuth(httpx.Auth):
         allow_insecure_http: bool = False,
     ) -> None:
         # Everything fails here, not at the first request; messages never echo a value.
-        base_url, url, timeout, refresh_margin = checked_arguments(
+        base_url, url, timeout, refresh_margin, verify = checked_arguments(
             base_url,
             credentials,
             retry=retry,
             timeout=timeout,
             token_endpoint=token_endpoint,
             refresh_margin=refresh_margin,
+            verify=verify,
+            proxy=proxy,
             allow_insecure_http=allow_insecure_http,
         )
         self._base_url = base_url
@@ -107,7 +112,13 @@ class TokenAuth(httpx.Auth):
             return
         grants = grants_for(base_url, url, retry, timeout, token_endpoint, verify, proxy, transport)
         self._source = source_for(
-            credentials, base_url, grants, clock=clock, random=random, refresh_margin=refresh_margin
+            credentials,
+            base_url,
+            grants,
+            clock=clock,
+            random=random,
+            refresh_margin=refresh_margin,
+            wait_timeout=wait_timeout,
         )
         self._keeper = TokenKeeper(
             self._source, None, clock=clock, random=random, wait_timeout=wait_timeout
@@ -158,8 +169,11 @@ class TokenAuth(httpx.Auth):
         _authorize(request, token)
         response = yield request
         if self._should_replay(request, response, token):
-            _authorize(request, self._keeper.acquire(token))
-            yield request
+            token = self._keeper.acquire(token)
+            _authorize(request, token)
+            response = yield request
+        if 200 <= response.status_code < 300 and response.request is request:
+            self._keeper.accepted(token)
 
     async def async_auth_flow(
         self, request: httpx.Request
@@ -172,25 +186,28 @@ class TokenAuth(httpx.Auth):
         _authorize(request, token)
         response = yield request
         if self._should_replay(request, response, token):
-            _authorize(request, await self._keeper.aacquire(token))
-            yield request
+            token = await self._keeper.aacquire(token)
+            _authorize(request, token)
+            response = yield request
+        if 200 <= response.status_code < 300 and response.request is request:
+            self._keeper.accepted(token)
 
     def _should_replay(
         self, request: httpx.Request, response: httpx.Response, token: Token
     ) -> bool:
         """After a response: whether to send the request again with a new token.
 
-        A 401 to a token we still hold means the server stopped accepting it (revoked, or its
-        signing key rotated): a new grant and one replay, when the body can be sent again.
+        A 401 to a token the server accepted before means it stopped accepting it (revoked, or
+        its signing key rotated): a new grant and one replay, when the body can be sent again.
+        A token it never accepted is replaced at most once per cooldown (_refusals).
         """
         if response.status_code != 401 or self._source is None:
             return False  # a static token has nothing to refresh with: its 401 is the caller's
         if not self._keeper.may_replace(token):
-            return False  # granted moments ago: another grant would get a 401 too
-        if _replayable(request):
-            return True
-        self._keeper.forget(token)  # the next request gets a new token instead
-        return False
+            return False  # in a cooldown: the API may refuse every token, the 401 is the caller's
+        # The token is dropped either way: a body that cannot be sent again leaves the 401 to
+        # the caller, and the next request gets the new token.
+        return _replayable(request)
 
     def _wants_token(self, request: httpx.Request) -> bool:
         """Only requests to the control plane's own origin, and never the token operations.

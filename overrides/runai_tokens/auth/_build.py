@@ -38,20 +38,24 @@ def checked_arguments(
     timeout: float,
     token_endpoint: object,
     refresh_margin: float | None,
+    verify: object,
+    proxy: object,
     allow_insecure_http: bool,
-) -> tuple[str, httpx.URL, float, float | None]:
-    """The base URL (as given and parsed), the timeout and the refresh margin, checked with the
-    rest. Raises TypeError or ValueError, naming the argument, never its value."""
+) -> tuple[str, httpx.URL, float, float | None, ssl.SSLContext | str | bool]:
+    """The base URL (as given and parsed), the timeout, the refresh margin and verify, checked
+    with the rest. Raises TypeError or ValueError, naming the argument, never its value."""
     base_url = _validate.base_url(base_url)
     _validate.credentials(credentials)
     timeout = _validate.timeout(timeout)
     _validate.retry_policy(retry)
+    checked_verify = _validate.verify(verify)
+    _validate.proxy(proxy)
     if refresh_margin is not None:
         refresh_margin = _validate.seconds(refresh_margin, "refresh_margin", allow_zero=True)
     _check_endpoint(token_endpoint, credentials)
     url = _validate.httpx_url(base_url)
     _validate.insecure_http(base_url, allow=allow_insecure_http)
-    return base_url, url, timeout, refresh_margin
+    return base_url, url, timeout, refresh_margin, checked_verify
 
 
 def grants_for(
@@ -92,8 +96,11 @@ def source_for(
     clock: Callable[[], float],
     random: Callable[[], float],
     refresh_margin: float | None,
+    wait_timeout: float | None = None,
 ) -> TokenSource:
-    """Where tokens for credentials come from (a StaticToken has no source: it is the token)."""
+    """Where tokens for credentials come from (a StaticToken has no source: it is the token).
+
+    wait_timeout bounds a login's wait for another caller's refresh of it (None: no deadline)."""
     if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
         return FileTokenSource(
             credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
@@ -108,6 +115,7 @@ def source_for(
             clock=clock,
             random=random,
             refresh_margin=refresh_margin,
+            wait_timeout=wait_timeout,
         )
     return TokenSource(
         credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin

@@ -5,8 +5,8 @@ POST /api/v1/token otherwise. With token_endpoint="auto" the first v2 grant that
 405 (a control plane older than 2.24) switches this Grants to v1 for good, so an old control
 plane costs one extra request per TokenAuth, not per refresh. "v1" and "v2" pin the endpoint.
 
-A grant is a call of the generated operation's *_detailed function, which raises ApiException
-for anything but a documented 2xx of the documented shape. A grant is stricter still: 200 only,
+A grant is a Call of the generated operation (api._io.send), which raises ApiException for
+anything but a documented 2xx of the documented shape. A grant is stricter still: 200 only,
 an access token (which v1's contract leaves optional) that can go into a header, and on v2 a
 token_type of Bearer.
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
 import httpx
 
 from .. import _generated as gen
-from .._generated import Client, Response, Unset
+from .._generated import Client, Unset
 from .._untrusted import header_value_problem
 from ..errors import ApiException, GrantNotSupported
 from ._flow import arun, run
@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
     from .._generated import OAuth2TokenRequest, OAuth2TokenResponse, TokenRequest, TokenResponse
     from ..api._io import Call
+    from ..api._shape import Answer
 
-    # A grant flow yields the Call to send and is sent the generated Response (parsed, status).
-    _GrantFlow = Generator[Call[Any], Response[Any], "Granted"]
+    # A grant flow yields the Call to send and is sent its checked Answer (parsed, status).
+    _GrantFlow = Generator[Call[Any], Answer[Any], "Granted"]
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -68,6 +69,8 @@ class Granted(NamedTuple):
     access_token: str
     expires_in: int | None
     refresh_token: str | None
+    # The OpenID Connect id_token, when the answer has one (a browser login reads its subject).
+    id_token: str | None = None
 
     def __repr__(self) -> str:  # the tokens stay out of tracebacks and logs
         return f"Granted(expires_in={self.expires_in!r})"
@@ -125,7 +128,7 @@ class Grants:
         return await arun(self._flow(credentials), lambda call: asend(client, call))
 
     def _flow(self, credentials: Grant) -> _GrantFlow:
-        """Yields the Call to send; is sent its Response or thrown the ApiException."""
+        """Yields the Call to send; is sent its Answer or thrown the ApiException."""
         # The request builders import the generated operations and models, which a TokenAuth
         # that has not granted yet (connect()'s, say) does not need.
         from ..api import _calls as calls
@@ -223,16 +226,21 @@ def _forget_clients_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_clients_after_fork)
 
 
-def _granted_v1(response: Response[TokenResponse]) -> Granted:
+def _granted_v1(response: Answer[TokenResponse]) -> Granted:
     _require_200(response)
     token = response.parsed
     if not (isinstance(token.access_token, str) and token.access_token):
         raise ApiException.from_response(response, "malformed TokenResponse: no accessToken")
     _require_header_safe(token.access_token, response, "TokenResponse: accessToken")
-    return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
+    return Granted(
+        token.access_token,
+        _int(token.expires_in),
+        _str(token.refresh_token),
+        _str(token.id_token),
+    )
 
 
-def _granted_v2(response: Response[OAuth2TokenResponse]) -> Granted:
+def _granted_v2(response: Answer[OAuth2TokenResponse]) -> Granted:
     _require_200(response)
     token = response.parsed
     if not token.access_token:
@@ -242,17 +250,22 @@ def _granted_v2(response: Response[OAuth2TokenResponse]) -> Granted:
     if token.token_type.lower() != "bearer":
         raise ApiException.from_response(response, "OAuth2TokenResponse: token_type is not Bearer")
     _require_header_safe(token.access_token, response, "OAuth2TokenResponse: access_token")
-    return Granted(token.access_token, _int(token.expires_in), _str(token.refresh_token))
+    return Granted(
+        token.access_token,
+        _int(token.expires_in),
+        _str(token.refresh_token),
+        _str(token.id_token),
+    )
 
 
-def _require_200(response: Response[Any]) -> None:
+def _require_200(response: Answer[Any]) -> None:
     # Stricter than TokensApi, which takes any 2xx: a grant is documented as 200 only, and a
     # token is worth trusting only from an answer that is exactly what the contract promises.
     if response.status_code != 200:
         raise ApiException.from_response(response)
 
 
-def _require_header_safe(token: str, response: Response[Any], what: str) -> None:
+def _require_header_safe(token: str, response: Answer[Any], what: str) -> None:
     # Checked here, where the token is accepted, so it never reaches a header it would break.
     problem = header_value_problem(token)
     if problem is not None:

@@ -1,8 +1,9 @@
 """TokenKeeper: the one token TokenAuth shares, and how a caller gets it.
 
 State, under one lock (the single-flight's): the current Token (or None), replaced only by a
-flight's leader; the cooldown after a failed early refresh; and a rejected grant, remembered
-briefly so a fleet of callers with bad credentials does not hammer the token endpoint.
+flight's leader; the cooldown after a failed early refresh; a rejected grant, remembered
+briefly so a fleet of callers with bad credentials does not hammer the token endpoint; and what
+the API did with our tokens (_refusals.Refusals), which decides whether a 401 costs a grant.
 
 Deciding what a caller does (`_plan`):
 - a usable token that is not due, or due but someone is already refreshing or we are cooling
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .._token import Token, cooldown_for
 from ..errors import ApiException
+from ._refusals import Refusals
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
 
@@ -34,8 +36,9 @@ logger = logging.getLogger("runai_tokens.auth")
 
 # The statuses that mean "these credentials are refused", as opposed to "try again later".
 REJECTED = frozenset({400, 401, 403})
-# How long a rejection is remembered, and how soon a token that got a 401 may be replaced:
-# a few seconds, jittered so a fleet that failed together does not retry together.
+# How long a rejected grant is remembered, and how long a 401 for a token that was never
+# accepted holds off the next replacement (see _refusals): a few seconds, jittered so a fleet that
+# failed together does not retry together.
 REJECTION_COOLDOWN = 2.0
 REJECTION_JITTER = 3.0
 
@@ -80,7 +83,7 @@ class TokenKeeper:
         self._cooldown_until = -math.inf
         self._rejection: ApiException | None = None
         self._rejected_until = -math.inf
-        self._replace_not_before = -math.inf
+        self._refusals = Refusals(self._rejection_cooldown)
 
     # --- the drivers ---------------------------------------------------------------------------
 
@@ -190,29 +193,33 @@ class TokenKeeper:
         future, leads = self._flight.claim()
         return Lead(future, None) if leads else Wait(future)
 
+    def accepted(self, token: Token) -> None:
+        """A 2xx came back for a request that carried `token` (see _refusals for why only that).
+
+        Every request with a 2xx calls this: after the first for a token, it takes no lock.
+        Under the lock, a token that is no longer current is not recorded, so a late answer for
+        an old token never hides the acceptance of the current one.
+        """
+        if self._refusals.accepted is token:
+            return
+        with self._flight.lock:
+            if self._token is token:
+                self._refusals.accepted = token
+
     def may_replace(self, token: Token) -> bool:
         """After a 401 with `token`: whether to get another and replay.
 
-        Yes the first time; but a token is not replaced by reason of a 401 more than once per
-        rejection cooldown, or an API that refuses every token would cost a grant per request.
-        The 401 then goes to the caller. A yes drops the token at once, so concurrent 401s with
-        it join the one grant instead of being turned away.
+        A token already replaced or dropped: yes, and the replay joins the one grant in flight or
+        uses its result, so any number of callers with the same 401 cost one grant. The current
+        token: as _refusals decides; a yes drops it at once. A no sends the 401 to the caller.
         """
         with self._flight.lock:
             if self._token is not token:
-                return True  # replaced or dropped already: the replay joins or uses the new one
-            now = self._clock()
-            if now < self._replace_not_before:
+                return True
+            if not self._refusals.replace(token, self._clock()):
                 return False
-            self._replace_not_before = now + self._rejection_cooldown()
             self._token = None
             return True
-
-    def forget(self, rejected: Token) -> None:
-        """A 401 we cannot replay still means the token is bad: the next caller gets a new one."""
-        with self._flight.lock:
-            if self._token is rejected:
-                self._token = None
 
     # --- the leader's side ---------------------------------------------------------------------
 

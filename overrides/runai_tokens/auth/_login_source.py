@@ -1,33 +1,52 @@
 """LoginTokenSource: the TokenSource TokenAuth uses for a LoginSession.
 
-A fetch reads the stored login for TokenAuth's own base URL (so a refresh token only ever goes
-to the control plane it came from), trades its refresh token with the refresh_token grant, and
-hands the new refresh token the server sends to the session, which stores it before the access
-token is used. The store is read on every fetch (once per token lifetime): another process, or a
-new `runai-token login`, may have replaced the token since, and `runai-token logout` ends the
-session here too.
+A fetch refreshes the stored login for TokenAuth's own base URL (so a refresh token only ever
+goes to the control plane it came from) with the refresh_token grant, and stores what the
+refresh brought, the rotated refresh token and the access token, before the access token is
+used.
 
-Our own copy wins only while the store still holds the token we last read or wrote: when the
-store could not be written, the rotated token lives on in this process.
+One refresh at a time per login, everywhere. An identity provider that rotates refresh tokens
+and detects their reuse revokes the whole login when one refresh token is sent twice, which two
+overlapping refreshes would do. So a fetch holds the login's refresh lock (login/_refresh_lock:
+one lock per login, for every thread and TokenAuth of this process and every other process)
+from reading the store to saving. Holding it, it reads the store afresh, and when someone else
+refreshed meanwhile it uses their result instead of refreshing again:
+- the stored access token, when it is newer than the one this source handed out last and is
+  neither stale nor due (its age is counted on the wall clock, the one clock that processes
+  share);
+- else the stored refresh token, whichever one is there now.
+So any number of callers that find the token expired at once cost one refresh. A caller waits
+for the lock no longer than it would for another thread's grant (TokenAuth's retry deadline plus
+one request timeout, or MAX_LOCK_WAIT without a deadline): then RefreshLockTimeout.
 
-A refused refresh token is tried once more if the store holds another one by then (another
-process rotated it first), and is otherwise a LoginRequiredError. The refused token is
+Our own copy wins only while the store still holds the refresh token we last read or wrote: when
+the store could not be written, the rotated token lives on in this process.
+
+A refused refresh token is tried once more if the store holds another one by then (a writer that
+bypassed the lock rotated it first), and is otherwise a LoginRequiredError. The refused token is
 remembered, so further calls raise at once instead of asking again, until a new login.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .._token import Token, make_token
 from ..credentials import RefreshTokenCredentials
 from ..errors import ApiException
 from ..login._session import LoginSession
+from ..login._store import StoredAccess
+from ._flow import arun, run
 from ._grant import REJECTED, Grants
 from ._source import TokenSource, _FetchFlow
 
 if TYPE_CHECKING:
     from ..login._store import StoredLogin
+
+# How long a caller waits for another's refresh when TokenAuth has no retry deadline to bound it.
+MAX_LOCK_WAIT = 300.0
 
 
 class LoginTokenSource(TokenSource):
@@ -42,21 +61,46 @@ class LoginTokenSource(TokenSource):
         clock: Callable[[], float],
         random: Callable[[], float],
         refresh_margin: float | None,
+        wait_timeout: float | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.session = session
         self.base_url = session.for_base_url(base_url)
         self.grants = grants
         self._clock = clock
+        self._wall_clock = wall_clock
         self._random = random
         self._refresh_margin = refresh_margin
+        self._lock_timeout = MAX_LOCK_WAIT if wait_timeout is None else wait_timeout
         self._login: StoredLogin | None = None  # ours: as last read, or rotated since
         self._stored: str | None = None  # the refresh token the store held when we last looked
         self._refused: str | None = None
+        self._handed_out: str | None = None  # the access token this source returned last
+
+    def fetch(self) -> Token:
+        lock = self.session.refresh_lock(self.base_url)
+        lock.acquire(self._lock_timeout)
+        try:
+            return run(self._flow(), self.grants.grant)
+        finally:
+            lock.release()
+
+    async def afetch(self) -> Token:
+        lock = self.session.refresh_lock(self.base_url)
+        await lock.aacquire(self._lock_timeout)
+        try:
+            return await arun(self._flow(), self.grants.agrant)
+        finally:
+            lock.release()
 
     def _flow(self) -> _FetchFlow:
+        """Runs under the refresh lock: the store read here is the latest there is."""
         login = self._current()
+        theirs = self._refreshed_by_another(login)
+        if theirs is not None:
+            return theirs
         for first_try in (True, False):
-            started = self._clock()
+            started, wall_started = self._clock(), self._wall_clock()
             try:
                 granted = yield RefreshTokenCredentials(login.refresh_token, login.client_id)
             except ApiException as exc:
@@ -68,15 +112,20 @@ class LoginTokenSource(TokenSource):
                     raise self.session.login_error(
                         self.base_url, f"the control plane refused the stored refresh token: {exc}"
                     ) from exc
-                login = stored  # another process rotated it first: theirs is the live one
+                login = stored  # a writer that bypassed the lock rotated it first
                 self._stored = stored.refresh_token
                 continue
-            if granted.refresh_token is not None and granted.refresh_token != login.refresh_token:
-                login = login.replace(refresh_token=granted.refresh_token)
-                if self.session.keep_rotated(login):
-                    self._stored = login.refresh_token
+            token = self.token(granted, started)
+            rotated = granted.refresh_token not in (None, login.refresh_token)
+            login = login.replace(
+                refresh_token=granted.refresh_token if rotated else login.refresh_token,
+                access=StoredAccess(granted.access_token, wall_started, token.lifetime),
+            )
+            if self.session.keep_refreshed(login, rotated=rotated):
+                self._stored = login.refresh_token
             self._login = login
-            return self.token(granted, started)
+            self._handed_out = granted.access_token
+            return token
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _current(self) -> StoredLogin:
@@ -89,3 +138,23 @@ class LoginTokenSource(TokenSource):
             return self._login
         self._stored = stored.refresh_token
         return stored
+
+    def _refreshed_by_another(self, login: StoredLogin) -> Token | None:
+        """The stored access token as a Token, when another caller's refresh brought it and it
+        is good to use now; else None (then we refresh)."""
+        access = login.access
+        if access is None or access.token == self._handed_out:
+            return None  # none, or the very token this source is asked to replace
+        age = max(0.0, self._wall_clock() - access.obtained_at)  # a clock set back: just now
+        now = self._clock()
+        token = make_token(
+            access.token,
+            obtained_at=now - age,
+            lifetime=access.lifetime,
+            refresh_margin=self._refresh_margin,
+            random=self._random,
+        )
+        if not token.usable(now) or token.due(now):
+            return None
+        self._handed_out = access.token
+        return token

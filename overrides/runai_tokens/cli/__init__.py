@@ -3,7 +3,7 @@
     runai-token get [--output plain|json|env|exec-credential]
     runai-token login [--no-browser] [--issuer URL] [--client-id ID] [--store KIND]
     runai-token logout [--base-url URL] [--store auto|keyring|file|none]
-    runai-token serve [--port N] [--lifetime S] [--version 2.18|2.24]
+    runai-token serve [--port N] [--lifetime S] [--version 2.18...2.24]
 
 A warm `get` (a cached token still valid) reads one file and prints, and kubectl runs it before
 every command: it must cost little more than the interpreter's start-up. So this module and the

@@ -11,7 +11,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from .._chain import Found
+from .._chain import Found, MissingCredentialsError
 from .._chain import search as search_chain
 from ._exit import CliError, ExitCode
 
@@ -23,8 +23,12 @@ def search(
     environ: Mapping[str, str], base_url: str | None, cache_dir: str | os.PathLike[str] | None
 ) -> Found:
     """The first credentials found. base_url: --base-url or RUNAI_BASE_URL, checked already.
-    Raises CliError(REJECTED) listing what was tried when there are none."""
-    found, tried = search_chain(environ, base_url, cache_dir)
+    Raises CliError(REJECTED) listing what was tried when there are none, CliError(USAGE) for
+    half a service account (RUNAI_CLIENT_ID without RUNAI_CLIENT_SECRET, or the reverse)."""
+    try:
+        found, tried = search_chain(environ, base_url, cache_dir)
+    except MissingCredentialsError as exc:
+        raise CliError(ExitCode.USAGE, str(exc)) from None
     if found is None:
         raise CliError(
             ExitCode.REJECTED,

@@ -32,25 +32,35 @@ if TYPE_CHECKING:
 
 CLIENT_ID_VARIABLE = "RUNAI_LOGIN_CLIENT_ID"
 DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see the README)
+SCOPE_VARIABLE = "RUNAI_LOGIN_SCOPE"
+DEFAULT_SCOPE = "openid"
+# RFC 6749 section 3.3: a scope token is printable ASCII but space, '"' and '\\'.
+_SCOPE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "\\"}
 
 _EPILOG = """\
 The browser is sent to the control plane's identity provider (found by OpenID discovery at
 <base URL>/auth/realms/runai, or at --issuer), and comes back to a listener on 127.0.0.1 (named
 127.0.0.1 or, with --redirect-host localhost, localhost in the redirect URI) with an
 authorization code, which is exchanged (with its PKCE verifier) at /api/v2/token, or at
-/api/v1/token on a control plane older than 2.24. The refresh token is kept in the OS keyring
-when the keyring package has a usable backend, else in a 0600 file in the cache directory.
+/api/v1/token on a control plane older than 2.24 (which cannot carry a verifier: no PKCE
+challenge is sent then). With offline_access in the scope, prompt=consent is sent too (OpenID
+Connect Core section 11). The store is checked before the browser opens; the browser's page
+says whether the login worked once the code is exchanged. The refresh token is kept in the OS
+keyring when the keyring package has a usable backend, else in a 0600 file in the cache
+directory, and the first access token in the token cache.
 $BROWSER chooses the browser. Nothing but the subject is printed: never a token.
 
 environment:
   RUNAI_BASE_URL         the control plane's URL (or --base-url)
   RUNAI_LOGIN_CLIENT_ID  the OAuth2 client id of the login (or --client-id; default runai)
+  RUNAI_LOGIN_SCOPE      the scope to ask for (or --scope; default openid)
   BROWSER                the browser to open (Python's webbrowser reads it)
   XDG_CACHE_HOME         the file store is in $XDG_CACHE_HOME/runai-tokens
 
-exit codes: 0 logged in; 2 usage; 3 the login was refused or not finished in time (the
-identity provider's error, a state that did not match, no code, a rejected code); 4 the control
-plane or identity provider was unreachable; 1 an unexpected answer; 130 interrupted.
+exit codes: 0 logged in; 2 usage, or a store that cannot be used; 3 the login was refused or not
+finished in time (the identity provider's error, a redirect that did not match, no code, a
+rejected code); 4 the control plane or identity provider was unreachable; 1 an unexpected
+answer; 130 interrupted.
 """
 
 
@@ -74,6 +84,13 @@ def add_parser(commands: Any) -> None:
         "--client-id",
         metavar="ID",
         help=f"default: ${CLIENT_ID_VARIABLE}, else {DEFAULT_CLIENT_ID}",
+    )
+    login.add_argument(
+        "--scope",
+        metavar="SCOPES",
+        help=f"space-separated scopes to ask for (default: ${SCOPE_VARIABLE}, else "
+        f"{DEFAULT_SCOPE}); providers that issue a refresh token only for it (oidc-provider, "
+        "Okta, Entra ID, Auth0) need 'openid offline_access'",
     )
     login.add_argument(
         "--listen-port",
@@ -137,6 +154,7 @@ def run_login(
     store = _open_store(args, environ)  # before the browser: a store that cannot work fails now
     logged_in = interactive_login(request, stdin=stdin, stderr=stderr)
     where = save_login(store, request, logged_in)
+    _cache_first_token(args, environ, request, logged_in, stderr)
     who = logged_in.subject or "an unnamed subject"
     print(f"Logged in to {request.base_url} as {who} ({where}).", file=stdout)
     return ExitCode.OK
@@ -162,6 +180,7 @@ def login_for_get(args: argparse.Namespace, environ: Mapping[str, str], *, stder
     )
     logged_in = interactive_login(request, stdin=None, stderr=stderr)
     where = save_login(store, request, logged_in)
+    _cache_first_token(login_args, environ, request, logged_in, stderr)
     who = logged_in.subject or "an unnamed subject"
     print(f"runai-token: logged in as {who} ({where}).", file=stderr)
 
@@ -186,6 +205,7 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
         port = getattr(args, "listen_port", 0)
         if not 0 <= port <= 65535:
             raise ValueError("--listen-port must be a port from 0 to 65535")
+        scope = _scope(getattr(args, "scope", None), environ)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
     client_id = (
@@ -201,14 +221,38 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
         open_browser=not getattr(args, "no_browser", False),
         proxy=proxy_for(base_url, environ),
         token_endpoint=getattr(args, "token_endpoint", "auto"),
+        scope=scope,
     )
+
+
+def _scope(given: str | None, environ: Mapping[str, str]) -> str:
+    """--scope, else RUNAI_LOGIN_SCOPE, else openid: scope tokens (RFC 6749 section 3.3),
+    joined by single spaces. Raises ValueError naming where a bad one came from."""
+    name, value = "--scope", given
+    if value is None:
+        name, value = SCOPE_VARIABLE, environ.get(SCOPE_VARIABLE)
+    if value is None or not value.strip():
+        return DEFAULT_SCOPE
+    tokens = value.split()
+    if any(not _SCOPE_CHARS.issuperset(token) for token in tokens):
+        raise ValueError(
+            f"{name} must be scope names separated by spaces (printable ASCII, without quotes "
+            "or backslashes)"
+        )
+    return " ".join(dict.fromkeys(tokens))
 
 
 def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: TextIO) -> LoggedIn:
     """Run the browser flow, talking to the person on stderr. Raises CliError."""
     from ..errors import ApiException
     from ..login._browser_flow import Person, log_in
-    from ..login._errors import CallbackError, DiscoveryError, LoginError, LoginTimeout
+    from ..login._errors import (
+        CallbackError,
+        DiscoveryError,
+        LoginError,
+        LoginTimeout,
+        TokenEndpointError,
+    )
     from ..login._paste import read_line
     from ._mint import _cli_error
 
@@ -219,7 +263,7 @@ def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: Te
 
     try:
         return log_in(request, Person(say=say, read_line=lambda wait: read_line(source, wait)))
-    except DiscoveryError as exc:
+    except (DiscoveryError, TokenEndpointError) as exc:
         code = ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.ERROR
         raise CliError(code, f"login: {exc}") from None
     except (CallbackError, LoginTimeout) as exc:
@@ -227,7 +271,12 @@ def interactive_login(request: LoginRequest, *, stdin: TextIO | None, stderr: Te
     except LoginError as exc:
         raise CliError(ExitCode.USAGE, f"login: {exc}") from None
     except ApiException as exc:
-        raise CliError(_cli_error(exc, 1).code, f"login: the code exchange failed: {exc}") from None
+        error = _cli_error(exc, 1)
+        # The flow's notes are its own words (why no PKCE could be sent), never the server's.
+        why = "; ".join([str(exc), *getattr(exc, "__notes__", ())])
+        if error.code == ExitCode.UNAVAILABLE and "TLS certificate" in str(error):
+            why = str(error)
+        raise CliError(error.code, f"login: the code exchange failed: {why}") from None
 
 
 def save_login(store: Any, request: LoginRequest, logged_in: LoggedIn) -> str:
@@ -258,6 +307,9 @@ def save_login(store: Any, request: LoginRequest, logged_in: LoggedIn) -> str:
 
 
 def _open_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+    """The store, proven usable: its directory ours and writable, and for the keyring its backend
+    answering. Before discovery and the browser, so that nobody logs in only to have the result
+    thrown away. Raises CliError(USAGE) saying what to do."""
     from pathlib import Path
 
     from ..login import open_store
@@ -268,7 +320,88 @@ def _open_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
         cache_dir = None
         if kind != "none":
             cache_dir = Path(args.cache_dir or default_cache_dir(environ))
-        return open_store(kind, cache_dir=cache_dir)
+        store = open_store(kind, cache_dir=cache_dir)
+        if cache_dir is not None:
+            _prove_writable(cache_dir)
+    except OSError as exc:
+        why = escape_controls(exc.strerror or str(exc) or type(exc).__name__)
+        raise CliError(
+            ExitCode.USAGE,
+            f"the login store cannot be used: {why} (choose another --cache-dir, fix its "
+            "permissions, or use --store none to log in without keeping the session)",
+        ) from None
+    if store.kind == "keyring":
+        _prove_keyring(store)
+    return store
+
+
+def _prove_writable(directory: Any) -> None:
+    """Create (and remove) a file in the store's directory, under the cache's rules (ours, no
+    symlink, writable by nobody else). Raises OSError."""
+    import os
+
+    from .._private_files import checked_directory
+
+    with checked_directory(directory, create=True) as fd:
+        name = f".probe-{os.urandom(6).hex()}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        os.close(os.open(name, flags, 0o600, dir_fd=fd))
+        os.unlink(name, dir_fd=fd)
+
+
+def _prove_keyring(store: Any) -> None:
+    """The keyring has a real backend, and it answers a read. Raises CliError(USAGE)."""
+    from ..login import _keyring
+    from ..login._index import LoginStoreError
+
+    why = _keyring.problem()
+    try:
+        if why is None:
+            _keyring.get(_KEYRING_PROBE)
+    except LoginStoreError as exc:
+        why = str(exc)
+    if why is not None:
+        raise CliError(
+            ExitCode.USAGE,
+            f"the keyring store cannot be used: {escape_controls(why)} (use --store file to "
+            "keep the session in a 0600 file instead)",
+        )
+
+
+# A name no login has (no base URL looks like it): reading it proves the backend answers.
+_KEYRING_PROBE = "runai-tokens:probe"
+
+
+def _cache_first_token(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    request: LoginRequest,
+    logged_in: LoggedIn,
+    stderr: TextIO,
+) -> None:
+    """Put the login's access token in the token cache, where the first `runai-token get` finds
+    it instead of refreshing (which would rotate the refresh token once more). A token whose
+    lifetime is not known is not cached, as `get` does; a cache that cannot be used is said."""
+    if getattr(args, "store", "auto") == "none" or logged_in.refresh_token is None:
+        return
+    from .._token import jwt_claims
+    from ._cache import CachedToken, TokenCache, default_cache_dir
+    from ._found import login_identity
+
+    expires_at: float | None = None
+    if logged_in.expires_in is not None:
+        expires_at = logged_in.issued_at + logged_in.expires_in
+    else:
+        exp = (jwt_claims(logged_in.access_token) or {}).get("exp")
+        if isinstance(exp, int | float) and not isinstance(exp, bool):
+            expires_at = float(exp)
+    if expires_at is None:
+        return
+    token = CachedToken(logged_in.access_token, expires_at, logged_in.issued_at)
+    cache = TokenCache(args.cache_dir or default_cache_dir(environ))
+    identity = login_identity(request.client_id, logged_in.subject)
+    try:
+        cache.store(cache.key(request.base_url, "login", identity, ""), token)
     except OSError as exc:
         why = escape_controls(exc.strerror or type(exc).__name__)
-        raise CliError(ExitCode.USAGE, f"the login store cannot be used: {why}") from None
+        print(f"runai-token: warning: the first token could not be cached ({why})", file=stderr)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from .._cli_session import LoginRequiredError
+from .._generated import GRANT_V2_PATH
 from .._validate import InsecureHttpWarning, in_clear
 from ..auth import TokenAuth
 from ..auth._grant import TokenEndpoint
@@ -27,6 +28,7 @@ from ..credentials import (
     RunaiCliSession,
 )
 from ..errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
+from ..login._refresh_lock import RefreshLockTimeout
 from ..login._store import open_store
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
@@ -35,6 +37,8 @@ from ._exit import CliError, ExitCode
 from ._settings import SESSION_GRANTS, GetSettings
 
 REJECTED = frozenset({400, 401, 403})
+# What a control plane without /api/v2/token answers there (auth._grant falls back on them).
+NO_SUCH_ENDPOINT = frozenset({404, 405})
 
 
 class StatusSleep:
@@ -115,7 +119,7 @@ def mint(
         # sent one, which the bare string cannot tell (an opaque token would then go uncached).
         token = auth.get_access_token()
     except ApiException as exc:
-        raise _cli_error(exc, waits.attempts) from None
+        raise _cli_error(exc, waits.attempts, settings.token_endpoint) from None
     except LoginRequiredError as exc:  # no session, or one the control plane refused
         raise CliError(ExitCode.REJECTED, str(exc)) from None
     except Exception as exc:
@@ -150,8 +154,17 @@ def _token_auth(settings: GetSettings, policy: RetryPolicy, waits: StatusSleep) 
         raise CliError(ExitCode.USAGE, str(exc)) from None
 
 
-def _cli_error(exc: ApiException, attempts: int) -> CliError:
+def _cli_error(exc: ApiException, attempts: int, endpoint: str = "auto") -> CliError:
     # ApiException's str() shows status, reason and the server's message, never a body or header.
+    if isinstance(exc, RefreshLockTimeout):  # no request was made: say so, not "unreachable"
+        return CliError(ExitCode.UNAVAILABLE, f"the login is busy: {exc}")
+    if endpoint == "v2" and exc.status in NO_SUCH_ENDPOINT:
+        # "auto" falls back to v1 on this very answer; "v2" was asked for in so many words.
+        return CliError(
+            ExitCode.USAGE,
+            f"this control plane has no {GRANT_V2_PATH} (Run:ai added it in 2.24; or the base "
+            f"URL is not the control plane's): use --token-endpoint auto or v1: {exc}",
+        )
     if isinstance(exc, GrantNotSupported) or exc.oauth2_error == "unsupported_grant_type":
         return CliError(
             ExitCode.USAGE,

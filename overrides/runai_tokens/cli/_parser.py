@@ -201,8 +201,9 @@ def _add_logout(commands: Any) -> None:
     """The logout subcommand, on argparse's subparsers object."""
     logout = commands.add_parser(
         "logout",
-        help="forget a `runai-token login` (its refresh token and cached access tokens)",
-        description="Forget the login `runai-token get` would use: its refresh token (in the OS "
+        help="revoke and forget a `runai-token login` (its refresh token and cached access tokens)",
+        description="Forget the login `runai-token get` would use: its refresh token (revoked at "
+        "the identity provider first when it offers RFC 7009 revocation; kept in the OS "
         "keyring or a 0600 file), its entry in the login index and its cached access tokens. "
         "Exits 0 when there is nothing to forget.",
     )
@@ -220,6 +221,17 @@ def _add_logout(commands: Any) -> None:
         "keyring when the index does not know the login; none forgets nothing",
     )
     logout.add_argument("--cache-dir", metavar="DIR", help="default: $XDG_CACHE_HOME/runai-tokens")
+    logout.add_argument(
+        "--issuer",
+        metavar="URL",
+        help="the identity provider that revokes the refresh token (default: <base URL>/auth/"
+        "realms/runai; give the one the login used)",
+    )
+    logout.add_argument(
+        "--no-revoke",
+        action="store_true",
+        help="forget the login here without revoking its refresh token at the identity provider",
+    )
 
 
 def _add_serve(commands: Any) -> None:
@@ -236,9 +248,11 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument(
         "--version",
         dest="server_version",
-        choices=("2.18", "2.24"),
-        default="2.24",
-        help="the control-plane version to answer as (default 2.24)",
+        metavar="2.X",
+        # Checked by serve against the contract's versions: reading them imports the generated
+        # client, which building this parser must not.
+        help="the control-plane version to answer as: any the contract covers (2.18 and later; "
+        "runai-token --version names them), default the newest",
     )
 
 

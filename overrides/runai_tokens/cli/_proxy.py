@@ -54,7 +54,7 @@ def proxy_for(base_url: str, environ: Mapping[str, str]) -> str | None:
         proxy = "http://" + proxy
     if plain_host(proxy) is not None:  # http(s), a valid host and port: nothing to refuse
         return proxy
-    if (problem := _proxy_problem(proxy)) is not None:
+    if (problem := _validate.proxy_problem(proxy)) is not None:
         raise CliError(ExitCode.USAGE, f"{name} is not a usable proxy URL: {problem}")
     return proxy
 
@@ -68,36 +68,6 @@ def _scheme_and_host(url: str) -> tuple[str, str]:
 
     parts = urlsplit(url)
     return parts.scheme, parts.hostname or ""
-
-
-def _proxy_problem(proxy: str) -> str | None:
-    """What httpx would refuse in a proxy URL (or fail on later), without quoting any of it."""
-    if any(c.isspace() for c in proxy):
-        return "it contains whitespace"
-    if not proxy.isprintable():
-        return "it contains a control character"
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(proxy)
-    except ValueError:
-        return "it is not a URL"
-    if parts.scheme not in ("http", "https", "socks5", "socks5h"):
-        return "its scheme must be http, https, socks5 or socks5h"
-    if parts.scheme.startswith("socks") and not _have_socksio():
-        return "a SOCKS proxy needs the socksio package (pip install 'httpx[socks]')"
-    problem = _validate.port_problem(proxy)
-    if problem is not None:
-        return f"it {problem}"
-    if not parts.hostname:
-        return "it has no host"
-    return None
-
-
-def _have_socksio() -> bool:
-    from importlib.util import find_spec
-
-    return find_spec("socksio") is not None
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:

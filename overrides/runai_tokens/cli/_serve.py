@@ -28,18 +28,16 @@ def serve(
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until SIGINT/SIGTERM (or `stop` is set); returns the exit code."""
+    _check_port(args.port)
     try:
         from ..testing import FakeRunaiServer
 
-        server = FakeRunaiServer(
-            version=args.server_version, lifetime=args.lifetime, port=args.port
-        )
+        version = _version(args.server_version)
+        server = FakeRunaiServer(version=version, lifetime=args.lifetime, port=args.port)
         server.start()
     except ImportError as exc:
         raise CliError(
-            ExitCode.USAGE,
-            f"serve needs the testing extra ({exc.name} is missing): "
-            "pip install 'runai-tokens[testing]'",
+            ExitCode.USAGE, f"serve needs the testing extra ({exc.name} is missing): {_advice()}"
         ) from None
     except OSError as exc:
         raise CliError(
@@ -52,7 +50,7 @@ def serve(
         server.add_client(*DEMO_CLIENT)
         server.add_app(*DEMO_APP)
         server.add_user(*DEMO_USER)
-        stdout.write(_banner(server.url, args))
+        stdout.write(_banner(server.url, version, args))
         stdout.flush()
         # Event.wait() without a timeout still wakes for Ctrl-C (KeyboardInterrupt) and SIGTERM.
         stop.wait()
@@ -65,12 +63,50 @@ def serve(
     return ExitCode.OK
 
 
-def _banner(url: str, args: argparse.Namespace) -> str:
+def _check_port(port: int) -> None:
+    """A TCP port, or 0 for any free one: socket.bind raises OverflowError for the rest."""
+    if not 0 <= port <= 65535:
+        raise CliError(
+            ExitCode.USAGE,
+            "argument --port: must be a number from 0 (any free port) to 65535 "
+            "(see runai-token serve --help)",
+        )
+
+
+def _version(asked: str | None) -> str:
+    """The control-plane version to answer as: one the contract covers, the newest by default.
+
+    Read from the contract (openapi.yaml's info.version, "2.18-2.24"), so a new version in the
+    contract is one `serve` offers without a change here.
+    """
+    from .._generated import CONTRACT_VERSION
+    from ..testing._versions import contract_versions
+
+    versions = contract_versions(CONTRACT_VERSION)
+    if asked is None:
+        return versions[-1]
+    if asked not in versions:
+        choices = ", ".join(versions)
+        raise CliError(
+            ExitCode.USAGE,
+            f"argument --version: choose from {choices} (see runai-token serve --help)",
+        )
+    return asked
+
+
+def _advice() -> str:
+    """How to get the testing extra, for this copy of the package (see testing._advice)."""
+    from ..testing._advice import install_advice
+
+    return install_advice()
+
+
+def _banner(url: str, version: str, args: argparse.Namespace) -> str:
     client_id, client_secret = DEMO_CLIENT
     app_id, app_secret, _ = DEMO_APP
     username, password = DEMO_USER
     return f"""\
-fake Run:ai control plane {args.server_version} on {url} (token lifetime {args.lifetime:g}s)
+fake Run:ai control plane {version} on {url} (token lifetime {args.lifetime:g}s)
 demo credentials (fake; this server accepts nothing else):
   client    {client_id} / {client_secret}
   app       {app_id} / {app_secret}

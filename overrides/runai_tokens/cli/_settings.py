@@ -177,36 +177,49 @@ def _credentials(
         secret = _secret(
             args.external_token_file,
             "--external-token-file",
-            environ.get("RUNAI_EXTERNAL_TOKEN", ""),
+            _env(environ, "RUNAI_EXTERNAL_TOKEN"),
             "no external token: pass --external-token-file or set RUNAI_EXTERNAL_TOKEN",
             stdin,
         )
     elif grant == "password":
         identity = _required(
-            args.username or environ.get("RUNAI_USERNAME", ""),
+            _utf8(args.username, "--username") or _env(environ, "RUNAI_USERNAME"),
             "no username: pass --username or set RUNAI_USERNAME",
         )
         secret = _secret(
             args.password_file,
             "--password-file",
-            environ.get("RUNAI_PASSWORD", ""),
+            _env(environ, "RUNAI_PASSWORD"),
             "no password: pass --password-file or set RUNAI_PASSWORD",
             stdin,
         )
     else:
         # For --grant app the client id and secret are the application's id and secret.
         identity = _required(
-            args.client_id or environ.get("RUNAI_CLIENT_ID", ""),
+            _utf8(args.client_id, "--client-id") or _env(environ, "RUNAI_CLIENT_ID"),
             "no client id: set RUNAI_CLIENT_ID or pass --client-id",
         )
         secret = _secret(
             args.client_secret_file,
             "--client-secret-file",
-            environ.get("RUNAI_CLIENT_SECRET", ""),
+            _env(environ, "RUNAI_CLIENT_SECRET"),
             "no client secret: set RUNAI_CLIENT_SECRET or pass --client-secret-file",
             stdin,
         )
     return identity, secret
+
+
+def _env(environ: Mapping[str, str], name: str) -> str:
+    """A credential's environment variable, "" when unset; checked by _utf8."""
+    return _utf8(environ.get(name, ""), name) or ""
+
+
+def _utf8(value: str | None, name: str) -> str | None:
+    """value as given, once it is UTF-8 text. os.environ and sys.argv keep bytes that are not
+    UTF-8 as lone surrogates, which no grant can send: a usage error, as for a secret file."""
+    if value is not None and not _validate.utf8(value):
+        raise CliError(ExitCode.USAGE, f"{name} is not UTF-8 text")
+    return value
 
 
 def _session_url(found: Found) -> str | None:

@@ -22,7 +22,9 @@ _EXPORTS: dict[str, str] = {
     "LoginSession": "_session",
     "LoginStore": "_store",
     "LoginStoreError": "_index",
+    "RefreshLockTimeout": "_refresh_lock",
     "STORE_CHOICES": "_store",
+    "StoredAccess": "_store",
     "StoredLogin": "_store",
     "open_store": "_store",
 }
@@ -32,6 +34,8 @@ __all__ = [
     "LoginSession",
     "LoginStore",
     "LoginStoreError",
+    "RefreshLockTimeout",
+    "StoredAccess",
     "StoredLogin",
     "open_store",
 ]
@@ -40,8 +44,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._index import LoginStoreError
+    from ._refresh_lock import RefreshLockTimeout
     from ._session import LoginSession
-    from ._store import STORE_CHOICES, LoginStore, StoredLogin, open_store
+    from ._store import STORE_CHOICES, LoginStore, StoredAccess, StoredLogin, open_store
 
 
 def __getattr__(name: str) -> Any:

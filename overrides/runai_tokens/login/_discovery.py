@@ -13,6 +13,11 @@ anything in it is used:
   --allow-insecure-http (the same rule as every token request);
 - when it lists `response_types_supported` or `code_challenge_methods_supported`, they must
   include `code` and `S256`.
+- its `revocation_endpoint` (RFC 7009, which logout uses) is kept only when it passes the same
+  rules as the authorization endpoint (logout sends it a refresh token); otherwise the provider
+  is taken to offer none;
+- `authorization_response_iss_parameter_supported: true` (RFC 9207) makes the redirect's `iss`
+  required, and equal to the document's issuer.
 The document's token_endpoint is not used: codes are exchanged through Run:ai's own API.
 """
 
@@ -26,6 +31,7 @@ import httpx
 
 from .._untrusted import escape_controls
 from .._value import Value
+from ..retry._rules import certificate_failure
 from ._errors import DiscoveryError
 
 REALM_PATH = "/auth/realms/runai"
@@ -36,14 +42,36 @@ _QUOTED = 120
 
 
 class Provider(Value):
-    """What the login needs from the identity provider."""
+    """What the login (and logout) need from the identity provider.
 
-    __slots__ = _fields = ("issuer", "authorization_endpoint")
+    issuer has no trailing slash; named_issuer is the document's own spelling, which RFC 9207
+    compares a redirect's `iss` with (required when iss_parameter: the provider says it sends
+    one). revocation_endpoint is None when none usable is advertised.
+    """
+
+    __slots__ = _fields = (
+        "issuer",
+        "authorization_endpoint",
+        "revocation_endpoint",
+        "named_issuer",
+        "iss_parameter",
+    )
     issuer: str
     authorization_endpoint: str
+    revocation_endpoint: str | None
+    named_issuer: str
+    iss_parameter: bool
 
-    def __init__(self, issuer: str, authorization_endpoint: str) -> None:
-        self._set(issuer, authorization_endpoint)
+    def __init__(
+        self,
+        issuer: str,
+        authorization_endpoint: str,
+        revocation_endpoint: str | None = None,
+        named_issuer: str | None = None,
+        iss_parameter: bool = False,
+    ) -> None:
+        named = issuer if named_issuer is None else named_issuer
+        self._set(issuer, authorization_endpoint, revocation_endpoint, named, iss_parameter)
 
 
 def default_issuer(base_url: str) -> str:
@@ -58,6 +86,13 @@ def discover(issuer: str, http: httpx.Client) -> Provider:
             status = response.status_code
             body = _read_bounded(response)
     except httpx.HTTPError as exc:
+        failure = certificate_failure(exc)
+        if failure is not None:
+            reason = failure.verify_message or failure.reason or "no reason given"
+            raise DiscoveryError(
+                f"the identity provider at {issuer}: TLS certificate verification failed: {reason}",
+                unreachable=True,
+            ) from None
         raise DiscoveryError(
             f"the identity provider at {issuer} could not be reached ({type(exc).__name__})",
             unreachable=True,
@@ -112,7 +147,16 @@ def parse_document(issuer: str, body: bytes) -> Provider:
         offered = document.get(key)
         if offered is not None and (not isinstance(offered, list) or needed not in offered):
             raise DiscoveryError(f"{where} does not list {needed!r} in {key}")
-    return Provider(issuer=issuer.rstrip("/"), authorization_endpoint=endpoint)
+    revocation = document.get("revocation_endpoint")
+    if not isinstance(revocation, str) or endpoint_problem(revocation, issuer) is not None:
+        revocation = None
+    return Provider(
+        issuer=issuer.rstrip("/"),
+        authorization_endpoint=endpoint,
+        revocation_endpoint=revocation,
+        named_issuer=named,
+        iss_parameter=document.get("authorization_response_iss_parameter_supported") is True,
+    )
 
 
 def endpoint_problem(endpoint: str, issuer: str) -> str | None:

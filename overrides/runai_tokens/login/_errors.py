@@ -25,3 +25,11 @@ class CallbackError(LoginError):
 
 class LoginTimeout(LoginError):
     """Nobody finished the login in the browser in time."""
+
+
+class TokenEndpointError(LoginError):
+    """The control plane's token endpoint could not be asked which exchange it has."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        self.unreachable = unreachable
+        super().__init__(message)

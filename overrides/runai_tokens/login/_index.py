@@ -38,8 +38,9 @@ except ImportError:  # pragma: no cover - Windows: no flock, concurrent logins m
 
 INDEX_FILE = "login-index"
 _LOCK_FILE = "login-index.flock"
-# A login file's name: login-<hash of the base URL>.secret.
+# A login file's name: login-<hash of the base URL>.secret; its refresh lock's, .flock.
 _LOGIN_FILE = "login-{}.secret"
+_LOGIN_LOCK = "login-{}.flock"
 _FORMAT = 1
 _MAX_INDEX = 256 * 1024
 STORE_KINDS = ("keyring", "file")  # where a saved login's refresh token can be
@@ -97,10 +98,19 @@ def secret_file_name(base_url: str) -> str:
     """The file holding base_url's refresh token in the file store (a hash: no URL in names)."""
     # Only loading, saving or forgetting a login's token names its file; a warm `get` keys its
     # cache on the index entry alone, so hashlib (which loads OpenSSL) stays off its path.
+    return _LOGIN_FILE.format(_digest(base_url))
+
+
+def lock_file_name(base_url: str) -> str:
+    """The file whose flock serializes refreshes of base_url's login (_refresh_lock), wherever
+    its refresh token is kept."""
+    return _LOGIN_LOCK.format(_digest(base_url))
+
+
+def _digest(base_url: str) -> str:
     import hashlib
 
-    digest = hashlib.sha256(base_url.encode("utf-8", "surrogatepass")).hexdigest()
-    return _LOGIN_FILE.format(digest[:32])
+    return hashlib.sha256(base_url.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def read_index(directory: int) -> list[LoginEntry]:

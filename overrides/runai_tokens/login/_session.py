@@ -17,6 +17,7 @@ from .._cli_session import LoginRequiredError
 from .._value import Value
 
 if TYPE_CHECKING:
+    from ._refresh_lock import RefreshLock
     from ._store import LoginStore, StoredLogin
 
 # The store (_store, _index: fcntl, the index's format) is imported when a LoginSession is made,
@@ -111,23 +112,41 @@ class LoginSession(Value):
             raise self.login_error(base_url, "there is no stored login")
         return login
 
-    def keep_rotated(self, login: StoredLogin) -> bool:
-        """Store login, which holds the refresh token the server just sent in place of the
-        stored one, where the login is kept; whether that worked.
+    def refresh_lock(self, base_url: str) -> RefreshLock:
+        """The lock a refresh of base_url's login holds from reading the store to saving what
+        the refresh brought (login/_refresh_lock): the store's own, which works across
+        processes; for a store of the caller's own without one, a lock within this process."""
+        own = getattr(self.store, "refresh_lock", None)
+        if callable(own):
+            lock: RefreshLock = own(base_url)
+            return lock
+        from ._refresh_lock import RefreshLock
 
-        A store that cannot be written loses the new token for other processes (this one keeps
-        using it): that is logged, not raised, since the access token in hand is good.
+        return RefreshLock(None, base_url, key=(id(self.store), base_url))
+
+    def keep_refreshed(self, login: StoredLogin, *, rotated: bool) -> bool:
+        """Store login, which holds what a refresh just brought (the access token, and when
+        rotated the refresh token the server sent in place of the stored one), where the login
+        is kept; whether that worked.
+
+        A store that cannot be written loses the new refresh token for other processes (this
+        one keeps using it): that is logged, not raised, since the access token in hand is good.
+        Without a rotation only the shared access token is lost, and the next process refreshes.
         """
         replace = getattr(self.store, "replace_refresh_token", None)
         try:
             replace(login) if callable(replace) else self.store.save(login)
         except OSError as exc:
-            logger.warning(
-                "could not store the new refresh token for %s (%s); the next process will "
-                "need `runai-token login` again",
-                login.base_url,
-                exc.strerror or type(exc).__name__,
-            )
+            why = exc.strerror or type(exc).__name__
+            if rotated:
+                logger.warning(
+                    "could not store the new refresh token for %s (%s); the next process will "
+                    "need `runai-token login` again",
+                    login.base_url,
+                    why,
+                )
+            else:
+                logger.info("could not store the new access token for %s (%s)", login.base_url, why)
             return False
         return True
 

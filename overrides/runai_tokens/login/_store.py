@@ -8,21 +8,29 @@ logins exist and where each one's token is; it holds no token.
 
 A store's kind is where save() puts a login. load() and delete() find one wherever the index
 says it was saved (a login made with --store file is still found by the "auto" store), and
-replace_refresh_token() writes a rotated token back to where the login already is.
+replace_refresh_token() writes a rotated token back to where the login already is, and
+refresh_lock() is the lock a refresh holds meanwhile (_refresh_lock).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .._private_files import checked_directory, default_cache_dir, read_private, write_new
+from .._untrusted import header_value_problem
 from .._value import Value
 from . import _index
 from ._index import LoginEntry, LoginStoreError, normalize_base_url
+
+if TYPE_CHECKING:
+    # Imported by a refresh, not with the store: it brings the generated package (its error is
+    # an ApiException), which reading or saving a login does not need.
+    from ._refresh_lock import RefreshLock
 
 StoreKind = Literal["auto", "keyring", "file", "none"]
 STORE_CHOICES: tuple[StoreKind, ...] = _index.STORE_CHOICES  # type: ignore[assignment]
@@ -37,30 +45,76 @@ def _required_str(value: object, name: str) -> None:
         )
 
 
+def _finite(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"StoredAccess: {name} must be a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an int no float can hold
+        raise ValueError(f"StoredAccess: {name} must be finite") from None
+    if not math.isfinite(number):
+        raise ValueError(f"StoredAccess: {name} must be finite")
+    return number
+
+
+class StoredAccess(Value):
+    """The access token the login's last refresh brought, kept with the login so that a caller
+    who waited on the refresh lock (another process, another TokenAuth) uses it instead of
+    refreshing again (auth/_login_source).
+
+    obtained_at: when it was asked for, on the wall clock (seconds since the epoch: the one
+    clock that processes share). lifetime: seconds, None when the token did not say. The token
+    stays out of repr() and str().
+    """
+
+    __slots__ = _fields = ("token", "obtained_at", "lifetime")
+    _hidden = frozenset({"token"})
+    token: str
+    obtained_at: float
+    lifetime: float | None
+
+    def __init__(self, token: str, obtained_at: float, lifetime: float | None = None) -> None:
+        _required_str(token, "access token")
+        if (problem := header_value_problem(token)) is not None:
+            raise ValueError(f"StoredAccess: the access token {problem}")
+        obtained_at = _finite(obtained_at, "obtained_at")
+        if lifetime is not None and (lifetime := _finite(lifetime, "lifetime")) <= 0:
+            raise ValueError("StoredAccess: lifetime must be positive")
+        self._set(token, obtained_at, lifetime)
+
+
 class StoredLogin(Value):
     """A person's login to one control plane, as a store keeps it.
 
     base_url is normalized (checked by runai_tokens._validate, trailing slashes dropped), so one
-    control plane has one login however its URL was typed. The refresh token stays out of
-    repr() and str().
+    control plane has one login however its URL was typed. access is the access token of the
+    last refresh (StoredAccess), None before the first. The tokens stay out of repr() and str().
     """
 
-    __slots__ = _fields = ("base_url", "client_id", "refresh_token", "subject")
-    _hidden = frozenset({"refresh_token"})
+    __slots__ = _fields = ("base_url", "client_id", "refresh_token", "subject", "access")
+    _hidden = frozenset({"refresh_token", "access"})
     base_url: str
     client_id: str
     refresh_token: str
     subject: str | None
+    access: StoredAccess | None
 
     def __init__(
-        self, base_url: str, client_id: str, refresh_token: str, subject: str | None = None
+        self,
+        base_url: str,
+        client_id: str,
+        refresh_token: str,
+        subject: str | None = None,
+        access: StoredAccess | None = None,
     ) -> None:
         base_url = normalize_base_url(base_url)
         _required_str(client_id, "client_id")
         _required_str(refresh_token, "refresh_token")
         if subject is not None and not isinstance(subject, str):
             raise TypeError("StoredLogin: subject must be a str or None")
-        self._set(base_url, client_id, refresh_token, subject)
+        if access is not None and not isinstance(access, StoredAccess):
+            raise TypeError("StoredLogin: access must be a StoredAccess or None")
+        self._set(base_url, client_id, refresh_token, subject, access)
 
 
 class LoginStore(Protocol):
@@ -106,6 +160,11 @@ class _NoStore:
 
     def replace_refresh_token(self, login: StoredLogin) -> None:
         return None
+
+    def refresh_lock(self, base_url: str) -> RefreshLock:
+        from ._refresh_lock import RefreshLock
+
+        return RefreshLock(None, normalize_base_url(base_url), key=("none", base_url))
 
 
 class _Store:
@@ -171,10 +230,18 @@ class _Store:
             others = [e for e in entries if e.base_url != login.base_url]
             _index.write_index(directory, [*others, entry])
 
+    def refresh_lock(self, base_url: str) -> RefreshLock:
+        """The lock a refresh of base_url's login holds (_refresh_lock), in this store's
+        directory whichever kind keeps the token: one per login across threads and processes."""
+        from ._refresh_lock import RefreshLock
+
+        return RefreshLock(os.path.abspath(self.directory), normalize_base_url(base_url))
+
     def replace_refresh_token(self, login: StoredLogin) -> None:
-        """Write login (a rotated refresh token) where its control plane's login is kept now,
-        atomically. Under the index's lock, and only while the index still lists the login: a
-        rotation racing a logout must not bring the forgotten login back (LoginStoreError)."""
+        """Write login (after a refresh: the rotated refresh token, the new access token) where
+        its control plane's login is kept now, atomically. Under the index's lock, and only
+        while the index still lists the login: a refresh racing a logout must not bring the
+        forgotten login back (LoginStoreError)."""
         with (
             checked_directory(self.directory, create=False) as directory,
             _index.index_lock(directory),
@@ -251,15 +318,20 @@ def open_store(kind: StoreKind = "auto", *, cache_dir: Path | None = None) -> Lo
 
 
 def _encode(login: StoredLogin) -> str:
-    return json.dumps(
-        {
-            "format": _FORMAT,
-            "baseUrl": login.base_url,
-            "clientId": login.client_id,
-            "subject": login.subject,
-            "refreshToken": login.refresh_token,
+    data: dict[str, object] = {
+        "format": _FORMAT,
+        "baseUrl": login.base_url,
+        "clientId": login.client_id,
+        "subject": login.subject,
+        "refreshToken": login.refresh_token,
+    }
+    if login.access is not None:  # a key older readers skip: the format stays 1
+        data["access"] = {
+            "token": login.access.token,
+            "obtainedAt": login.access.obtained_at,
+            "lifetime": login.access.lifetime,
         }
-    )
+    return json.dumps(data)
 
 
 def _decode(raw: str, base_url: str) -> StoredLogin | None:
@@ -278,7 +350,18 @@ def _decode(raw: str, base_url: str) -> StoredLogin | None:
     if not (isinstance(client_id, str) and isinstance(refresh_token, str)):
         return None
     try:
-        return StoredLogin(base_url, client_id, refresh_token, subject)
+        return StoredLogin(base_url, client_id, refresh_token, subject, _access(data.get("access")))
+    except (TypeError, ValueError):
+        return None
+
+
+def _access(data: object) -> StoredAccess | None:
+    """The stored access token, or None when there is none or it is not usable (then the next
+    caller refreshes; the login itself stands)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return StoredAccess(data.get("token"), data.get("obtainedAt"), data.get("lifetime"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
 
@@ -288,6 +371,7 @@ __all__ = [
     "LoginStore",
     "LoginStoreError",
     "StoreKind",
+    "StoredAccess",
     "StoredLogin",
     "open_store",
 ]

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from .. import _validate
 from ._actions import Action, Discard, Read, Send
 from ._attempts import Attempts
 from ._body import adiscard, aread_body, discard, read_body
@@ -51,6 +52,10 @@ class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
             inspect.signature(httpx.HTTPTransport).bind(**options)
         except TypeError as exc:
             raise TypeError(f"HTTPTransports: {exc}") from None
+        # httpx opens the CA bundle and parses the proxy only when the transport is built.
+        if "verify" in options:
+            options["verify"] = _validate.verify(options["verify"])
+        _validate.proxy(options.get("proxy"))
         self._options = options
         self._lock = threading.Lock()
         self._sync: httpx.HTTPTransport | None = None
@@ -107,7 +112,9 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         clock: Clock | None = None,
     ) -> None:
         if not isinstance(policy, RetryPolicy):
-            raise TypeError(f"policy must be a RetryPolicy, got {type(policy).__name__}")
+            raise TypeError(
+                f"policy must be a RetryPolicy, got {_validate.type_name(policy, [RetryPolicy])}"
+            )
         if transport is None:
             transport = HTTPTransports()
         elif not isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
@@ -118,7 +125,10 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if clock is None:
             clock = Clock.system()
         elif not isinstance(clock, Clock):
-            raise TypeError(f"clock must be a runai_tokens.retry.Clock, got {type(clock).__name__}")
+            raise TypeError(
+                "clock must be a runai_tokens.retry.Clock, "
+                f"got {_validate.type_name(clock, [Clock])}"
+            )
         self.policy = policy
         self.transport = transport
         self._clock = clock

@@ -4,31 +4,27 @@
 counts what it saw (`Counts`);
 `ScriptedServer` (with `Reply`, `Recorded`, `scripted`, `sequence`) serves replies a test scripts
 per request, on the same HTTP plumbing; `make_jwt` mints a realistic access token without a
-server. The kit needs attrs, and a server PyYAML and jsonschema too: the `testing` extra has all
-three (the library itself needs none of them).
+server. A server needs PyYAML and jsonschema too: the `testing` extra has them (the library
+itself needs neither).
 The pytest fixtures `runai_server` and `runai_credentials` come from runai_tokens.testing.plugin.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._jwt import InvalidToken, decode_jwt, encode_jwt, make_jwt
     from ._log import REDACTED, Counts, RequestRecord
     from ._script import Gate
-    from .scripted import Recorded, Reply, ScriptedServer, scripted, sequence
-    from .server import FakeRunaiServer
-
-    PROTECTED_PATH = FakeRunaiServer.PROTECTED_PATH
+    from ._scripted import Recorded, Reply, ScriptedServer, is_grant, scripted, sequence
+    from .server import PROTECTED_PATH, FakeRunaiServer
 
 # Each name and the module it comes from, loaded on first use: pytest imports this package for
 # everyone who has runai-tokens installed (the plugin lives in it), so importing it loads
-# nothing; and the kit needs attrs, which only the `testing` extra brings, so asking for a name
-# without it says which extra is missing.
+# nothing; and a server needs PyYAML and jsonschema, which only the `testing` extra brings, so
+# asking for a name without them says which extra is missing.
 _EXPORTS: dict[str, str] = {
     "InvalidToken": "._jwt",
     "decode_jwt": "._jwt",
@@ -38,12 +34,14 @@ _EXPORTS: dict[str, str] = {
     "Counts": "._log",
     "RequestRecord": "._log",
     "Gate": "._script",
-    "Recorded": ".scripted",
-    "Reply": ".scripted",
-    "ScriptedServer": ".scripted",
-    "scripted": ".scripted",
-    "sequence": ".scripted",
+    "Recorded": "._scripted",
+    "Reply": "._scripted",
+    "ScriptedServer": "._scripted",
+    "is_grant": "._scripted",
+    "scripted": "._scripted",
+    "sequence": "._scripted",
     "FakeRunaiServer": ".server",
+    "PROTECTED_PATH": ".server",
 }
 
 __all__ = [
@@ -59,6 +57,7 @@ __all__ = [
     "ScriptedServer",
     "decode_jwt",
     "encode_jwt",
+    "is_grant",
     "make_jwt",
     "scripted",
     "sequence",
@@ -66,40 +65,21 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    if name not in __all__:
+    module = _EXPORTS.get(name)
+    if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     try:
-        importlib.import_module("attrs")
-    except ImportError as exc:
+        value = getattr(importlib.import_module(module, __name__), name)
+    except ImportError as exc:  # PyYAML or jsonschema: only the `testing` extra brings them
+        from ._advice import KIT_PACKAGES, install_advice
+
         raise ImportError(
-            f"{__name__}.{name} needs the `testing` extra (attrs, PyYAML, "
-            "jsonschema): pip install 'runai-tokens[testing]'",
+            f"{__name__}.{name} needs the `testing` extra ({KIT_PACKAGES}): {install_advice()}",
             name=exc.name,
         ) from exc
-    if name == "PROTECTED_PATH":
-        value: object = __getattr__("FakeRunaiServer").PROTECTED_PATH  # type: ignore[attr-defined]
-    else:
-        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    if name != "scripted":
-        globals()[name] = value  # the next lookup finds it without calling here
+    globals()[name] = value  # the next lookup finds it without calling here
     return value
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-class _Kit(types.ModuleType):
-    """This package's module type, for one name: `scripted` is the function, never the
-    submodule of the same name that the import system binds here once it is imported."""
-
-    @property
-    def scripted(self) -> object:
-        return __getattr__("scripted")
-
-    @scripted.setter
-    def scripted(self, submodule: object) -> None:
-        pass  # the import system binding the submodule: the name stays the function's
-
-
-sys.modules[__name__].__class__ = _Kit

@@ -230,9 +230,10 @@ def load_contract() -> Contract:
         import jsonschema  # noqa: F401 (imported here so a missing one fails at start())
         import yaml
     except ImportError as exc:
+        from ._advice import install_advice
+
         raise ImportError(
-            "FakeRunaiServer needs PyYAML and jsonschema: pip install 'runai-tokens[testing]'",
-            name=exc.name,
+            f"FakeRunaiServer needs PyYAML and jsonschema: {install_advice()}", name=exc.name
         ) from exc
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return Contract(yaml.load(_spec_text(), Loader=loader))  # noqa: S506 (a SafeLoader)

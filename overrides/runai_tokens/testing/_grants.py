@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 import threading
 from collections.abc import Callable
 
 import attrs
 
+from ._rotation import RefreshRefused, RefreshTokens
 from ._tokens import Minter
 from ._versions import EXPIRES_IN, OPERATIONS_SINCE, Version, parse_version, show
 
@@ -58,12 +58,7 @@ class _Code:
     client_id: str | None
     subject: str
     challenge: str | None = None  # PKCE S256, from the authorize endpoint
-
-
-@attrs.frozen
-class _Refresh:
-    subject: str
-    client_id: str | None
+    offline: bool = True  # whether its exchange issues a refresh token (the scope allowed one)
 
 
 def _s256(verifier: str) -> str:
@@ -86,12 +81,12 @@ class TokenService:
         lifetime: float,
         rotate_refresh_tokens: bool,
         clock: Callable[[], float],
+        detect_refresh_token_reuse: bool = True,
         signing_key: bytes,
         opaque_tokens: bool = False,
         standard_base64_safe: bool = False,
     ) -> None:
         self.version = parse_version(version)
-        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.tokens = Minter(
             lifetime=lifetime,
             clock=clock,
@@ -105,7 +100,9 @@ class TokenService:
         self._users: dict[str, str] = {}
         self._codes: dict[str, _Code] = {}
         self._external: dict[str, str] = {}
-        self._refresh: dict[str, _Refresh] = {}
+        self.refresh_tokens = RefreshTokens(
+            rotate=rotate_refresh_tokens, detect_reuse=detect_refresh_token_reuse
+        )
 
     @property
     def lifetime(self) -> float:
@@ -114,6 +111,10 @@ class TokenService:
     @lifetime.setter
     def lifetime(self, seconds: float) -> None:
         self.tokens.lifetime = seconds
+
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        return self.refresh_tokens.rotate
 
     @property
     def tokens_issued(self) -> int:
@@ -140,9 +141,10 @@ class TokenService:
         subject: str,
         *,
         challenge: str | None = None,
+        offline: bool = True,
     ) -> None:
         with self._lock:
-            self._codes[code] = _Code(redirect_uri, client_id, subject, challenge)
+            self._codes[code] = _Code(redirect_uri, client_id, subject, challenge, offline)
 
     def add_external_token(self, token: str, subject: str) -> None:
         with self._lock:
@@ -150,7 +152,7 @@ class TokenService:
 
     def issue_refresh_token(self, subject: str, client_id: str | None) -> str:
         with self._lock:
-            return self._new_refresh(subject, client_id)
+            return self.refresh_tokens.issue(subject, client_id)
 
     def issue_access_token(self, subject: str, client_id: str | None = None) -> str:
         return self.tokens.mint(subject, client_id, "Bearer")
@@ -158,7 +160,7 @@ class TokenService:
     def revoke_all(self) -> None:
         with self._lock:
             self.tokens.revoke_all()
-            self._refresh.clear()
+            self.refresh_tokens.clear()
 
     # --- the grants, whatever the wire format -------------------------------------------
     def client_credentials(self, client_id: str, client_secret: str) -> Issued:
@@ -193,43 +195,44 @@ class TokenService:
         return self._issue(subject, None, refresh=False)
 
     def exchange(
-        self,
-        code: str,
-        redirect_uri: str,
-        client_id: str | None,
-        *,
-        pkce: bool = False,
-        verifier: str | None = None,
+        self, code: str, redirect_uri: str, client_id: str | None, *, verifier: str | None = None
     ) -> Issued:
-        """pkce: the operation carries RFC 7636's verifier (/api/v2/token, whose form has it in
-        openapi.yaml), and a code that had a challenge is refused without the matching one.
-        No document of v1 has a verifier, so v1's exchanges check none."""
+        """RFC 7636 section 4.6, whatever the endpoint: a code issued with a challenge is refused
+        without the verifier that matches it. v1's operations carry no verifier in any document,
+        so a code with a challenge can only be exchanged at /api/v2/token."""
         with self._lock:
             # Authorization codes are single-use, as OAuth requires, whatever happens next.
             found = self._codes.pop(code, None)
         if found is None or found.redirect_uri != redirect_uri:
             raise GrantError(401, "invalid authorization code or redirect URI", INVALID_GRANT)
-        verified = verifier is not None and _same(_s256(verifier), found.challenge or "")
-        if pkce and found.challenge is not None and not verified:
+        if found.challenge is not None and not (
+            verifier is not None and _same(_s256(verifier), found.challenge)
+        ):
             raise GrantError(401, "PKCE verifier missing or wrong", INVALID_GRANT)
         if client_id is not None and found.client_id is not None and client_id != found.client_id:
             raise GrantError(401, "authorization code was issued to another client", INVALID_GRANT)
-        return self._issue(found.subject, found.client_id or client_id, refresh=True)
+        return self._issue(found.subject, found.client_id or client_id, refresh=found.offline)
 
     def refresh(self, token: str, client_id: str | None) -> Issued:
         with self._lock:
-            found = next((g for t, g in self._refresh.items() if _same(token, t)), None)
-            if found is None:
-                raise GrantError(401, "invalid, used or revoked refresh token", INVALID_GRANT)
-            if client_id is not None and found.client_id not in (None, client_id):
-                raise GrantError(401, "refresh token was issued to another client", INVALID_GRANT)
-            if self.rotate_refresh_tokens:
-                del self._refresh[token]
-                new_refresh = self._new_refresh(found.subject, found.client_id)
-            else:
-                new_refresh = token
+            try:
+                found, new_refresh = self.refresh_tokens.refresh(token, client_id)
+            except RefreshRefused as refused:
+                raise GrantError(401, refused.why, INVALID_GRANT) from None
         issued = self._issue(found.subject, found.client_id, refresh=False)
         return attrs.evolve(issued, refresh_token=new_refresh)
+
+    def revoke_refresh_token(self, token: str, client_id: str) -> None:
+        """RFC 7009 for a public client: the refresh token is forgotten when it was issued to
+        client_id; an unknown one is no error (section 2.2). Raises GrantError when it belongs to
+        another client."""
+        with self._lock:
+            found = self.refresh_tokens.live_grant(token)
+            if found is not None and found.client_id not in (None, client_id):
+                raise GrantError(
+                    400, "the token was issued to another client", "unauthorized_client"
+                )
+            self.refresh_tokens.revoke(token)
 
     def require(self, since: Version, grant: str, field: str) -> None:
         """Refuse a grant this version does not have yet, saying so (it is not a bad credential)."""
@@ -251,10 +254,5 @@ class TokenService:
         access = self.tokens.mint(subject, client_id, "Bearer")
         id_token = self.tokens.mint(subject, client_id, "ID")
         with self._lock:
-            refresh_token = self._new_refresh(subject, client_id) if refresh else None
+            refresh_token = self.refresh_tokens.issue(subject, client_id) if refresh else None
         return Issued(access, id_token, refresh_token, lifetime, self.version >= EXPIRES_IN)
-
-    def _new_refresh(self, subject: str, client_id: str | None) -> str:
-        token = f"fake-refresh-{secrets.token_urlsafe(24)}"
-        self._refresh[token] = _Refresh(subject, client_id)
-        return token

@@ -111,7 +111,7 @@ def grant_token_v2(service: TokenService, request: Request) -> dict[str, Any]:
     elif grant == "authorization_code":
         code, redirect = _need(form, "code", context), _need(form, "redirect_uri", context)
         verifier = _verifier(form)
-        issued = service.exchange(code, redirect, client_id, pkce=True, verifier=verifier)
+        issued = service.exchange(code, redirect, client_id, verifier=verifier)
     else:  # the router answers the contract's enum violation first; this is the backstop
         raise GrantError(400, f"unsupported grant_type {grant}", UNSUPPORTED_GRANT_TYPE)
     body: dict[str, Any] = {

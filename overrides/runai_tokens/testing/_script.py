@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from ._routes import Reply as WireReply
-from .scripted import Reply
+from ._scripted import Reply
 
 
 class Gate:

@@ -30,3 +30,13 @@ def parse_version(version: str) -> Version:
 
 def show(version: Version) -> str:
     return f"{version[0]}.{version[1]}"
+
+
+def contract_versions(contract_version: str) -> tuple[str, ...]:
+    """Every control-plane version a contract's range names ("2.18-2.24": 2.18, 2.19, ..., 2.24),
+    oldest first: the versions the fake server can answer as, read from openapi.yaml's info."""
+    first, _, last = contract_version.partition("-")
+    low, high = parse_version(first), parse_version(last or first)
+    if low[0] != high[0]:
+        raise ValueError(f"a contract's versions span one major version, not {contract_version!r}")
+    return tuple(show((low[0], minor)) for minor in range(low[1], high[1] + 1))

@@ -31,6 +31,10 @@ logger = logging.getLogger("runai_tokens.testing")
 _REAL_ANSWER = frozenset({FaultKind.DELAY, FaultKind.TRICKLE, FaultKind.RESET})
 
 
+# The one endpoint behind TokenAuth that the server serves (see FakeRunaiServer).
+PROTECTED_PATH = "/api/v1/whoami"
+
+
 class FakeRunaiServer(Registries, FaultInjection, GrantScript):
     """Run:ai's token operations, plus one protected endpoint, on 127.0.0.1, as `version` has them.
 
@@ -65,6 +69,12 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
       refresh_token and the two deprecated query-string operations. Refresh tokens rotate and
       are single-use when rotate_refresh_tokens is True (the default); when False the same one
       is returned and stays valid. Authorization codes are always single-use.
+    - Refresh-token reuse detection (detect_refresh_token_reuse, on by default, with rotation):
+      each login's refresh tokens are one family, and a spent token presented again is refused
+      (invalid_grant) and revokes the whole family, the live token included, as Keycloak,
+      oidc-provider, Okta and Auth0 do with rotation on. Two refreshes with one token at once
+      therefore end the login, as they do against a real provider. `refreshes` counts the
+      refresh grants answered, `refresh_token_reuses` the reuses seen.
     - Versions: client_credentials on /api/v1/token from 2.20, external_token_exchange from 2.22
       (accepting a token registered with add_external_token(), 401 for any other), expiresIn
       from 2.24. An older version refuses a grant it lacks with 400 and the message
@@ -76,6 +86,11 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
       every token issued so far. standard_base64_safe=True writes every JWT's payload segment
       without '-' or '_' (the same claims, some characters as JSON escapes), for clients that
       decode it with the standard base64 alphabet where base64url is meant.
+    - The identity provider (_idp): discovery, authorize and RFC 7009 revocation under
+      /auth/realms/runai, RFC 9207's `iss` on every redirect, PKCE (RFC 7636 section 4.6)
+      enforced at both exchange endpoints. require_pkce=True refuses an authorization request
+      without a challenge; offline_access_only=True issues a code's refresh token only for the
+      scope offline_access with prompt=consent, as oidc-provider, Okta, Entra ID and Auth0 do.
     - grant_delay: every token request the server answers itself (not an injected fault's)
       waits this many seconds first, as an identity provider takes tens of milliseconds to mint;
       on loopback a grant would otherwise finish before a second caller has started.
@@ -98,7 +113,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
     status only.
     """
 
-    PROTECTED_PATH: ClassVar[str] = "/api/v1/whoami"
+    PROTECTED_PATH: ClassVar[str] = PROTECTED_PATH
 
     def __init__(
         self,
@@ -107,11 +122,14 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         lifetime: float = 3600.0,
         port: int = 0,
         rotate_refresh_tokens: bool = True,
+        detect_refresh_token_reuse: bool = True,
         clock: Callable[[], float] = time.time,
         signing_key: bytes | None = None,
         opaque_tokens: bool = False,
         standard_base64_safe: bool = False,
         grant_delay: float = 0.0,
+        require_pkce: bool = False,
+        offline_access_only: bool = False,
     ) -> None:
         GrantScript.__init__(self)
         self.version = version
@@ -122,6 +140,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
             version=version,
             lifetime=lifetime,
             rotate_refresh_tokens=rotate_refresh_tokens,
+            detect_refresh_token_reuse=detect_refresh_token_reuse,
             clock=clock,
             signing_key=self._key,
             opaque_tokens=opaque_tokens,
@@ -137,7 +156,12 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         self._httpd: Server | None = None
         self._thread: threading.Thread | None = None
         self._router: Router | None = None
-        self._idp = IdentityProvider(self._service, lambda: self.url)
+        self._idp = IdentityProvider(
+            self._service,
+            lambda: self.url,
+            require_pkce=require_pkce,
+            offline_access_only=offline_access_only,
+        )
 
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "not running"
@@ -225,6 +249,17 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         """How many access tokens the server has minted."""
         return self._service.tokens_issued
 
+    @property
+    def refreshes(self) -> int:
+        """How many refresh_token grants the server has granted (refused ones not counted)."""
+        return self._service.refresh_tokens.refreshed
+
+    @property
+    def refresh_token_reuses(self) -> int:
+        """How many times a spent refresh token was presented again (with reuse detection on,
+        each revoked its login's family)."""
+        return self._service.refresh_tokens.reuses
+
     # --- serving (called from handler threads) --------------------------------------------
     def _track(self, conn: socket.socket, open: bool) -> None:
         with self._lock:
@@ -245,7 +280,11 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
                 reply = attrs.evolve(reply, delivery=fault.delivery)
         else:
             reply = fault_reply(fault)
-        is_secret = router.contract.is_secret
+        contract_secret, idp_path = router.contract.is_secret, self._idp.handles(path)
+
+        def is_secret(name: str) -> bool:
+            return contract_secret(name) or (idp_path and self._idp.is_secret(name))
+
         self._log.add(
             RequestRecord(
                 method=method,
@@ -280,5 +319,5 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
             if scripted is not None:
                 return scripted
         if self._idp.handles(path):
-            return self._idp.dispatch(method, path, query)
+            return self._idp.dispatch(method, path, query, body, headers.get("content-type"))
         return router.dispatch(method, path, query, headers, body)

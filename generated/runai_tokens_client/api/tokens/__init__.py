@@ -1,10 +1,10 @@
 """Contains endpoint functions for accessing the API"""
 
+import logging
 from typing import Any
 
-# Each operation of this tag, by module name: its method, its path, the names of its query
-# parameters, its request body's content type (None without a body) and the body's enum fields
-# with their values (the grant type, for a grant).
+import httpx
+
 OPERATIONS: dict[str, dict[str, Any]] = {
     "app_token": {
         "method": "POST",
@@ -29,14 +29,14 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "query": (),
         "body": "application/json",
         "enums": {
-            "grantType": (
+            "grantType": [
                 "app_token",
                 "client_credentials",
                 "refresh_token",
                 "exchange_token",
                 "password",
                 "external_token_exchange",
-            ),
+            ],
         },
     },
     "grant_token_v2": {
@@ -45,12 +45,12 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "query": (),
         "body": "application/x-www-form-urlencoded",
         "enums": {
-            "grant_type": (
+            "grant_type": [
                 "authorization_code",
                 "client_credentials",
                 "password",
                 "refresh_token",
-            ),
+            ],
         },
     },
     "refresh_token": {
@@ -61,3 +61,20 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "enums": {},
     },
 }
+
+
+def _redact_query(record: logging.LogRecord) -> bool:
+    if isinstance(record.args, tuple):
+        record.args = tuple(_redacted(arg) for arg in record.args)
+    return True  # the record is kept: only the URL of an operation here changes
+
+
+def _redacted(arg: object) -> object:
+    if not (isinstance(arg, httpx.URL) and arg.query):
+        return arg
+    if not any(arg.path.endswith(op["path"]) for op in OPERATIONS.values()):
+        return arg
+    return arg.copy_with(params={name: "REDACTED" for name in arg.params})
+
+
+logging.getLogger("httpx").addFilter(_redact_query)

@@ -1,14 +1,14 @@
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
-from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.app_token_request import AppTokenRequest
 from ...models.app_token_response import AppTokenResponse
 from ...models.error import Error
-from ...types import UNSET, RequestKwargs, Response, Unset
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -25,11 +25,10 @@ def _get_kwargs(
     if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
 
-    if "json" not in _kwargs:  # httpx says application/json for a json= body itself
-        headers["Content-Type"] = "application/json"
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
-    return RequestKwargs(_kwargs)
+    return _kwargs
 
 
 def _parse_response(
@@ -63,14 +62,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AppTokenResponse]:
-    return errors.checked_response(
-        response,
-        lambda: _parse_response(client=client, response=response),
-        success={(200, 200): AppTokenResponse},
-        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
-        default=False,
-        error_models=(Error,),
+) -> Response[AppTokenResponse | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
     )
 
 
@@ -78,7 +75,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> Response[AppTokenResponse]:
+) -> Response[AppTokenResponse | Error]:
     """get application token
 
      Retrieve access token for an application.
@@ -88,19 +85,20 @@ def sync_detailed(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AppTokenResponse]
+        Response[AppTokenResponse | Error]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = send(client.get_httpx_client(), kwargs)
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
 
     return _build_response(client=client, response=response)
 
@@ -109,7 +107,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> AppTokenResponse:
+) -> AppTokenResponse | Error | None:
     """get application token
 
      Retrieve access token for an application.
@@ -119,12 +117,11 @@ def sync(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AppTokenResponse
+        AppTokenResponse | Error
     """
 
     return sync_detailed(
@@ -137,7 +134,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> Response[AppTokenResponse]:
+) -> Response[AppTokenResponse | Error]:
     """get application token
 
      Retrieve access token for an application.
@@ -147,19 +144,18 @@ async def asyncio_detailed(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AppTokenResponse]
+        Response[AppTokenResponse | Error]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -168,7 +164,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: AppTokenRequest | Unset = UNSET,
-) -> AppTokenResponse:
+) -> AppTokenResponse | Error | None:
     """get application token
 
      Retrieve access token for an application.
@@ -178,12 +174,11 @@ async def asyncio(
         body (AppTokenRequest | Unset):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AppTokenResponse
+        AppTokenResponse | Error
     """
 
     return (

@@ -1,13 +1,13 @@
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
-from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_response import TokenResponse
-from ...types import UNSET, RequestKwargs, Response
+from ...types import UNSET, Response
 
 
 def _get_kwargs(
@@ -30,7 +30,7 @@ def _get_kwargs(
         "params": params,
     }
 
-    return RequestKwargs(_kwargs)
+    return _kwargs
 
 
 def _parse_response(
@@ -64,14 +64,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[TokenResponse]:
-    return errors.checked_response(
-        response,
-        lambda: _parse_response(client=client, response=response),
-        success={(200, 200): TokenResponse},
-        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
-        default=False,
-        error_models=(Error,),
+) -> Response[Error | TokenResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
     )
 
 
@@ -80,7 +78,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> Response[TokenResponse]:
+) -> Response[Error | TokenResponse]:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -91,12 +89,11 @@ def sync_detailed(
         code (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[TokenResponse]
+        Response[Error | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -104,7 +101,9 @@ def sync_detailed(
         code=code,
     )
 
-    response = send(client.get_httpx_client(), kwargs)
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
 
     return _build_response(client=client, response=response)
 
@@ -114,7 +113,7 @@ def sync(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> TokenResponse:
+) -> Error | TokenResponse | None:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -125,12 +124,11 @@ def sync(
         code (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        TokenResponse
+        Error | TokenResponse
     """
 
     return sync_detailed(
@@ -145,7 +143,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> Response[TokenResponse]:
+) -> Response[Error | TokenResponse]:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -156,12 +154,11 @@ async def asyncio_detailed(
         code (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[TokenResponse]
+        Response[Error | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -169,7 +166,7 @@ async def asyncio_detailed(
         code=code,
     )
 
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -179,7 +176,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     redirect_uri: str,
     code: str,
-) -> TokenResponse:
+) -> Error | TokenResponse | None:
     """exchange code for token
 
      Exchanges an authorization code for an access token.
@@ -190,12 +187,11 @@ async def asyncio(
         code (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        TokenResponse
+        Error | TokenResponse
     """
 
     return (

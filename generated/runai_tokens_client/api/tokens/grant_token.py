@@ -1,14 +1,14 @@
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
-from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_request import TokenRequest
 from ...models.token_response import TokenResponse
-from ...types import UNSET, RequestKwargs, Response, Unset
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -28,11 +28,10 @@ def _get_kwargs(
     if not isinstance(body, Unset):
         _kwargs["json"] = body.to_dict()
 
-    if "json" not in _kwargs:  # httpx says application/json for a json= body itself
-        headers["Content-Type"] = "application/json"
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
-    return RequestKwargs(_kwargs)
+    return _kwargs
 
 
 def _parse_response(
@@ -66,14 +65,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[TokenResponse]:
-    return errors.checked_response(
-        response,
-        lambda: _parse_response(client=client, response=response),
-        success={(200, 200): TokenResponse},
-        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
-        default=False,
-        error_models=(Error,),
+) -> Response[Error | TokenResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
     )
 
 
@@ -82,7 +79,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> Response[TokenResponse]:
+) -> Response[Error | TokenResponse]:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -93,12 +90,11 @@ def sync_detailed(
             depends on grantType.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[TokenResponse]
+        Response[Error | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -106,7 +102,9 @@ def sync_detailed(
         user_agent=user_agent,
     )
 
-    response = send(client.get_httpx_client(), kwargs)
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
 
     return _build_response(client=client, response=response)
 
@@ -116,7 +114,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> TokenResponse:
+) -> Error | TokenResponse | None:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -127,12 +125,11 @@ def sync(
             depends on grantType.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        TokenResponse
+        Error | TokenResponse
     """
 
     return sync_detailed(
@@ -147,7 +144,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> Response[TokenResponse]:
+) -> Response[Error | TokenResponse]:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -158,12 +155,11 @@ async def asyncio_detailed(
             depends on grantType.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[TokenResponse]
+        Response[Error | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -171,7 +167,7 @@ async def asyncio_detailed(
         user_agent=user_agent,
     )
 
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -181,7 +177,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: TokenRequest | Unset = UNSET,
     user_agent: str | Unset = UNSET,
-) -> TokenResponse:
+) -> Error | TokenResponse | None:
     """Create an application token.
 
      Use to create application tokens. Select a token using the `grant_type` parameter.
@@ -192,12 +188,11 @@ async def asyncio(
             depends on grantType.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        TokenResponse
+        Error | TokenResponse
     """
 
     return (

@@ -1,15 +1,15 @@
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
-from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.o_auth_2_error import OAuth2Error
 from ...models.o_auth_2_token_request import OAuth2TokenRequest
 from ...models.o_auth_2_token_response import OAuth2TokenResponse
-from ...types import RequestKwargs, Response
+from ...types import Response
 
 
 def _get_kwargs(
@@ -27,7 +27,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/x-www-form-urlencoded"
 
     _kwargs["headers"] = headers
-    return RequestKwargs(_kwargs)
+    return _kwargs
 
 
 def _parse_response(
@@ -66,14 +66,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[OAuth2TokenResponse]:
-    return errors.checked_response(
-        response,
-        lambda: _parse_response(client=client, response=response),
-        success={(200, 200): OAuth2TokenResponse},
-        documented=((200, 200), (400, 400), (401, 401), (500, 500), (503, 503)),
-        default=False,
-        error_models=(OAuth2Error, Error),
+) -> Response[Error | OAuth2Error | OAuth2TokenResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
     )
 
 
@@ -81,7 +79,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> Response[OAuth2TokenResponse]:
+) -> Response[Error | OAuth2Error | OAuth2TokenResponse]:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -94,19 +92,20 @@ def sync_detailed(
             other keys it needs.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuth2TokenResponse]
+        Response[Error | OAuth2Error | OAuth2TokenResponse]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = send(client.get_httpx_client(), kwargs)
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
 
     return _build_response(client=client, response=response)
 
@@ -115,7 +114,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> OAuth2TokenResponse:
+) -> Error | OAuth2Error | OAuth2TokenResponse | None:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -128,12 +127,11 @@ def sync(
             other keys it needs.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuth2TokenResponse
+        Error | OAuth2Error | OAuth2TokenResponse
     """
 
     return sync_detailed(
@@ -146,7 +144,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> Response[OAuth2TokenResponse]:
+) -> Response[Error | OAuth2Error | OAuth2TokenResponse]:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -159,19 +157,18 @@ async def asyncio_detailed(
             other keys it needs.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[OAuth2TokenResponse]
+        Response[Error | OAuth2Error | OAuth2TokenResponse]
     """
 
     kwargs = _get_kwargs(
         body=body,
     )
 
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -180,7 +177,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: OAuth2TokenRequest,
-) -> OAuth2TokenResponse:
+) -> Error | OAuth2Error | OAuth2TokenResponse | None:
     """Create an access token v2
 
      Use this endpoint to obtain an access token. Compliant with standard OAuth2 protocol and
@@ -193,12 +190,11 @@ async def asyncio(
             other keys it needs.
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        OAuth2TokenResponse
+        Error | OAuth2Error | OAuth2TokenResponse
     """
 
     return (

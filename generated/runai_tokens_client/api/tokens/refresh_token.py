@@ -1,13 +1,13 @@
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 
 from ... import errors
-from ...api import asend, send
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.token_response import TokenResponse
-from ...types import UNSET, RequestKwargs, Response
+from ...types import UNSET, Response
 
 
 def _get_kwargs(
@@ -27,7 +27,7 @@ def _get_kwargs(
         "params": params,
     }
 
-    return RequestKwargs(_kwargs)
+    return _kwargs
 
 
 def _parse_response(
@@ -61,14 +61,12 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[TokenResponse]:
-    return errors.checked_response(
-        response,
-        lambda: _parse_response(client=client, response=response),
-        success={(200, 200): TokenResponse},
-        documented=((200, 200), (400, 400), (500, 500), (503, 503)),
-        default=False,
-        error_models=(Error,),
+) -> Response[Error | TokenResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
     )
 
 
@@ -76,7 +74,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     refresh_token: str,
-) -> Response[TokenResponse]:
+) -> Response[Error | TokenResponse]:
     """refresh token
 
      Refreshes an user tokens.
@@ -86,19 +84,20 @@ def sync_detailed(
         refresh_token (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[TokenResponse]
+        Response[Error | TokenResponse]
     """
 
     kwargs = _get_kwargs(
         refresh_token=refresh_token,
     )
 
-    response = send(client.get_httpx_client(), kwargs)
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
 
     return _build_response(client=client, response=response)
 
@@ -107,7 +106,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     refresh_token: str,
-) -> TokenResponse:
+) -> Error | TokenResponse | None:
     """refresh token
 
      Refreshes an user tokens.
@@ -117,12 +116,11 @@ def sync(
         refresh_token (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        TokenResponse
+        Error | TokenResponse
     """
 
     return sync_detailed(
@@ -135,7 +133,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     refresh_token: str,
-) -> Response[TokenResponse]:
+) -> Response[Error | TokenResponse]:
     """refresh token
 
      Refreshes an user tokens.
@@ -145,19 +143,18 @@ async def asyncio_detailed(
         refresh_token (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[TokenResponse]
+        Response[Error | TokenResponse]
     """
 
     kwargs = _get_kwargs(
         refresh_token=refresh_token,
     )
 
-    response = await asend(client.get_async_httpx_client(), kwargs)
+    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -166,7 +163,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     refresh_token: str,
-) -> TokenResponse:
+) -> Error | TokenResponse | None:
     """refresh token
 
      Refreshes an user tokens.
@@ -176,12 +173,11 @@ async def asyncio(
         refresh_token (str):
 
     Raises:
-        errors.ApiException: If the server answers anything but a documented 2xx status whose
-            body is the documented model (errors.UnexpectedStatus for a status the document does
-            not list), or if no response arrives (status None, the httpx error as __cause__).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        TokenResponse
+        Error | TokenResponse
     """
 
     return (
