@@ -76,10 +76,11 @@ def kit(package: str) -> dict[str, Any]:
 
 
 def advice(package: str) -> dict[str, Any]:
-    """The vendored kit without its packages (attrs, PyYAML, jsonschema): what it advises."""
+    """The vendored kit without its packages (PyYAML, jsonschema): what it advises."""
     testing = importlib.import_module(f"{package}.runai_tokens.testing")
     try:
-        testing.FakeRunaiServer  # noqa: B018 - the attribute's ImportError is the advice
+        with testing.FakeRunaiServer():  # starting it needs them: its ImportError is the advice
+            pass
     except ImportError as exc:
         return {"advice": str(exc)}
     return {"advice": None}

@@ -9,7 +9,7 @@ Standard library only: it is what is said when the kit's dependencies are missin
 from __future__ import annotations
 
 # What the `testing` extra brings for the kit (pyproject.toml; pytest only for the plugin).
-KIT_PACKAGES = "attrs, PyYAML and jsonschema"
+KIT_PACKAGES = "PyYAML and jsonschema"
 
 
 def install_advice() -> str:
