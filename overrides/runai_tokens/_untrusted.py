@@ -115,6 +115,9 @@ def json_value(data: bytes | str, *, limit: int) -> Any:
             text = None
         if text is None:  # raised out here: no decode error, holding the bytes, as context
             raise UntrustedJsonError("is not UTF-8 text")
+    elif not data.isascii() and not _encodes(data):
+        # A str from os.environ holds undecodable bytes as lone surrogates (surrogateescape).
+        raise UntrustedJsonError("is not UTF-8 text")
     else:
         text = data
     if _too_deep(text):
@@ -191,15 +194,21 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _has_lone_surrogate(value: Any) -> bool:
     # A loop, not recursion: the depth is bounded, but the caller's stack may not be.
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
+            if not _encodes(item):
                 return True
         elif isinstance(item, dict):
             pending.extend(item.keys())
