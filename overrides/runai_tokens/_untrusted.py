@@ -136,10 +136,10 @@ def json_value(data: bytes | str, *, limit: int) -> Any:
     return value
 
 
-# A JSON string (escapes included), or a bracket. Where json reads a string, this reads the same
-# one, so a bracket it counts is one json would nest at; where they part, json has already
-# failed. It is an upper bound of json's depth, hence a safe one.
-_TOKENS = r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]'
+# A JSON string, escapes included. Where json reads a string, this reads the same one, so a
+# bracket left outside every match is one json would nest at (where they part, json has already
+# failed): the depth counted is an upper bound of json's, hence a safe one.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 
 
 def _too_deep(text: str) -> bool:
@@ -148,13 +148,13 @@ def _too_deep(text: str) -> bool:
     import re  # json imports it anyway
 
     depth = 0
-    for match in re.finditer(_TOKENS, text, re.DOTALL):
-        char = text[match.start()]
-        if char in "[{":
+    outside = re.sub(_STRING, "", text, flags=re.DOTALL)  # what is left between the strings
+    for match in re.finditer(r"[\[\]{}]", outside):
+        if match.group() in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 return True
-        elif char in "]}":
+        else:
             depth -= 1
             if depth < 0:
                 return False  # a closer without its opener: json stops here, "not JSON"
