@@ -1,9 +1,13 @@
 """Every parser that reads the network, fuzzed: only typed errors come out.
 
-Token bodies (v1, v2, apptoken), error envelopes, RFC 6749 errors, Retry-After, JWT payloads and
-the CLI's cached files get arbitrary input from hypothesis. Each may answer or refuse, but a
-refusal is an ApiException (or a None meaning "not one of mine"), never a bare KeyError,
-TypeError, ValueError, OverflowError or JSONDecodeError, and never a hang.
+Token bodies (v1, v2, apptoken), error envelopes, RFC 6749 errors, Retry-After, JWT payloads,
+the CLI's cached files, the runai CLI's authentication.json and config.json, the OpenID discovery
+document and KUBERNETES_EXEC_INFO get arbitrary input from hypothesis, hostile JSON among it:
+nesting without end, huge numbers, bytes that are not UTF-8, NaN and Infinity, a key twice.
+Each may answer or refuse, but a refusal is its caller's typed error (ApiException from a token
+operation, LoginRequiredError for the runai CLI's files, DiscoveryError, the CLI's OutputError,
+or a None meaning "not one of mine"), never a bare KeyError, TypeError, ValueError,
+OverflowError, RecursionError or JSONDecodeError, and never a hang.
 
 The token bodies go through the public path (TokensApi on the generated Client) over an
 httpx.MockTransport: a narrow unit test, thousands of cases; the same paths are exercised over
@@ -22,10 +26,14 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runai_tokens import ApiException, TokensApi
+from runai_tokens import ApiException, LoginRequiredError, RunaiCliSession, TokensApi
 from runai_tokens._generated import Client
 from runai_tokens._token import jwt_claims, lifetime_of
+from runai_tokens._untrusted import UntrustedJsonError, json_value
 from runai_tokens.cli._cache import CachedToken, TokenCache
+from runai_tokens.cli._output import OutputError, exec_credential_api_version
+from runai_tokens.login._discovery import parse_document
+from runai_tokens.login._errors import DiscoveryError
 from runai_tokens.retry._after import retry_after_seconds
 
 FUZZ = settings(
@@ -56,9 +64,44 @@ TOKEN_KEYS = [
 SHAPED: st.SearchStrategy[Any] = st.dictionaries(st.sampled_from(TOKEN_KEYS), JSON, max_size=8)
 
 
+def _nested(depth: int, key: str | None) -> bytes:
+    opener = b"[" if key is None else b'{"' + key.encode() + b'": '
+    closer = b"]" if key is None else b"}"
+    return opener * depth + b"1" + closer * depth
+
+
+def _twice(pairs: list[tuple[str, Any]]) -> bytes:
+    items = [*pairs, pairs[0]]  # the first key again, last
+    return ("{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in items) + "}").encode()
+
+
+# JSON at its worst: what the untrusted reader (_untrusted.json_value) refuses, and its edges.
+HOSTILE: st.SearchStrategy[bytes] = st.one_of(
+    st.integers(min_value=1, max_value=200_000).map(lambda n: b"[" * n),
+    st.tuples(st.integers(min_value=1, max_value=5_000), st.sampled_from([None, "a", "exp"])).map(
+        lambda t: _nested(*t)
+    ),
+    st.integers(min_value=1, max_value=20_000).map(lambda n: b"-" + b"9" * n),  # huge integers
+    st.integers(min_value=300, max_value=10**6).map(lambda n: b"[1e%d, -1e%d]" % (n, n)),
+    st.sampled_from([b"NaN", b"Infinity", b"-Infinity"]).map(lambda c: b'{"exp": %s}' % c),
+    st.lists(st.tuples(st.sampled_from([*TOKEN_KEYS, "exp", "issuer"]), JSON_SCALARS), min_size=1)
+    .filter(lambda pairs: all(not isinstance(v, float) or math.isfinite(v) for _, v in pairs))
+    .map(_twice),
+    st.binary(max_size=40).map(lambda b: b'{"apiVersion": "' + b + b'"}'),  # not UTF-8, mostly
+    st.sampled_from([b'"\\ud800"', b'{"a": "\\udfff"}', b"\xef\xbb\xbf{}", b"{}", b"[]"]),
+)
+
+
 def body_bytes() -> st.SearchStrategy[bytes]:
     as_json = (SHAPED | JSON).map(lambda v: json.dumps(v, allow_nan=True).encode())
-    return as_json | st.binary(max_size=200) | as_json.map(lambda b: b[: len(b) // 2])
+    return as_json | st.binary(max_size=200) | as_json.map(lambda b: b[: len(b) // 2]) | HOSTILE
+
+
+def in_place_of(value: bytes, *keys: str) -> bytes:
+    """value under keys: {"k1": {"k2": value}}, so that a reader gets past the top level."""
+    for key in reversed(keys):
+        value = b'{"' + key.encode() + b'": ' + value + b"}"
+    return value
 
 
 STATUSES = st.sampled_from([200, 201, 204, 400, 401, 403, 404, 429, 500, 502, 503, 520, 599])
@@ -160,7 +203,8 @@ def jwt_with(payload: bytes) -> str:
     | st.dictionaries(st.sampled_from(["exp", "iat", "sub"]), JSON).map(
         lambda v: json.dumps(v, allow_nan=True).encode()
     )
-    | st.binary(max_size=80),
+    | st.binary(max_size=80)
+    | HOSTILE,
     expires_in=JSON,
 )
 def test_jwt_lifetimes_are_finite_positive_or_unknown(payload: bytes, expires_in: Any) -> None:
@@ -184,3 +228,59 @@ def test_a_cached_file_is_an_entry_or_a_miss(
     entry.write_bytes(content)
     loaded = cache.load(key)
     assert loaded is None or isinstance(loaded, CachedToken)
+
+
+@FUZZ
+@given(data=HOSTILE | body_bytes())
+def test_the_untrusted_reader_is_json_or_refuses(data: bytes) -> None:
+    # Stricter than json, never different: what it reads, json.loads reads the same.
+    try:
+        value = json_value(data, limit=10**7)
+    except UntrustedJsonError as exc:
+        assert str(exc).startswith(("is ", "holds ", "names ")), exc
+        return
+    assert json.loads(data) == value
+
+
+@FUZZ
+@given(
+    content=HOSTILE | body_bytes() | HOSTILE.map(lambda h: in_place_of(h, "accessToken")),
+    name=st.sampled_from(["authentication.json", "config.json"]),
+)
+def test_the_runai_cli_s_files_are_a_session_or_login_required(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes, name: str
+) -> None:
+    directory = tmp_path_factory.mktemp("runai")
+    (directory / "authentication.json").write_text('{"accessToken": "x.e30.y"}')
+    (directory / "config.json").write_text('{"control_plane": {"url": "https://a.example"}}')
+    (directory / name).write_bytes(content)
+    session = RunaiCliSession(directory)
+    for read in (session.base_url, session.access_token):
+        try:
+            read()
+        except LoginRequiredError as exc:
+            assert str(exc).endswith("; run `runai login`")
+
+
+@FUZZ
+@given(body=HOSTILE | body_bytes() | HOSTILE.map(lambda h: in_place_of(h, "issuer")))
+def test_a_discovery_document_is_a_provider_or_a_discovery_error(body: bytes) -> None:
+    try:
+        provider = parse_document("https://tenant.example/auth/realms/runai", body)
+    except DiscoveryError as exc:
+        assert str(exc).startswith("the discovery document of https://tenant.example")
+        return
+    assert provider.authorization_endpoint.startswith("https://tenant.example/")
+
+
+@FUZZ
+@given(info=HOSTILE | body_bytes() | HOSTILE.map(lambda h: in_place_of(h, "spec")))
+def test_kubernetes_exec_info_is_a_version_or_an_output_error(info: bytes) -> None:
+    # The environment holds what is not UTF-8 as lone surrogates (os.environ's surrogateescape).
+    text = info.decode("utf-8", "surrogateescape")
+    try:
+        version = exec_credential_api_version({"KUBERNETES_EXEC_INFO": text})
+    except OutputError as exc:
+        assert str(exc).startswith("KUBERNETES_EXEC_INFO ")
+        return
+    assert version.startswith("client.authentication.k8s.io/")

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ._private_files import UntrustedFile, read_shared
 from ._token import jwt_claims
-from ._untrusted import header_value_problem
+from ._untrusted import UntrustedJsonError, header_value_problem, json_object
 from ._value import Value
 
 CONFIG_PATH_VARIABLE = "RUNAI_CLI_CONFIG_PATH"
@@ -105,23 +105,27 @@ class RunaiCliSession(Value):
         return None  # no grant at all: the CLI owns the session
 
     def _read_json(self, name: str, *, required: bool) -> dict[str, Any] | None:
-        path = self.config_dir / name
+        # Under the cache's rules (_private_files.read_shared) and _untrusted's JSON rules: a
+        # FIFO, another user's file, a file others can write or one nested without end is no
+        # session, said as a LoginRequiredError, never a hang or a RecursionError.
         try:
-            with path.open("rb") as file:
-                data = file.read(_MAX_FILE + 1)
+            data = read_shared(os.fspath(self.config_dir), name, _MAX_FILE, name)
         except FileNotFoundError:
             if required:
                 raise self.login_error("there is no session") from None
             return None
+        except UntrustedFile as exc:
+            raise self.login_error(
+                f"{exc.strerror}, so it is not read (the session must be yours and writable by "
+                "you alone)"
+            ) from None
         except OSError as exc:
             raise self.login_error(f"{name} cannot be read ({exc.strerror})") from None
         try:
-            value = json.loads(data) if len(data) <= _MAX_FILE else None
-        except (ValueError, UnicodeError):
-            value = None
-        if not isinstance(value, dict):
-            raise self.login_error(f"{name} is not the runai CLI's JSON")
-        return value
+            return json_object(data, limit=_MAX_FILE)
+        except UntrustedJsonError as exc:
+            why = f"{name} {exc}"
+        raise self.login_error(f"{why}: it is not the runai CLI's JSON")
 
     def login_error(self, why: str) -> LoginRequiredError:
         return LoginRequiredError(

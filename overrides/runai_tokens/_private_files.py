@@ -1,4 +1,5 @@
-"""Private files in a directory only the current user can write to, never through a symlink.
+"""Private files in a directory only the current user can write to, never through a symlink;
+and another program's files (the runai CLI's), read under the same rules as far as they apply.
 
 The file layer of the CLI's token cache (cli/_cache) and of the login store (login/), which share
 one directory: default_cache_dir(). The directory is opened once per
@@ -6,6 +7,15 @@ operation with O_NOFOLLOW and checked on its descriptor (ours, writable by nobod
 file is opened relative to that descriptor, again with O_NOFOLLOW, and checked to be a regular
 0600 file of ours. A path swapped for a symlink between a check and a use therefore changes
 nothing: the descriptors are what is checked and used.
+
+read_shared reads a file another program keeps for the user (the runai CLI's session): the
+directory is opened and checked on its descriptor, the file opened relative to it without
+blocking (a FIFO planted there cannot hang the reader) and checked on its descriptor to be a
+regular file, owned by the user, writable by nobody else, and capped in size, with the cache's
+words. Two rules are looser, because the file is only read: a symlink is followed (a dotfile
+manager's, a mounted secret's), since what it leads to is what gets checked; and root may own
+the file or the directory (as OpenSSH lets root own ~/.ssh/config), since root can change any of
+the user's files anyway. Permission bits that let others read are the other program's business.
 
 Standard library only, for the CLI's warm path: os, not pathlib, and no contextlib, whose imports
 cost a warm `get` more than the few lines they would save here.
@@ -29,6 +39,13 @@ _SAFE_OPEN = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK if os.name == "posix" 
 
 class UnusableCache(OSError):
     """The cache cannot be used safely. strerror says why; it never holds a secret."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(errno.EPERM, why)
+
+
+class UntrustedFile(OSError):
+    """Another program's file that is not read: strerror says why; it never holds a secret."""
 
     def __init__(self, why: str) -> None:
         super().__init__(errno.EPERM, why)
@@ -158,3 +175,44 @@ def write_new(directory: int, name: str, data: bytes, *, replace: bool) -> None:
             os.unlink(tmp, dir_fd=directory)
         except FileNotFoundError:  # renamed: already gone
             pass
+
+
+def read_shared(directory: str, name: str, limit: int, what: str) -> bytes:
+    """The content of name in directory, another program's file (see the module docstring).
+
+    Raises FileNotFoundError when there is none, UntrustedFile when it or the directory cannot
+    be trusted or it is larger than limit, OSError when it cannot be read.
+    """
+    if os.open not in os.supports_dir_fd:  # pragma: no cover - Windows: no owners to check
+        with open(os.path.join(directory, name), "rb") as file:
+            data = file.read(limit + 1)
+        if len(data) > limit:
+            raise UntrustedFile(f"{what} is too large")
+        return data
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+    directory_fd = os.open(directory, flags | os.O_DIRECTORY)
+    try:
+        _check_shared(os.fstat(directory_fd), "its directory")
+        fd = os.open(name, flags, dir_fd=directory_fd)
+    finally:
+        os.close(directory_fd)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UntrustedFile(f"{what} is not a regular file")
+        _check_shared(st, what)
+        data = b""
+        while chunk := os.read(fd, limit + 1 - len(data)):
+            data += chunk
+            if len(data) > limit:
+                raise UntrustedFile(f"{what} is too large")
+        return data
+    finally:
+        os.close(fd)
+
+
+def _check_shared(st: os.stat_result, what: str) -> None:
+    if st.st_uid not in (os.geteuid(), 0):
+        raise UntrustedFile(f"{what} is owned by another user")
+    if st.st_mode & 0o022:
+        raise UntrustedFile(f"{what} is writable by other users")

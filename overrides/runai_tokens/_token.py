@@ -19,12 +19,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import json
 import math
 import time
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
+from ._untrusted import UntrustedJsonError, json_object
 from ._value import Value
 
 # Never send a token with less than this left (or a tenth of the lifetime, if that is shorter).
@@ -40,6 +40,9 @@ COOLDOWN_FRACTION = 0.05
 # A longer lifetime (an expiresIn or exp of 10**400, say, or inf) is taken as this: the token is
 # refreshed within a year at the latest, and no expiry ever overflows a float or a datetime.
 MAX_LIFETIME = 365 * 24 * 3600.0
+# A JWT's payload is a few KB (a Keycloak token with many groups, tens of KB): a longer one is
+# not read, and the token counts as opaque.
+MAX_PAYLOAD = 256 * 1024
 
 
 class AccessToken(Value):
@@ -170,16 +173,16 @@ def jwt_lifetime(token: str, *, wall_clock: Callable[[], float] = time.time) -> 
 
 
 def jwt_claims(token: str) -> dict[str, Any] | None:
-    """The payload of a compact JWS, base64url-decoded with its padding restored."""
+    """The payload of a compact JWS, base64url-decoded with its padding restored; None when the
+    token is not one (an opaque token), or its payload is not JSON by _untrusted's rules."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[1]:
+    if len(parts) != 3 or not parts[1] or len(parts[1]) > MAX_PAYLOAD * 4 // 3 + 4:
         return None
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
+        return json_object(base64.urlsafe_b64decode(payload.encode("ascii")), limit=MAX_PAYLOAD)
+    except (UntrustedJsonError, binascii.Error, UnicodeError):
         return None
-    return claims if isinstance(claims, dict) else None
 
 
 def _number(value: object) -> TypeGuard[float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -23,6 +23,9 @@ ENV_EXPIRES_VAR = "RUNAI_ACCESS_TOKEN_EXPIRES_AT"
 
 EXEC_CREDENTIAL_GROUP = "client.authentication.k8s.io"
 EXEC_CREDENTIAL_VERSIONS = ("v1", "v1beta1")
+# kubectl's KUBERNETES_EXEC_INFO is an ExecCredential without status: a cluster's address and
+# its CA certificate at most, a few KB.
+MAX_EXEC_INFO = 1024 * 1024
 
 
 class OutputError(Exception):
@@ -45,11 +48,13 @@ def exec_credential_api_version(environ: Mapping[str, str]) -> str:
     raw = environ.get("KUBERNETES_EXEC_INFO", "").strip()
     if not raw:
         return f"{EXEC_CREDENTIAL_GROUP}/v1"
-    try:
-        info: Any = json.loads(raw)
-    except ValueError:
-        raise OutputError("KUBERNETES_EXEC_INFO is not valid JSON") from None
-    api_version = info.get("apiVersion") if isinstance(info, dict) else None
+    from .._untrusted import UntrustedJsonError, json_object
+
+    try:  # bounded in size and depth, no NaN, no key twice: see _untrusted
+        info = json_object(raw, limit=MAX_EXEC_INFO)
+    except UntrustedJsonError as exc:
+        raise OutputError(f"KUBERNETES_EXEC_INFO {exc}") from None
+    api_version = info.get("apiVersion")
     if not isinstance(api_version, str):
         raise OutputError("KUBERNETES_EXEC_INFO has no apiVersion")
     group, _, version = api_version.partition("/")

@@ -226,10 +226,13 @@ def _session_url(found: Found) -> str | None:
     """A runai CLI session's control plane (config.json), checked like any base URL."""
     from pathlib import Path  # a runai CLI session is read: not the warm path
 
-    from .._cli_session import RunaiCliSession
+    from .._cli_session import LoginRequiredError, RunaiCliSession
 
     assert found.directory is not None
-    url = RunaiCliSession(Path(found.directory)).base_url()
+    try:
+        url = RunaiCliSession(Path(found.directory)).base_url()
+    except LoginRequiredError as exc:  # config.json unreadable or untrusted: say what to do
+        raise CliError(ExitCode.REJECTED, str(exc)) from None
     try:
         return (
             None

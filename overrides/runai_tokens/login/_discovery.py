@@ -23,13 +23,11 @@ The document's token_endpoint is not used: codes are exchanged through Run:ai's 
 
 from __future__ import annotations
 
-import json
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .._untrusted import escape_controls
+from .._untrusted import UntrustedJsonError, escape_controls, json_object
 from .._value import Value
 from ..retry._rules import certificate_failure
 from ._errors import DiscoveryError
@@ -122,12 +120,10 @@ def _read_bounded(response: httpx.Response) -> bytes | None:
 def parse_document(issuer: str, body: bytes) -> Provider:
     """The Provider a discovery document describes, once it passes the checks above."""
     where = f"the discovery document of {issuer}"
-    try:
-        document: Any = json.loads(body)
-    except (ValueError, UnicodeError):
-        raise DiscoveryError(f"{where} is not JSON") from None
-    if not isinstance(document, dict):
-        raise DiscoveryError(f"{where} is not a JSON object")
+    try:  # bounded in size and depth, no NaN, no key twice: see _untrusted
+        document = json_object(body, limit=MAX_DOCUMENT)
+    except UntrustedJsonError as exc:
+        raise DiscoveryError(f"{where} {exc}") from None
     named = document.get("issuer")
     if not isinstance(named, str) or named.rstrip("/") != issuer.rstrip("/"):
         raise DiscoveryError(
