@@ -6,6 +6,9 @@ import socket
 import pytest
 from hypothesis import settings
 
+# The helpers assert too: rewritten like the tests, their failures show the values compared.
+pytest.register_assert_rewrite("tests.helpers")
+
 # In CI, hypothesis draws the same examples every run: a red build is then reproducible, never a
 # roll of the dice. Locally it keeps exploring new ones. Neither has a per-example deadline: that
 # is a wall-clock threshold (200 ms by default), which a loaded machine misses by chance.

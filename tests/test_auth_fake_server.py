@@ -11,7 +11,7 @@ from runai_tokens.errors import ApiException
 from runai_tokens.retry import RetryPolicy
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 
-from tests.clock import FakeClock
+from tests.helpers.clock import FakeClock
 
 ONE_TRY = RetryPolicy(max_attempts=1)
 USER, PASSWORD = "fake-user", "fake-secret-password-fake-server"

@@ -13,8 +13,15 @@ from runai_tokens.auth import TokenAuth
 from runai_tokens.credentials import ClientCredentials, StaticToken
 from runai_tokens.testing import PROTECTED_PATH, REDACTED, Recorded, Reply, scripted
 
-from tests.clock import FakeClock
-from tests.fake import API_PATH, CLIENT_ID, CLIENT_SECRET, FORBIDDEN_PATH, grants, token_server
+from tests.helpers.clock import FakeClock
+from tests.helpers.fake import (
+    API_PATH,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FORBIDDEN_PATH,
+    grants,
+    token_server,
+)
 
 CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
 # FakeRunaiServer's log redacts the tokens a client sends: what the server made of a request

@@ -20,8 +20,8 @@ from runai_tokens.errors import ApiException, RetryAfterExceedsDeadline, Unexpec
 from runai_tokens.retry import RetryPolicy
 from runai_tokens.testing import PROTECTED_PATH, Reply
 
-from tests.clock import FakeClock
-from tests.fake import (
+from tests.helpers.clock import FakeClock
+from tests.helpers.fake import (
     APP_ID,
     APP_SECRET,
     CLIENT_ID,

@@ -18,7 +18,7 @@ from runai_tokens.auth._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.errors import ApiException
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 
-from tests.clock import FakeClock
+from tests.helpers.clock import FakeClock
 
 CLIENT, SECRET = "fake-ci", "fake-secret-rejection"
 LONGEST_COOLDOWN = REJECTION_COOLDOWN + REJECTION_JITTER

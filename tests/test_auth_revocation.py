@@ -19,7 +19,7 @@ from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens.auth._keeper import REJECTION_COOLDOWN, REJECTION_JITTER
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 
-from tests.clock import FakeClock
+from tests.helpers.clock import FakeClock
 
 CLIENT, SECRET = "fake-ci", "fake-secret-revocation"
 LONGEST_COOLDOWN = REJECTION_COOLDOWN + REJECTION_JITTER

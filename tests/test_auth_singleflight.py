@@ -2,8 +2,8 @@
 
 No test here sleeps or times anything. The token server holds grants at a gate (hold_grants) that
 the test opens only once every caller is waiting for the flight: a thread parked in its wait
-(tests/parked.py), or an asyncio task that has taken its first step. Time, where it matters, is a
-FakeClock shared by TokenAuth and the server.
+(tests/helpers/parked.py), or an asyncio task that has taken its first step. Time, where it
+matters, is a FakeClock shared by TokenAuth and the server.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from runai_tokens.credentials import ClientCredentials
 from runai_tokens.errors import ApiException
 from runai_tokens.testing import PROTECTED_PATH, Reply
 
-from tests.clock import FakeClock
-from tests.fake import CLIENT_ID, CLIENT_SECRET, token_server
-from tests.parked import HANG_GUARD, wait_until_parked
+from tests.helpers.clock import FakeClock
+from tests.helpers.fake import CLIENT_ID, CLIENT_SECRET, token_server
+from tests.helpers.parked import HANG_GUARD, wait_until_parked
 
 CREDENTIALS = ClientCredentials(CLIENT_ID, CLIENT_SECRET)
 

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from runai_tokens import ApiException, ClientCredentials, TokenAuth, connect
 from runai_tokens._generated import GRANT_V2_PATH, Error
@@ -18,19 +16,12 @@ from runai_tokens._untrusted import escape_controls
 from runai_tokens.cli._settings import ExitCode
 from runai_tokens.testing import FakeRunaiServer, Reply, scripted
 
-from .test_cli_main import env_for, run
+from .helpers.cli_main import env_for, run, server
+
+__all__ = ["server"]  # a fixture, imported for pytest
 
 PROXY_PASSWORD = "fake-proxy-password"
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-messages")
-
-
-@pytest.fixture
-def server() -> Iterator[FakeRunaiServer]:
-    from .test_cli import CLIENT_ID, CLIENT_SECRET
-
-    with FakeRunaiServer() as fake:
-        fake.add_client(CLIENT_ID, CLIENT_SECRET)
-        yield fake
 
 
 # --- proxies ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from runai_tokens.cli._cache import (
     reuse_margin,
 )
 
-from tests.parked import HANG_GUARD
+from tests.helpers.parked import HANG_GUARD
 
 SECRET = "fake-secret-cache-test"
 

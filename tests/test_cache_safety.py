@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from runai_tokens.testing import FakeRunaiServer
 
-from .test_cli import CLIENT_ID, PASSWORD, USERNAME
-from .test_cli_main import Run, env_for, run, server
+from .helpers.cli import CLIENT_ID, PASSWORD, USERNAME
+from .helpers.cli_main import Run, env_for, run, server
 
 __all__ = ["server"]  # a fixture, imported for pytest
 

@@ -22,9 +22,9 @@ from runai_tokens._generated import CONTRACT_VERSION, GRANT_PATH, GRANT_V2_PATH
 from runai_tokens.cli._settings import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
-from .test_cli import CLIENT_ID, CLIENT_SECRET, SECRETS
-from .test_cli_session import jwt, write_session
-from .versions import VERSION_NAMES
+from .helpers.cli import CLIENT_ID, CLIENT_SECRET, SECRETS
+from .helpers.runai_cli import jwt, write_session
+from .helpers.versions import VERSION_NAMES
 
 
 def run(*argv: str | bytes, env: dict[bytes, bytes]) -> subprocess.CompletedProcess[bytes]:

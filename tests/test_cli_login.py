@@ -20,7 +20,7 @@ from runai_tokens import RefreshTokenCredentials, TokenAuth
 from runai_tokens.login import open_store
 from runai_tokens.testing import FakeRunaiServer
 
-from tests.login_helpers import location
+from tests.helpers.browsers import location
 
 SUBJECT = "carol@example.com"
 # A service account's id in the environment: the login must not take it for its client id.

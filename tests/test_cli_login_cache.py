@@ -27,8 +27,8 @@ from runai_tokens.login._index import LoginEntry, lookup, secret_file_name, writ
 from runai_tokens.login._store import StoredAccess
 from runai_tokens.testing import FakeRunaiServer
 
-from .login_kit import CLIENT_ID, SUBJECT, log_in
-from .test_lazy_imports import GET
+from .helpers.cli import GET
+from .helpers.login_kit import CLIENT_ID, SUBJECT, log_in
 
 # `python -m runai_tokens`, listing sys.modules at exit as GET does.
 AS_MODULE = """

@@ -17,8 +17,8 @@ from runai_tokens.cli._settings import ExitCode
 from runai_tokens.login import LoginStore, StoredLogin, open_store
 from runai_tokens.testing import FakeRunaiServer
 
-from .login_helpers import serving
-from .login_kit import (
+from .helpers.browsers import serving
+from .helpers.login_kit import (
     SUBJECT,
     MemoryKeyring,
     files_holding,
@@ -26,7 +26,7 @@ from .login_kit import (
     memory_keyring,
     readable_by_others,
 )
-from .test_cli_session import jwt, write_session
+from .helpers.runai_cli import jwt, write_session
 
 __all__ = ["memory_keyring"]  # a fixture, imported for pytest
 

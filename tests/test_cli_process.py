@@ -14,7 +14,7 @@ from pathlib import Path
 from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens.testing import FakeRunaiServer
 
-from .test_cli import cache_dir, cli_env, run_cli, server
+from .helpers.cli import cache_dir, cli_env, run_cli, server
 
 __all__ = ["cache_dir", "server"]  # fixtures, imported for pytest
 

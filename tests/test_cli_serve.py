@@ -13,7 +13,7 @@ from runai_tokens import cli
 from runai_tokens.cli._serve import DEMO_APP, DEMO_CLIENT, serve
 from runai_tokens.cli._settings import CliError, ExitCode
 
-from tests.parked import HANG_GUARD
+from tests.helpers.parked import HANG_GUARD
 
 
 class Served:

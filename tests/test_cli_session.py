@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -13,25 +11,7 @@ from runai_tokens import LoginRequiredError, RunaiCliSession, TokenAuth
 from runai_tokens.testing import FakeRunaiServer
 from runai_tokens.testing._jwt import TEST_SIGNING_KEY, encode_jwt
 
-
-def write_session(
-    directory: Path, token: str, *, url: str | None = None, padded: bool = False
-) -> None:
-    """What `runai login` leaves: the JWT base64url-encoded in authentication.json."""
-    directory.mkdir(parents=True, exist_ok=True)
-    encoded = base64.urlsafe_b64encode(token.encode()).decode()
-    if not padded:
-        encoded = encoded.rstrip("=")
-    (directory / "authentication.json").write_text(json.dumps({"accessToken": encoded}))
-    if url is not None:
-        config = {"control_plane": {"url": url}, "cluster": {"uuid": "fake-cluster-uuid"}}
-        (directory / "config.json").write_text(json.dumps(config))
-
-
-def jwt(exp_in: float, subject: str = "someone") -> str:
-    now = time.time()
-    return encode_jwt({"sub": subject, "iat": int(now), "exp": int(now + exp_in)}, TEST_SIGNING_KEY)
-
+from tests.helpers.runai_cli import jwt, write_session
 
 NO_EXPIRY = encode_jwt({"sub": "x"}, TEST_SIGNING_KEY)
 HUGE_EXPIRY = encode_jwt({"sub": "x", "exp": 10**400}, TEST_SIGNING_KEY)

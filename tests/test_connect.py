@@ -35,7 +35,7 @@ from runai_tokens._generated import (
 from runai_tokens.testing import Recorded, Reply, scripted
 from runai_tokens_client.types import Response
 
-from tests.parked import HANG_GUARD
+from tests.helpers.parked import HANG_GUARD
 
 ACCESS = "fake-access-token-connect-4Tz"
 SECRET = "fake-secret-client-connect-9Pq"

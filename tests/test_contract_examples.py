@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.test_contract import SPEC, resolve
+from tests.helpers.contract import SPEC, resolve
 
 
 def documented_examples() -> list[tuple[str, Any, dict[str, Any]]]:

@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 
-from tests.versions import VERSION_NAMES as VERSIONS
-from tests.versions import load, resolve
+from tests.helpers.versions import VERSION_NAMES as VERSIONS
+from tests.helpers.versions import load, resolve
 
 # Words for people and tools, not for the wire.
 DOCUMENTATION = frozenset({"description", "summary", "title", "example", "examples"})

@@ -8,8 +8,8 @@ documents carry no response examples, so Prism makes values up from the schema (
 property): the parse must succeed, every field must have its declared type, no key may be one our
 models do not know, and the keys must be exactly the ones the version sends.
 
-What each version has is the promise in tests/versions.py (what the README's versions table says);
-tests/test_versions.py checks it against the documents themselves.
+What each version has is the promise in tests/helpers/versions.py (what the README's versions
+table says); tests/test_versions.py checks it against the documents themselves.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from runai_tokens_client.models import (
 )
 from runai_tokens_client.types import UNSET, Response
 
-from tests.test_contract import (
+from tests.helpers.contract import (
     CALL_IDS,
     CALLS,
     GRANT_EXAMPLES,
@@ -47,9 +47,9 @@ from tests.test_contract import (
     Violation,
     assert_rejected,
 )
-from tests.versions import ALL_OPERATIONS, VERSION_NAMES, VERSIONS, Version
+from tests.helpers.versions import ALL_OPERATIONS, VERSION_NAMES, VERSIONS, Version
 
-pytest_plugins = ["tests.prism"]
+pytest_plugins = ["tests.helpers.prism"]
 
 BEARER = "fake-token"
 AUTHORIZATION = {"Authorization": f"Bearer {BEARER}"}

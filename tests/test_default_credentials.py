@@ -17,7 +17,7 @@ from runai_tokens.testing import FakeRunaiServer
 from runai_tokens_client.api.tokens import grant_token
 from runai_tokens_client.models import GrantType, TokenRequest
 
-from tests.test_cli_session import jwt, write_session
+from tests.helpers.runai_cli import jwt, write_session
 
 CHAIN = ("RUNAI_CLIENT_ID", "RUNAI_CLIENT_SECRET", "RUNAI_EXTERNAL_TOKEN", "RUNAI_BASE_URL")
 

@@ -16,7 +16,7 @@ from runai_tokens.testing import FakeRunaiServer, make_jwt
 from runai_tokens.testing._http import Server, handler_class
 from runai_tokens.testing._routes import Reply
 
-from tests.parked import HANG_GUARD
+from tests.helpers.parked import HANG_GUARD
 
 GRANT = "/api/v1/token"
 REFRESH = "/v1/k8s/auth/oauth/tokens/refresh"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from runai_tokens.testing import Counts, FakeRunaiServer, decode_jwt, encode_jwt, make_jwt
 
-from tests.clock import FakeClock
+from tests.helpers.clock import FakeClock
 
 V1 = "/api/v1/token"
 V2 = "/api/v2/token"

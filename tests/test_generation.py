@@ -10,38 +10,20 @@ from __future__ import annotations
 import difflib
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-GENERATED = Path("generated") / "runai_tokens_client"
-VENV = Path(sys.prefix)
-# What the Makefile's generate and check-generated read; check-generated needs nothing else.
-PIPELINE_FILES = ("Makefile", "openapi.yaml", "generator-config.yaml")
-BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
-
-
-def make(directory: Path, target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", "-C", str(directory), target, f"VENV={VENV}", "-o", f"{VENV}/.installed"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def start_make(directory: Path, target: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        ["make", "-C", str(directory), target, f"VENV={VENV}", "-o", f"{VENV}/.installed"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+from tests.helpers.pipeline import (
+    BYTECODE,
+    GENERATED,
+    PIPELINE_FILES,
+    REPO,
+    VENV,
+    make,
+    start_make,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers.cli import GET
+
 # Fills the cache for argv[1] in a process of its own, so the measured one does nothing else.
 FILL = """
 import os, sys, time
@@ -21,14 +23,6 @@ from runai_tokens.cli._cache import CachedToken, TokenCache, default_cache_dir
 cache = TokenCache(default_cache_dir(os.environ))
 key = cache.key(sys.argv[1], "client_credentials", "ci", "fake-secret")
 cache.store(key, CachedToken("fake-cached-token", time.time() + 3600, time.time()))
-"""
-# The console script's body; it lists sys.modules at exit.
-GET = """
-import sys
-from runai_tokens.cli import main
-code = main(sys.argv[1:])
-sys.stderr.write(" ".join(sorted(sys.modules)))
-sys.exit(code)
 """
 # Only minting needs these.
 MINTING = ("httpx", "httpcore", "runai_tokens_client")

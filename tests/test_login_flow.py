@@ -16,7 +16,7 @@ from runai_tokens.login._browser_flow import LoggedIn, LoginRequest, Person, log
 from runai_tokens.login._errors import CallbackError, DiscoveryError, LoginTimeout
 from runai_tokens.testing import REDACTED, FakeRunaiServer
 
-from tests.login_helpers import follow, get, location, serving
+from tests.helpers.browsers import follow, get, location, serving
 
 TOKEN_PATHS = ("/api/v1/token", "/api/v2/token")
 

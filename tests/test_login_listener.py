@@ -9,7 +9,7 @@ from runai_tokens.login._callback import Expected, Redirect, read_query
 from runai_tokens.login._errors import CallbackError, LoginError, LoginTimeout
 from runai_tokens.login._listener import CallbackListener
 
-from tests.login_helpers import get
+from tests.helpers.browsers import get
 
 STATE = "fake-state-of-this-login"
 ISSUER = "http://127.0.0.1:9/auth/realms/runai"

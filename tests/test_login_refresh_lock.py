@@ -40,9 +40,9 @@ from runai_tokens.login import (
 from runai_tokens.login._index import lock_file_name
 from runai_tokens.testing import FakeRunaiServer
 
-from . import file_keyring
-from .clock import FakeClock
-from .login_kit import CLIENT_ID, SUBJECT, files_holding, log_in
+from .helpers import file_keyring
+from .helpers.clock import FakeClock
+from .helpers.login_kit import CLIENT_ID, SUBJECT, files_holding, log_in
 
 HANG_GUARD = 60.0  # a bound on waits for an event that is due; never reached when all is well
 REPO = Path(__file__).resolve().parent.parent
@@ -185,7 +185,7 @@ def kind_env(home: Path, kind: str) -> dict[str, str]:
         return cli_env(home)
     return cli_env(
         home,
-        PYTHON_KEYRING_BACKEND="tests.file_keyring.FileKeyring",
+        PYTHON_KEYRING_BACKEND="tests.helpers.file_keyring.FileKeyring",
         **{file_keyring.VARIABLE: str(home / "keyring.json")},
     )
 

@@ -27,8 +27,8 @@ from runai_tokens import (
 from runai_tokens.login import LoginStore, LoginStoreError, StoredLogin, open_store
 from runai_tokens.testing import FakeRunaiServer
 
-from .clock import FakeClock
-from .login_kit import (
+from .helpers.clock import FakeClock
+from .helpers.login_kit import (
     CLIENT_ID,
     SUBJECT,
     MemoryKeyring,
@@ -37,7 +37,7 @@ from .login_kit import (
     memory_keyring,
     readable_by_others,
 )
-from .test_cli_session import jwt, write_session
+from .helpers.runai_cli import jwt, write_session
 
 __all__ = ["memory_keyring"]  # a fixture, imported for pytest
 

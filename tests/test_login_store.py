@@ -17,7 +17,7 @@ from runai_tokens._private_files import UnusableCache
 from runai_tokens.login import STORE_CHOICES, LoginStoreError, StoredLogin, open_store
 from runai_tokens.login._keyring import SERVICE
 
-from .login_kit import BrokenKeyring, MemoryKeyring, files_holding, memory_keyring
+from .helpers.login_kit import BrokenKeyring, MemoryKeyring, files_holding, memory_keyring
 
 __all__ = ["memory_keyring"]  # a fixture, imported for pytest
 

@@ -1,15 +1,15 @@
 """Logins against a real OpenID provider: panva's oidc-provider, set up like Run:ai's Keycloak
-realm, behind a small control plane (tests/oidc/).
+realm, behind a small control plane (tests/helpers/oidc/).
 
 The fake server's identity provider is the project's own reading of the RFCs; this one is an
-independent, OpenID-Certified implementation, so a bug that only a real provider shows fails
-here first. The realm (tests/oidc/provider.mjs): a public client, PKCE required, refresh tokens
-that rotate with reuse detection, refresh tokens only for offline_access with prompt=consent,
-a revocation endpoint, and the RFC 9207 iss parameter on the redirect.
+independent, OpenID-Certified implementation, so a bug that only a real provider shows fails here
+first. The realm (tests/helpers/oidc/provider.mjs): a public client, PKCE required, refresh tokens
+that rotate with reuse detection, refresh tokens only for offline_access with prompt=consent, a
+revocation endpoint, and the RFC 9207 iss parameter on the redirect.
 
 The first group drives the provider through the library's own pieces (discovery, the code
 exchange, grants) and shows that the realm is what it claims to be. The second runs
-`runai-token login`, `get` and `logout` as processes, with tests/oidc/browser.py as $BROWSER
+`runai-token login`, `get` and `logout` as processes, with tests/helpers/oidc/browser.py as $BROWSER
 walking the provider's own login and consent pages.
 """
 
@@ -36,12 +36,12 @@ from runai_tokens.login._discovery import default_issuer, discover
 from runai_tokens.login._exchange import AuthorizationCode, exchange
 from runai_tokens.login._pkce import METHOD, Pkce, new_state
 
-from tests.clock import FakeClock
-from tests.oidc import provider
-from tests.oidc.browser import LOGIN, walk
-from tests.oidc.control_plane import ControlPlane, TokenRequest
-from tests.prism import free_port
-from tests.versions import REPO
+from tests.helpers.clock import FakeClock
+from tests.helpers.oidc import provider
+from tests.helpers.oidc.browser import LOGIN, walk
+from tests.helpers.oidc.control_plane import ControlPlane, TokenRequest
+from tests.helpers.prism import free_port
+from tests.helpers.versions import REPO
 
 CLIENT_ID = "runai"  # the CLI's default client, public, PKCE required
 PKCE_OPTIONAL = "runai-pkce-optional"  # the same client with PKCE optional
@@ -301,7 +301,7 @@ BROWSER = """\
 #!{python}
 import sys
 sys.path.insert(0, {repo!r})
-from tests.oidc.browser import main
+from tests.helpers.oidc.browser import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -29,7 +29,7 @@ from runai_tokens.cli._cache import CachedToken, TokenCache
 from runai_tokens.retry._after import LONGEST_RETRY_AFTER
 from runai_tokens.testing import FakeRunaiServer, Recorded, Reply, is_grant, scripted
 
-from .test_cli_main import run
+from .helpers.cli_main import run
 
 HUGE = 10**400  # exact in JSON and in Python; float() of it raises OverflowError
 HUGE_TEXT = "1" + "0" * 400

@@ -21,7 +21,7 @@ import attrs
 import pytest
 import runai_tokens
 
-from tests.process import run
+from tests.helpers.process import run
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("runai_tokens_client", "runai_tokens")

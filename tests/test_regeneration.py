@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.test_generation import BYTECODE, GENERATED, PIPELINE_FILES, REPO, make
+from tests.helpers.pipeline import BYTECODE, GENERATED, PIPELINE_FILES, REPO, make
 
 NEW_PATH = "/api/v1/widgets/token"
 SECRET_IN = "fake-widget-secret-LEAK"

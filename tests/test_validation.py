@@ -33,7 +33,7 @@ from runai_tokens._validate import is_loopback
 from runai_tokens.cli._settings import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
-from .test_cli_main import run
+from .helpers.cli_main import run
 
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-validation")
 CLI_ENV = {"RUNAI_CLIENT_ID": "fake-client", "RUNAI_CLIENT_SECRET": "fake-secret-validation"}

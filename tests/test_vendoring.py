@@ -3,7 +3,7 @@
 Two throwaway venvs, made once for the module: one with only the runtime dependencies (the test
 kit's extra on a separate path), and one where a different runai-tokens is installed. No network:
 the dependencies are copied from the distributions this interpreter already has, as pip would
-have installed them. Each check runs tests/vendoring_probe.py in a venv with -I (no cwd, no
+have installed them. Each check runs tests/helpers/vendoring_probe.py in a venv with -I (no cwd, no
 PYTHONPATH, no user site-packages), so nothing from this source tree can leak in.
 """
 
@@ -27,10 +27,10 @@ from runai_tokens import __version__
 from runai_tokens._generated import CONTRACT_VERSION
 from runai_tokens.testing import FakeRunaiServer
 
-from tests.process import run
+from tests.helpers.process import run
 
 REPO = Path(__file__).resolve().parents[1]
-PROBE = Path(__file__).with_name("vendoring_probe.py")
+PROBE = Path(__file__).parent / "helpers" / "vendoring_probe.py"
 PACKAGE = "acme._vendor"
 RUNTIME = ("httpx", "attrs", "python-dateutil")
 KIT = ("pyyaml", "jsonschema")

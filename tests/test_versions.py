@@ -1,9 +1,9 @@
-"""The promise in tests/versions.py is what the upstream documents and the README say.
+"""The promise in tests/helpers/versions.py is what the upstream documents and the README say.
 
-tests/versions.py says by hand what each control-plane version has (operations, grants, answer
-keys); the Prism matrix (test_contract_upstream.py) relies on it. Here it is checked against each
-version's own document, and against the README's operation x version table, so none of the three
-can drift from the others; and the documents themselves are checked against their checksums.
+tests/helpers/versions.py says by hand what each control-plane version has (operations, grants,
+answer keys); the Prism matrix (test_contract_upstream.py) relies on it. Here it is checked against
+each version's own document, and against the README's operation x version table, so none of the
+three can drift from the others; and the documents themselves are checked against their checksums.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import pytest
 from runai_tokens_client.models import GrantType, OAuth2GrantType
 
-from tests.versions import (
+from tests.helpers.versions import (
     ALL_OPERATIONS,
     DOCUMENTS,
     REPO,

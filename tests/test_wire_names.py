@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.versions import REPO, load
+from tests.helpers.versions import REPO, load
 
 OVERRIDES = REPO / "overrides" / "runai_tokens"
 NOT_UPSTREAM = "x-runai-tokens-not-upstream"

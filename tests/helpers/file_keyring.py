@@ -1,7 +1,7 @@
 """A keyring backend that several processes share: one JSON file (0600) named by
 $RUNAI_TEST_KEYRING_FILE, replaced whole on every write. For tests that run `runai-token` in
 processes of their own against a keyring login, chosen there with
-PYTHON_KEYRING_BACKEND=tests.file_keyring.FileKeyring: an OS keyring, too, is one store for
+PYTHON_KEYRING_BACKEND=tests.helpers.file_keyring.FileKeyring: an OS keyring, too, is one store for
 every process of a person."""
 
 from __future__ import annotations

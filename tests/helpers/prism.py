@@ -1,11 +1,11 @@
 """The pinned Prism mock server for contract tests: one process per OpenAPI document.
 
-A pytest plugin (test modules load it with ``pytest_plugins = ["tests.prism"]``). The documents are
-openapi.yaml and the seven upstream excerpts in tests/upstream/, one per control-plane version
-(tests/versions.py). Once collection shows that some test needs Prism, one process per document is
-started at once, so the session pays for one Node.js start-up rather than eight in a row, and pays
-it while the tests before the contract tests run; each document's fixture then waits only for its
-own process.
+A pytest plugin (test modules load it with ``pytest_plugins = ["tests.helpers.prism"]``). The
+documents are openapi.yaml and the seven upstream excerpts in tests/upstream/, one per
+control-plane version (tests/helpers/versions.py). Once collection shows that some test needs
+Prism, one process per document is started at once, so the session pays for one Node.js start-up
+rather than eight in a row, and pays it while the tests before the contract tests run; each
+document's fixture then waits only for its own process.
 Without Node.js or Prism the tests skip locally but fail under CI, which must never skip.
 """
 
@@ -24,7 +24,7 @@ import attrs
 import httpx
 import pytest
 
-from tests.versions import DOCUMENTS, REPO
+from tests.helpers.versions import DOCUMENTS, REPO
 
 PRISM = REPO / "node_modules" / ".bin" / "prism"
 # Node.js starts Prism in about a second here; CI machines can be slower and busier.

@@ -1,12 +1,12 @@
 // panva's oidc-provider (an OpenID-Certified authorization server), set up like Run:ai's Keycloak
-// realm for the login interop tests (tests/test_oidc_interop.py starts it, as tests/prism.py
+// realm for the login interop tests (tests/test_oidc_interop.py starts it, as tests/helpers/prism.py
 // starts Prism).
 //
 //   OIDC_ISSUER=http://127.0.0.1:<control plane port>/auth/realms/runai OIDC_PORT=<port> \
-//     node tests/oidc/provider.mjs
+//     node tests/helpers/oidc/provider.mjs
 //
 // The issuer lives under the control plane's origin, at /auth/realms/runai, where Run:ai serves
-// Keycloak: the control-plane proxy (tests/oidc/control_plane.py) forwards that path here with its
+// Keycloak: the control-plane proxy (tests/helpers/oidc/control_plane.py) forwards that path here with its
 // Host header, so every URL the provider builds (authorization endpoint, interaction pages, the
 // redirect back) names the control plane, as Keycloak's do behind Run:ai's ingress.
 //

@@ -1,5 +1,6 @@
-"""Starting and stopping tests/oidc/provider.mjs, the way tests/prism.py runs Prism: a free port,
-a subprocess with its output in a log file, a wait until it answers, and a stop afterwards.
+"""Starting and stopping tests/helpers/oidc/provider.mjs, the way tests/helpers/prism.py runs
+Prism: a free port, a subprocess with its output in a log file, a wait until it answers, and a
+stop afterwards.
 
 The provider's issuer is a URL of the control plane in front of it (control_plane.py), which
 must therefore be listening before the provider starts. Without Node.js or oidc-provider the
@@ -20,8 +21,8 @@ import attrs
 import httpx
 import pytest
 
-from tests.prism import free_port
-from tests.versions import REPO
+from tests.helpers.prism import free_port
+from tests.helpers.versions import REPO
 
 SCRIPT = Path(__file__).with_name("provider.mjs")
 PACKAGE = REPO / "node_modules" / "oidc-provider" / "package.json"

@@ -6,7 +6,7 @@ form: Continue), or follows the page's Cancel link, until the provider sends it 
 authorization request's redirect_uri. It then fetches that address, as a browser would, and
 keeps what the loopback listener answered.
 
-As $BROWSER for `runai-token login`, `python -m tests.oidc.browser URL` does the same and
+As $BROWSER for `runai-token login`, `python -m tests.helpers.oidc.browser URL` does the same and
 writes what happened as JSON to $OIDC_TEST_RESULT. $OIDC_TEST_LOGIN is the name typed into the
 login form; $OIDC_TEST_ACTION is "consent" (the default), "cancel" (the person cancels at the
 login page) or "tamper-iss" (the redirect's iss is replaced before it reaches the listener, as

@@ -18,7 +18,7 @@ import attrs
 import yaml
 from runai_tokens_client.models import GrantType
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 UPSTREAM = REPO / "tests" / "upstream"
 # Oldest first; a new control plane adds its excerpt to tests/upstream/ and its name here.
 VERSION_NAMES = ("2.18", "2.19", "2.20", "2.21", "2.22", "2.23", "2.24")
