@@ -6,6 +6,10 @@ ApiException, or, for a plain GET through connect()'s httpx client, what httpx d
 the call came back within the deadline plus a second; and no file descriptor or thread outlives
 the cell once its server has stopped. README.md's "Reliability" section is this table in words.
 
+The retry watchdog's thread, which a sync call starts, ends once it has been idle for its linger:
+here that is 0.05 s instead of 1 s, so each cell still sees the thread end, without waiting a
+second or two for it.
+
 The elapsed time is the test's own monotonic clock, a bound on hanging only, not a measure of
 speed: bench/bench_deadline.py measures the times. The faults that hold an exchange up (a
 trickle, silence) run into the deadline; the others answer at once.
@@ -28,7 +32,7 @@ import httpx
 import pytest
 import trustme
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, TokenAuth, TokensApi, connect
-from runai_tokens.retry import DeadlineExceeded
+from runai_tokens.retry import DeadlineExceeded, _watchdog
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 
 # The deadline is what is under test only where time runs out (a trickle, silence): there it
@@ -260,6 +264,11 @@ def serving(fault: str, caller: str, ca: trustme.CA) -> Iterator[tuple[str, Call
 @pytest.fixture(scope="module")
 def ca() -> trustme.CA:
     return trustme.CA()
+
+
+@pytest.fixture(autouse=True)
+def short_watchdog_linger(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_watchdog, "LINGER", 0.05)
 
 
 # --- leaks ----------------------------------------------------------------------------------------
