@@ -127,13 +127,19 @@ def stop(server: PrismServer) -> None:
 
 @attrs.define
 class PrismPool:
-    """Prism processes keyed like DOCUMENTS, each waited for on its first use."""
+    """Prism processes keyed like DOCUMENTS, each launched at the latest on its first use and
+    waited for then."""
 
-    servers: dict[str, PrismServer]
     logs: Path
+    servers: dict[str, PrismServer] = attrs.field(factory=dict)
     ready: set[str] = attrs.field(factory=set)
 
+    def launch(self, key: str) -> None:
+        if key not in self.servers:
+            self.servers[key] = launch(DOCUMENTS[key], self.logs / f"prism-{key}.log")
+
     def url(self, key: str) -> str:
+        self.launch(key)
         server = self.servers[key]
         if key not in self.ready:
             try:
@@ -147,25 +153,32 @@ class PrismPool:
 POOL = pytest.StashKey[PrismPool]()
 
 
-def start_pool(config: pytest.Config) -> PrismPool:
-    """Launch one Prism per document, all at once, and remember them for the session."""
-    logs = Path(tempfile.mkdtemp(prefix="prism-"))
-    pool = config.stash[POOL] = PrismPool({}, logs)
-    for key, document in DOCUMENTS.items():
-        pool.servers[key] = launch(document, logs / f"prism-{key}.log")
+def start_pool(config: pytest.Config, *, launch_all: bool) -> PrismPool:
+    """The session's pool, with one Prism per document launched at once if launch_all."""
+    pool = config.stash[POOL] = PrismPool(Path(tempfile.mkdtemp(prefix="prism-")))
+    if launch_all:
+        for key in DOCUMENTS:
+            pool.launch(key)
     return pool
+
+
+def in_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start Prism as soon as it is known to be needed, not when the first such test runs.
 
     Node.js then starts while the tests collected before the contract tests run, so the
-    session hardly waits for it.
+    session hardly waits for it. A pytest-xdist worker collects every test but runs only some
+    (--dist loadfile: whole modules): there each document's Prism starts on its first use, so
+    only the worker that runs a module's tests starts the processes they need, while the other
+    worker keeps the cores busy.
     """
-    if prism_missing() or POOL in session.config.stash:
+    if prism_missing() or POOL in session.config.stash or in_xdist_worker(session.config):
         return
     if any("prism_pool" in getattr(item, "fixturenames", ()) for item in session.items):
-        start_pool(session.config)
+        start_pool(session.config, launch_all=True)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -181,7 +194,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def prism_pool(pytestconfig: pytest.Config) -> PrismPool:
     require_prism()
     pool = pytestconfig.stash.get(POOL, None)
-    return pool if pool is not None else start_pool(pytestconfig)
+    if pool is None:
+        pool = start_pool(pytestconfig, launch_all=not in_xdist_worker(pytestconfig))
+    return pool
 
 
 @pytest.fixture(scope="session")
