@@ -5,25 +5,26 @@ flight's leader; the cooldown after a failed early refresh; a rejected grant, re
 briefly so a fleet of callers with bad credentials does not hammer the token endpoint; and what
 the API did with our tokens (_refusals.Refusals), which decides whether a 401 costs a grant.
 
-Deciding what a caller does (`_plan`):
-- a usable token that is not due, or due but someone is already refreshing or we are cooling
-  down after a failure: use it, don't wait;
-- a usable token that is due: lead an early refresh; if it fails, keep the token (warning);
-- no usable token and a grant rejected moments ago: that rejection again, without a request;
-- no usable token: join the flight in progress, or lead one; waiters share its outcome.
+Deciding what a caller does (`_plan`), by the current token's state (_token.TokenState):
+- fresh, or stale but someone is already refreshing or we are cooling down after a failure: use
+  it, don't wait;
+- stale: lead an early refresh; if it fails, keep the token (warning);
+- invalid or none, and a grant rejected moments ago: that rejection again, without a request;
+- invalid or none: join the flight in progress, or lead one; waiters share its outcome.
 
-The decision is written once, as a generator (`_flow`) that yields Wait or Lead and is sent the
-outcome; acquire() and aacquire() are its thin sync and async drivers.
+The decision is written once, as a flow (runai_tokens._flow) that yields Wait or Lead and is
+sent the token; acquire() and aacquire() drive it, sync and async.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from .._token import Token, cooldown_for
+from .._flow import Flow, arun, run
+from .._token import FRESH, INVALID, Token, cooldown_for
 from ..errors import ApiException
 from ._refusals import Refusals
 from ._singleflight import Abandoned, SingleFlight
@@ -43,19 +44,19 @@ REJECTION_COOLDOWN = 2.0
 REJECTION_JITTER = 3.0
 
 
-# NamedTuples, not attrs classes: defining an attrs class costs 0.4-1 ms of connect()'s
-# start-up, a NamedTuple a fifth of that.
+# What the keeper's flow asks its driver to do. NamedTuples: the cheapest records to define, and
+# connect() defines them at import.
 class Wait(NamedTuple):
     future: Future[Token]
 
 
 class Lead(NamedTuple):
     future: Future[Token]
-    # For an early refresh: the still-usable token to fall back on if the refresh fails.
+    # For an early refresh: the stale token to fall back on if the refresh fails.
     current: Token | None
 
 
-_Flow = Generator[Wait | Lead, Token, Token]
+_KeeperFlow = Flow[Wait | Lead, Token, Token]
 
 
 class TokenKeeper:
@@ -88,7 +89,7 @@ class TokenKeeper:
     # --- the drivers ---------------------------------------------------------------------------
 
     def fresh(self) -> Token | None:
-        """The current token if it is usable and not due, else None (then acquire() decides).
+        """The current token if it is fresh, else None (then acquire() decides).
 
         Read without the lock: `_plan` would hand this token back without changing anything,
         and the token is read once, as one reference, so no half-made state is ever seen. Every
@@ -98,68 +99,39 @@ class TokenKeeper:
         if token is None:
             return None
         now = self._clock()
-        return token if token.usable(now) and not token.due(now) else None
+        return token if token.state(now) is FRESH else None
 
     def acquire(self, rejected: Token | None) -> Token:
-        """A usable token; `rejected` is one that just got a 401. Raises ApiException."""
+        """A token to send; `rejected` is one that just got a 401. Raises ApiException."""
         if rejected is None and (token := self.fresh()) is not None:
             return token
-        flow = self._flow(rejected)
-        step = self._send(flow, None)
-        while not isinstance(step, Token):
-            try:
-                if isinstance(step, Wait):
-                    token = self._flight.wait(step.future, self._wait_timeout)
-                else:
-                    token = self._flight.lead(
-                        step.future, self._fetch, self._commit, self._failed_with(step.current)
-                    )
-            except Exception as exc:
-                step = self._throw(flow, exc)
-            else:
-                step = self._send(flow, token)
-        return step
+        # Every failure goes into the flow: Abandoned makes a waiter claim again, and a failed
+        # early refresh falls back on the stale token.
+        return run(self._flow(rejected), self._step, catch=Exception)
 
     async def aacquire(self, rejected: Token | None) -> Token:
         """acquire() for asyncio; safe to mix with threads and other event loops."""
         if rejected is None and (token := self.fresh()) is not None:
             return token
-        flow = self._flow(rejected)
-        step = self._send(flow, None)
-        while not isinstance(step, Token):
-            try:
-                if isinstance(step, Wait):
-                    token = await self._flight.await_flight(step.future, self._wait_timeout)
-                else:
-                    token = await self._flight.alead(
-                        step.future, self._afetch, self._commit, self._failed_with(step.current)
-                    )
-            except Exception as exc:
-                step = self._throw(flow, exc)
-            else:
-                step = self._send(flow, token)
-        return step
+        return await arun(self._flow(rejected), self._astep, catch=Exception)
 
-    @staticmethod
-    def _send(flow: _Flow, token: Token | None) -> Wait | Lead | Token:
-        try:
-            # None only primes the flow (its first send); every later one is a Token.
-            return flow.send(token)  # type: ignore[arg-type]
-        except StopIteration as stop:
-            result: Token = stop.value
-            return result
+    def _step(self, ask: Wait | Lead) -> Token:
+        if isinstance(ask, Wait):
+            return self._flight.wait(ask.future, self._wait_timeout)
+        return self._flight.lead(
+            ask.future, self._fetch, self._commit, self._failed_with(ask.current)
+        )
 
-    @staticmethod
-    def _throw(flow: _Flow, exc: Exception) -> Wait | Lead | Token:
-        try:
-            return flow.throw(exc)
-        except StopIteration as stop:
-            result: Token = stop.value
-            return result
+    async def _astep(self, ask: Wait | Lead) -> Token:
+        if isinstance(ask, Wait):
+            return await self._flight.await_flight(ask.future, self._wait_timeout)
+        return await self._flight.alead(
+            ask.future, self._afetch, self._commit, self._failed_with(ask.current)
+        )
 
     # --- the decision, once --------------------------------------------------------------------
 
-    def _flow(self, rejected: Token | None) -> _Flow:
+    def _flow(self, rejected: Token | None) -> _KeeperFlow:
         while True:
             with self._flight.lock:
                 plan = self._plan(rejected)
@@ -181,13 +153,13 @@ class TokenKeeper:
         token = self._token
         if rejected is not None and token is rejected:
             token = self._token = None
-        if token is not None and token.usable(now):
-            if rejected is not None or not token.due(now):
+        if token is not None and (state := token.state(now)) is not INVALID:
+            if state is FRESH or rejected is not None:
                 return token
             if self._flight.busy or now < self._cooldown_until:
-                return token
+                return token  # stale, and refreshing already or cooling down after a failure
             future, _ = self._flight.claim()
-            return Lead(future, token)
+            return Lead(future, token)  # stale: lead an early refresh
         if self._rejection is not None and now < self._rejected_until:
             raise _again(self._rejection)
         future, leads = self._flight.claim()
@@ -224,7 +196,7 @@ class TokenKeeper:
     # --- the leader's side ---------------------------------------------------------------------
 
     def _fetch(self) -> Token:
-        assert self._source is not None  # a static token is always usable
+        assert self._source is not None  # a static token is always fresh
         return self._source.fetch()
 
     async def _afetch(self) -> Token:
@@ -251,10 +223,10 @@ class TokenKeeper:
         return REJECTION_COOLDOWN + REJECTION_JITTER * self._random()
 
     def _keep_current(self, exc: Exception, current: Token | None) -> Token:
-        """After a failed early refresh, the token we still have, if it is still usable."""
-        if current is None or not current.usable(self._clock()) or current is not self._token:
+        """After a failed early refresh, the token we still have, unless it is invalid by now."""
+        if current is None or current.state(self._clock()) is INVALID or current is not self._token:
             raise exc
-        assert current.lifetime is not None  # only tokens with a lifetime are ever due
+        assert current.lifetime is not None  # only tokens with a lifetime are ever stale
         logger.warning(
             "early token refresh failed (%s); keeping the current token, retrying in %.3g s",
             describe(exc),

@@ -33,12 +33,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .._flow import arun, run
 from .._token import Token, make_token
 from ..credentials import RefreshTokenCredentials
 from ..errors import ApiException
 from ..login._session import LoginSession
 from ..login._store import StoredAccess
-from ._flow import arun, run
 from ._grant import REJECTED, Grants
 from ._source import TokenSource, _FetchFlow
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator
 
+from .._flow import arun, run
 from .._token import Token, lifetime_of, make_token
 from ..credentials import GrantCredentials, RefreshTokenCredentials, client_id_of
 from ..errors import ApiException, RetryAfterExceedsDeadline
-from ._flow import arun, run
 from ._grant import REJECTED, Granted, Grants
 
 logger = logging.getLogger("runai_tokens.auth")
