@@ -34,7 +34,7 @@ from runai_tokens.cli._cache import CachedToken, TokenCache
 from runai_tokens.cli._output import OutputError, exec_credential_api_version
 from runai_tokens.login._discovery import parse_document
 from runai_tokens.login._errors import DiscoveryError
-from runai_tokens.retry._after import retry_after_seconds
+from runai_tokens.retry._rules import retry_after_seconds
 
 FUZZ = settings(
     max_examples=100,

@@ -91,8 +91,8 @@ def __getattr__(name: str) -> Any:
 
 
 class TokenOperation(NamedTuple):
-    """One operation tagged Tokens in openapi.yaml, as the generator read it. (A NamedTuple:
-    cheaper to define than an attrs class, see retry._actions.)"""
+    """One operation tagged Tokens in openapi.yaml, as the generator read it. (A NamedTuple: the
+    cheapest record to define, and connect() defines it at import.)"""
 
     name: str
     method: str
