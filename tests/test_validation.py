@@ -30,7 +30,7 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens._validate import is_loopback
-from runai_tokens.cli._settings import ExitCode
+from runai_tokens.cli._exit import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
 from .test_cli_main import run

@@ -312,8 +312,8 @@ def _open_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
     thrown away. Raises CliError(USAGE) saying what to do."""
     from pathlib import Path
 
+    from .._private_files import default_cache_dir
     from ..login import open_store
-    from ._cache import default_cache_dir
 
     kind: StoreKind = getattr(args, "store", "auto")  # argparse checked it is one
     try:
@@ -384,8 +384,10 @@ def _cache_first_token(
     lifetime is not known is not cached, as `get` does; a cache that cannot be used is said."""
     if getattr(args, "store", "auto") == "none" or logged_in.refresh_token is None:
         return
+    from .._private_files import default_cache_dir
     from .._token import jwt_claims
-    from ._cache import CachedToken, TokenCache, default_cache_dir
+    from ._cache import TokenCache
+    from ._cache_entry import CachedToken
     from ._found import login_identity
 
     expires_at: float | None = None

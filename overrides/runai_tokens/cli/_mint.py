@@ -32,7 +32,7 @@ from ..login._refresh_lock import RefreshLockTimeout
 from ..login._store import open_store
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
-from ._cache import CachedToken
+from ._cache_entry import CachedToken
 from ._exit import CliError, ExitCode
 from ._settings import SESSION_GRANTS, GetSettings
 

@@ -11,12 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from .. import _validate
-
-# Importable from here as before: they were defined here until commands other than `get` and
-# their helpers needed them too.
-from ._exit import CliError as CliError
-from ._exit import ExitCode as ExitCode
-from ._proxy import proxy_for as proxy_for
+from ._exit import CliError, ExitCode
+from ._proxy import proxy_for
 
 if TYPE_CHECKING:
     import argparse
