@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # C0 and C1 controls and DEL, plus the Unicode bidirectional controls, which reorder what a
 # terminal shows (the "Trojan Source" characters). A pattern, compiled (and kept by re's cache)
-# on the first escape: compiling its Unicode ranges at import cost up to 1 ms of every warm
+# on the first escape: compiling its Unicode ranges at import would slow every warm
 # `runai-token get`, which escapes nothing.
 _CONTROLS = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
