@@ -3,7 +3,7 @@
 State, under one lock (the single-flight's): the current Token (or None), replaced only by a
 flight's leader; the cooldown after a failed early refresh; a rejected grant, remembered
 briefly so a fleet of callers with bad credentials does not hammer the token endpoint; and what
-the API did with our tokens (_refusals.Refusals), which decides whether a 401 costs a grant.
+the API did with our tokens (Refusals), which decides whether a 401 costs a grant.
 
 Deciding what a caller does (`_plan`), by the current token's state (_token.TokenState):
 - fresh, or stale but someone is already refreshing or we are cooling down after a failure: use
@@ -14,6 +14,22 @@ Deciding what a caller does (`_plan`), by the current token's state (_token.Toke
 
 The decision is written once, as a flow (runai_tokens._flow) that yields Wait or Lead and is
 sent the token; acquire() and aacquire() drive it, sync and async.
+
+After a 401, Refusals says whether the token that got it is replaced now or the 401 goes back.
+A token the API has accepted and then refuses was revoked (or its signing key rotated): it is
+replaced at once, and a revocation costs one grant and no 401 to any caller.
+
+Accepted means a 2xx answer to the very request that carried the token. Other answers prove
+nothing: a 403, 404, 429 or 5xx may come from a proxy, a router or a rate limiter in front of the
+API that never looked at the token, and an answer reached through a redirect is another request's,
+which may not have carried the token at all.
+
+A token refused before it was ever accepted is what an API that refuses every token looks like
+(a wrong audience, a gateway that rejects bearer tokens): replacing it on every 401 would cost a
+grant per request. It is replaced once, and that starts a cooldown (2 to 5 s, jittered so a fleet
+that failed together does not retry together) during which no 401 costs a grant, an accepted
+token's included: behind such an API an endpoint that ignores tokens would make each new token
+look accepted, and a grant per call of it would be the same storm.
 """
 
 from __future__ import annotations
@@ -26,7 +42,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from .._flow import Flow, arun, run
 from .._token import FRESH, INVALID, Token, cooldown_for
 from ..errors import ApiException
-from ._refusals import Refusals
 from ._singleflight import Abandoned, SingleFlight
 from ._source import TokenSource, describe
 
@@ -38,7 +53,7 @@ logger = logging.getLogger("runai_tokens.auth")
 # The statuses that mean "these credentials are refused", as opposed to "try again later".
 REJECTED = frozenset({400, 401, 403})
 # How long a rejected grant is remembered, and how long a 401 for a token that was never
-# accepted holds off the next replacement (see _refusals): a few seconds, jittered so a fleet that
+# accepted holds off the next replacement (see Refusals): a few seconds, jittered so a fleet that
 # failed together does not retry together.
 REJECTION_COOLDOWN = 2.0
 REJECTION_JITTER = 3.0
@@ -166,7 +181,7 @@ class TokenKeeper:
         return Lead(future, None) if leads else Wait(future)
 
     def accepted(self, token: Token) -> None:
-        """A 2xx came back for a request that carried `token` (see _refusals for why only that).
+        """A 2xx came back for a request that carried `token` (see Refusals for why only that).
 
         Every request with a 2xx calls this: after the first for a token, it takes no lock.
         Under the lock, a token that is no longer current is not recorded, so a late answer for
@@ -183,7 +198,7 @@ class TokenKeeper:
 
         A token already replaced or dropped: yes, and the replay joins the one grant in flight or
         uses its result, so any number of callers with the same 401 cost one grant. The current
-        token: as _refusals decides; a yes drops it at once. A no sends the 401 to the caller.
+        token: as Refusals decides; a yes drops it at once. A no sends the 401 to the caller.
         """
         with self._flight.lock:
             if self._token is not token:
@@ -233,6 +248,24 @@ class TokenKeeper:
             cooldown_for(current.lifetime),
         )
         return current
+
+
+class Refusals:
+    """The state of the 401 rule (module docstring); the keeper calls it under its lock."""
+
+    def __init__(self, cooldown: Callable[[], float]) -> None:
+        self._cooldown = cooldown
+        self._cooling_until = -math.inf
+        # The token that got a 2xx, once the keeper has seen one for its current token.
+        self.accepted: Token | None = None
+
+    def replace(self, token: Token, now: float) -> bool:
+        """Whether `token`, just refused, is replaced now; a cooldown running says no."""
+        if now < self._cooling_until:
+            return False
+        if token is not self.accepted:
+            self._cooling_until = now + self._cooldown()
+        return True
 
 
 def _again(exc: ApiException) -> ApiException:
