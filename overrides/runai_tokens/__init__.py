@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 # and a vendored copy, which has no distribution metadata, still knows it.
 __version__ = "0.1.0"
 
-# Public name -> the module defining it. connect() lives in _connect, not in a module named
-# `connect`: importing a submodule sets it as an attribute of the package, which would shadow
-# the lazily loaded function of the same name.
+# Public name -> the module defining it. connect() lives in people._default (it walks the
+# credential chain when given no credentials), not in a module named `connect`: importing a
+# submodule sets it as an attribute of the package, which would shadow the lazily loaded
+# function of the same name.
 _EXPORTS: dict[str, str] = {
     "AccessToken": "_token",
     "ApiException": "errors",
@@ -32,20 +33,21 @@ _EXPORTS: dict[str, str] = {
     "ClientCredentials": "credentials",
     "ExternalTokenCredentials": "credentials",
     "InsecureHttpWarning": "_validate",
-    "LoginSession": "credentials",
-    "LoginRequiredError": "_cli_session",
-    "MissingCredentialsError": "credentials",
+    "LoginSession": "login._session",
+    "LoginRequiredError": "_base_errors",
+    "MissingCredentialsError": "_base_errors",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
     "RetryPolicy": "retry",
     "RetryTransport": "retry",
-    "RunaiCliSession": "_cli_session",
+    "RunaiCliSession": "people._runai_cli",
+    "RunaiTokensError": "_base_errors",
     "StaticToken": "credentials",
     "TokenAuth": "auth",
     "TokensApi": "api",
-    "connect": "_connect",
-    "default_credentials": "_default",
+    "connect": "people._default",
+    "default_credentials": "people._default",
 }
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "RetryPolicy",
     "RetryTransport",
     "RunaiCliSession",
+    "RunaiTokensError",
     "StaticToken",
     "TokenAuth",
     "TokensApi",
@@ -76,9 +79,7 @@ __all__ = [
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._cli_session import LoginRequiredError, RunaiCliSession
-    from ._connect import connect
-    from ._default import default_credentials
+    from ._base_errors import LoginRequiredError, MissingCredentialsError, RunaiTokensError
     from ._generated import CONTRACT_VERSION
     from ._token import AccessToken
     from ._validate import InsecureHttpWarning
@@ -88,13 +89,14 @@ if TYPE_CHECKING:
         AppCredentials,
         ClientCredentials,
         ExternalTokenCredentials,
-        LoginSession,
-        MissingCredentialsError,
         PasswordCredentials,
         RefreshTokenCredentials,
         StaticToken,
     )
     from .errors import ApiException, RetryAfterExceedsDeadline
+    from .login._session import LoginSession
+    from .people._default import connect, default_credentials
+    from .people._runai_cli import RunaiCliSession
     from .retry import RetryPolicy, RetryTransport
 
 

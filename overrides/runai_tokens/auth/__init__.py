@@ -26,12 +26,12 @@ import httpx
 
 from .._generated import TOKEN_PATHS
 from .._token import AccessToken, Token
-from ..credentials import Credentials, StaticToken
+from ..credentials import StaticToken
 from ..retry import RetryPolicy
-from ._build import checked_arguments, grants_for, source_for
+from ._build import AnyCredentials, checked_arguments, grants_for, source_for
 from ._grant import TokenEndpoint
 from ._keeper import TokenKeeper
-from ._source import TokenSource
+from ._source import SessionCredentials, TokenSource
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -44,7 +44,8 @@ class TokenAuth(httpx.Auth):
 
     base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
     credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
-      LoginSession uses the stored login for this base_url (and refuses to name another).
+      person's session (SessionCredentials: LoginSession, RunaiCliSession) gives its own token
+      source; a LoginSession's uses the stored login for this base_url (and refuses another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). verify: True, False, an ssl.SSLContext or the path of a CA bundle (or of a
       directory of them). proxy: an http(s):// or socks5:// URL, not read from HTTP(S)_PROXY:
@@ -72,7 +73,7 @@ class TokenAuth(httpx.Auth):
     def __init__(
         self,
         base_url: str,
-        credentials: Credentials,
+        credentials: AnyCredentials,
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so a shared default is safe
         timeout: float = 30.0,
@@ -242,4 +243,4 @@ def _replayable(request: httpx.Request) -> bool:
     return True
 
 
-__all__ = ["TokenAuth"]
+__all__ = ["SessionCredentials", "TokenAuth"]
