@@ -24,6 +24,18 @@ __version__ = "0.1.0"
 # submodule sets it as an attribute of the package, which would shadow the lazily loaded
 # function of the same name.
 _EXPORTS: dict[str, str] = {
+    "CliError": "cli._exit",
+    "DeadlineExceeded": "retry._clock",
+    "DiscoveryError": "login._errors",
+    "GrantNotSupported": "errors",
+    "InvalidArgument": "_base_errors",
+    "InvalidArgumentType": "_base_errors",
+    "LoginError": "login._errors",
+    "LoginStoreError": "login._index",
+    "OutputError": "cli._output",
+    "RefreshLockTimeout": "login._refresh_lock",
+    "UnexpectedStatus": "errors",
+    "UntrustedJsonError": "_untrusted",
     "AccessToken": "_token",
     "ApiException": "errors",
     "AppCredentials": "credentials",
@@ -56,13 +68,23 @@ __all__ = [
     "ApiException",
     "AppCredentials",
     "AsyncTokensApi",
+    "CliError",
     "ClientCredentials",
+    "DeadlineExceeded",
+    "DiscoveryError",
     "ExternalTokenCredentials",
+    "GrantNotSupported",
     "InsecureHttpWarning",
+    "InvalidArgument",
+    "InvalidArgumentType",
+    "LoginError",
     "LoginRequiredError",
     "LoginSession",
+    "LoginStoreError",
     "MissingCredentialsError",
+    "OutputError",
     "PasswordCredentials",
+    "RefreshLockTimeout",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
     "RetryPolicy",
@@ -72,6 +94,8 @@ __all__ = [
     "StaticToken",
     "TokenAuth",
     "TokensApi",
+    "UnexpectedStatus",
+    "UntrustedJsonError",
     "connect",
     "default_credentials",
 ]
@@ -79,12 +103,21 @@ __all__ = [
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._base_errors import LoginRequiredError, MissingCredentialsError, RunaiTokensError
+    from ._base_errors import (
+        InvalidArgument,
+        InvalidArgumentType,
+        LoginRequiredError,
+        MissingCredentialsError,
+        RunaiTokensError,
+    )
     from ._generated import CONTRACT_VERSION
     from ._token import AccessToken
+    from ._untrusted import UntrustedJsonError
     from ._validate import InsecureHttpWarning
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
+    from .cli._exit import CliError
+    from .cli._output import OutputError
     from .credentials import (
         AppCredentials,
         ClientCredentials,
@@ -93,11 +126,15 @@ if TYPE_CHECKING:
         RefreshTokenCredentials,
         StaticToken,
     )
-    from .errors import ApiException, RetryAfterExceedsDeadline
+    from .errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline, UnexpectedStatus
+    from .login._errors import DiscoveryError, LoginError
+    from .login._index import LoginStoreError
+    from .login._refresh_lock import RefreshLockTimeout
     from .login._session import LoginSession
     from .people._default import connect, default_credentials
     from .people._runai_cli import RunaiCliSession
     from .retry import RetryPolicy, RetryTransport
+    from .retry._clock import DeadlineExceeded
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING
 
+from ._base_errors import RunaiTokensError
 from ._plain_url import ipv4, plain_host
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-class InsecureHttpWarning(UserWarning):
+class InsecureHttpWarning(RunaiTokensError, UserWarning):
     """Credentials or tokens will be sent over plain http to a host that is not loopback.
 
     Issued once per process and origin, when a caller passes allow_insecure_http=True. A

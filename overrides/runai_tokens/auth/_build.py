@@ -91,7 +91,7 @@ def grants_for(
 def check_credentials(value: object) -> None:
     """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
     that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
-    if not isinstance(value, CORE_CREDENTIALS | SessionCredentials):
+    if not isinstance(value, (*CORE_CREDENTIALS, SessionCredentials)):
         raise TypeError(
             f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
             f"httpx.Auth); got {_validate.type_name(value, CORE_CREDENTIALS)}"

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from .._base_errors import RunaiTokensError
 from .._value import Value
 
 
@@ -55,7 +56,7 @@ class Clock(Value):
         return cls()
 
 
-class DeadlineExceeded(httpx.ReadTimeout):
+class DeadlineExceeded(RunaiTokensError, httpx.ReadTimeout):
     """The retry deadline passed while an attempt was still waiting for its answer or its body.
 
     A ReadTimeout, so code that handles httpx's timeouts handles this one; never retried.
