@@ -8,8 +8,8 @@ import pkgutil
 
 import pytest
 import runai_tokens
-from runai_tokens.auth import SessionCredentials
 from runai_tokens.auth._build import _SESSION_NAMES
+from runai_tokens.auth._source import SessionCredentials
 
 # The test kit's own exceptions are what its fake server says to itself, never raised at a caller.
 _NOT_RAISED_AT_CALLERS = {

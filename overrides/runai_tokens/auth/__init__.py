@@ -31,7 +31,7 @@ from ..retry import RetryPolicy
 from ._build import AnyCredentials, checked_arguments, grants_for, source_for
 from ._grant import TokenEndpoint
 from ._keeper import TokenKeeper
-from ._source import SessionCredentials, TokenSource
+from ._source import TokenSource
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -243,4 +243,4 @@ def _replayable(request: httpx.Request) -> bool:
     return True
 
 
-__all__ = ["SessionCredentials", "TokenAuth"]
+__all__ = ["TokenAuth"]
