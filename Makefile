@@ -57,6 +57,7 @@ lint: $(VENV)/.installed
 	ruff check overrides tests tools $(wildcard bench)
 	ruff format --check overrides tests tools $(wildcard bench)
 	mypy
+	lint-imports
 
 .PHONY: test
 test: setup check-generated lint-spec lint

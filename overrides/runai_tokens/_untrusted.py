@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._base_errors import RunaiTokensError
+
 if TYPE_CHECKING:
     from typing import Any
 
@@ -89,7 +91,7 @@ MAX_DEPTH = 32
 MAX_DIGITS = 4300  # Python's own default for int(str)
 
 
-class UntrustedJsonError(ValueError):
+class UntrustedJsonError(RunaiTokensError, ValueError):
     """JSON from outside that is refused. str() says what is wrong (a predicate: "is not JSON",
     "is nested more than 32 levels deep") and never quotes the text, which may be a token."""
 

@@ -13,10 +13,10 @@ into an environment variable often ends in a newline); whitespace inside one is 
 Credentials and tokens go over plain http only to a loopback host (127.0.0.0/8, ::1,
 localhost), unless the caller allows it in so many words; then it warns once per origin.
 
-Standard library only: the CLI's warm path imports this. The credential and RetryPolicy checks
-import those classes (and with them httpx and the generated package) only when they are called. A
-warm `runai-token get` checks a base URL too, and urllib.parse, re and ipaddress cost it more than
-the rest of its work: a plain URL (_plain_url: a lower-case scheme, a DNS name or dotted IPv4
+Standard library only: the CLI's warm path imports this, and it imports none of its callers
+(the credential and RetryPolicy checks are auth/_build's, beside those classes). A warm
+`runai-token get` checks a base URL too, and urllib.parse, re and ipaddress cost it more than the
+rest of its work: a plain URL (_plain_url: a lower-case scheme, a DNS name or dotted IPv4
 address, a port, a path of URL-safe characters) is judged without them, and only a URL it is not
 certain about is parsed. tests/test_validate_fast.py checks that the two judge alike.
 """
@@ -28,6 +28,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING
 
+from ._base_errors import RunaiTokensError
 from ._plain_url import ipv4, plain_host
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-class InsecureHttpWarning(UserWarning):
+class InsecureHttpWarning(RunaiTokensError, UserWarning):
     """Credentials or tokens will be sent over plain http to a host that is not loopback.
 
     Issued once per process and origin, when a caller passes allow_insecure_http=True. A
@@ -418,27 +419,6 @@ def verify(value: object, name: str = "verify") -> ssl.SSLContext | str | bool:
 
 
 # --- objects -----------------------------------------------------------------------------------
-
-
-def credentials(value: object) -> None:
-    """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
-    that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
-    import typing
-
-    from .credentials import CREDENTIAL_NAMES, Credentials
-
-    if not isinstance(value, Credentials):
-        raise TypeError(
-            f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
-            f"httpx.Auth); got {type_name(value, typing.get_args(Credentials))}"
-        )
-
-
-def retry_policy(value: object, name: str = "retry") -> None:
-    from .retry._policy import RetryPolicy
-
-    if not isinstance(value, RetryPolicy):
-        raise TypeError(f"{name} must be a RetryPolicy, not {type_name(value, [RetryPolicy])}")
 
 
 def type_name(value: object, expected: Iterable[type]) -> str:

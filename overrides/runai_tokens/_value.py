@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
+from ._base_errors import RunaiTokensError
 
-class FrozenInstanceError(AttributeError):
+
+class FrozenInstanceError(RunaiTokensError, AttributeError):
     """A field of an immutable value was assigned or deleted: make a changed copy with
     replace() instead."""
 

@@ -20,11 +20,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from . import _generated as gen
 from . import _validate
-from ._chain import MissingCredentialsError
-from ._cli_session import RunaiCliSession
 from ._untrusted import header_value_problem
 from ._value import Value
-from .login._session import LoginSession
+from .errors import MissingCredentialsError
 
 if TYPE_CHECKING:
     from ._generated import OAuth2TokenRequest, TokenRequest
@@ -260,11 +258,10 @@ GrantCredentials = (
     | RefreshTokenCredentials
     | ExternalTokenCredentials
 )
-# A session is read from files, not granted: RunaiCliSession. A LoginSession grants with the
-# refresh token `runai-token login` stored (auth/_login_source).
-Credentials = GrantCredentials | StaticToken | RunaiCliSession | LoginSession
-# For messages that say what would have been accepted.
-CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
+# The core's own credentials. A person's session (RunaiCliSession, LoginSession) is the people
+# layer's: TokenAuth takes it through auth's SessionCredentials protocol.
+Credentials = GrantCredentials | StaticToken
+CORE_CREDENTIALS: tuple[type, ...] = typing.get_args(Credentials)
 
 
 def client_id_of(credentials: Credentials) -> str | None:
@@ -280,10 +277,8 @@ __all__ = [
     "Credentials",
     "ExternalTokenCredentials",
     "GrantCredentials",
-    "LoginSession",
     "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",
-    "RunaiCliSession",
     "StaticToken",
 ]

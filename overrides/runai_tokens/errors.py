@@ -30,6 +30,13 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
+from ._base_errors import (
+    InvalidArgument,
+    InvalidArgumentType,
+    LoginRequiredError,
+    MissingCredentialsError,
+    RunaiTokensError,
+)
 from ._untrusted import escape_controls
 
 if TYPE_CHECKING:
@@ -38,7 +45,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ApiException",
     "GrantNotSupported",
+    "InvalidArgument",
+    "InvalidArgumentType",
+    "LoginRequiredError",
+    "MissingCredentialsError",
     "RetryAfterExceedsDeadline",
+    "RunaiTokensError",
     "UnexpectedStatus",
     "parse_error_envelope",
 ]
@@ -47,7 +59,7 @@ __all__ = [
 _STATUSES = {status.value: status for status in HTTPStatus}
 
 
-class ApiException(Exception):
+class ApiException(RunaiTokensError):
     """An operation did not return what openapi.yaml promises, or got no answer at all.
 
     status, reason and headers are the response's, body its text, and error the body parsed as

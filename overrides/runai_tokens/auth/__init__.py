@@ -9,7 +9,7 @@ come from (grants, refresh tokens, fallback) is _source.TokenSource; when a toke
 _token. A 2xx tells the keeper the token was accepted. After a 401, a newer token, if someone
 already got one, is used for the replay without another request; the token that got it, if still
 current, is dropped and replaced at once when it had been accepted (revoked), and at most once per
-cooldown when it never was (the 401 goes to the caller in between): _refusals.
+cooldown when it never was (the 401 goes to the caller in between): _keeper.Refusals.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import httpx
 
 from .._generated import TOKEN_PATHS
 from .._token import AccessToken, Token
-from ..credentials import Credentials, StaticToken
+from ..credentials import StaticToken
 from ..retry import RetryPolicy
-from ._build import checked_arguments, grants_for, source_for
+from ._build import AnyCredentials, checked_arguments, grants_for, source_for
 from ._grant import TokenEndpoint
 from ._keeper import TokenKeeper
 from ._source import TokenSource
@@ -44,7 +44,8 @@ class TokenAuth(httpx.Auth):
 
     base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
     credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
-      LoginSession uses the stored login for this base_url (and refuses to name another).
+      person's session (SessionCredentials: LoginSession, RunaiCliSession) gives its own token
+      source; a LoginSession's uses the stored login for this base_url (and refuses another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). verify: True, False, an ssl.SSLContext or the path of a CA bundle (or of a
       directory of them). proxy: an http(s):// or socks5:// URL, not read from HTTP(S)_PROXY:
@@ -72,7 +73,7 @@ class TokenAuth(httpx.Auth):
     def __init__(
         self,
         base_url: str,
-        credentials: Credentials,
+        credentials: AnyCredentials,
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so a shared default is safe
         timeout: float = 30.0,
@@ -199,7 +200,7 @@ class TokenAuth(httpx.Auth):
 
         A 401 to a token the server accepted before means it stopped accepting it (revoked, or
         its signing key rotated): a new grant and one replay, when the body can be sent again.
-        A token it never accepted is replaced at most once per cooldown (_refusals).
+        A token it never accepted is replaced at most once per cooldown (_keeper.Refusals).
         """
         if response.status_code != 401 or self._source is None:
             return False  # a static token has nothing to refresh with: its 401 is the caller's

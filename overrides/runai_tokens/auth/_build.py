@@ -13,17 +13,17 @@ from collections.abc import Callable
 import httpx
 
 from .. import _validate
-from ..credentials import (
-    Credentials,
-    GrantCredentials,
-    LoginSession,
-    RunaiCliSession,
-    StaticToken,
-)
+from ..credentials import CORE_CREDENTIALS, Credentials, GrantCredentials, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
-from ._file_source import FileTokenSource
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
-from ._source import TokenSource
+from ._source import SessionCredentials, TokenSource
+
+# What TokenAuth takes: the core's credential classes, or a session's (the people layer's).
+AnyCredentials = Credentials | SessionCredentials
+# The people layer's SessionCredentials, named for the message only (tests/test_layers.py
+# checks the names against the classes).
+_SESSION_NAMES = ("RunaiCliSession", "LoginSession")
+CREDENTIAL_NAMES = ", ".join([*(kind.__name__ for kind in CORE_CREDENTIALS), *_SESSION_NAMES])
 
 # Token requests are rare (one per token lifetime), so their connections are not kept: nothing
 # is left open between fetches, to leak or to outlive the event loop that opened it.
@@ -32,7 +32,7 @@ _NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
 
 def checked_arguments(
     base_url: str,
-    credentials: Credentials,
+    credentials: AnyCredentials,
     *,
     retry: RetryPolicy,
     timeout: float,
@@ -45,9 +45,9 @@ def checked_arguments(
     """The base URL (as given and parsed), the timeout, the refresh margin and verify, checked
     with the rest. Raises TypeError or ValueError, naming the argument, never its value."""
     base_url = _validate.base_url(base_url)
-    _validate.credentials(credentials)
+    check_credentials(credentials)
     timeout = _validate.timeout(timeout)
-    _validate.retry_policy(retry)
+    check_retry_policy(retry)
     checked_verify = _validate.verify(verify)
     _validate.proxy(proxy)
     if refresh_margin is not None:
@@ -88,8 +88,25 @@ def grants_for(
     )
 
 
+def check_credentials(value: object) -> None:
+    """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
+    that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
+    if not isinstance(value, (*CORE_CREDENTIALS, SessionCredentials)):
+        raise TypeError(
+            f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
+            f"httpx.Auth); got {_validate.type_name(value, CORE_CREDENTIALS)}"
+        )
+
+
+def check_retry_policy(value: object, name: str = "retry") -> None:
+    if not isinstance(value, RetryPolicy):
+        raise TypeError(
+            f"{name} must be a RetryPolicy, not {_validate.type_name(value, [RetryPolicy])}"
+        )
+
+
 def source_for(
-    credentials: GrantCredentials | RunaiCliSession | LoginSession,
+    credentials: GrantCredentials | SessionCredentials,
     base_url: str,
     grants: Grants,
     *,
@@ -101,15 +118,8 @@ def source_for(
     """Where tokens for credentials come from (a StaticToken has no source: it is the token).
 
     wait_timeout bounds a login's wait for another caller's refresh of it (None: no deadline)."""
-    if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
-        return FileTokenSource(
-            credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
-        )
-    if isinstance(credentials, LoginSession):  # the stored login for this base URL
-        from ._login_source import LoginTokenSource  # only a LoginSession needs it
-
-        return LoginTokenSource(
-            credentials,
+    if isinstance(credentials, SessionCredentials):  # a session's own source
+        return credentials.token_source(
             base_url,
             grants,
             clock=clock,
@@ -122,14 +132,15 @@ def source_for(
     )
 
 
-def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
+def _check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
     if endpoint not in TOKEN_ENDPOINTS:
         raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+    if endpoint != "v2" or isinstance(credentials, StaticToken):
+        return
     if (
-        endpoint == "v2"
-        # A login grants with its refresh token, which v2 has.
-        and not isinstance(credentials, StaticToken | LoginSession)
-        and credentials.oauth2_request() is None
+        not credentials.grants_on_v2
+        if isinstance(credentials, SessionCredentials)
+        else credentials.oauth2_request() is None
     ):
         raise ValueError(
             f"{type(credentials).__name__} has no grant on /api/v2/token: "

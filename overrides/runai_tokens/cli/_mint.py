@@ -13,23 +13,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO, cast
 
-from .._cli_session import LoginRequiredError
+from .._base_errors import LoginRequiredError
 from .._generated import GRANT_V2_PATH
 from .._validate import InsecureHttpWarning, in_clear
 from ..auth import TokenAuth
+from ..auth._build import AnyCredentials
 from ..auth._grant import TokenEndpoint
 from ..credentials import (
     AppCredentials,
     ClientCredentials,
-    Credentials,
     ExternalTokenCredentials,
-    LoginSession,
     PasswordCredentials,
-    RunaiCliSession,
 )
 from ..errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
 from ..login._refresh_lock import RefreshLockTimeout
+from ..login._session import LoginSession
 from ..login._store import open_store
+from ..people._runai_cli import RunaiCliSession
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
 from ._cache_entry import CachedToken
@@ -75,7 +75,7 @@ class StatusSleep:
         self.sleep(seconds)
 
 
-def credentials_for(settings: GetSettings) -> Credentials:
+def credentials_for(settings: GetSettings) -> AnyCredentials:
     if settings.grant in SESSION_GRANTS:
         assert settings.session_dir is not None  # _found always says where a session is
         if settings.grant == "runai-cli":

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import TextIO
 
-    from .._chain import Found
+    from ..people._chain import Found
 
 
 GRANTS = ("client_credentials", "app", "password", "external")
@@ -222,7 +222,8 @@ def _session_url(found: Found) -> str | None:
     """A runai CLI session's control plane (config.json), checked like any base URL."""
     from pathlib import Path  # a runai CLI session is read: not the warm path
 
-    from .._cli_session import LoginRequiredError, RunaiCliSession
+    from .._base_errors import LoginRequiredError
+    from ..people._runai_cli import RunaiCliSession
 
     assert found.directory is not None
     try:

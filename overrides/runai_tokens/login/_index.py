@@ -25,6 +25,7 @@ import os
 from typing import TYPE_CHECKING
 
 from .. import _validate
+from .._base_errors import RunaiTokensError
 from .._private_files import checked_directory, open_private, read_private, write_new
 from ._kinds import STORE_CHOICES as STORE_CHOICES
 
@@ -46,7 +47,7 @@ _MAX_INDEX = 256 * 1024
 STORE_KINDS = ("keyring", "file")  # where a saved login's refresh token can be
 
 
-class LoginStoreError(OSError):
+class LoginStoreError(RunaiTokensError, OSError):
     """A login store cannot be used (the keyring failed, a file cannot be trusted). strerror
     says why; it never holds a token."""
 

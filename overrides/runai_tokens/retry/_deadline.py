@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from .._base_errors import RunaiTokensError
 from .._value import Value
 from ._watchdog import WATCHDOG, Alarm
 
@@ -76,7 +77,7 @@ class Clock(Value):
         return cls()
 
 
-class DeadlineExceeded(httpx.ReadTimeout):
+class DeadlineExceeded(RunaiTokensError, httpx.ReadTimeout):
     """The retry deadline passed while an attempt was still waiting for its answer or its body.
 
     A ReadTimeout, so code that handles httpx's timeouts handles this one; never retried.

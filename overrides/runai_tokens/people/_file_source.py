@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from .._cli_session import RunaiCliSession
 from .._token import Token, make_token
-from ._grant import Grants
-from ._source import TokenSource
+from ..auth._grant import Grants
+from ..auth._source import TokenSource
+
+if TYPE_CHECKING:
+    from .._base_errors import LoginRequiredError
+
+
+class Session(Protocol):
+    """What a fetch asks of the RunaiCliSession that made this source (_runai_cli, which imports
+    this module when asked for its source; so this one names it by what it does)."""
+
+    def access_token(self, *, wall_clock: Callable[[], float]) -> tuple[str, float]: ...
+    def login_error(self, why: str) -> LoginRequiredError: ...
 
 
 class FileTokenSource(TokenSource):
@@ -23,7 +34,7 @@ class FileTokenSource(TokenSource):
 
     def __init__(
         self,
-        session: RunaiCliSession,
+        session: Session,
         grants: Grants,
         *,
         clock: Callable[[], float],
