@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from runai_tokens._token import (
+    TokenState,
     cooldown_for,
     jwt_claims,
     lifetime_of,
@@ -86,8 +87,7 @@ def test_claims_are_read_without_checking_the_signature() -> None:
 
 def test_a_token_without_lifetime_is_never_due_nor_stale() -> None:
     token = make_token("t", obtained_at=5.0, lifetime=None, refresh_margin=None, random=lambda: 0)
-    assert token.usable(1e12)
-    assert not token.due(1e12)
+    assert token.state(1e12) is TokenState.FRESH
 
 
 def test_default_margin_scales_with_lifetime_and_jitter_spreads_it() -> None:
@@ -105,8 +105,8 @@ def test_default_margin_scales_with_lifetime_and_jitter_spreads_it() -> None:
 def test_never_sent_with_under_30_seconds_or_a_tenth_of_a_short_lifetime_left() -> None:
     long = make_token("t", obtained_at=0.0, lifetime=3600.0, refresh_margin=0, random=lambda: 0)
     assert long.invalid_at == 3570.0
-    assert long.usable(3569.9)
-    assert not long.usable(3570.0)
+    assert long.state(3569.9) is not TokenState.INVALID
+    assert long.state(3570.0) is TokenState.INVALID
     short = make_token("t", obtained_at=0.0, lifetime=1.0, refresh_margin=None, random=lambda: 0)
     assert short.invalid_at == pytest.approx(0.9)
     assert min_remaining(1.0) == pytest.approx(0.1)

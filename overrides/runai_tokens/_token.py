@@ -115,14 +115,6 @@ class Token:
             return STALE
         return FRESH
 
-    def usable(self, now: float) -> bool:
-        """Whether it may be sent: not INVALID."""
-        return self.invalid_at is None or now < self.invalid_at
-
-    def due(self, now: float) -> bool:
-        """Whether it is past refresh_at: STALE, or INVALID by now."""
-        return self.refresh_at is not None and now >= self.refresh_at
-
     def public(self, now: float, wall_now: datetime.datetime) -> AccessToken:
         """This token as an AccessToken; now is the monotonic clock's reading at wall_now."""
         if self.lifetime is None:

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from .._flow import arun, run
-from .._token import Token, make_token
+from .._token import FRESH, Token, make_token
 from ..auth._grant import REJECTED, Grants
 from ..auth._source import TokenSource, _FetchFlow
 from ..credentials import RefreshTokenCredentials
@@ -167,7 +167,7 @@ class LoginTokenSource(TokenSource):
             refresh_margin=self._refresh_margin,
             random=self._random,
         )
-        if not token.usable(now) or token.due(now):
+        if token.state(now) is not FRESH:
             return None
         self._handed_out = access.token
         return token

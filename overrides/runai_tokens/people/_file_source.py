@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from .._token import Token, make_token
+from .._token import FRESH, Token, make_token
 from ..auth._grant import Grants
 from ..auth._source import TokenSource
 
@@ -54,12 +54,7 @@ class FileTokenSource(TokenSource):
         now = self._clock()
         access_token, left = self.session.access_token(wall_clock=self._wall_clock)
         last = self._last
-        if (
-            last is not None
-            and last.access_token == access_token
-            and not last.due(now)
-            and last.usable(now)
-        ):
+        if last is not None and last.access_token == access_token and last.state(now) is FRESH:
             raise self.session.login_error("the control plane refused the session's token")
         token = make_token(
             access_token,
