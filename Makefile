@@ -59,8 +59,16 @@ lint: $(VENV)/.installed
 	mypy
 	lint-imports
 
+# The documentation site (docs/, mkdocs.yml), built --strict into a temporary directory so that
+# a broken link, a missing page or a public name without its docstring target fails. It needs
+# no network: mkdocs.yml keeps every plugin that fetches off.
+.PHONY: docs
+docs: $(VENV)/.installed
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir "$$tmp" && echo "docs: built"
+
 .PHONY: test
-test: setup check-generated lint-spec lint
+test: setup check-generated lint-spec lint docs
 	$(BIN)/python -m pytest
 
 # The demo gets a venv of its own with only what it needs: the package and its testing extra

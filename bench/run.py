@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/run.py              every benchmark; writes bench/RESULTS.md
     .venv/bin/python bench/run.py --only 1,3   some of them; RESULTS.md is left alone
+    .venv/bin/python bench/run.py --charts-only   redraws docs/bench/*.svg from RESULTS.md
+
+A whole run also draws the benchmark page's charts (docs/bench/*.svg, charts.py) from the
+figures it measured.
 
 The competitors come from the `bench` extra (pip install -e '.[bench]'); one that is not
 installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1, to a
@@ -61,6 +65,7 @@ import bench_overhead
 import bench_revocation
 import bench_soak
 import bench_startup
+import charts
 from bench_report import GOALS, Section, goals_section
 
 BENCHMARKS: dict[str, Callable[[], Section]] = {
@@ -125,7 +130,16 @@ def _quiet_competitors() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", help="comma-separated benchmark numbers, e.g. 1,3")
+    parser.add_argument(
+        "--charts-only",
+        action="store_true",
+        help="measure nothing: draw docs/bench/*.svg from the figures in bench/RESULTS.md",
+    )
     args = parser.parse_args(argv)
+    if args.charts_only:
+        for path in charts.write_charts(charts.read_sections(RESULTS.read_text(encoding="utf-8"))):
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
     # The processes the benchmarks start must find and write .pyc files, as an installed package
     # has them: with PYTHONDONTWRITEBYTECODE set, every start-up would compile each module that
     # changed since its .pyc was written, and time that instead.
@@ -143,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header, flush=True)
     parts = [header]
+    sections: dict[str, Section] = {}
     started = time.perf_counter()
     for number in chosen:
         begun = time.perf_counter()
-        text = BENCHMARKS[number]().markdown()
+        sections[number] = BENCHMARKS[number]()
+        text = sections[number].markdown()
         print(text, flush=True)
         print(f"({time.perf_counter() - begun:.1f} s)\n", file=sys.stderr, flush=True)
         parts.append(text)
@@ -158,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only is None:
         RESULTS.write_text("\n".join(parts) + _kept_section(), encoding="utf-8")
         print(f"wrote {RESULTS}", file=sys.stderr)
+        for path in charts.write_charts(sections):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

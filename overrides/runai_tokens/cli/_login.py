@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..login._store import StoreKind
 
 CLIENT_ID_VARIABLE = "RUNAI_LOGIN_CLIENT_ID"
-DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see the README)
+DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see docs/people.md)
 SCOPE_VARIABLE = "RUNAI_LOGIN_SCOPE"
 DEFAULT_SCOPE = "openid"
 # RFC 6749 section 3.3: a scope token is printable ASCII but space, '"' and '\\'.
