@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ._jwt import InvalidToken, decode_jwt, encode_jwt, make_jwt
     from ._log import REDACTED, Counts, RequestRecord
     from ._script import Gate
-    from ._scripted import Recorded, Reply, ScriptedServer, scripted, sequence
+    from ._scripted import Recorded, Reply, ScriptedServer, is_grant, scripted, sequence
     from .server import PROTECTED_PATH, FakeRunaiServer
 
 # Each name and the module it comes from, loaded on first use: pytest imports this package for
@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "Recorded": "._scripted",
     "Reply": "._scripted",
     "ScriptedServer": "._scripted",
+    "is_grant": "._scripted",
     "scripted": "._scripted",
     "sequence": "._scripted",
     "FakeRunaiServer": ".server",
@@ -56,6 +57,7 @@ __all__ = [
     "ScriptedServer",
     "decode_jwt",
     "encode_jwt",
+    "is_grant",
     "make_jwt",
     "scripted",
     "sequence",
