@@ -24,6 +24,7 @@ import ssl
 import httpx
 
 from . import _validate
+from ._base_errors import InvalidArgumentType
 from ._generated import Client
 from .auth import TokenAuth
 from .auth._build import AnyCredentials, check_credentials, check_retry_policy
@@ -57,7 +58,7 @@ def client_for(
     _validate.proxy(proxy)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
     if limits is not None and not isinstance(limits, httpx.Limits):
-        raise TypeError(f"limits must be an httpx.Limits, got {type(limits).__name__}")
+        raise InvalidArgumentType(f"limits must be an httpx.Limits, got {type(limits).__name__}")
     auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     pool = {} if limits is None else {"limits": limits}

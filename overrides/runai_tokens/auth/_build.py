@@ -13,6 +13,7 @@ from collections.abc import Callable
 import httpx
 
 from .. import _validate
+from .._base_errors import InvalidArgument, InvalidArgumentType
 from ..credentials import CORE_CREDENTIALS, Credentials, GrantCredentials, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
@@ -92,7 +93,7 @@ def check_credentials(value: object) -> None:
     """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
     that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
     if not isinstance(value, (*CORE_CREDENTIALS, SessionCredentials)):
-        raise TypeError(
+        raise InvalidArgumentType(
             f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
             f"httpx.Auth); got {_validate.type_name(value, CORE_CREDENTIALS)}"
         )
@@ -100,7 +101,7 @@ def check_credentials(value: object) -> None:
 
 def check_retry_policy(value: object, name: str = "retry") -> None:
     if not isinstance(value, RetryPolicy):
-        raise TypeError(
+        raise InvalidArgumentType(
             f"{name} must be a RetryPolicy, not {_validate.type_name(value, [RetryPolicy])}"
         )
 
@@ -134,7 +135,7 @@ def source_for(
 
 def _check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
     if endpoint not in TOKEN_ENDPOINTS:
-        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+        raise InvalidArgument(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
     if endpoint != "v2" or isinstance(credentials, StaticToken):
         return
     if (
@@ -142,7 +143,7 @@ def _check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
         if isinstance(credentials, SessionCredentials)
         else credentials.oauth2_request() is None
     ):
-        raise ValueError(
+        raise InvalidArgument(
             f"{type(credentials).__name__} has no grant on /api/v2/token: "
             "use token_endpoint='v1' or 'auto'"
         )

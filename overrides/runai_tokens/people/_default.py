@@ -28,6 +28,7 @@ from typing import ClassVar
 
 import httpx
 
+from .._base_errors import InvalidArgument
 from .._connect import client_for
 from .._generated import Client, is_token_path
 from ..auth._build import AnyCredentials
@@ -88,7 +89,7 @@ def connect(
         name = BASE_URL_VARIABLE
         base_url = os.environ.get(BASE_URL_VARIABLE, "")
         if not base_url.strip():
-            raise ValueError(
+            raise InvalidArgument(
                 f"no base URL: pass connect(base_url=...) or set {BASE_URL_VARIABLE}, "
                 "e.g. https://<tenant>.run.ai"
             )
