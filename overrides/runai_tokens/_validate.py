@@ -61,7 +61,24 @@ _HOST_NAME = r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?"
 _IPV4_LIKE = r"[0-9.]+"
 
 
-def base_url(value: object, *, name: str = "base_url") -> str:
+class BaseUrl(str):
+    """A base URL that has been checked: made by base_url() (or accepted_url(), for one read
+    back from a file this package wrote), stripped and usable.
+
+    It is checked where it enters (connect(), TokenAuth, the CLI, the people layer's loaders)
+    and travels inward as a BaseUrl, so whatever receives one knows it is usable without
+    checking it again. A str, so it goes wherever a URL goes; what str's methods return is a
+    plain str again, except trimmed().
+    """
+
+    __slots__ = ()
+
+    def trimmed(self) -> BaseUrl:
+        """Without trailing slashes: still usable, as the host comes before the path."""
+        return self if not self.endswith("/") else BaseUrl(self.rstrip("/"))
+
+
+def base_url(value: object, *, name: str = "base_url") -> BaseUrl:
     """value with surrounding whitespace stripped, once it is a usable base URL."""
     if not isinstance(value, str):
         raise InvalidArgumentType(f"{name} must be a str, not {type(value).__name__}")
@@ -69,7 +86,21 @@ def base_url(value: object, *, name: str = "base_url") -> str:
     problem = url_problem(url)
     if problem is not None:
         raise InvalidArgument(f"{name} {problem}")
-    return url
+    return BaseUrl(url)
+
+
+def checked_url(value: object, *, name: str = "base_url") -> BaseUrl:
+    """value itself when it is a BaseUrl already, else base_url(value): for the places a base
+    URL reaches both from a caller and from an edge that has checked it."""
+    return value if isinstance(value, BaseUrl) else base_url(value, name=name)
+
+
+def accepted_url(value: object) -> BaseUrl | None:
+    """value as a BaseUrl when it is a str usable as one as it is (stripped), else None: for a
+    URL read back from a file, where a bad one is not an error but no URL."""
+    if not isinstance(value, str) or url_problem(value) is not None:
+        return None
+    return value if isinstance(value, BaseUrl) else BaseUrl(value)
 
 
 def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:

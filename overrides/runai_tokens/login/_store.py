@@ -193,7 +193,7 @@ class _Store:
         )
 
     def load(self, base_url: str | None = None) -> StoredLogin | None:
-        url = None if base_url is None else normalize_base_url(base_url)
+        url: str | None = None if base_url is None else normalize_base_url(base_url)
         try:
             with checked_directory(self.directory, create=False) as directory:
                 entry = _index.find(_index.read_index(directory), url)
@@ -253,7 +253,7 @@ class _Store:
             self._put(directory, entry.store, login)
 
     def delete(self, base_url: str | None = None) -> bool:
-        url = None if base_url is None else normalize_base_url(base_url)
+        url: str | None = None if base_url is None else normalize_base_url(base_url)
         try:
             with (
                 checked_directory(self.directory, create=False) as directory,
