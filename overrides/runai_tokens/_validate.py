@@ -1,11 +1,15 @@
 """One validation for what callers pass in: base URL, timeouts, credentials and retry settings.
 
 TokenAuth, connect(), RetryPolicy and the CLI all call these functions, so the same input is
-refused the same way everywhere: a TypeError for the wrong type, a ValueError for a wrong value,
-with the same words. `name` is how the caller gave the value (base_url, RUNAI_BASE_URL,
---base-url, timeout, --timeout), so a message says which input to fix. No message quotes the
+refused the same way everywhere: an InvalidArgumentType (a TypeError) for the wrong type, an
+InvalidArgument (a ValueError) for a wrong value, with the same words. `name` is how the caller
+gave the value (base_url, RUNAI_BASE_URL, --base-url, timeout, --timeout), so a message says
+which input to fix. No message quotes the
 value: a secret pasted into the wrong argument would otherwise end up in a traceback or on a
 terminal.
+
+Each input is checked once, where it enters the package. A base URL that has passed base_url()
+is a BaseUrl, and goes inward as one: what receives a BaseUrl takes it as it is (checked_url).
 
 Surrounding whitespace of a base URL is stripped everywhere (a URL read from a file or pasted
 into an environment variable often ends in a newline); whitespace inside one is refused.

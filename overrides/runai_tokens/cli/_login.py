@@ -197,10 +197,10 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
     allow = bool(getattr(args, "allow_insecure_http", False))
     issuer = getattr(args, "issuer", None)
     try:
-        base_url = _validate.base_url(base_url, name=name).rstrip("/")
+        base_url = _validate.base_url(base_url, name=name).trimmed()
         _validate.insecure_http(base_url, allow=allow, name=name, warn=False)
         if issuer is not None:
-            issuer = _validate.base_url(issuer, name="--issuer").rstrip("/")
+            issuer = _validate.base_url(issuer, name="--issuer").trimmed()
             _validate.insecure_http(issuer, allow=allow, name="--issuer", warn=False)
         wait = _validate.timeout(getattr(args, "timeout", 300.0), "--timeout")
         port = getattr(args, "listen_port", 0)
