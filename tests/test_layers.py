@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Callable
 
 import pytest
 import runai_tokens
@@ -69,3 +70,30 @@ def test_the_core_names_the_people_sessions_it_takes() -> None:
     sessions = [runai_tokens.RunaiCliSession, runai_tokens.LoginSession]
     assert tuple(kind.__name__ for kind in sessions) == _SESSION_NAMES
     assert isinstance(runai_tokens.RunaiCliSession("."), SessionCredentials)
+
+
+def _bad_arguments() -> list[tuple[str, Callable[[], object]]]:
+    from runai_tokens import ClientCredentials, RetryPolicy, StaticToken, TokenAuth, connect
+
+    url = "https://tenant.run.ai"
+    return [
+        ("connect: base_url", lambda: connect("ftp://tenant.run.ai", StaticToken("t"))),
+        ("connect: timeout", lambda: connect(url, StaticToken("t"), timeout=-1)),
+        ("connect: credentials", lambda: connect(url, ("user", "secret"))),  # type: ignore[arg-type]
+        ("TokenAuth: base_url", lambda: TokenAuth(42, StaticToken("t"))),  # type: ignore[arg-type]
+        ("TokenAuth: timeout", lambda: TokenAuth(url, StaticToken("t"), timeout=0)),
+        ("TokenAuth: plain http", lambda: TokenAuth("http://example.com", StaticToken("t"))),
+        ("ClientCredentials: empty", lambda: ClientCredentials("", "secret")),
+        ("ClientCredentials: type", lambda: ClientCredentials(None, "secret")),  # type: ignore[arg-type]
+        ("RetryPolicy: max_attempts", lambda: RetryPolicy(max_attempts=0)),
+        ("RetryPolicy: deadline", lambda: RetryPolicy(deadline="10")),  # type: ignore[arg-type]
+    ]
+
+
+@pytest.mark.parametrize(("what", "call"), _bad_arguments(), ids=[w for w, _ in _bad_arguments()])
+def test_the_root_catches_a_bad_argument(what: str, call: Callable[[], object]) -> None:
+    """A bad argument is the package's own error, and still the TypeError or ValueError it was."""
+    with pytest.raises(runai_tokens.RunaiTokensError) as caught:
+        call()
+    assert isinstance(caught.value, runai_tokens.InvalidArgument | runai_tokens.InvalidArgumentType)
+    assert isinstance(caught.value, ValueError | TypeError)

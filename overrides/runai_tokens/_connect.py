@@ -24,7 +24,9 @@ import ssl
 import httpx
 
 from . import _validate
+from ._base_errors import InvalidArgumentType
 from ._generated import Client
+from ._validate import BaseUrl
 from .auth import TokenAuth
 from .auth._build import AnyCredentials, check_credentials, check_retry_policy
 from .retry import HTTPTransports, RetryPolicy, RetryTransport
@@ -33,7 +35,7 @@ __all__ = ["client_for"]
 
 
 def client_for(
-    base_url: str,
+    base_url: str | BaseUrl,
     credentials: AnyCredentials | httpx.Auth | None,
     *,
     name: str = "base_url",
@@ -44,21 +46,24 @@ def client_for(
     limits: httpx.Limits | None,
     allow_insecure_http: bool,
 ) -> Client:
-    """connect()'s client for base_url (named name in messages) and credentials, checked here.
+    """connect()'s client for base_url (named name in messages) and credentials, checked here
+    (base_url only when it is not a BaseUrl, checked already).
 
     An httpx.Auth is used as is; one whose sends_credentials attribute is False adds nothing
     to a request, so plain http is fine for it.
     """
-    url = _validate.base_url(base_url, name=name)
-    _validate.httpx_url(url, name=name)
+    url = _validate.checked_url(base_url, name=name)
+    parsed = _validate.httpx_url(url, name=name)
     timeout = _validate.timeout(timeout)
     check_retry_policy(retry)
     verify = _validate.verify(verify)
     _validate.proxy(proxy)
     _validate.flag(allow_insecure_http, "allow_insecure_http")
     if limits is not None and not isinstance(limits, httpx.Limits):
-        raise TypeError(f"limits must be an httpx.Limits, got {type(limits).__name__}")
-    auth = _auth_for(url, name, credentials, retry, timeout, verify, proxy, allow_insecure_http)
+        raise InvalidArgumentType(f"limits must be an httpx.Limits, got {type(limits).__name__}")
+    auth = _auth_for(
+        url, parsed, name, credentials, retry, timeout, verify, proxy, allow_insecure_http
+    )
     # No close hook is needed for a TokenAuth built here: its grants keep no idle connection.
     pool = {} if limits is None else {"limits": limits}
     transport = RetryTransport(retry, HTTPTransports(verify=verify, proxy=proxy, **pool))
@@ -76,7 +81,8 @@ def client_for(
 
 
 def _auth_for(
-    url: str,
+    url: BaseUrl,
+    parsed: httpx.URL,
     name: str,
     credentials: AnyCredentials | httpx.Auth | None,
     retry: RetryPolicy,
@@ -85,7 +91,8 @@ def _auth_for(
     proxy: str | httpx.URL | httpx.Proxy | None,
     allow_insecure_http: bool,
 ) -> httpx.Auth | None:
-    """The client's auth: credentials checked and wrapped in a TokenAuth, an httpx.Auth as is."""
+    """The client's auth: credentials checked and wrapped in a TokenAuth (built from what was
+    checked here, so that it checks nothing again), an httpx.Auth as is."""
     if credentials is not None and not isinstance(credentials, httpx.Auth):
         check_credentials(credentials)
     if (
@@ -98,12 +105,6 @@ def _auth_for(
         _validate.insecure_http(url, allow=allow_insecure_http, name=name)
     if credentials is None or isinstance(credentials, httpx.Auth):
         return credentials
-    return TokenAuth(
-        url,
-        credentials,
-        retry=retry,
-        timeout=timeout,
-        verify=verify,
-        proxy=proxy,
-        allow_insecure_http=allow_insecure_http,
+    return TokenAuth._from_checked(
+        url, parsed, credentials, retry=retry, timeout=timeout, verify=verify, proxy=proxy
     )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from . import _generated as gen
 from . import _validate
+from ._base_errors import InvalidArgument, InvalidArgumentType
 from ._untrusted import header_value_problem
 from ._value import Value
 from .errors import MissingCredentialsError
@@ -221,17 +222,19 @@ def _from_env(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise MissingCredentialsError(name)
     if not _validate.utf8(value):
-        raise ValueError(f"{name} is not UTF-8 text")
+        raise InvalidArgument(f"{name} is not UTF-8 text")
     return value
 
 
 def _header_token(value: str) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"StaticToken: the access token must be a str, not {type(value).__name__}")
+        raise InvalidArgumentType(
+            f"StaticToken: the access token must be a str, not {type(value).__name__}"
+        )
     value = value.strip()
     problem = header_value_problem(value)
     if problem is not None:
-        raise ValueError(f"StaticToken: the access token {problem}")
+        raise InvalidArgument(f"StaticToken: the access token {problem}")
     return value
 
 

@@ -1,5 +1,6 @@
-"""What TokenAuth is made of, from its arguments: the checks they pass first, then the grants
-(with the transport their requests go through) and the token source for the kind of credentials.
+"""What TokenAuth is made of, from its arguments: the checks they pass first (unless connect() or
+the CLI checked them where they entered), then the grants (with the transport their requests go
+through) and the token source for the kind of credentials.
 
 Apart from TokenAuth because it runs once, at construction, while the rest of TokenAuth is the
 per-request flow; the two read better each on its own.
@@ -13,6 +14,8 @@ from collections.abc import Callable
 import httpx
 
 from .. import _validate
+from .._base_errors import InvalidArgument, InvalidArgumentType
+from .._validate import BaseUrl
 from ..credentials import CORE_CREDENTIALS, Credentials, GrantCredentials, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
@@ -41,10 +44,11 @@ def checked_arguments(
     verify: object,
     proxy: object,
     allow_insecure_http: bool,
-) -> tuple[str, httpx.URL, float, float | None, ssl.SSLContext | str | bool]:
-    """The base URL (as given and parsed), the timeout, the refresh margin and verify, checked
-    with the rest. Raises TypeError or ValueError, naming the argument, never its value."""
-    base_url = _validate.base_url(base_url)
+) -> tuple[BaseUrl, httpx.URL, float, float | None, ssl.SSLContext | str | bool]:
+    """The base URL (checked, and as httpx parses it), the timeout, the refresh margin and
+    verify, checked with the rest: TokenAuth's edge. Raises InvalidArgumentType or
+    InvalidArgument, naming the argument, never its value."""
+    checked_url = _validate.checked_url(base_url)
     check_credentials(credentials)
     timeout = _validate.timeout(timeout)
     check_retry_policy(retry)
@@ -52,10 +56,10 @@ def checked_arguments(
     _validate.proxy(proxy)
     if refresh_margin is not None:
         refresh_margin = _validate.seconds(refresh_margin, "refresh_margin", allow_zero=True)
-    _check_endpoint(token_endpoint, credentials)
-    url = _validate.httpx_url(base_url)
-    _validate.insecure_http(base_url, allow=allow_insecure_http)
-    return base_url, url, timeout, refresh_margin, checked_verify
+    check_endpoint(token_endpoint, credentials)
+    url = _validate.httpx_url(checked_url)
+    _validate.insecure_http(checked_url, allow=allow_insecure_http)
+    return checked_url, url, timeout, refresh_margin, checked_verify
 
 
 def grants_for(
@@ -92,7 +96,7 @@ def check_credentials(value: object) -> None:
     """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
     that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
     if not isinstance(value, (*CORE_CREDENTIALS, SessionCredentials)):
-        raise TypeError(
+        raise InvalidArgumentType(
             f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
             f"httpx.Auth); got {_validate.type_name(value, CORE_CREDENTIALS)}"
         )
@@ -100,7 +104,7 @@ def check_credentials(value: object) -> None:
 
 def check_retry_policy(value: object, name: str = "retry") -> None:
     if not isinstance(value, RetryPolicy):
-        raise TypeError(
+        raise InvalidArgumentType(
             f"{name} must be a RetryPolicy, not {_validate.type_name(value, [RetryPolicy])}"
         )
 
@@ -132,9 +136,10 @@ def source_for(
     )
 
 
-def _check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
+def check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
+    """endpoint is a token endpoint's name, on which credentials have a grant."""
     if endpoint not in TOKEN_ENDPOINTS:
-        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+        raise InvalidArgument(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
     if endpoint != "v2" or isinstance(credentials, StaticToken):
         return
     if (
@@ -142,7 +147,7 @@ def _check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
         if isinstance(credentials, SessionCredentials)
         else credentials.oauth2_request() is None
     ):
-        raise ValueError(
+        raise InvalidArgument(
             f"{type(credentials).__name__} has no grant on /api/v2/token: "
             "use token_endpoint='v1' or 'auto'"
         )

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .. import _validate
+from .._base_errors import InvalidArgument
 from .._untrusted import escape_controls
 from ..login._kinds import REDIRECT_HOSTS, STORE_CHOICES
 from ._exit import CliError, ExitCode
@@ -196,15 +197,15 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
     allow = bool(getattr(args, "allow_insecure_http", False))
     issuer = getattr(args, "issuer", None)
     try:
-        base_url = _validate.base_url(base_url, name=name).rstrip("/")
+        base_url = _validate.base_url(base_url, name=name).trimmed()
         _validate.insecure_http(base_url, allow=allow, name=name, warn=False)
         if issuer is not None:
-            issuer = _validate.base_url(issuer, name="--issuer").rstrip("/")
+            issuer = _validate.base_url(issuer, name="--issuer").trimmed()
             _validate.insecure_http(issuer, allow=allow, name="--issuer", warn=False)
         wait = _validate.timeout(getattr(args, "timeout", 300.0), "--timeout")
         port = getattr(args, "listen_port", 0)
         if not 0 <= port <= 65535:
-            raise ValueError("--listen-port must be a port from 0 to 65535")
+            raise InvalidArgument("--listen-port must be a port from 0 to 65535")
         scope = _scope(getattr(args, "scope", None), environ)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
@@ -235,7 +236,7 @@ def _scope(given: str | None, environ: Mapping[str, str]) -> str:
         return DEFAULT_SCOPE
     tokens = value.split()
     if any(not _SCOPE_CHARS.issuperset(token) for token in tokens):
-        raise ValueError(
+        raise InvalidArgument(
             f"{name} must be scope names separated by spaces (printable ASCII, without quotes "
             "or backslashes)"
         )

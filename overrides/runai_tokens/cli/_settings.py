@@ -143,7 +143,7 @@ def _checked_flags(
     if not base_url:
         name, base_url = "RUNAI_BASE_URL", environ.get("RUNAI_BASE_URL", "")
     try:
-        url = _validate.base_url(base_url, name=name).rstrip("/") if base_url.strip() else None
+        url = _validate.base_url(base_url, name=name).trimmed() if base_url.strip() else None
         timeout = _validate.timeout(args.timeout, "--timeout")
         if args.max_attempts is not None:
             _validate.count(args.max_attempts, "--max-attempts", minimum=1)
@@ -234,7 +234,7 @@ def _session_url(found: Found) -> str | None:
         return (
             None
             if url is None
-            else _validate.base_url(url, name="the runai CLI's control_plane.url").rstrip("/")
+            else _validate.base_url(url, name="the runai CLI's control_plane.url").trimmed()
         )
     except ValueError as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._base_errors import LoginRequiredError
+from .._base_errors import InvalidArgument, InvalidArgumentType, LoginRequiredError
 from .._value import Value
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _store(value: object) -> LoginStore:
         return open_store("auto")
     for method in ("load", "save", "delete"):
         if not callable(getattr(value, method, None)):
-            raise TypeError(
+            raise InvalidArgumentType(
                 f"store must be a LoginStore (see open_store), not {type(value).__name__}"
             )
     store: LoginStore = value  # type: ignore[assignment]
@@ -99,7 +99,7 @@ class LoginSession(Value):
 
         url = normalize_base_url(base_url)
         if self._base_url is not None and self._base_url != url:
-            raise ValueError(
+            raise InvalidArgument(
                 "LoginSession is for another control plane than the base URL it is used with"
             )
         return url

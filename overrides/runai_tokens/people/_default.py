@@ -28,8 +28,11 @@ from typing import ClassVar
 
 import httpx
 
+from .. import _validate
+from .._base_errors import InvalidArgument
 from .._connect import client_for
 from .._generated import Client, is_token_path
+from .._validate import BaseUrl
 from ..auth._build import AnyCredentials
 from ..credentials import ClientCredentials, ExternalTokenCredentials, MissingCredentialsError
 from ..login._session import LoginSession
@@ -82,18 +85,22 @@ def connect(
     missing or unusable base URL, timeout, retry, verify, proxy or credentials: here, never at
     the first request.
     """
-    base_url, found = apply_defaults(base_url, credentials, os.environ)
+    # Checked here, where it enters: the credential chain and client_for take it as it is.
     name = "base_url"
-    if base_url is None:
+    url: str | BaseUrl | None = None
+    if base_url is not None:
+        url = _validate.base_url(base_url)
+    elif os.environ.get(BASE_URL_VARIABLE, "").strip():
         name = BASE_URL_VARIABLE
-        base_url = os.environ.get(BASE_URL_VARIABLE, "")
-        if not base_url.strip():
-            raise ValueError(
-                f"no base URL: pass connect(base_url=...) or set {BASE_URL_VARIABLE}, "
-                "e.g. https://<tenant>.run.ai"
-            )
+        url = _validate.base_url(os.environ[BASE_URL_VARIABLE], name=name)
+    url, found = apply_defaults(url, credentials, os.environ)
+    if url is None:
+        raise InvalidArgument(
+            f"no base URL: pass connect(base_url=...) or set {BASE_URL_VARIABLE}, "
+            "e.g. https://<tenant>.run.ai"
+        )
     return client_for(
-        base_url,
+        url,
         found,
         name=name,
         retry=retry,

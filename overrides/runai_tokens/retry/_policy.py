@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable
 
 from .. import _validate
+from .._base_errors import InvalidArgument
 from .._value import Value
 
 # The checks are _validate's, shared with TokenAuth, connect() and the CLI. Times are converted
@@ -86,7 +87,7 @@ class RetryPolicy(Value):
         _validate.count(timeout_retry_cost, "timeout_retry_cost", minimum=0)
         _validate.count(max_body_bytes, "max_body_bytes", minimum=1)
         if backoff_max < backoff_base:
-            raise ValueError("backoff_max must not be below backoff_base")
+            raise InvalidArgument("backoff_max must not be below backoff_base")
         self._set(
             max_attempts,
             deadline,

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from .. import _validate
+from .._base_errors import InvalidArgumentType
 from .._flow import Done, send, throw
 from ._attempts import Action, Attempts, Discard, Exchange, Read, Send, exchange
 from ._body import adiscard, aread_body, discard, read_body
@@ -45,7 +46,7 @@ class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
         try:
             inspect.signature(httpx.HTTPTransport).bind(**options)
         except TypeError as exc:
-            raise TypeError(f"HTTPTransports: {exc}") from None
+            raise InvalidArgumentType(f"HTTPTransports: {exc}") from None
         # httpx opens the CA bundle and parses the proxy only when the transport is built.
         if "verify" in options:
             options["verify"] = _validate.verify(options["verify"])
@@ -106,20 +107,20 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         clock: Clock | None = None,
     ) -> None:
         if not isinstance(policy, RetryPolicy):
-            raise TypeError(
+            raise InvalidArgumentType(
                 f"policy must be a RetryPolicy, got {_validate.type_name(policy, [RetryPolicy])}"
             )
         if transport is None:
             transport = HTTPTransports()
         elif not isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
-            raise TypeError(
+            raise InvalidArgumentType(
                 "transport must be an httpx.BaseTransport, an httpx.AsyncBaseTransport or both, "
                 f"got {type(transport).__name__}"
             )
         if clock is None:
             clock = Clock.system()
         elif not isinstance(clock, Clock):
-            raise TypeError(
+            raise InvalidArgumentType(
                 "clock must be a runai_tokens.retry.Clock, "
                 f"got {_validate.type_name(clock, [Clock])}"
             )
@@ -139,7 +140,7 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         inner = self.transport
         if not isinstance(inner, httpx.BaseTransport):
-            raise TypeError(self._lacks("sync", "an httpx.AsyncClient"))
+            raise InvalidArgumentType(self._lacks("sync", "an httpx.AsyncClient"))
         clock = self._clock
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
         action: Step = send(flow, None)
@@ -159,7 +160,7 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         inner = self.transport
         if not isinstance(inner, httpx.AsyncBaseTransport):
-            raise TypeError(self._lacks("async", "an httpx.Client"))
+            raise InvalidArgumentType(self._lacks("async", "an httpx.Client"))
         clock = self._clock
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
         action: Step = send(flow, None)
