@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 PACKAGE := runai_tokens_client
 GENERATED := generated/$(PACKAGE)
-# templates/ holds the one generator template we change (see templates/README.md).
+# templates/ holds the four generator templates we change (see templates/README.md).
 GENERATE = openapi-python-client generate --path openapi.yaml --config generator-config.yaml \
 	--meta none --overwrite --fail-on-warning --custom-template-path templates
 
@@ -61,13 +61,22 @@ lint: $(VENV)/.installed
 	ruff check overrides tests tools $(wildcard bench)
 	ruff format --check overrides tests tools $(wildcard bench)
 	mypy
+	lint-imports
+
+# The documentation site (docs/, mkdocs.yml), built --strict into a temporary directory so that
+# a broken link, a missing page or a public name without its docstring target fails. It needs
+# no network: mkdocs.yml keeps every plugin that fetches off.
+.PHONY: docs
+docs: $(VENV)/.installed
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir "$$tmp" && echo "docs: built"
 
 # The installs and the checks two at a time (each check starts once the venv is there), then
 # the suite, which spreads over every core by itself (pytest-xdist, see pyproject.toml).
 .PHONY: test
 test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target \
-		$(VENV)/.installed node_modules/.installed check-generated lint-spec lint
+		$(VENV)/.installed node_modules/.installed check-generated lint-spec lint docs
 	$(BIN)/python -m pytest
 
 # The demo gets a venv of its own with only what it needs: the package and its testing extra

@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/run.py              every benchmark; writes bench/RESULTS.md
     .venv/bin/python bench/run.py --only 1,3   some of them; RESULTS.md is left alone
+    .venv/bin/python bench/run.py --charts-only   redraws docs/bench/*.svg from RESULTS.md
+
+A whole run also draws the benchmark page's charts (docs/bench/*.svg, charts.py) from the
+figures it measured.
 
 The competitors come from the `bench` extra (pip install -e '.[bench]'); one that is not
 installed gets "n/a" and the reason in its row. All traffic goes to 127.0.0.1, to a
@@ -61,6 +65,7 @@ import bench_overhead
 import bench_revocation
 import bench_soak
 import bench_startup
+import charts
 from bench_report import GOALS, Section, goals_section
 
 BENCHMARKS: dict[str, Callable[[], Section]] = {
@@ -86,6 +91,9 @@ BENCHMARKS: dict[str, Callable[[], Section]] = {
 
 PACKAGES = ("runai-tokens", "httpx", "httpx-auth", "authlib", "runapy", "google-auth", "requests")
 RESULTS = Path(__file__).with_name("RESULTS.md")
+# The section of RESULTS.md kept by hand (the measurements behind the code's shape): no benchmark
+# here writes it, so a full run carries it over from the file as it was.
+KEPT_HEADING = "### Measurements behind the code's shape"
 
 
 def _versions() -> str:
@@ -96,6 +104,16 @@ def _versions() -> str:
         except importlib.metadata.PackageNotFoundError:
             found.append(f"{name} (not installed)")
     return ", ".join(found)
+
+
+def _kept_section() -> str:
+    """The hand-kept section of RESULTS.md as it stands, from its heading on ("" when none)."""
+    try:
+        text = RESULTS.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    at = text.find("\n" + KEPT_HEADING)
+    return text[at:] if at >= 0 else ""
 
 
 def _quiet_competitors() -> None:
@@ -112,7 +130,16 @@ def _quiet_competitors() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", help="comma-separated benchmark numbers, e.g. 1,3")
+    parser.add_argument(
+        "--charts-only",
+        action="store_true",
+        help="measure nothing: draw docs/bench/*.svg from the figures in bench/RESULTS.md",
+    )
     args = parser.parse_args(argv)
+    if args.charts_only:
+        for path in charts.write_charts(charts.read_sections(RESULTS.read_text(encoding="utf-8"))):
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
     # The processes the benchmarks start must find and write .pyc files, as an installed package
     # has them: with PYTHONDONTWRITEBYTECODE set, every start-up would compile each module that
     # changed since its .pyc was written, and time that instead.
@@ -130,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header, flush=True)
     parts = [header]
+    sections: dict[str, Section] = {}
     started = time.perf_counter()
     for number in chosen:
         begun = time.perf_counter()
-        text = BENCHMARKS[number]().markdown()
+        sections[number] = BENCHMARKS[number]()
+        text = sections[number].markdown()
         print(text, flush=True)
         print(f"({time.perf_counter() - begun:.1f} s)\n", file=sys.stderr, flush=True)
         parts.append(text)
@@ -143,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         parts.insert(1, text)
     print(f"all done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.only is None:
-        RESULTS.write_text("\n".join(parts), encoding="utf-8")
+        RESULTS.write_text("\n".join(parts) + _kept_section(), encoding="utf-8")
         print(f"wrote {RESULTS}", file=sys.stderr)
+        for path in charts.write_charts(sections):
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

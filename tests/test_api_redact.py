@@ -125,6 +125,19 @@ def test_the_filter_handles_odd_records_and_never_drops_one() -> None:
 
 def test_public_exports() -> None:
     assert set(runai_tokens.__all__) == {
+        "CliError",
+        "DeadlineExceeded",
+        "DiscoveryError",
+        "GrantNotSupported",
+        "InvalidArgument",
+        "InvalidArgumentType",
+        "LoginError",
+        "LoginStoreError",
+        "OutputError",
+        "RefreshLockTimeout",
+        "RunaiTokensError",
+        "UnexpectedStatus",
+        "UntrustedJsonError",
         "AccessToken",
         "CONTRACT_VERSION",
         "ClientCredentials",

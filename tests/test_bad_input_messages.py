@@ -13,7 +13,7 @@ import pytest
 from runai_tokens import ApiException, ClientCredentials, TokenAuth, connect
 from runai_tokens._generated import GRANT_V2_PATH, Error
 from runai_tokens._untrusted import escape_controls
-from runai_tokens.cli._settings import ExitCode
+from runai_tokens.cli._exit import ExitCode
 from runai_tokens.testing import FakeRunaiServer, Reply, scripted
 
 from .helpers.cli_main import env_for, run, server
@@ -71,7 +71,7 @@ def test_a_socks_proxy_without_socksio_says_what_is_missing(server: FakeRunaiSer
 def test_a_proxy_without_a_scheme_is_taken_as_http_like_curl(server: FakeRunaiServer) -> None:
     """curl reads HTTPS_PROXY=proxy:3128 as http://proxy:3128; httpx refused it with an
     "unexpected error" that echoed the URL."""
-    from runai_tokens.cli._settings import proxy_for
+    from runai_tokens.cli._proxy import proxy_for
 
     assert proxy_for("https://t.example", {"HTTPS_PROXY": "proxy:3128"}) == "http://proxy:3128"
     assert proxy_for("https://t.example", {"https_proxy": "http://p:1"}) == "http://p:1"

@@ -12,14 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from runai_tokens.cli._cache import (
-    KEY_FILE,
-    CachedToken,
-    CacheKey,
-    TokenCache,
-    default_cache_dir,
-    reuse_margin,
-)
+from runai_tokens._private_files import default_cache_dir
+from runai_tokens.cli._cache import TokenCache
+from runai_tokens.cli._cache_entry import CachedToken, CacheKey, reuse_margin
+from runai_tokens.cli._cache_mac import KEY_FILE
 
 from tests.helpers.parked import HANG_GUARD
 

@@ -226,11 +226,11 @@ def test_the_hmac_key_is_private_and_random_per_cache(
     assert names[0].isdisjoint(names[1])  # same identity and secret, different key: other names
 
 
-def test_entries_of_an_older_cache_are_removed_when_the_key_is_made(
+def test_entries_without_their_key_are_removed_when_the_key_is_made(
     server: FakeRunaiServer, tmp_path: Path
 ) -> None:
-    """An older runai-token wrote entries keyed on a plain sha256 of the secret: they cannot be
-    used under the new key, and would keep the hash on disk, so they go."""
+    """Entries in a directory without a key (one keyed on a plain sha256 of the secret, say)
+    cannot be used under a new key, and would keep what they hold on disk, so they go."""
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     old = cache / ("0" * 40 + ".json")
@@ -242,24 +242,6 @@ def test_entries_of_an_older_cache_are_removed_when_the_key_is_made(
     # An empty lock file holds nothing and stays: deleting one a racing process holds would let
     # two processes mint at once (test_cli's concurrent invocations).
     assert old_lock.exists() and old_lock.read_bytes() == b""
-
-
-def test_an_older_versions_hmac_key_and_entries_go_when_the_key_is_made(
-    server: FakeRunaiServer, tmp_path: Path
-) -> None:
-    """Versions that named entries with an HMAC-SHA256 under hmac-key: their entries cannot be
-    found under the keyed BLAKE2b names, so they, and that key, are removed, not left behind."""
-    cache = tmp_path / "cache"
-    cache.mkdir(mode=0o700)
-    old_key = cache / "hmac-key"
-    old_key.write_bytes(b"k" * 32)
-    old_key.chmod(0o600)
-    old = cache / ("1" * 40 + ".json")
-    old.write_text(json.dumps({"format": 2, "accessToken": "fake-old-token"}))
-    old.chmod(0o600)
-    assert get(server, cache).code == 0
-    assert not old.exists() and not old_key.exists()
-    assert (cache / "mac-key").exists()
 
 
 # --- row 13: no home directory ---------------------------------------------------------------

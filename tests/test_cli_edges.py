@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from runai_tokens._generated import CONTRACT_VERSION, GRANT_PATH, GRANT_V2_PATH
-from runai_tokens.cli._settings import ExitCode
+from runai_tokens.cli._exit import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
 from .helpers.cli import CLIENT_ID, CLIENT_SECRET, SECRETS

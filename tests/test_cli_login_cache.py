@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runai_tokens.cli._cache import CachedToken, TokenCache
+from runai_tokens.cli._cache import TokenCache
+from runai_tokens.cli._cache_entry import CachedToken
 from runai_tokens.cli._found import login_identity
 from runai_tokens.login import open_store
 from runai_tokens.login._index import LoginEntry, lookup, secret_file_name, write_index

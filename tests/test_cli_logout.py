@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from runai_tokens import cli
-from runai_tokens.cli._settings import ExitCode
+from runai_tokens.cli._exit import ExitCode
 from runai_tokens.login import LoginStore, StoredLogin, open_store
 from runai_tokens.testing import FakeRunaiServer
 

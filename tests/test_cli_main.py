@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from runai_tokens import cli
 from runai_tokens._generated import GRANT_PATH, GRANT_V2_PATH
-from runai_tokens.cli._cache import CachedToken, TokenCache
+from runai_tokens.cli._cache import TokenCache
+from runai_tokens.cli._cache_entry import CachedToken
+from runai_tokens.cli._exit import ExitCode
 from runai_tokens.cli._mint import StatusSleep
-from runai_tokens.cli._settings import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
 from .helpers.cli import CLIENT_ID, CLIENT_SECRET

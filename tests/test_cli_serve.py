@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 from runai_tokens import cli
+from runai_tokens.cli._exit import CliError, ExitCode
 from runai_tokens.cli._serve import DEMO_APP, DEMO_CLIENT, serve
-from runai_tokens.cli._settings import CliError, ExitCode
 
 from tests.helpers.parked import HANG_GUARD
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from runai_tokens.testing import FakeRunaiServer, make_jwt
 from runai_tokens.testing._http import Server, handler_class
-from runai_tokens.testing._routes import Reply
+from runai_tokens.testing._routes import WireReply
 
 from tests.helpers.parked import HANG_GUARD
 
@@ -298,7 +298,7 @@ class CountingServer(Server):
 
 
 def test_the_serving_loop_sleeps_until_a_request_or_shutdown() -> None:
-    handle = handler_class(lambda *_: Reply(200, b"{}", {}), lambda *_: None)
+    handle = handler_class(lambda *_: WireReply(200, b"{}", {}), lambda *_: None)
     httpd = CountingServer(("127.0.0.1", 0), handle)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.001})
     thread.start()
@@ -315,7 +315,9 @@ def test_the_serving_loop_sleeps_until_a_request_or_shutdown() -> None:
 
 
 def test_a_server_shut_down_before_it_serves_stops_at_once() -> None:
-    httpd = Server(("127.0.0.1", 0), handler_class(lambda *_: Reply(200, b"", {}), lambda *_: None))
+    httpd = Server(
+        ("127.0.0.1", 0), handler_class(lambda *_: WireReply(200, b"", {}), lambda *_: None)
+    )
     httpd.shutdown()  # no loop running: returns instead of waiting for one
     httpd.serve_forever()  # returns at once: shutdown came first
     httpd.server_close()

@@ -4,7 +4,7 @@ Each cell starts a server, queues one fault for the path its caller's exchange g
 call and checks three things: the outcome is the one EXPECTED says (success after a retry, a typed
 ApiException, or, for a plain GET through connect()'s httpx client, what httpx documents for it);
 the call came back within the deadline plus a second; and no file descriptor or thread outlives
-the cell once its server has stopped. README.md's "Reliability" section is this table in words.
+the cell once its server has stopped. docs/reliability.md is this table in words.
 
 The retry watchdog's thread, which a sync call starts, ends once it has been idle for its linger:
 here that is 0.05 s instead of 1 s, so each cell still sees the thread end, without waiting a
@@ -96,7 +96,7 @@ EXPECTED: dict[str, dict[str, Expect]] = {
     "reset mid-body": {**_same(OK, TOKEN_CALLERS), **_same(GET_OK, GET_CALLERS)},
     "HTML 502": {**_same(OK, TOKEN_CALLERS), **_same(GET_OK, GET_CALLERS)},
     # The deadline bounds the body too (FakeRunaiServer's trickle sends the headers at once;
-    # a sync GET whose headers trickle is README's one gap, not a cell here). Time running out
+    # a sync GET whose headers trickle is the docs' one gap, not a cell here). Time running out
     # is an httpx.ReadTimeout for a GET, which is what its caller should catch: DeadlineExceeded
     # (a subclass) under asyncio, and in sync code either that or httpx's own ReadTimeout, the
     # read timeout cut to the time left firing first (always, for a silent server: see

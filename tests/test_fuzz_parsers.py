@@ -30,11 +30,12 @@ from runai_tokens import ApiException, LoginRequiredError, RunaiCliSession, Toke
 from runai_tokens._generated import Client
 from runai_tokens._token import jwt_claims, lifetime_of
 from runai_tokens._untrusted import UntrustedJsonError, json_value
-from runai_tokens.cli._cache import CachedToken, TokenCache
+from runai_tokens.cli._cache import TokenCache
+from runai_tokens.cli._cache_entry import CachedToken
 from runai_tokens.cli._output import OutputError, exec_credential_api_version
 from runai_tokens.login._discovery import parse_document
 from runai_tokens.login._errors import DiscoveryError
-from runai_tokens.retry._after import retry_after_seconds
+from runai_tokens.retry._rules import retry_after_seconds
 
 FUZZ = settings(
     max_examples=100,

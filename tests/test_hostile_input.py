@@ -40,8 +40,9 @@ from runai_tokens import (
     default_credentials,
 )
 from runai_tokens.cli import main
-from runai_tokens.testing import Recorded, Reply, is_grant, scripted
+from runai_tokens.testing import Recorded, Reply, scripted
 from runai_tokens.testing._jwt import TEST_SIGNING_KEY, encode_jwt
+from runai_tokens.testing._scripted import is_grant
 
 DEEP = b"[" * 100_000
 NESTED = "is nested more than 32 levels deep"

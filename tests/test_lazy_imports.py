@@ -19,7 +19,9 @@ from tests.helpers.cli import GET
 # Fills the cache for argv[1] in a process of its own, so the measured one does nothing else.
 FILL = """
 import os, sys, time
-from runai_tokens.cli._cache import CachedToken, TokenCache, default_cache_dir
+from runai_tokens._private_files import default_cache_dir
+from runai_tokens.cli._cache import TokenCache
+from runai_tokens.cli._cache_entry import CachedToken
 cache = TokenCache(default_cache_dir(os.environ))
 key = cache.key(sys.argv[1], "client_credentials", "ci", "fake-secret")
 cache.store(key, CachedToken("fake-cached-token", time.time() + 3600, time.time()))

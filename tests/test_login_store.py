@@ -198,7 +198,7 @@ def test_a_login_survives_the_token_cache_making_a_new_key(cache: Path) -> None:
 
     store = open_store("file", cache_dir=cache)
     store.save(login())
-    (cache / "hmac-key").unlink(missing_ok=True)
+    (cache / "mac-key").unlink(missing_ok=True)
     TokenCache(cache).key(URL, "client_credentials", "ci", "fake-secret")  # deletes *.json
     assert store.load() == login()
 

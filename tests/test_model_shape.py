@@ -2,7 +2,7 @@
 
 Which properties are secret is read from openapi.yaml (`format: password`), not listed here:
 templates/model.py.jinja declares each such property attrs `field(repr=False)`. field_problem
-(runai_tokens.api._shape) checks that what the generated from_dict made holds a value of each
+(runai_tokens._fields) checks that what the generated from_dict made holds a value of each
 field's declared type, which the generated models do not check.
 """
 
@@ -15,7 +15,7 @@ import attrs
 import pytest
 import runai_tokens_client.models as models
 import yaml
-from runai_tokens.api._shape import field_problem, is_model
+from runai_tokens._fields import field_problem, is_model
 from runai_tokens_client.models import Error, GrantType, TokenRequest, TokenResponse
 from runai_tokens_client.types import UNSET, Response, Unset
 

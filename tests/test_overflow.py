@@ -25,9 +25,11 @@ from runai_tokens import (
     TokenAuth,
 )
 from runai_tokens._token import MAX_LIFETIME, jwt_lifetime, lifetime_of
-from runai_tokens.cli._cache import CachedToken, TokenCache
-from runai_tokens.retry._after import LONGEST_RETRY_AFTER
-from runai_tokens.testing import FakeRunaiServer, Recorded, Reply, is_grant, scripted
+from runai_tokens.cli._cache import TokenCache
+from runai_tokens.cli._cache_entry import CachedToken
+from runai_tokens.retry._rules import LONGEST_RETRY_AFTER
+from runai_tokens.testing import FakeRunaiServer, Recorded, Reply, scripted
+from runai_tokens.testing._scripted import is_grant
 
 from .helpers.cli_main import run
 

@@ -15,7 +15,8 @@ import httpx
 import pytest
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, TokenAuth, connect
 from runai_tokens.cli import build_parser
-from runai_tokens.cli._settings import proxy_for, resolve_get
+from runai_tokens.cli._proxy import proxy_for
+from runai_tokens.cli._settings import resolve_get
 from runai_tokens.testing import FakeRunaiServer
 
 BASE_URL = "http://127.0.0.1:9"

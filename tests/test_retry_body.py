@@ -37,7 +37,7 @@ from runai_tokens.retry import (
     RetryPolicy,
     RetryTransport,
 )
-from runai_tokens.retry._flow import Discard, Read, Send
+from runai_tokens.retry._attempts import Discard, Read, Send
 from runai_tokens.retry._watchdog import WATCHDOG
 from runai_tokens.testing import PROTECTED_PATH, FakeRunaiServer
 

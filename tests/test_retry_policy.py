@@ -14,12 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from runai_tokens._value import FrozenInstanceError
 from runai_tokens.retry import Clock, RetryPolicy, RetryTransport
-from runai_tokens.retry._after import parse_http_date, retry_after_seconds
-from runai_tokens.retry._budget import RetryBudget
+from runai_tokens.retry._policy import RetryBudget
 from runai_tokens.retry._rules import (
     Kind,
     classify,
     error_is_retryable,
+    parse_http_date,
+    retry_after_seconds,
     status_is_retryable,
 )
 

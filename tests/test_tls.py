@@ -28,8 +28,9 @@ from runai_tokens import (
 from runai_tokens._generated import GRANT_V2_PATH
 from runai_tokens.retry import Clock, DeadlineExceeded
 from runai_tokens.retry._rules import is_certificate_failure
-from runai_tokens.testing import Recorded, Reply, ScriptedServer, is_grant, scripted
+from runai_tokens.testing import Recorded, Reply, ScriptedServer, scripted
 from runai_tokens.testing._faults import Delivery
+from runai_tokens.testing._scripted import is_grant
 
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-tls")
 ONE_TRY = RetryPolicy(max_attempts=1)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from runai_tokens._token import (
+    TokenState,
     cooldown_for,
     jwt_claims,
     lifetime_of,
@@ -86,8 +87,7 @@ def test_claims_are_read_without_checking_the_signature() -> None:
 
 def test_a_token_without_lifetime_is_never_due_nor_stale() -> None:
     token = make_token("t", obtained_at=5.0, lifetime=None, refresh_margin=None, random=lambda: 0)
-    assert token.usable(1e12)
-    assert not token.due(1e12)
+    assert token.state(1e12) is TokenState.FRESH
 
 
 def test_default_margin_scales_with_lifetime_and_jitter_spreads_it() -> None:
@@ -104,11 +104,11 @@ def test_default_margin_scales_with_lifetime_and_jitter_spreads_it() -> None:
 
 def test_never_sent_with_under_30_seconds_or_a_tenth_of_a_short_lifetime_left() -> None:
     long = make_token("t", obtained_at=0.0, lifetime=3600.0, refresh_margin=0, random=lambda: 0)
-    assert long.stale_at == 3570.0
-    assert long.usable(3569.9)
-    assert not long.usable(3570.0)
+    assert long.invalid_at == 3570.0
+    assert long.state(3569.9) is not TokenState.INVALID
+    assert long.state(3570.0) is TokenState.INVALID
     short = make_token("t", obtained_at=0.0, lifetime=1.0, refresh_margin=None, random=lambda: 0)
-    assert short.stale_at == pytest.approx(0.9)
+    assert short.invalid_at == pytest.approx(0.9)
     assert min_remaining(1.0) == pytest.approx(0.1)
 
 
@@ -141,10 +141,10 @@ def test_refresh_comes_before_stale_which_comes_before_expiry(
         "t", obtained_at=obtained_at, lifetime=lifetime, refresh_margin=fixed, random=lambda: random
     )
     assert token.refresh_at is not None
-    assert token.stale_at is not None
+    assert token.invalid_at is not None
     expires_at = obtained_at + lifetime
-    assert obtained_at <= token.refresh_at <= token.stale_at < expires_at or lifetime < 1e-6
-    assert token.stale_at == pytest.approx(expires_at - min(30.0, lifetime / 10))
+    assert obtained_at <= token.refresh_at <= token.invalid_at < expires_at or lifetime < 1e-6
+    assert token.invalid_at == pytest.approx(expires_at - min(30.0, lifetime / 10))
     # At least half of the lifetime is used before an early refresh.
     assert token.refresh_at >= obtained_at + lifetime / 2 - 1e-6 * max(1.0, obtained_at)
 

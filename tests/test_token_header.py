@@ -15,7 +15,8 @@ import httpx
 import pytest
 from runai_tokens import ApiException, ClientCredentials, RetryPolicy, StaticToken, TokenAuth
 from runai_tokens._untrusted import header_value_problem
-from runai_tokens.testing import Recorded, Reply, ScriptedServer, is_grant, scripted
+from runai_tokens.testing import Recorded, Reply, ScriptedServer, scripted
+from runai_tokens.testing._scripted import is_grant
 
 CREDENTIALS = ClientCredentials("fake-client", "fake-secret-header")
 ONE_TRY = RetryPolicy(max_attempts=1)

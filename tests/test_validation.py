@@ -22,6 +22,8 @@ from runai_tokens import (
     ClientCredentials,
     ExternalTokenCredentials,
     InsecureHttpWarning,
+    InvalidArgument,
+    InvalidArgumentType,
     PasswordCredentials,
     RefreshTokenCredentials,
     RetryPolicy,
@@ -30,7 +32,7 @@ from runai_tokens import (
     connect,
 )
 from runai_tokens._validate import is_loopback
-from runai_tokens.cli._settings import ExitCode
+from runai_tokens.cli._exit import ExitCode
 from runai_tokens.testing import FakeRunaiServer
 
 from .helpers.cli_main import run
@@ -317,7 +319,10 @@ def test_a_bad_credential_field_is_refused_when_the_credentials_are_made(
     """Not at the first grant (a TypeError from deep in httpx, or a header split in two)."""
     with pytest.raises(error) as caught:
         kind(*arguments)
-    assert type(caught.value) is error
+    # The package's own TypeError or ValueError (under RunaiTokensError), no other kind.
+    assert (
+        type(caught.value) is {TypeError: InvalidArgumentType, ValueError: InvalidArgument}[error]
+    )
     # The class, then the argument: "ClientCredentials: client_id must not be empty".
     assert str(caught.value) == f"{kind.__name__}: {message}"
     assert "fake-secret" not in str(caught.value)

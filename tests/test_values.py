@@ -12,16 +12,14 @@ import pickle
 from pathlib import Path
 
 import pytest
-from runai_tokens import AccessToken
+from runai_tokens import AccessToken, LoginSession, RunaiCliSession
 from runai_tokens._value import FrozenInstanceError, Value
 from runai_tokens.credentials import (
     AppCredentials,
     ClientCredentials,
     ExternalTokenCredentials,
-    LoginSession,
     PasswordCredentials,
     RefreshTokenCredentials,
-    RunaiCliSession,
     StaticToken,
 )
 from runai_tokens.login import StoredLogin, open_store

@@ -19,10 +19,23 @@ from typing import TYPE_CHECKING
 # and a vendored copy, which has no distribution metadata, still knows it.
 __version__ = "0.1.0"
 
-# Public name -> the module defining it. connect() lives in _connect, not in a module named
-# `connect`: importing a submodule sets it as an attribute of the package, which would shadow
-# the lazily loaded function of the same name.
+# Public name -> the module defining it. connect() lives in people._default (it walks the
+# credential chain when given no credentials), not in a module named `connect`: importing a
+# submodule sets it as an attribute of the package, which would shadow the lazily loaded
+# function of the same name.
 _EXPORTS: dict[str, str] = {
+    "CliError": "cli._exit",
+    "DeadlineExceeded": "retry._deadline",
+    "DiscoveryError": "login._errors",
+    "GrantNotSupported": "errors",
+    "InvalidArgument": "_base_errors",
+    "InvalidArgumentType": "_base_errors",
+    "LoginError": "login._errors",
+    "LoginStoreError": "login._index",
+    "OutputError": "cli._output",
+    "RefreshLockTimeout": "login._refresh_lock",
+    "UnexpectedStatus": "errors",
+    "UntrustedJsonError": "_untrusted",
     "AccessToken": "_token",
     "ApiException": "errors",
     "AppCredentials": "credentials",
@@ -32,20 +45,21 @@ _EXPORTS: dict[str, str] = {
     "ClientCredentials": "credentials",
     "ExternalTokenCredentials": "credentials",
     "InsecureHttpWarning": "_validate",
-    "LoginSession": "credentials",
-    "LoginRequiredError": "_cli_session",
-    "MissingCredentialsError": "credentials",
+    "LoginSession": "login._session",
+    "LoginRequiredError": "_base_errors",
+    "MissingCredentialsError": "_base_errors",
     "PasswordCredentials": "credentials",
     "RefreshTokenCredentials": "credentials",
     "RetryAfterExceedsDeadline": "errors",
     "RetryPolicy": "retry",
     "RetryTransport": "retry",
-    "RunaiCliSession": "_cli_session",
+    "RunaiCliSession": "people._runai_cli",
+    "RunaiTokensError": "_base_errors",
     "StaticToken": "credentials",
     "TokenAuth": "auth",
     "TokensApi": "api",
-    "connect": "_connect",
-    "default_credentials": "_default",
+    "connect": "people._default",
+    "default_credentials": "people._default",
 }
 
 __all__ = [
@@ -54,21 +68,34 @@ __all__ = [
     "ApiException",
     "AppCredentials",
     "AsyncTokensApi",
+    "CliError",
     "ClientCredentials",
+    "DeadlineExceeded",
+    "DiscoveryError",
     "ExternalTokenCredentials",
+    "GrantNotSupported",
     "InsecureHttpWarning",
+    "InvalidArgument",
+    "InvalidArgumentType",
+    "LoginError",
     "LoginRequiredError",
     "LoginSession",
+    "LoginStoreError",
     "MissingCredentialsError",
+    "OutputError",
     "PasswordCredentials",
+    "RefreshLockTimeout",
     "RefreshTokenCredentials",
     "RetryAfterExceedsDeadline",
     "RetryPolicy",
     "RetryTransport",
     "RunaiCliSession",
+    "RunaiTokensError",
     "StaticToken",
     "TokenAuth",
     "TokensApi",
+    "UnexpectedStatus",
+    "UntrustedJsonError",
     "connect",
     "default_credentials",
 ]
@@ -76,26 +103,38 @@ __all__ = [
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._cli_session import LoginRequiredError, RunaiCliSession
-    from ._connect import connect
-    from ._default import default_credentials
+    from ._base_errors import (
+        InvalidArgument,
+        InvalidArgumentType,
+        LoginRequiredError,
+        MissingCredentialsError,
+        RunaiTokensError,
+    )
     from ._generated import CONTRACT_VERSION
     from ._token import AccessToken
+    from ._untrusted import UntrustedJsonError
     from ._validate import InsecureHttpWarning
     from .api import AsyncTokensApi, TokensApi
     from .auth import TokenAuth
+    from .cli._exit import CliError
+    from .cli._output import OutputError
     from .credentials import (
         AppCredentials,
         ClientCredentials,
         ExternalTokenCredentials,
-        LoginSession,
-        MissingCredentialsError,
         PasswordCredentials,
         RefreshTokenCredentials,
         StaticToken,
     )
-    from .errors import ApiException, RetryAfterExceedsDeadline
+    from .errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline, UnexpectedStatus
+    from .login._errors import DiscoveryError, LoginError
+    from .login._index import LoginStoreError
+    from .login._refresh_lock import RefreshLockTimeout
+    from .login._session import LoginSession
+    from .people._default import connect, default_credentials
+    from .people._runai_cli import RunaiCliSession
     from .retry import RetryPolicy, RetryTransport
+    from .retry._deadline import DeadlineExceeded
 
 
 def __getattr__(name: str) -> Any:

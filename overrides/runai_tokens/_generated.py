@@ -56,8 +56,6 @@ if TYPE_CHECKING:
         TokenResponse,
     )
 
-    from .api._io import Call
-
     # The models openapi.yaml documents for an error status: ApiException.error is one of them.
     ERROR_MODELS: tuple[type[Error], type[OAuth2Error]]
 
@@ -91,8 +89,8 @@ def __getattr__(name: str) -> Any:
 
 
 class TokenOperation(NamedTuple):
-    """One operation tagged Tokens in openapi.yaml, as the generator read it. (A NamedTuple:
-    cheaper to define than an attrs class, see retry._actions.)"""
+    """One operation tagged Tokens in openapi.yaml, as the generator read it. (A NamedTuple: the
+    cheapest record to define, and connect() defines it at import.)"""
 
     name: str
     method: str
@@ -139,10 +137,11 @@ def token_operation(method: str, path: str) -> TokenOperation | None:
     return max(matches, key=lambda op: len(op.path), default=None)
 
 
-def request_kwargs(call: Call[Any]) -> dict[str, Any]:
-    """The keyword arguments of httpx's request() for call: its method, path, query, headers
-    and body, as the generated module's own _get_kwargs builds them."""
-    kwargs: dict[str, Any] = call.operation._get_kwargs(**call.arguments)
+def request_kwargs(operation: ModuleType, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of httpx's request() for a generated operation called with
+    arguments: its method, path, query, headers and body, as the operation's own _get_kwargs
+    builds them."""
+    kwargs: dict[str, Any] = operation._get_kwargs(**arguments)
     return kwargs
 
 

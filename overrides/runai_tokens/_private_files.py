@@ -28,6 +28,8 @@ import os
 import stat
 from typing import TYPE_CHECKING
 
+from ._base_errors import RunaiTokensError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -37,14 +39,14 @@ _DIR_NAME = "runai-tokens"
 _SAFE_OPEN = os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK if os.name == "posix" else 0
 
 
-class UnusableCache(OSError):
+class UnusableCache(RunaiTokensError, OSError):
     """The cache cannot be used safely. strerror says why; it never holds a secret."""
 
     def __init__(self, why: str) -> None:
         super().__init__(errno.EPERM, why)
 
 
-class UntrustedFile(OSError):
+class UntrustedFile(RunaiTokensError, OSError):
     """Another program's file that is not read: strerror says why; it never holds a secret."""
 
     def __init__(self, why: str) -> None:

@@ -5,13 +5,14 @@ counts the lifetime from when it issued the token, which is after we asked, so a
 start errs on the safe side by the round trip. Wall-clock time is never compared with a JWT's
 claims unless the token lacks `iat`, so a skewed host clock does not matter.
 
-Two deadlines per token:
-- refresh_at: from here on the next caller refreshes early, while the token still works. The
-  margin before expiry scales with the lifetime and carries jitter drawn once per token, so a fleet
-  that started together spreads its refreshes out.
-- stale_at: from here on the token is never sent; callers wait for a new one. It leaves 30 s, or
-  a tenth of a short lifetime, for the request to reach the server before the token expires.
-A token with no known lifetime has neither and is used until a 401.
+Two moments per token divide its life into three states (TokenState):
+- fresh until refresh_at; stale from there: the next caller refreshes early, while the token
+  still works. The margin before expiry scales with the lifetime and carries jitter drawn once
+  per token, so a fleet that started together spreads its refreshes out.
+- invalid from invalid_at: the token is never sent again; callers wait for a new one. It leaves
+  30 s, or a tenth of a short lifetime, for the request to reach the server before the token
+  expires.
+A token with no known lifetime has neither moment, stays fresh, and is used until a 401.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import enum
 import math
 import time
 from collections.abc import Callable
@@ -66,6 +68,17 @@ class AccessToken(Value):
         return repr(self)
 
 
+class TokenState(enum.Enum):
+    """Where a token is in its life at a given moment (google-auth's TokenState, on our clock)."""
+
+    FRESH = "fresh"  # sent as it is
+    STALE = "stale"  # still sent, but past refresh_at: the next caller refreshes it early
+    INVALID = "invalid"  # past invalid_at: never sent again; callers wait for a new one
+
+
+FRESH, STALE, INVALID = TokenState.FRESH, TokenState.STALE, TokenState.INVALID
+
+
 class Token:
     """An access token; compared by identity, which is how a 401 tells "mine" from "newer".
 
@@ -73,7 +86,7 @@ class Token:
     class compares by.
     """
 
-    __slots__ = ("access_token", "lifetime", "obtained_at", "refresh_at", "stale_at")
+    __slots__ = ("access_token", "invalid_at", "lifetime", "obtained_at", "refresh_at")
 
     def __init__(
         self,
@@ -81,25 +94,26 @@ class Token:
         obtained_at: float,
         lifetime: float | None,
         refresh_at: float | None,
-        stale_at: float | None,
+        invalid_at: float | None,
     ) -> None:
         self.access_token = access_token
         self.obtained_at = obtained_at
         self.lifetime = lifetime
         self.refresh_at = refresh_at
-        self.stale_at = stale_at
+        self.invalid_at = invalid_at
 
     def __repr__(self) -> str:  # the token stays out of tracebacks and logs
         return (
             f"Token(obtained_at={self.obtained_at!r}, lifetime={self.lifetime!r}, "
-            f"refresh_at={self.refresh_at!r}, stale_at={self.stale_at!r})"
+            f"refresh_at={self.refresh_at!r}, invalid_at={self.invalid_at!r})"
         )
 
-    def usable(self, now: float) -> bool:
-        return self.stale_at is None or now < self.stale_at
-
-    def due(self, now: float) -> bool:
-        return self.refresh_at is not None and now >= self.refresh_at
+    def state(self, now: float) -> TokenState:
+        if self.invalid_at is not None and now >= self.invalid_at:
+            return INVALID
+        if self.refresh_at is not None and now >= self.refresh_at:
+            return STALE
+        return FRESH
 
     def public(self, now: float, wall_now: datetime.datetime) -> AccessToken:
         """This token as an AccessToken; now is the monotonic clock's reading at wall_now."""

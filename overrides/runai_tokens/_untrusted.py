@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._base_errors import RunaiTokensError
+
 if TYPE_CHECKING:
     from typing import Any
 
 # C0 and C1 controls and DEL, plus the Unicode bidirectional controls, which reorder what a
 # terminal shows (the "Trojan Source" characters). A pattern, compiled (and kept by re's cache)
-# on the first escape: compiling its Unicode ranges at import cost up to 1 ms of every warm
+# on the first escape: compiling its Unicode ranges at import would slow every warm
 # `runai-token get`, which escapes nothing.
 _CONTROLS = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
@@ -89,7 +91,7 @@ MAX_DEPTH = 32
 MAX_DIGITS = 4300  # Python's own default for int(str)
 
 
-class UntrustedJsonError(ValueError):
+class UntrustedJsonError(RunaiTokensError, ValueError):
     """JSON from outside that is refused. str() says what is wrong (a predicate: "is not JSON",
     "is nested more than 32 levels deep") and never quotes the text, which may be a token."""
 

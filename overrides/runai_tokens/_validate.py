@@ -1,11 +1,15 @@
 """One validation for what callers pass in: base URL, timeouts, credentials and retry settings.
 
 TokenAuth, connect(), RetryPolicy and the CLI all call these functions, so the same input is
-refused the same way everywhere: a TypeError for the wrong type, a ValueError for a wrong value,
-with the same words. `name` is how the caller gave the value (base_url, RUNAI_BASE_URL,
---base-url, timeout, --timeout), so a message says which input to fix. No message quotes the
+refused the same way everywhere: an InvalidArgumentType (a TypeError) for the wrong type, an
+InvalidArgument (a ValueError) for a wrong value, with the same words. `name` is how the caller
+gave the value (base_url, RUNAI_BASE_URL, --base-url, timeout, --timeout), so a message says
+which input to fix. No message quotes the
 value: a secret pasted into the wrong argument would otherwise end up in a traceback or on a
 terminal.
+
+Each input is checked once, where it enters the package. A base URL that has passed base_url()
+is a BaseUrl, and goes inward as one: what receives a BaseUrl takes it as it is (checked_url).
 
 Surrounding whitespace of a base URL is stripped everywhere (a URL read from a file or pasted
 into an environment variable often ends in a newline); whitespace inside one is refused.
@@ -13,10 +17,10 @@ into an environment variable often ends in a newline); whitespace inside one is 
 Credentials and tokens go over plain http only to a loopback host (127.0.0.0/8, ::1,
 localhost), unless the caller allows it in so many words; then it warns once per origin.
 
-Standard library only: the CLI's warm path imports this. The credential and RetryPolicy checks
-import those classes (and with them httpx and the generated package) only when they are called. A
-warm `runai-token get` checks a base URL too, and urllib.parse, re and ipaddress cost it more than
-the rest of its work: a plain URL (_plain_url: a lower-case scheme, a DNS name or dotted IPv4
+Standard library only: the CLI's warm path imports this, and it imports none of its callers
+(the credential and RetryPolicy checks are auth/_build's, beside those classes). A warm
+`runai-token get` checks a base URL too, and urllib.parse, re and ipaddress cost it more than the
+rest of its work: a plain URL (_plain_url: a lower-case scheme, a DNS name or dotted IPv4
 address, a port, a path of URL-safe characters) is judged without them, and only a URL it is not
 certain about is parsed. tests/test_validate_fast.py checks that the two judge alike.
 """
@@ -28,6 +32,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING
 
+from ._base_errors import InvalidArgument, InvalidArgumentType, RunaiTokensError
 from ._plain_url import ipv4, plain_host
 
 if TYPE_CHECKING:
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-class InsecureHttpWarning(UserWarning):
+class InsecureHttpWarning(RunaiTokensError, UserWarning):
     """Credentials or tokens will be sent over plain http to a host that is not loopback.
 
     Issued once per process and origin, when a caller passes allow_insecure_http=True. A
@@ -60,15 +65,46 @@ _HOST_NAME = r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?"
 _IPV4_LIKE = r"[0-9.]+"
 
 
-def base_url(value: object, *, name: str = "base_url") -> str:
+class BaseUrl(str):
+    """A base URL that has been checked: made by base_url() (or accepted_url(), for one read
+    back from a file this package wrote), stripped and usable.
+
+    It is checked where it enters (connect(), TokenAuth, the CLI, the people layer's loaders)
+    and travels inward as a BaseUrl, so whatever receives one knows it is usable without
+    checking it again. A str, so it goes wherever a URL goes; what str's methods return is a
+    plain str again, except trimmed().
+    """
+
+    __slots__ = ()
+
+    def trimmed(self) -> BaseUrl:
+        """Without trailing slashes: still usable, as the host comes before the path."""
+        return self if not self.endswith("/") else BaseUrl(self.rstrip("/"))
+
+
+def base_url(value: object, *, name: str = "base_url") -> BaseUrl:
     """value with surrounding whitespace stripped, once it is a usable base URL."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be a str, not {type(value).__name__}")
     url = value.strip()
     problem = url_problem(url)
     if problem is not None:
-        raise ValueError(f"{name} {problem}")
-    return url
+        raise InvalidArgument(f"{name} {problem}")
+    return BaseUrl(url)
+
+
+def checked_url(value: object, *, name: str = "base_url") -> BaseUrl:
+    """value itself when it is a BaseUrl already, else base_url(value): for the places a base
+    URL reaches both from a caller and from an edge that has checked it."""
+    return value if isinstance(value, BaseUrl) else base_url(value, name=name)
+
+
+def accepted_url(value: object) -> BaseUrl | None:
+    """value as a BaseUrl when it is a str usable as one as it is (stripped), else None: for a
+    URL read back from a file, where a bad one is not an error but no URL."""
+    if not isinstance(value, str) or url_problem(value) is not None:
+        return None
+    return value if isinstance(value, BaseUrl) else BaseUrl(value)
 
 
 def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:
@@ -83,7 +119,7 @@ def httpx_url(url: str, *, name: str = "base_url") -> httpx.URL:
         parsed = httpx.URL(url)
         parsed.host  # noqa: B018 - decodes an xn-- name, which may fail (UnicodeError)
     except (httpx.InvalidURL, UnicodeError):
-        raise ValueError(f"{name} is not a valid URL") from None
+        raise InvalidArgument(f"{name} is not a valid URL") from None
     return parsed
 
 
@@ -192,7 +228,7 @@ def insecure_http(url: str, *, allow: object, name: str = "base_url", warn: bool
     if not in_clear(url):
         return
     if not allow:
-        raise ValueError(
+        raise InvalidArgument(
             f"{name} is plain http to a host that is not loopback: credentials and tokens "
             "would cross the network unencrypted. Use https, or accept that explicitly "
             "(allow_insecure_http=True; runai-token --allow-insecure-http)"
@@ -257,15 +293,17 @@ def seconds(
     """value as a float of seconds: a real number (never a bool), positive unless allow_zero,
     finite unless allow_infinite. An int too large for a float counts as infinite."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be a number of seconds, not {type(value).__name__}")
     try:
         number = float(value)
     except OverflowError:  # an int past 1.8e308
         number = math.inf
     if math.isnan(number) or (math.isinf(number) and not allow_infinite):
-        raise ValueError(f"{name} must be a finite number of seconds")
+        raise InvalidArgument(f"{name} must be a finite number of seconds")
     if number < 0 or (number == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}")
+        raise InvalidArgument(
+            f"{name} must be {'zero or more' if allow_zero else 'more than zero'}"
+        )
     return number
 
 
@@ -277,16 +315,16 @@ def timeout(value: object, name: str = "timeout") -> float:
 def flag(value: object, name: str) -> bool:
     """A real bool: a truthy string ("false") must not switch a safety check off."""
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be True or False, not {type(value).__name__}")
     return value
 
 
 def count(value: object, name: str, *, minimum: int) -> int:
     """value as an int (never a bool) of at least minimum."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}")
+        raise InvalidArgument(f"{name} must be at least {minimum}")
     return value
 
 
@@ -295,13 +333,15 @@ def statuses(value: object, name: str = "statuses") -> tuple[int, ...]:
     from collections.abc import Iterable
 
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a collection of ints, not {type(value).__name__}")
+        raise InvalidArgumentType(
+            f"{name} must be a collection of ints, not {type(value).__name__}"
+        )
     items = list(value)
     for status in items:
         if isinstance(status, bool) or not isinstance(status, int):
-            raise TypeError(f"{name} must hold ints, not {type(status).__name__}")
+            raise InvalidArgumentType(f"{name} must hold ints, not {type(status).__name__}")
         if not 100 <= status <= 599:
-            raise ValueError(f"{name} must be HTTP statuses (100-599)")
+            raise InvalidArgument(f"{name} must be HTTP statuses (100-599)")
     return tuple(sorted(set(items)))
 
 
@@ -320,13 +360,13 @@ def text(value: object, name: str, *, secret: bool, optional: bool = False) -> s
         return None
     if not isinstance(value, str):
         kind = "a str or None" if optional else "a str"
-        raise TypeError(f"{name} must be {kind}, not {type(value).__name__}")
+        raise InvalidArgumentType(f"{name} must be {kind}, not {type(value).__name__}")
     if not value:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidArgument(f"{name} must not be empty")
     if not utf8(value):
-        raise ValueError(f"{name} is not UTF-8 text")
+        raise InvalidArgument(f"{name} is not UTF-8 text")
     if not secret and any(char < " " or "\x7f" <= char < "\xa0" for char in value):
-        raise ValueError(f"{name} contains a control character")
+        raise InvalidArgument(f"{name} contains a control character")
     return value
 
 
@@ -354,7 +394,7 @@ def proxy(value: object, name: str = "proxy") -> None:
     if isinstance(value, httpx.Proxy):
         value = value.url
     if not isinstance(value, str | httpx.URL):
-        raise TypeError(
+        raise InvalidArgumentType(
             f"{name} must be a str, an httpx.URL or an httpx.Proxy, not {type(value).__name__}"
         )
     problem = proxy_problem(str(value))
@@ -364,7 +404,7 @@ def proxy(value: object, name: str = "proxy") -> None:
         except (httpx.InvalidURL, ValueError):
             problem = "it is not a URL"
     if problem is not None:
-        raise ValueError(f"{name} is not a usable proxy URL: {problem}")
+        raise InvalidArgument(f"{name} is not a usable proxy URL: {problem}")
 
 
 def proxy_problem(proxy: str) -> str | None:
@@ -408,37 +448,16 @@ def verify(value: object, name: str = "verify") -> ssl.SSLContext | str | bool:
         return value
     path = os.fspath(value) if isinstance(value, str | os.PathLike) else None
     if not isinstance(path, str):
-        raise TypeError(
+        raise InvalidArgumentType(
             f"{name} must be True, False, an ssl.SSLContext or the path of a CA bundle, "
             f"not {type(value).__name__}"
         )
     if not (os.path.isfile(path) or os.path.isdir(path)):
-        raise ValueError(f"{name} is not an existing file or directory (a CA bundle's path)")
+        raise InvalidArgument(f"{name} is not an existing file or directory (a CA bundle's path)")
     return path
 
 
 # --- objects -----------------------------------------------------------------------------------
-
-
-def credentials(value: object) -> None:
-    """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
-    that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
-    import typing
-
-    from .credentials import CREDENTIAL_NAMES, Credentials
-
-    if not isinstance(value, Credentials):
-        raise TypeError(
-            f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
-            f"httpx.Auth); got {type_name(value, typing.get_args(Credentials))}"
-        )
-
-
-def retry_policy(value: object, name: str = "retry") -> None:
-    from .retry._policy import RetryPolicy
-
-    if not isinstance(value, RetryPolicy):
-        raise TypeError(f"{name} must be a RetryPolicy, not {type_name(value, [RetryPolicy])}")
 
 
 def type_name(value: object, expected: Iterable[type]) -> str:

@@ -1,10 +1,10 @@
 """Value: the base of the library's small immutable classes (credentials, RetryPolicy, ...).
 
 Plain classes instead of attrs: importing attrs and defining a class with it (attrs compiles
-each class's methods from generated source) cost connect() about 26 ms and 2.5 ms a class; a
-Value subclass costs what any class does. Each subclass names its fields once, as
-`__slots__ = _fields = (...)`, writes its own __init__ (its checks and conversions, in the
-open), and stores the results with _set(). What a subclass then has:
+each class's methods from generated source) would be a large part of connect()'s start-up (the
+figures are in bench/RESULTS.md); a Value subclass costs what any class does. Each subclass
+names its fields once, as `__slots__ = _fields = (...)`, writes its own __init__ (its checks and
+conversions, in the open), and stores the results with _set(). What a subclass then has:
 
 - immutability: assigning or deleting a field raises FrozenInstanceError (an AttributeError,
   as for a read-only property or a frozen dataclass);
@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
+from ._base_errors import RunaiTokensError
 
-class FrozenInstanceError(AttributeError):
+
+class FrozenInstanceError(RunaiTokensError, AttributeError):
     """A field of an immutable value was assigned or deleted: make a changed copy with
     replace() instead."""
 

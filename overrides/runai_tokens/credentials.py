@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from . import _generated as gen
 from . import _validate
-from ._chain import MissingCredentialsError
-from ._cli_session import RunaiCliSession
+from ._base_errors import InvalidArgument, InvalidArgumentType
 from ._untrusted import header_value_problem
 from ._value import Value
-from .login._session import LoginSession
+from .errors import MissingCredentialsError
 
 if TYPE_CHECKING:
     from ._generated import OAuth2TokenRequest, TokenRequest
@@ -223,17 +222,19 @@ def _from_env(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise MissingCredentialsError(name)
     if not _validate.utf8(value):
-        raise ValueError(f"{name} is not UTF-8 text")
+        raise InvalidArgument(f"{name} is not UTF-8 text")
     return value
 
 
 def _header_token(value: str) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"StaticToken: the access token must be a str, not {type(value).__name__}")
+        raise InvalidArgumentType(
+            f"StaticToken: the access token must be a str, not {type(value).__name__}"
+        )
     value = value.strip()
     problem = header_value_problem(value)
     if problem is not None:
-        raise ValueError(f"StaticToken: the access token {problem}")
+        raise InvalidArgument(f"StaticToken: the access token {problem}")
     return value
 
 
@@ -260,11 +261,10 @@ GrantCredentials = (
     | RefreshTokenCredentials
     | ExternalTokenCredentials
 )
-# A session is read from files, not granted: RunaiCliSession. A LoginSession grants with the
-# refresh token `runai-token login` stored (auth/_login_source).
-Credentials = GrantCredentials | StaticToken | RunaiCliSession | LoginSession
-# For messages that say what would have been accepted.
-CREDENTIAL_NAMES = ", ".join(kind.__name__ for kind in typing.get_args(Credentials))
+# The core's own credentials. A person's session (RunaiCliSession, LoginSession) is the people
+# layer's: TokenAuth takes it through auth's SessionCredentials protocol.
+Credentials = GrantCredentials | StaticToken
+CORE_CREDENTIALS: tuple[type, ...] = typing.get_args(Credentials)
 
 
 def client_id_of(credentials: Credentials) -> str | None:
@@ -280,10 +280,8 @@ __all__ = [
     "Credentials",
     "ExternalTokenCredentials",
     "GrantCredentials",
-    "LoginSession",
     "MissingCredentialsError",
     "PasswordCredentials",
     "RefreshTokenCredentials",
-    "RunaiCliSession",
     "StaticToken",
 ]

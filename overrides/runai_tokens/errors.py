@@ -25,29 +25,54 @@ from __future__ import annotations
 import enum
 import json
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import httpx
 
+from ._base_errors import (
+    InvalidArgument,
+    InvalidArgumentType,
+    LoginRequiredError,
+    MissingCredentialsError,
+    RunaiTokensError,
+)
 from ._untrusted import escape_controls
 
 if TYPE_CHECKING:
-    from .api._shape import Answer
+    from collections.abc import Mapping
 
 __all__ = [
     "ApiException",
     "GrantNotSupported",
+    "InvalidArgument",
+    "InvalidArgumentType",
+    "LoginRequiredError",
+    "MissingCredentialsError",
     "RetryAfterExceedsDeadline",
+    "RunaiTokensError",
     "UnexpectedStatus",
     "parse_error_envelope",
 ]
+
+
+class Received(Protocol):
+    """What from_response reads of a response that is not an httpx.Response: api._shape's
+    Answer, named here by its shape so that this module imports nothing of api/."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str] | httpx.Headers: ...
+    @property
+    def content(self) -> bytes: ...
+
 
 # Every HTTPStatus by its number: a status outside it (520, say) has no phrase.
 _STATUSES = {status.value: status for status in HTTPStatus}
 
 
-class ApiException(Exception):
+class ApiException(RunaiTokensError):
     """An operation did not return what openapi.yaml promises, or got no answer at all.
 
     status, reason and headers are the response's, body its text, and error the body parsed as
@@ -76,13 +101,13 @@ class ApiException(Exception):
     @classmethod
     def from_response(
         cls,
-        response: httpx.Response | Answer[Any],
+        response: httpx.Response | Received,
         reason: str | None = None,
         *,
         error: Any = None,
     ) -> ApiException:
-        """From an httpx response or a checked Answer. Without error, the body is parsed as
-        each documented error model in turn."""
+        """From an httpx response or a checked Answer (a Received). Without error, the body is
+        parsed as each documented error model in turn."""
         body = _text(response)
         if error is None:
             error = parse_error(body)
@@ -166,7 +191,7 @@ def parse_error(body: str | bytes | None, models: tuple[type[Any], ...] | None =
     """body as the first of models (every documented error model by default) it is, each field
     of its declared type; else None."""
     from . import _generated as gen
-    from .api._shape import field_problem
+    from ._fields import field_problem
 
     try:
         data: Any = json.loads(body) if body else None
@@ -208,7 +233,7 @@ def _says(error: object) -> tuple[str | None, str | None]:
     return (text if text is not None else optional), code
 
 
-def _text(response: httpx.Response | Answer[Any]) -> str | None:
+def _text(response: httpx.Response | Received) -> str | None:
     if not isinstance(response, httpx.Response):
         return response.content.decode("utf-8", "replace")
     try:

@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
+from .._fields import WireModel
 from .._generated import AuthenticatedClient, Client
 from . import _calls as calls
-from ._io import Call, WireModel, asend, scrubbed, send, warn_deprecated
+from ._io import Call, asend, scrubbed, send, warn_deprecated
 from ._shape import Answer
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import _generated as gen
+from .._base_errors import InvalidArgumentType
 from .._generated import UNSET
 from ._io import Call, request_body, require_str
 
@@ -53,7 +54,9 @@ def grant_token(body: TokenBody, user_agent: str | None = None) -> Call[TokenRes
 def grant_token_v2(body: OAuth2Body) -> Call[OAuth2TokenResponse]:
     # The form body is required by the contract (grant_type at least).
     if body is None:
-        raise TypeError("grant_token_v2: body is required (an OAuth2TokenRequest or a dict)")
+        raise InvalidArgumentType(
+            "grant_token_v2: body is required (an OAuth2TokenRequest or a dict)"
+        )
     request = request_body(gen.OAuth2TokenRequest, body, "grant_token_v2")
     assert isinstance(request, gen.OAuth2TokenRequest)
     return Call(gen.grant_token_v2, {"body": request}, gen.OAuth2TokenResponse)

@@ -24,11 +24,14 @@ import warnings
 from collections.abc import Iterator, Mapping
 from functools import cache
 from types import ModuleType
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from .. import _generated as gen
+from .._base_errors import InvalidArgumentType
+from .._fields import WireModel, field_problem
+from .._fields import field_types as _field_types
 from .._generated import (
     TOKEN_OPERATIONS,
     UNSET,
@@ -39,19 +42,9 @@ from .._generated import (
 )
 from .._value import Value
 from ..errors import ApiException
-from ._shape import Answer, checked, field_problem
-from ._shape import field_types as _field_types
+from ._shape import Answer, checked
 
 REDACTED = "REDACTED"
-
-
-class WireModel(Protocol):
-    """What the generated models have in common (classes with from_dict)."""
-
-    additional_properties: dict[str, Any]
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
 
 
 Model = TypeVar("Model", bound=WireModel)
@@ -116,25 +109,31 @@ def request_body(model: type[Body], body: Body | Mapping[str, Any] | None, op: s
         try:
             converted = model.from_dict(body)
         except KeyError as exc:
-            raise TypeError(f"{op}: body lacks the required {name} key {exc.args[0]!r}") from None
+            raise InvalidArgumentType(
+                f"{op}: body lacks the required {name} key {exc.args[0]!r}"
+            ) from None
         except (TypeError, ValueError, AttributeError):
-            raise TypeError(f"{op}: body is not a valid {name}{_enum_hint(model)}") from None
+            raise InvalidArgumentType(
+                f"{op}: body is not a valid {name}{_enum_hint(model)}"
+            ) from None
         misnamed = [
             k
             for k in converted.additional_properties
             if k in _field_types(model) and k not in _wire_keys(model)
         ]
         if misnamed:
-            raise TypeError(
+            raise InvalidArgumentType(
                 f"{op}: body key {misnamed[0]!r} is a Python attribute name; a dict body uses "
                 f"the wire keys of openapi.yaml ({', '.join(sorted(_wire_keys(model))[:4])}, ...)"
             )
         body = converted
     elif not isinstance(body, model):
-        raise TypeError(f"{op}: body must be a {name} or a dict, not {type(body).__name__}")
+        raise InvalidArgumentType(
+            f"{op}: body must be a {name} or a dict, not {type(body).__name__}"
+        )
     wrong = field_problem(body)
     if wrong is not None:
-        raise TypeError(f"{op}: body {wrong}")
+        raise InvalidArgumentType(f"{op}: body {wrong}")
     return body
 
 
@@ -142,7 +141,7 @@ def require_str(op: str, **params: object) -> None:
     """The swagger client's check for required parameters, as TypeError before any send."""
     for param, value in params.items():
         if not isinstance(value, str):
-            raise TypeError(f"{op}: {param} must be a str, not {type(value).__name__}")
+            raise InvalidArgumentType(f"{op}: {param} must be a str, not {type(value).__name__}")
 
 
 def send(client: Client | AuthenticatedClient, call: Call[Model]) -> Answer[Model]:
@@ -152,22 +151,26 @@ def send(client: Client | AuthenticatedClient, call: Call[Model]) -> Answer[Mode
     the query (a refresh token), and this frame is in the traceback of every failure.
     """
     try:
-        response = client.get_httpx_client().request(**gen.request_kwargs(call))
+        response = client.get_httpx_client().request(
+            **gen.request_kwargs(call.operation, call.arguments)
+        )
     except (httpx.RequestError, ApiException) as exc:
         failure = scrubbed(exc, call)
     else:
-        return checked(response, call)
+        return checked(response, call.operation, call.model)
     raise failure
 
 
 async def asend(client: Client | AuthenticatedClient, call: Call[Model]) -> Answer[Model]:
     """send() on client's httpx.AsyncClient."""
     try:
-        response = await client.get_async_httpx_client().request(**gen.request_kwargs(call))
+        response = await client.get_async_httpx_client().request(
+            **gen.request_kwargs(call.operation, call.arguments)
+        )
     except (httpx.RequestError, ApiException) as exc:
         failure = scrubbed(exc, call)
     else:
-        return checked(response, call)
+        return checked(response, call.operation, call.model)
     raise failure
 
 

@@ -9,7 +9,7 @@ come from (grants, refresh tokens, fallback) is _source.TokenSource; when a toke
 _token. A 2xx tells the keeper the token was accepted. After a 401, a newer token, if someone
 already got one, is used for the replay without another request; the token that got it, if still
 current, is dropped and replaced at once when it had been accepted (revoked), and at most once per
-cooldown when it never was (the 401 goes to the caller in between): _refusals.
+cooldown when it never was (the 401 goes to the caller in between): _keeper.Refusals.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ import httpx
 
 from .._generated import TOKEN_PATHS
 from .._token import AccessToken, Token
-from ..credentials import Credentials, StaticToken
+from .._validate import BaseUrl
+from ..credentials import StaticToken
 from ..retry import RetryPolicy
-from ._build import checked_arguments, grants_for, source_for
+from ._build import AnyCredentials, check_endpoint, checked_arguments, grants_for, source_for
 from ._grant import TokenEndpoint
 from ._keeper import TokenKeeper
 from ._source import TokenSource
@@ -44,7 +45,8 @@ class TokenAuth(httpx.Auth):
 
     base_url: the control plane (https://<tenant>.run.ai), possibly with a path prefix.
     credentials: one of the credential classes. A StaticToken is sent as is, never refreshed. A
-      LoginSession uses the stored login for this base_url (and refuses to name another).
+      person's session (SessionCredentials: LoginSession, RunaiCliSession) gives its own token
+      source; a LoginSession's uses the stored login for this base_url (and refuses another).
     retry, verify, proxy: for the RetryTransport that token requests go through (transport
       replaces it). verify: True, False, an ssl.SSLContext or the path of a CA bundle (or of a
       directory of them). proxy: an http(s):// or socks5:// URL, not read from HTTP(S)_PROXY:
@@ -62,7 +64,8 @@ class TokenAuth(httpx.Auth):
       (127.0.0.0/8, ::1, localhost); True accepts another http host, with an
       InsecureHttpWarning once per origin.
 
-    Bad arguments raise TypeError or ValueError here (see _validate), never at the first request.
+    Bad arguments raise InvalidArgumentType or InvalidArgument (a TypeError, a ValueError) here
+    (see _validate), never at the first request.
 
     Token requests use their own clients (one sync, one async per event loop): close() and
     aclose() close them. Token request failures raise ApiException from get_token(), aget_token()
@@ -72,7 +75,7 @@ class TokenAuth(httpx.Auth):
     def __init__(
         self,
         base_url: str,
-        credentials: Credentials,
+        credentials: AnyCredentials,
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so a shared default is safe
         timeout: float = 30.0,
@@ -86,7 +89,7 @@ class TokenAuth(httpx.Auth):
         allow_insecure_http: bool = False,
     ) -> None:
         # Everything fails here, not at the first request; messages never echo a value.
-        base_url, url, timeout, refresh_margin, verify = checked_arguments(
+        checked_url, url, timeout, refresh_margin, verify = checked_arguments(
             base_url,
             credentials,
             retry=retry,
@@ -97,6 +100,74 @@ class TokenAuth(httpx.Auth):
             proxy=proxy,
             allow_insecure_http=allow_insecure_http,
         )
+        self._build(
+            checked_url,
+            url,
+            credentials,
+            retry=retry,
+            timeout=timeout,
+            token_endpoint=token_endpoint,
+            refresh_margin=refresh_margin,
+            verify=verify,
+            proxy=proxy,
+            transport=transport,
+            clock=clock,
+            random=random,
+        )
+
+    @classmethod
+    def _from_checked(
+        cls,
+        base_url: BaseUrl,
+        url: httpx.URL,
+        credentials: AnyCredentials,
+        *,
+        retry: RetryPolicy,
+        timeout: float,
+        token_endpoint: TokenEndpoint = "auto",  # noqa: S107 - an endpoint's name, no secret
+        verify: ssl.SSLContext | str | bool = True,
+        proxy: str | httpx.URL | httpx.Proxy | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> TokenAuth:
+        """A TokenAuth from arguments that connect() or the CLI checked where they entered, so
+        that none is checked twice: url is base_url as httpx parses it (_validate.httpx_url),
+        and plain http was allowed (or not needed) there. Only whether the credentials have a
+        grant on token_endpoint is left to check. Raises InvalidArgument for that."""
+        check_endpoint(token_endpoint, credentials)
+        auth = cls.__new__(cls)
+        auth._build(
+            base_url,
+            url,
+            credentials,
+            retry=retry,
+            timeout=timeout,
+            token_endpoint=token_endpoint,
+            refresh_margin=None,
+            verify=verify,
+            proxy=proxy,
+            transport=transport,
+            clock=time.monotonic,
+            random=_random.random,
+        )
+        return auth
+
+    def _build(
+        self,
+        base_url: BaseUrl,
+        url: httpx.URL,
+        credentials: AnyCredentials,
+        *,
+        retry: RetryPolicy,
+        timeout: float,
+        token_endpoint: TokenEndpoint,
+        refresh_margin: float | None,
+        verify: ssl.SSLContext | str | bool,
+        proxy: str | httpx.URL | httpx.Proxy | None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+    ) -> None:
+        """The grants, the token source and the keeper, from checked arguments."""
         self._base_url = base_url
         self._origin = _origin(url)
         self._credentials = credentials
@@ -199,7 +270,7 @@ class TokenAuth(httpx.Auth):
 
         A 401 to a token the server accepted before means it stopped accepting it (revoked, or
         its signing key rotated): a new grant and one replay, when the body can be sent again.
-        A token it never accepted is replaced at most once per cooldown (_refusals).
+        A token it never accepted is replaced at most once per cooldown (_keeper.Refusals).
         """
         if response.status_code != 401 or self._source is None:
             return False  # a static token has nothing to refresh with: its 401 is the caller's

@@ -1,5 +1,6 @@
-"""What TokenAuth is made of, from its arguments: the checks they pass first, then the grants
-(with the transport their requests go through) and the token source for the kind of credentials.
+"""What TokenAuth is made of, from its arguments: the checks they pass first (unless connect() or
+the CLI checked them where they entered), then the grants (with the transport their requests go
+through) and the token source for the kind of credentials.
 
 Apart from TokenAuth because it runs once, at construction, while the rest of TokenAuth is the
 per-request flow; the two read better each on its own.
@@ -13,17 +14,19 @@ from collections.abc import Callable
 import httpx
 
 from .. import _validate
-from ..credentials import (
-    Credentials,
-    GrantCredentials,
-    LoginSession,
-    RunaiCliSession,
-    StaticToken,
-)
+from .._base_errors import InvalidArgument, InvalidArgumentType
+from .._validate import BaseUrl
+from ..credentials import CORE_CREDENTIALS, Credentials, GrantCredentials, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
-from ._file_source import FileTokenSource
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
-from ._source import TokenSource
+from ._source import SessionCredentials, TokenSource
+
+# What TokenAuth takes: the core's credential classes, or a session's (the people layer's).
+AnyCredentials = Credentials | SessionCredentials
+# The people layer's SessionCredentials, named for the message only (tests/test_layers.py
+# checks the names against the classes).
+_SESSION_NAMES = ("RunaiCliSession", "LoginSession")
+CREDENTIAL_NAMES = ", ".join([*(kind.__name__ for kind in CORE_CREDENTIALS), *_SESSION_NAMES])
 
 # Token requests are rare (one per token lifetime), so their connections are not kept: nothing
 # is left open between fetches, to leak or to outlive the event loop that opened it.
@@ -32,7 +35,7 @@ _NO_KEEPALIVE = httpx.Limits(max_connections=10, max_keepalive_connections=0)
 
 def checked_arguments(
     base_url: str,
-    credentials: Credentials,
+    credentials: AnyCredentials,
     *,
     retry: RetryPolicy,
     timeout: float,
@@ -41,21 +44,22 @@ def checked_arguments(
     verify: object,
     proxy: object,
     allow_insecure_http: bool,
-) -> tuple[str, httpx.URL, float, float | None, ssl.SSLContext | str | bool]:
-    """The base URL (as given and parsed), the timeout, the refresh margin and verify, checked
-    with the rest. Raises TypeError or ValueError, naming the argument, never its value."""
-    base_url = _validate.base_url(base_url)
-    _validate.credentials(credentials)
+) -> tuple[BaseUrl, httpx.URL, float, float | None, ssl.SSLContext | str | bool]:
+    """The base URL (checked, and as httpx parses it), the timeout, the refresh margin and
+    verify, checked with the rest: TokenAuth's edge. Raises InvalidArgumentType or
+    InvalidArgument, naming the argument, never its value."""
+    checked_url = _validate.checked_url(base_url)
+    check_credentials(credentials)
     timeout = _validate.timeout(timeout)
-    _validate.retry_policy(retry)
+    check_retry_policy(retry)
     checked_verify = _validate.verify(verify)
     _validate.proxy(proxy)
     if refresh_margin is not None:
         refresh_margin = _validate.seconds(refresh_margin, "refresh_margin", allow_zero=True)
-    _check_endpoint(token_endpoint, credentials)
-    url = _validate.httpx_url(base_url)
-    _validate.insecure_http(base_url, allow=allow_insecure_http)
-    return base_url, url, timeout, refresh_margin, checked_verify
+    check_endpoint(token_endpoint, credentials)
+    url = _validate.httpx_url(checked_url)
+    _validate.insecure_http(checked_url, allow=allow_insecure_http)
+    return checked_url, url, timeout, refresh_margin, checked_verify
 
 
 def grants_for(
@@ -88,8 +92,25 @@ def grants_for(
     )
 
 
+def check_credentials(value: object) -> None:
+    """value is one of the credential classes (connect() also takes an httpx.Auth: it checks
+    that first). Strict on purpose: httpx would take a (user, secret) tuple as Basic auth."""
+    if not isinstance(value, (*CORE_CREDENTIALS, SessionCredentials)):
+        raise InvalidArgumentType(
+            f"credentials must be one of {CREDENTIAL_NAMES} (connect() also takes an "
+            f"httpx.Auth); got {_validate.type_name(value, CORE_CREDENTIALS)}"
+        )
+
+
+def check_retry_policy(value: object, name: str = "retry") -> None:
+    if not isinstance(value, RetryPolicy):
+        raise InvalidArgumentType(
+            f"{name} must be a RetryPolicy, not {_validate.type_name(value, [RetryPolicy])}"
+        )
+
+
 def source_for(
-    credentials: GrantCredentials | RunaiCliSession | LoginSession,
+    credentials: GrantCredentials | SessionCredentials,
     base_url: str,
     grants: Grants,
     *,
@@ -101,15 +122,8 @@ def source_for(
     """Where tokens for credentials come from (a StaticToken has no source: it is the token).
 
     wait_timeout bounds a login's wait for another caller's refresh of it (None: no deadline)."""
-    if isinstance(credentials, RunaiCliSession):  # read from its files, never granted
-        return FileTokenSource(
-            credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
-        )
-    if isinstance(credentials, LoginSession):  # the stored login for this base URL
-        from ._login_source import LoginTokenSource  # only a LoginSession needs it
-
-        return LoginTokenSource(
-            credentials,
+    if isinstance(credentials, SessionCredentials):  # a session's own source
+        return credentials.token_source(
             base_url,
             grants,
             clock=clock,
@@ -122,16 +136,18 @@ def source_for(
     )
 
 
-def _check_endpoint(endpoint: object, credentials: Credentials) -> None:
+def check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:
+    """endpoint is a token endpoint's name, on which credentials have a grant."""
     if endpoint not in TOKEN_ENDPOINTS:
-        raise ValueError(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+        raise InvalidArgument(f"token_endpoint must be one of {', '.join(TOKEN_ENDPOINTS)}")
+    if endpoint != "v2" or isinstance(credentials, StaticToken):
+        return
     if (
-        endpoint == "v2"
-        # A login grants with its refresh token, which v2 has.
-        and not isinstance(credentials, StaticToken | LoginSession)
-        and credentials.oauth2_request() is None
+        not credentials.grants_on_v2
+        if isinstance(credentials, SessionCredentials)
+        else credentials.oauth2_request() is None
     ):
-        raise ValueError(
+        raise InvalidArgument(
             f"{type(credentials).__name__} has no grant on /api/v2/token: "
             "use token_endpoint='v1' or 'auto'"
         )

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
 import httpx
 
 from .. import _generated as gen
+from .._flow import arun, run
 from .._generated import Client, Unset
 from .._untrusted import header_value_problem
 from ..errors import ApiException, GrantNotSupported
-from ._flow import arun, run
 
 if TYPE_CHECKING:
     import asyncio
@@ -63,8 +63,8 @@ class Grant(Protocol):
 
 
 class Granted(NamedTuple):
-    """What a grant brought, whichever endpoint it came from. (A NamedTuple: cheaper to define
-    than an attrs class, see retry._flow.)"""
+    """What a grant brought, whichever endpoint it came from. (A NamedTuple, as a flow's other
+    per-call records are: the cheapest record to define and to make.)"""
 
     access_token: str
     expires_in: int | None

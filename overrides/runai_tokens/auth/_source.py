@@ -11,23 +11,53 @@ _flow; so the sync and async paths cannot drift apart.
 
 Only a single-flight leader calls fetch(), and flights never overlap, so the refresh token needs
 no lock of its own.
+
+SessionCredentials is the protocol the people layer implements for credentials that a person's
+session stands behind (RunaiCliSession, LoginSession): TokenAuth does not grant with them, it asks
+them for their own TokenSource, so the core names none of them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator
+from typing import ClassVar, Protocol, runtime_checkable
 
+from .._flow import arun, run
 from .._token import Token, lifetime_of, make_token
 from ..credentials import GrantCredentials, RefreshTokenCredentials, client_id_of
 from ..errors import ApiException, RetryAfterExceedsDeadline
-from ._flow import arun, run
 from ._grant import REJECTED, Granted, Grants
 
 logger = logging.getLogger("runai_tokens.auth")
 
 # A fetch yields the credentials to grant with and is sent what the grant brought.
 _FetchFlow = Generator[GrantCredentials, Granted, Token]
+
+
+@runtime_checkable
+class SessionCredentials(Protocol):
+    """Credentials that bring their own TokenSource (see the module docstring).
+
+    since: the first control-plane version they work with. grants_on_v2: whether their source
+    grants through the token endpoint (so token_endpoint="v2" suits them), or never grants.
+    """
+
+    since: ClassVar[str]
+    grants_on_v2: ClassVar[bool]
+
+    def token_source(
+        self,
+        base_url: str,
+        grants: Grants,
+        *,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        refresh_margin: float | None,
+        wait_timeout: float | None,
+    ) -> TokenSource:
+        """Where TokenAuth for base_url (already checked) gets its tokens."""
+        ...
 
 
 class TokenSource:

@@ -20,8 +20,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from .._private_files import default_cache_dir
 from .._untrusted import escape_controls
-from ._cache import CachedToken, TokenCache, default_cache_dir, reuse_margin
+from ._cache import TokenCache
+from ._cache_entry import CachedToken, reuse_margin
 from ._exit import CliError, ExitCode
 from ._output import OutputError, exec_credential_api_version, render
 from ._parser import PROG, build_parser

@@ -26,16 +26,7 @@ from __future__ import annotations
 import os
 
 from .._private_files import checked_directory, open_private, read_private, write_new
-
-# Where it always was, for the CLI and its tests (it lives with the files it protects).
-from .._private_files import default_cache_dir as default_cache_dir
-from ._cache_entry import MAX_ENTRY, decode, encode
-
-# Importable from here as before: the CLI and its tests see one cache module.
-from ._cache_entry import CachedToken as CachedToken
-from ._cache_entry import CacheKey as CacheKey
-from ._cache_entry import reuse_margin as reuse_margin
-from ._cache_mac import KEY_FILE as KEY_FILE
+from ._cache_entry import MAX_ENTRY, CachedToken, CacheKey, decode, encode
 from ._cache_mac import entry_digest, secret_key
 
 try:

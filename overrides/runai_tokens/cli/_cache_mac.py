@@ -5,9 +5,7 @@ BLAKE2's own MAC mode, as strong a keyed hash as HMAC-SHA256) of the four under 
 key kept in the directory (mac-key, 0600). No secret or identity is readable in a listing, a
 rotated secret misses the old entry, and a password cannot be recovered from the cache with a
 dictionary unless the key is read too, which is as private as the tokens themselves. Entries
-made under another key are unreachable, so they are deleted when a key is made: those of older
-versions too (keyed on a plain sha256 of the secret, or an HMAC-SHA256 under hmac-key, which goes
-with them).
+made under another key are unreachable, so they are deleted when a key is made.
 
 Apart from _cache because it is the one place a secret goes in, and the one rule (a new key
 clears the entries) that touches every file of the directory.
@@ -22,8 +20,6 @@ import os
 from .._private_files import TMP_PREFIX, UnusableCache, read_private, write_new
 
 KEY_FILE = "mac-key"
-# The HMAC-SHA256 key of older versions: removed with their entries when KEY_FILE is made.
-_OLD_KEY_FILE = "hmac-key"
 _KEY_SIZE = 32
 
 
@@ -35,7 +31,7 @@ def entry_digest(secret_key: bytes, parts: tuple[str, ...]) -> str:
 
 
 def secret_key(directory: int) -> bytes:
-    """The cache's MAC key, made (atomically, with every older entry removed) if missing."""
+    """The cache's MAC key, made (atomically, with every entry removed) if missing."""
     for _ in range(3):
         try:
             key = read_private(directory, KEY_FILE, _KEY_SIZE, "the key")
@@ -54,15 +50,13 @@ def secret_key(directory: int) -> bytes:
 
 
 def _remove_entries(directory: int) -> None:
-    """Delete entries (and an older version's key): without the key they were made under,
-    nothing can use them.
+    """Delete the entries: without the key they were made under, nothing can use them.
 
     Lock files stay. They hold nothing, and another process that lost the race to make the key
     also comes here: deleting a lock file someone holds would let the next caller lock a new
     file of the same name, and two processes would mint at once.
     """
     for name in os.listdir(directory):
-        old = name == _OLD_KEY_FILE or name.endswith(".json")
-        if old and not name.startswith(TMP_PREFIX):
+        if name.endswith(".json") and not name.startswith(TMP_PREFIX):
             with contextlib.suppress(OSError):  # gone already: someone else removed it
                 os.unlink(name, dir_fd=directory)

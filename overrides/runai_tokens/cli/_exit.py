@@ -7,6 +7,8 @@ Standard library only, like everything on the warm path.
 
 from __future__ import annotations
 
+from .._base_errors import RunaiTokensError
+
 
 class ExitCode:
     """runai-token's exit codes (documented in `runai-token --help`).
@@ -22,7 +24,7 @@ class ExitCode:
     UNAVAILABLE = 4  # no usable answer after retries (no response, 429, 5xx)
 
 
-class CliError(Exception):
+class CliError(RunaiTokensError):
     """A one-line failure for stderr and the exit code that goes with it. Never holds a secret."""
 
     def __init__(self, code: int, message: str) -> None:

@@ -11,8 +11,9 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from .._chain import Found, MissingCredentialsError
-from .._chain import search as search_chain
+from .._base_errors import MissingCredentialsError
+from ..people._chain import Found
+from ..people._chain import search as search_chain
 from ._exit import CliError, ExitCode
 
 if TYPE_CHECKING:

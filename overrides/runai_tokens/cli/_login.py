@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .. import _validate
+from .._base_errors import InvalidArgument
 from .._untrusted import escape_controls
 from ..login._kinds import REDIRECT_HOSTS, STORE_CHOICES
 from ._exit import CliError, ExitCode
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from ..login._store import StoreKind
 
 CLIENT_ID_VARIABLE = "RUNAI_LOGIN_CLIENT_ID"
-DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see the README)
+DEFAULT_CLIENT_ID = "runai"  # the client the cluster's API server trusts (see docs/people.md)
 SCOPE_VARIABLE = "RUNAI_LOGIN_SCOPE"
 DEFAULT_SCOPE = "openid"
 # RFC 6749 section 3.3: a scope token is printable ASCII but space, '"' and '\\'.
@@ -196,15 +197,15 @@ def request_from(args: argparse.Namespace, environ: Mapping[str, str]) -> LoginR
     allow = bool(getattr(args, "allow_insecure_http", False))
     issuer = getattr(args, "issuer", None)
     try:
-        base_url = _validate.base_url(base_url, name=name).rstrip("/")
+        base_url = _validate.base_url(base_url, name=name).trimmed()
         _validate.insecure_http(base_url, allow=allow, name=name, warn=False)
         if issuer is not None:
-            issuer = _validate.base_url(issuer, name="--issuer").rstrip("/")
+            issuer = _validate.base_url(issuer, name="--issuer").trimmed()
             _validate.insecure_http(issuer, allow=allow, name="--issuer", warn=False)
         wait = _validate.timeout(getattr(args, "timeout", 300.0), "--timeout")
         port = getattr(args, "listen_port", 0)
         if not 0 <= port <= 65535:
-            raise ValueError("--listen-port must be a port from 0 to 65535")
+            raise InvalidArgument("--listen-port must be a port from 0 to 65535")
         scope = _scope(getattr(args, "scope", None), environ)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None
@@ -235,7 +236,7 @@ def _scope(given: str | None, environ: Mapping[str, str]) -> str:
         return DEFAULT_SCOPE
     tokens = value.split()
     if any(not _SCOPE_CHARS.issuperset(token) for token in tokens):
-        raise ValueError(
+        raise InvalidArgument(
             f"{name} must be scope names separated by spaces (printable ASCII, without quotes "
             "or backslashes)"
         )
@@ -312,8 +313,8 @@ def _open_store(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
     thrown away. Raises CliError(USAGE) saying what to do."""
     from pathlib import Path
 
+    from .._private_files import default_cache_dir
     from ..login import open_store
-    from ._cache import default_cache_dir
 
     kind: StoreKind = getattr(args, "store", "auto")  # argparse checked it is one
     try:
@@ -384,8 +385,10 @@ def _cache_first_token(
     lifetime is not known is not cached, as `get` does; a cache that cannot be used is said."""
     if getattr(args, "store", "auto") == "none" or logged_in.refresh_token is None:
         return
+    from .._private_files import default_cache_dir
     from .._token import jwt_claims
-    from ._cache import CachedToken, TokenCache, default_cache_dir
+    from ._cache import TokenCache
+    from ._cache_entry import CachedToken
     from ._found import login_identity
 
     expires_at: float | None = None

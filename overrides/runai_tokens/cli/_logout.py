@@ -64,7 +64,7 @@ def _issuer(args: argparse.Namespace) -> str | None:
     if issuer is None:
         return None
     try:
-        issuer = _validate.base_url(issuer, name="--issuer").rstrip("/")
+        issuer = _validate.base_url(issuer, name="--issuer").trimmed()
         _validate.insecure_http(issuer, allow=False, name="--issuer", warn=False)
     except (TypeError, ValueError) as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None

@@ -8,31 +8,31 @@ code the CLI documents.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO, cast
 
-from .._cli_session import LoginRequiredError
+from .. import _validate
+from .._base_errors import LoginRequiredError
 from .._generated import GRANT_V2_PATH
-from .._validate import InsecureHttpWarning, in_clear
+from .._validate import in_clear
 from ..auth import TokenAuth
+from ..auth._build import AnyCredentials
 from ..auth._grant import TokenEndpoint
 from ..credentials import (
     AppCredentials,
     ClientCredentials,
-    Credentials,
     ExternalTokenCredentials,
-    LoginSession,
     PasswordCredentials,
-    RunaiCliSession,
 )
 from ..errors import ApiException, GrantNotSupported, RetryAfterExceedsDeadline
 from ..login._refresh_lock import RefreshLockTimeout
+from ..login._session import LoginSession
 from ..login._store import open_store
+from ..people._runai_cli import RunaiCliSession
 from ..retry import Clock, HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
-from ._cache import CachedToken
+from ._cache_entry import CachedToken
 from ._exit import CliError, ExitCode
 from ._settings import SESSION_GRANTS, GetSettings
 
@@ -75,7 +75,7 @@ class StatusSleep:
         self.sleep(seconds)
 
 
-def credentials_for(settings: GetSettings) -> Credentials:
+def credentials_for(settings: GetSettings) -> AnyCredentials:
     if settings.grant in SESSION_GRANTS:
         assert settings.session_dir is not None  # _found always says where a session is
         if settings.grant == "runai-cli":
@@ -133,24 +133,27 @@ def mint(
 
 
 def _token_auth(settings: GetSettings, policy: RetryPolicy, waits: StatusSleep) -> TokenAuth:
-    """The TokenAuth that mints, its retries waiting through waits. Raises CliError."""
+    """The TokenAuth that mints, its retries waiting through waits. Raises CliError.
+
+    Built from what resolve_get checked (the base URL, plain http, the timeout), so that none
+    of it is checked again; what is left is checked here: httpx's parse of the base URL, the
+    credentials' fields and whether they have a grant on the endpoint asked for."""
+    # A BaseUrl already (resolve_get's): taken as it is, not checked again.
+    base_url = _validate.checked_url(settings.base_url)
     try:
-        with warnings.catch_warnings():
-            # Said by mint() in the CLI's own words, on one line, rather than as a Python warning.
-            warnings.simplefilter("ignore", InsecureHttpWarning)
-            return TokenAuth(
-                settings.base_url,
-                credentials_for(settings),
-                retry=policy,
-                timeout=settings.timeout,
-                # argparse offered only the valid names; TokenAuth checks again all the same.
-                token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
-                transport=RetryTransport(
-                    policy, HTTPTransports(proxy=settings.proxy), Clock(sleep=waits)
-                ),
-                allow_insecure_http=settings.allow_insecure_http,
-            )
-    except (TypeError, ValueError) as exc:  # TokenAuth's own checks: no message echoes a value
+        return TokenAuth._from_checked(
+            base_url,
+            _validate.httpx_url(base_url),
+            credentials_for(settings),
+            retry=policy,
+            timeout=settings.timeout,
+            # argparse offered only the valid names.
+            token_endpoint=cast("TokenEndpoint", settings.token_endpoint),
+            transport=RetryTransport(
+                policy, HTTPTransports(proxy=settings.proxy), Clock(sleep=waits)
+            ),
+        )
+    except (TypeError, ValueError) as exc:  # the checks' messages never echo a value
         raise CliError(ExitCode.USAGE, str(exc)) from None
 
 

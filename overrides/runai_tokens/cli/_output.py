@@ -10,6 +10,8 @@ import shlex
 import time
 from typing import TYPE_CHECKING
 
+from .._base_errors import RunaiTokensError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -28,7 +30,7 @@ EXEC_CREDENTIAL_VERSIONS = ("v1", "v1beta1")
 MAX_EXEC_INFO = 1024 * 1024
 
 
-class OutputError(Exception):
+class OutputError(RunaiTokensError):
     """The requested output cannot be produced (a usage problem: exit code 2)."""
 
 

@@ -11,19 +11,15 @@ import sys
 from typing import TYPE_CHECKING
 
 from .. import _validate
-
-# Importable from here as before: they were defined here until commands other than `get` and
-# their helpers needed them too.
-from ._exit import CliError as CliError
-from ._exit import ExitCode as ExitCode
-from ._proxy import proxy_for as proxy_for
+from ._exit import CliError, ExitCode
+from ._proxy import proxy_for
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
     from typing import TextIO
 
-    from .._chain import Found
+    from ..people._chain import Found
 
 
 GRANTS = ("client_credentials", "app", "password", "external")
@@ -147,7 +143,7 @@ def _checked_flags(
     if not base_url:
         name, base_url = "RUNAI_BASE_URL", environ.get("RUNAI_BASE_URL", "")
     try:
-        url = _validate.base_url(base_url, name=name).rstrip("/") if base_url.strip() else None
+        url = _validate.base_url(base_url, name=name).trimmed() if base_url.strip() else None
         timeout = _validate.timeout(args.timeout, "--timeout")
         if args.max_attempts is not None:
             _validate.count(args.max_attempts, "--max-attempts", minimum=1)
@@ -226,7 +222,8 @@ def _session_url(found: Found) -> str | None:
     """A runai CLI session's control plane (config.json), checked like any base URL."""
     from pathlib import Path  # a runai CLI session is read: not the warm path
 
-    from .._cli_session import LoginRequiredError, RunaiCliSession
+    from .._base_errors import LoginRequiredError
+    from ..people._runai_cli import RunaiCliSession
 
     assert found.directory is not None
     try:
@@ -237,7 +234,7 @@ def _session_url(found: Found) -> str | None:
         return (
             None
             if url is None
-            else _validate.base_url(url, name="the runai CLI's control_plane.url").rstrip("/")
+            else _validate.base_url(url, name="the runai CLI's control_plane.url").trimmed()
         )
     except ValueError as exc:
         raise CliError(ExitCode.USAGE, str(exc)) from None

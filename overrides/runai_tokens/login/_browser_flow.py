@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from .._base_errors import InvalidArgument
 from .._token import jwt_claims
 from .._untrusted import escape_controls
 from .._value import Value
@@ -111,7 +112,7 @@ class LoginRequest(Value):
         scope: str = SCOPE,
     ) -> None:
         if redirect_host not in REDIRECT_HOSTS:
-            raise ValueError(
+            raise InvalidArgument(
                 f"'redirect_host' must be in {REDIRECT_HOSTS!r} (got {redirect_host!r})"
             )
         self._set(

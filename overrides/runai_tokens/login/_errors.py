@@ -5,8 +5,10 @@ A refused code exchange is an ApiException (the error contract of every grant), 
 
 from __future__ import annotations
 
+from .._base_errors import RunaiTokensError
 
-class LoginError(Exception):
+
+class LoginError(RunaiTokensError):
     """A browser login did not complete; the message says why and never holds a secret."""
 
 

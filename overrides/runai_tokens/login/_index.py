@@ -25,6 +25,7 @@ import os
 from typing import TYPE_CHECKING
 
 from .. import _validate
+from .._base_errors import RunaiTokensError
 from .._private_files import checked_directory, open_private, read_private, write_new
 from ._kinds import STORE_CHOICES as STORE_CHOICES
 
@@ -46,7 +47,7 @@ _MAX_INDEX = 256 * 1024
 STORE_KINDS = ("keyring", "file")  # where a saved login's refresh token can be
 
 
-class LoginStoreError(OSError):
+class LoginStoreError(RunaiTokensError, OSError):
     """A login store cannot be used (the keyring failed, a file cannot be trusted). strerror
     says why; it never holds a token."""
 
@@ -88,10 +89,11 @@ class LoginEntry:
         return "LoginEntry({!r}, {!r}, {!r}, {!r}, {!r})".format(*self._fields())
 
 
-def normalize_base_url(value: object, name: str = "base_url") -> str:
-    """The one spelling of a control plane that logins are filed under: checked by _validate,
-    without surrounding whitespace or trailing slashes. Raises TypeError, ValueError."""
-    return _validate.base_url(value, name=name).rstrip("/")
+def normalize_base_url(value: object, name: str = "base_url") -> _validate.BaseUrl:
+    """The one spelling of a control plane that logins are filed under: checked by _validate
+    (unless it is a BaseUrl, checked already), without surrounding whitespace or trailing
+    slashes. Raises InvalidArgumentType, InvalidArgument."""
+    return _validate.checked_url(value, name=name).trimmed()
 
 
 def secret_file_name(base_url: str) -> str:
@@ -201,7 +203,8 @@ def _entry(item: object) -> LoginEntry | None:
     base_url, client_id, subject, store, saved_at = (
         item.get(key) for key in ("baseUrl", "clientId", "subject", "store", "savedAt")
     )
-    if not isinstance(base_url, str) or _validate.url_problem(base_url) is not None:
+    url = _validate.accepted_url(base_url)
+    if url is None:
         return None
     if not isinstance(client_id, str) or not client_id or store not in STORE_KINDS:
         return None
@@ -215,4 +218,4 @@ def _entry(item: object) -> LoginEntry | None:
         return None
     if not math.isfinite(when):
         return None
-    return LoginEntry(base_url, client_id, subject, str(store), when)
+    return LoginEntry(url, client_id, subject, str(store), when)

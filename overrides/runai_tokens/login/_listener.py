@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from .._base_errors import InvalidArgument
 from ._callback import Refused
 from ._errors import CallbackError, LoginError, LoginTimeout
 from ._kinds import REDIRECT_HOSTS
@@ -61,7 +62,7 @@ class CallbackListener(Generic[T]):
         self, read: Callable[[str], T | Refused], *, port: int = 0, redirect_host: str = HOST
     ) -> None:
         if redirect_host not in REDIRECT_HOSTS:
-            raise ValueError(f"redirect_host must be one of {', '.join(REDIRECT_HOSTS)}")
+            raise InvalidArgument(f"redirect_host must be one of {', '.join(REDIRECT_HOSTS)}")
         self._redirect_host = redirect_host
         self._read = read
         self._done = threading.Event()

@@ -3,7 +3,7 @@
 It trades the stored refresh token for an access token (the refresh_token grant, through
 /api/v2/token or /api/v1/token like any other grant) and writes the refresh token the server
 sends back into the store at once: Run:ai's identity provider may rotate them, and the old one
-is then spent. The grants themselves are auth/_login_source's; this class says which login,
+is then spent. The grants themselves are _token_source's; this class says which login,
 reads it, and words the errors: no login, a store that cannot be read, or a refresh token the
 control plane refused all end in "run `runai-token login`".
 """
@@ -11,12 +11,15 @@ control plane refused all end in "run `runai-token login`".
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._cli_session import LoginRequiredError
+from .._base_errors import InvalidArgument, InvalidArgumentType, LoginRequiredError
 from .._value import Value
 
 if TYPE_CHECKING:
+    from ..auth._grant import Grants
+    from ..auth._source import TokenSource
     from ._refresh_lock import RefreshLock
     from ._store import LoginStore, StoredLogin
 
@@ -42,7 +45,7 @@ def _store(value: object) -> LoginStore:
         return open_store("auto")
     for method in ("load", "save", "delete"):
         if not callable(getattr(value, method, None)):
-            raise TypeError(
+            raise InvalidArgumentType(
                 f"store must be a LoginStore (see open_store), not {type(value).__name__}"
             )
     store: LoginStore = value  # type: ignore[assignment]
@@ -66,6 +69,7 @@ class LoginSession(Value):
     store: LoginStore
 
     since: ClassVar[str] = "2.18"
+    grants_on_v2: ClassVar[bool] = True  # it grants with its refresh token, which v2 has
 
     def __init__(self, base_url: str | None = None, *, store: LoginStore | None = None) -> None:
         self._set(_optional_url(base_url), _store(store))
@@ -95,7 +99,7 @@ class LoginSession(Value):
 
         url = normalize_base_url(base_url)
         if self._base_url is not None and self._base_url != url:
-            raise ValueError(
+            raise InvalidArgument(
                 "LoginSession is for another control plane than the base URL it is used with"
             )
         return url
@@ -150,8 +154,28 @@ class LoginSession(Value):
             return False
         return True
 
-    def oauth2_request(self) -> None:
-        return None  # never granted with as such: auth/_login_source grants with its token
+    def token_source(
+        self,
+        base_url: str,
+        grants: Grants,
+        *,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        refresh_margin: float | None,
+        wait_timeout: float | None,
+    ) -> TokenSource:
+        """TokenAuth's source: the stored login for base_url, refreshed under its lock."""
+        from ._token_source import LoginTokenSource
+
+        return LoginTokenSource(
+            self,
+            base_url,
+            grants,
+            clock=clock,
+            random=random,
+            refresh_margin=refresh_margin,
+            wait_timeout=wait_timeout,
+        )
 
     @staticmethod
     def login_error(base_url: str | None, why: str) -> LoginRequiredError:

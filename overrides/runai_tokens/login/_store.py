@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from .._base_errors import InvalidArgument, InvalidArgumentType
 from .._private_files import checked_directory, default_cache_dir, read_private, write_new
 from .._untrusted import header_value_problem
 from .._value import Value
@@ -47,13 +48,13 @@ def _required_str(value: object, name: str) -> None:
 
 def _finite(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"StoredAccess: {name} must be a number")
+        raise InvalidArgumentType(f"StoredAccess: {name} must be a number")
     try:
         number = float(value)
     except OverflowError:  # an int no float can hold
-        raise ValueError(f"StoredAccess: {name} must be finite") from None
+        raise InvalidArgument(f"StoredAccess: {name} must be finite") from None
     if not math.isfinite(number):
-        raise ValueError(f"StoredAccess: {name} must be finite")
+        raise InvalidArgument(f"StoredAccess: {name} must be finite")
     return number
 
 
@@ -76,10 +77,10 @@ class StoredAccess(Value):
     def __init__(self, token: str, obtained_at: float, lifetime: float | None = None) -> None:
         _required_str(token, "access token")
         if (problem := header_value_problem(token)) is not None:
-            raise ValueError(f"StoredAccess: the access token {problem}")
+            raise InvalidArgument(f"StoredAccess: the access token {problem}")
         obtained_at = _finite(obtained_at, "obtained_at")
         if lifetime is not None and (lifetime := _finite(lifetime, "lifetime")) <= 0:
-            raise ValueError("StoredAccess: lifetime must be positive")
+            raise InvalidArgument("StoredAccess: lifetime must be positive")
         self._set(token, obtained_at, lifetime)
 
 
@@ -111,9 +112,9 @@ class StoredLogin(Value):
         _required_str(client_id, "client_id")
         _required_str(refresh_token, "refresh_token")
         if subject is not None and not isinstance(subject, str):
-            raise TypeError("StoredLogin: subject must be a str or None")
+            raise InvalidArgumentType("StoredLogin: subject must be a str or None")
         if access is not None and not isinstance(access, StoredAccess):
-            raise TypeError("StoredLogin: access must be a StoredAccess or None")
+            raise InvalidArgumentType("StoredLogin: access must be a StoredAccess or None")
         self._set(base_url, client_id, refresh_token, subject, access)
 
 
@@ -192,7 +193,7 @@ class _Store:
         )
 
     def load(self, base_url: str | None = None) -> StoredLogin | None:
-        url = None if base_url is None else normalize_base_url(base_url)
+        url: str | None = None if base_url is None else normalize_base_url(base_url)
         try:
             with checked_directory(self.directory, create=False) as directory:
                 entry = _index.find(_index.read_index(directory), url)
@@ -252,7 +253,7 @@ class _Store:
             self._put(directory, entry.store, login)
 
     def delete(self, base_url: str | None = None) -> bool:
-        url = None if base_url is None else normalize_base_url(base_url)
+        url: str | None = None if base_url is None else normalize_base_url(base_url)
         try:
             with (
                 checked_directory(self.directory, create=False) as directory,
@@ -310,7 +311,7 @@ def open_store(kind: StoreKind = "auto", *, cache_dir: Path | None = None) -> Lo
     Raises ValueError for an unknown kind, UnusableCache when there is no home directory.
     """
     if kind not in STORE_CHOICES:
-        raise ValueError(f"kind must be one of {', '.join(STORE_CHOICES)}")
+        raise InvalidArgument(f"kind must be one of {', '.join(STORE_CHOICES)}")
     if kind == "none":
         return _NoStore()
     directory = Path(default_cache_dir(os.environ) if cache_dir is None else cache_dir)

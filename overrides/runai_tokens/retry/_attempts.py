@@ -1,8 +1,16 @@
-"""Every decision of one request's attempts, free of I/O: retry or give up, how long to wait,
-whether to read a body inside the loop, and when a wait asked for is past the deadline.
+"""One request's way through its attempts, free of I/O, so the sync and async drivers share it.
 
-Apart from exchange() (_flow), which only strings these decisions together in order, so that the
-rules (the retry budget, Retry-After against the deadline, the backoff) read in one place.
+exchange() is a flow (runai_tokens._flow): it yields what to do next (Send a request, Read a
+body, Discard an answer, Sleep) and is sent the outcome, or thrown the error. RetryTransport's
+two drivers (_transport) do the I/O each action names. Every decision is an Attempts': give up
+(hand the response back, or re-raise the error), retry after a delay, read a body inside the
+loop, or stop because the server asked for a wait past the deadline. The rules it weighs (what is
+safe to resend, Retry-After) are _rules', the limits it keeps (attempts, backoff, the budget) the
+policy's.
+
+The deadline bounds the whole exchange: every attempt's timeouts are cut to the time left, a body
+read inside the loop is checked against it chunk by chunk, and the drivers stop an attempt that
+outlives it (_deadline).
 """
 
 from __future__ import annotations
@@ -13,18 +21,18 @@ from typing import NamedTuple
 
 import httpx
 
+from .._flow import Flow
 from ..errors import RetryAfterExceedsDeadline, parse_error_envelope
-from ._actions import Read, Send
-from ._after import LONGEST_RETRY_AFTER, retry_after_seconds
-from ._budget import RetryBudget
-from ._clock import Clock, DeadlineExceeded
-from ._policy import RetryPolicy
+from ._deadline import Clock, DeadlineExceeded
+from ._policy import RetryBudget, RetryPolicy
 from ._rules import (
+    LONGEST_RETRY_AFTER,
     Kind,
     error_is_retryable,
     is_replayable,
     kind_of,
     operation_of,
+    retry_after_seconds,
     status_is_retryable,
 )
 
@@ -36,7 +44,88 @@ _TIMER_SLACK = 0.01
 _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
 
-# The steps an Attempts decides: NamedTuples, one made per attempt, for the reason in _actions.
+# --- what the flow asks its driver to do --------------------------------------------------------
+
+
+# NamedTuples: one is made per attempt, and connect() defines them at import, where a tuple is the
+# cheapest record. They keep their request and response out of repr: a deprecated operation's URL
+# carries a refresh token or a code in its query, and actions are locals a traceback can show.
+class Send(NamedTuple):
+    request: httpx.Request
+    time_left: float  # seconds before the deadline, inf for none
+    # A sync driver shuts the connection down at the deadline (token operations: _deadline.Cutoff).
+    cut: bool = False
+
+    def __repr__(self) -> str:
+        return f"Send(time_left={self.time_left!r}, cut={self.cut!r})"
+
+
+class Read(NamedTuple):
+    """Read the body now, inside the retry loop, so a connection lost mid-body can be retried."""
+
+    response: httpx.Response
+    request: httpx.Request
+    deadline: float  # on Clock.monotonic, inf for none
+    time_left: float
+    limit: int | None  # bytes; past it ApiException (token operations), None: no cap
+    declared: int | None = None  # the answer's Content-Length, None when it gives none
+    cut: bool = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Read(deadline={self.deadline!r}, time_left={self.time_left!r}, "
+            f"limit={self.limit!r}, declared={self.declared!r}, cut={self.cut!r})"
+        )
+
+
+class Discard(NamedTuple):
+    """Close an answer that will not be handed back; drain it first if small (its connection
+    then goes back to the pool), within the deadline. Answered with the response, read or not."""
+
+    read: Read
+
+
+class Sleep(NamedTuple):
+    seconds: float
+
+
+Action = Send | Read | Discard | Sleep
+Exchange = Flow[Action, httpx.Response | None, httpx.Response]
+
+
+# --- the flow -------------------------------------------------------------------------------------
+
+
+def exchange(attempts: Attempts) -> Exchange:
+    """The attempts of one request, until a response to hand back or an error to raise."""
+    while True:
+        try:
+            response = yield attempts.send()
+            assert response is not None
+            step = attempts.after_response(response)
+            if step is None:
+                read = attempts.read(response)
+                if read is not None:
+                    response = yield read
+                    assert response is not None
+                return attempts.finish(response)
+            drained = yield Discard(attempts.drain(response))
+            assert drained is not None
+            if isinstance(step, TooLate):
+                raise attempts.too_late(drained, step.retry_after)
+        except httpx.TransportError as error:
+            if attempts.after_error(error) is None:
+                attempts.note_failure(error)
+                if attempts.ran_out(error):
+                    raise attempts.deadline_exceeded() from error
+                raise
+        yield Sleep(attempts.wait())
+
+
+# --- the decisions --------------------------------------------------------------------------------
+
+
+# The steps an Attempts decides: NamedTuples, one made per attempt, as the actions are.
 class Retry(NamedTuple):
     delay: float
 

@@ -21,8 +21,8 @@ from typing import TypeVar
 import httpx
 
 from ..errors import ApiException
-from ._actions import Read
-from ._clock import Clock, DeadlineExceeded
+from ._attempts import Read
+from ._deadline import Clock, DeadlineExceeded
 
 T = TypeVar("T")
 # A discarded answer is drained so its connection can go back to the pool, unless it is big
@@ -80,7 +80,7 @@ class Body:
         The same object, its stream swapped: response.stream is the transport-level body that
         httpx's own client replaces too, and reading it here leaves is_stream_consumed unset, so
         the client reads the body once more from memory rather than a second Response being
-        built (a tenth of a grant's overhead was that copy)."""
+        built (a copy that would be a good share of a grant's overhead)."""
         response = self._read.response
         response.stream = httpx.ByteStream(b"".join(self._chunks))
         return response
@@ -170,7 +170,7 @@ class _Inflated:
 
 async def within(seconds: float, request: httpx.Request, step: Awaitable[T], what: str) -> T:
     """Await step, cancelled at the deadline: the hard bound sockets alone cannot give."""
-    import asyncio  # here, not at the top: a sync program never needs asyncio (see _clock)
+    import asyncio  # here, not at the top: a sync program never needs asyncio (see _deadline)
 
     scope = asyncio.timeout(None if math.isinf(seconds) else max(seconds, 0.0))
     try:

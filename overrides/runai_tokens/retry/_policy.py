@@ -1,10 +1,20 @@
-"""RetryPolicy: what to retry, how often and for how long. A frozen value, checked on creation."""
+"""How hard to try: RetryPolicy, what to retry, how often and for how long (a frozen value,
+checked on creation); and RetryBudget, the fleet-wide limit the policy sizes.
+
+The budget follows botocore's retry quota. Each retry spends tokens (more for a timeout, which
+ties up a connection for longer); a request that succeeds puts some back. While a service keeps
+failing the budget drains and the transport stops retrying altogether, so a fleet of clients does
+not multiply the load on a service that is already down. Success refills it, one request at a
+time.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from .. import _validate
+from .._base_errors import InvalidArgument
 from .._value import Value
 
 # The checks are _validate's, shared with TokenAuth, connect() and the CLI. Times are converted
@@ -64,8 +74,8 @@ class RetryPolicy(Value):
         timeout_retry_cost: int = 10,
         max_body_bytes: int = 1 << 20,
     ) -> None:
-        # The times and statuses are converted first, then the counts checked (attrs' order,
-        # kept so that the same bad arguments raise the same error as before).
+        # The times and statuses are converted first, then the counts checked: with several
+        # bad arguments, the first of that order is the one reported.
         deadline = _validate.seconds(deadline, "deadline", allow_infinite=True)
         backoff_base = _validate.seconds(backoff_base, "backoff_base", allow_zero=True)
         backoff_max = _validate.seconds(backoff_max, "backoff_max", allow_zero=True)
@@ -77,7 +87,7 @@ class RetryPolicy(Value):
         _validate.count(timeout_retry_cost, "timeout_retry_cost", minimum=0)
         _validate.count(max_body_bytes, "max_body_bytes", minimum=1)
         if backoff_max < backoff_base:
-            raise ValueError("backoff_max must not be below backoff_base")
+            raise InvalidArgument("backoff_max must not be below backoff_base")
         self._set(
             max_attempts,
             deadline,
@@ -95,3 +105,42 @@ class RetryPolicy(Value):
         # Past 2**64 the cap has long won; bounding the exponent keeps the float finite.
         ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** min(retry - 1, 64))
         return ceiling * min(max(jitter, 0.0), 1.0)
+
+
+class RetryBudget:
+    """A thread-safe token bucket. capacity None means retries are never limited by budget.
+
+    Only non-blocking work happens under the lock, so the same budget serves threads and asyncio
+    tasks alike.
+    """
+
+    def __init__(self, capacity: int | None) -> None:
+        self._capacity = capacity
+        self._available = capacity
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> int | None:
+        with self._lock:
+            return self._available
+
+    def try_spend(self, cost: int) -> bool:
+        """Take cost tokens if there are that many; False (and take nothing) otherwise."""
+        with self._lock:
+            if self._available is None:
+                return True
+            if cost > self._available:
+                return False
+            self._available -= cost
+            return True
+
+    def refund(self, amount: int) -> None:
+        """Put tokens back after a success, never above capacity."""
+        if self._available == self._capacity:
+            # Full (or unlimited): nothing to put back, told without the lock. A spend racing
+            # this read ends as if it came after the refund, which a lock would allow too.
+            return
+        with self._lock:
+            if self._available is None or self._capacity is None:
+                return
+            self._available = min(self._capacity, self._available + amount)

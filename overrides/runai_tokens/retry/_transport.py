@@ -9,7 +9,7 @@ serves sync and async clients alike, as far as the transport it wraps has each s
 
 TLS, proxies and connection limits belong to the wrapped transport; HTTPTransports holds an
 httpx.HTTPTransport and an httpx.AsyncHTTPTransport made with the same options. What is retried,
-and why only that, is in _rules; the decisions of one request in _flow and _attempts.
+and why only that, is in _rules; the decisions of one request in _attempts.
 """
 
 from __future__ import annotations
@@ -17,22 +17,17 @@ from __future__ import annotations
 import inspect
 import math
 import threading
-from collections.abc import Generator
 from typing import Any
 
 import httpx
 
 from .. import _validate
-from ._actions import Action, Discard, Read, Send
-from ._attempts import Attempts
+from .._base_errors import InvalidArgumentType
+from .._flow import Done, send, throw
+from ._attempts import Action, Attempts, Discard, Exchange, Read, Send, exchange
 from ._body import adiscard, aread_body, discard, read_body
-from ._budget import RetryBudget
-from ._clock import Clock, DeadlineExceeded
-from ._cutoff import Cutoff
-from ._flow import exchange
-from ._policy import RetryPolicy
-
-__all__ = ["Clock", "DeadlineExceeded", "HTTPTransports", "RetryPolicy", "RetryTransport"]
+from ._deadline import Clock, Cutoff, DeadlineExceeded
+from ._policy import RetryBudget, RetryPolicy
 
 Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
 _DEFAULT_POLICY = RetryPolicy()
@@ -51,7 +46,7 @@ class HTTPTransports(httpx.BaseTransport, httpx.AsyncBaseTransport):
         try:
             inspect.signature(httpx.HTTPTransport).bind(**options)
         except TypeError as exc:
-            raise TypeError(f"HTTPTransports: {exc}") from None
+            raise InvalidArgumentType(f"HTTPTransports: {exc}") from None
         # httpx opens the CA bundle and parses the proxy only when the transport is built.
         if "verify" in options:
             options["verify"] = _validate.verify(options["verify"])
@@ -112,20 +107,20 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         clock: Clock | None = None,
     ) -> None:
         if not isinstance(policy, RetryPolicy):
-            raise TypeError(
+            raise InvalidArgumentType(
                 f"policy must be a RetryPolicy, got {_validate.type_name(policy, [RetryPolicy])}"
             )
         if transport is None:
             transport = HTTPTransports()
         elif not isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
-            raise TypeError(
+            raise InvalidArgumentType(
                 "transport must be an httpx.BaseTransport, an httpx.AsyncBaseTransport or both, "
                 f"got {type(transport).__name__}"
             )
         if clock is None:
             clock = Clock.system()
         elif not isinstance(clock, Clock):
-            raise TypeError(
+            raise InvalidArgumentType(
                 "clock must be a runai_tokens.retry.Clock, "
                 f"got {_validate.type_name(clock, [Clock])}"
             )
@@ -145,30 +140,31 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         inner = self.transport
         if not isinstance(inner, httpx.BaseTransport):
-            raise TypeError(self._lacks("sync", "an httpx.AsyncClient"))
+            raise InvalidArgumentType(self._lacks("sync", "an httpx.AsyncClient"))
         clock = self._clock
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
-        action: Action | httpx.Response = next(flow)
-        while not isinstance(action, httpx.Response):  # a cut attempt is one step of its own
+        action: Step = send(flow, None)
+        while not isinstance(action, Done):  # a cut attempt is one step of its own
             if isinstance(action, Send) and action.cut:
                 action = _cut_attempt(flow, action, inner, clock)
                 continue
             try:
                 outcome = _perform(action, inner, clock)
             except Exception as exc:
-                action = _throw(flow, exc)
+                action = throw(flow, exc)
             else:
-                action = _send(flow, outcome)
-        return action
+                action = send(flow, outcome)
+        response: httpx.Response = action.value
+        return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         inner = self.transport
         if not isinstance(inner, httpx.AsyncBaseTransport):
-            raise TypeError(self._lacks("async", "an httpx.Client"))
+            raise InvalidArgumentType(self._lacks("async", "an httpx.Client"))
         clock = self._clock
         flow = exchange(Attempts(request, self.policy, self._budget, clock))
-        action: Action | httpx.Response = next(flow)
-        while not isinstance(action, httpx.Response):  # as handle_request, awaiting each step
+        action: Step = send(flow, None)
+        while not isinstance(action, Done):  # as handle_request, awaiting each step
             if isinstance(action, Send | Read):
                 action = await _attempt(flow, action, inner, clock)
                 continue
@@ -179,10 +175,11 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                     await clock.async_sleep(action.seconds)
                     outcome = None
             except Exception as exc:
-                action = _throw(flow, exc)
+                action = throw(flow, exc)
             else:
-                action = _send(flow, outcome)
-        return action
+                action = send(flow, outcome)
+        response: httpx.Response = action.value
+        return response
 
     def close(self) -> None:
         if isinstance(self.transport, httpx.BaseTransport):
@@ -200,21 +197,22 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
 
-_Flow = Generator[Action, httpx.Response | None, httpx.Response]
+# What a driver holds between steps: the flow's next action, or its response once it is done.
+Step = Action | Done[httpx.Response]
 
 
 async def _attempt(
-    flow: _Flow, action: Send | Read, inner: httpx.AsyncBaseTransport, clock: Clock
-) -> Action | httpx.Response:
+    flow: Exchange, action: Send | Read, inner: httpx.AsyncBaseTransport, clock: Clock
+) -> Step:
     """One attempt's I/O, its send and then the read of its body, cancelled at the deadline:
-    the hard bound that sockets alone cannot give. One cancel scope for both steps (they share
-    the deadline): a timer per step was a fifth of an authenticated GET's overhead."""
-    import asyncio  # here, not at the top: a sync program never needs asyncio (see _clock)
+    the hard bound that sockets alone cannot give. One cancel scope for both steps: they share
+    the deadline, and a timer is a good share of an authenticated GET's overhead."""
+    import asyncio  # here, not at the top: a sync program never needs asyncio (see _deadline)
 
     left = action.time_left
     scope = asyncio.timeout(None if math.isinf(left) else max(left, 0.0))
     current = action
-    step: Action | httpx.Response = action
+    step: Step = action
     try:
         async with scope:
             while isinstance(step, Send | Read):
@@ -225,9 +223,9 @@ async def _attempt(
                     else:
                         outcome = await aread_body(step, clock)
                 except Exception as exc:
-                    step = _throw(flow, exc)
+                    step = throw(flow, exc)
                 else:
-                    step = _send(flow, outcome)
+                    step = send(flow, outcome)
     except TimeoutError:
         if not scope.expired():
             raise
@@ -236,7 +234,7 @@ async def _attempt(
             f"the retry deadline passed while waiting for the response {what}",
             request=current.request,
         )
-        return _throw(flow, error)
+        return throw(flow, error)
     return step
 
 
@@ -252,39 +250,21 @@ def _perform(action: Action, inner: httpx.BaseTransport, clock: Clock) -> httpx.
     return None
 
 
-def _cut_attempt(
-    flow: _Flow, send: Send, inner: httpx.BaseTransport, clock: Clock
-) -> Action | httpx.Response:
+def _cut_attempt(flow: Exchange, attempt: Send, inner: httpx.BaseTransport, clock: Clock) -> Step:
     """One attempt of a sync token request, its send and then the read of its body, under one
     Cutoff that shuts its socket down at the deadline: the hard bound a blocking read cannot
     give. One alarm for both steps, as _attempt has one cancel scope for them."""
-    cutoff = Cutoff(send.time_left, send.request)
+    cutoff = Cutoff(attempt.time_left, attempt.request)
     with cutoff:
         try:
-            response = cutoff.arrived(inner.handle_request(send.request))
+            response = cutoff.arrived(inner.handle_request(attempt.request))
         except Exception as exc:
-            return _throw(flow, cutoff.explained(exc))
-        step = _send(flow, response)
+            return throw(flow, cutoff.explained(exc))
+        step = send(flow, response)
         if not isinstance(step, Read):
             return step  # the answer, or what to do with it outside the attempt (Discard)
         try:
             body = read_body(step, clock)
         except Exception as exc:
-            return _throw(flow, cutoff.explained(exc))
-        return _send(flow, body)
-
-
-def _send(flow: _Flow, outcome: httpx.Response | None) -> Action | httpx.Response:
-    try:
-        return flow.send(outcome)
-    except StopIteration as stop:
-        response: httpx.Response = stop.value
-        return response
-
-
-def _throw(flow: _Flow, error: Exception) -> Action | httpx.Response:
-    try:
-        return flow.throw(error)
-    except StopIteration as stop:
-        response: httpx.Response = stop.value
-        return response
+            return throw(flow, cutoff.explained(exc))
+        return send(flow, body)

@@ -1,7 +1,7 @@
 """One thread that rings every Cutoff's alarm at its time, instead of a thread per request.
 
-Starting a thread (threading.Timer) for each token request, and joining it after, cost more CPU
-than the request itself. Here alarms wait in a heap, soonest first, for one daemon thread; set()
+A thread per token request (threading.Timer), started and joined, would cost more CPU than the
+request itself. Here alarms wait in a heap, soonest first, for one daemon thread; set()
 and cancel() are a heap push and a flag under a lock, and wake the thread only for an alarm
 sooner than it would wake anyway. It never sleeps longer than LINGER, and ends once nothing has
 been pending for a whole LINGER, so a program that stops making token requests is soon left with
@@ -31,7 +31,8 @@ LINGER = 1.0
 
 class Alarm:
     """One alarm's action: what to call when it rings (None: rung or cancelled). Its time sits
-    beside it in the heap, in a tuple that compares in C (a Python __lt__ was a third of set())."""
+    beside it in the heap, in a tuple that compares in C: set() is on every token request's path,
+    and a Python __lt__ would be a large part of it."""
 
     __slots__ = ("action",)
 

@@ -77,7 +77,7 @@ class Contract:
         self.paths = frozenset(path for _, path in self.operations)
         self.secret_keys = frozenset(secret_key(name) for name in self._marked(spec))
         # One validator per schema node of the document, built on first use and kept: building
-        # one (and its $ref registry) cost more than validating a request with it. Keyed by the
+        # one (and its $ref registry) costs more than validating a request with it. Keyed by the
         # node's id; the node itself rides along so that its id cannot be reused. Two threads
         # racing on a first use both build one and one wins: harmless, and no lock per request.
         self._validators: dict[int, tuple[Mapping[str, Any], Any]] = {}

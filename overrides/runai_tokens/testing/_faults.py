@@ -20,6 +20,8 @@ from collections.abc import Iterator
 
 import attrs
 
+from .._base_errors import InvalidArgument
+
 
 class FaultKind(enum.Enum):
     FAIL = "fail"  # an Error envelope with a status (and maybe Retry-After)
@@ -63,20 +65,20 @@ class Delivery:
 
 def positive(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{name} must be a positive number")
+        raise InvalidArgument(f"{name} must be a positive number")
     return float(value)
 
 
 def seconds(name: str, value: float) -> float:
     """A number of seconds, 0 or more and finite."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-        raise ValueError(f"{name} must be a finite number of seconds, 0 or more")
+        raise InvalidArgument(f"{name} must be a finite number of seconds, 0 or more")
     return float(value)
 
 
 def at_least_zero(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} must be an int, 0 or more")
+        raise InvalidArgument(f"{name} must be an int, 0 or more")
     return value
 
 
@@ -95,7 +97,7 @@ class FaultQueue:
 
     def add(self, fault: Fault, n: int) -> None:
         if n < 0:
-            raise ValueError("n must be >= 0")
+            raise InvalidArgument("n must be >= 0")
         if n:
             with self._lock:
                 self._pending.append(_Pending(fault, n))

@@ -20,12 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, NamedTuple
 
 from ._faults import Delivery, filler
-from ._routes import Reply, error_reply
+from ._routes import WireReply, error_reply
 
 logger = logging.getLogger("runai_tokens.testing")
 
 # (method, request target, lower-cased headers, body) -> reply
-Handle = Callable[[str, str, Mapping[str, str], bytes], Reply]
+Handle = Callable[[str, str, Mapping[str, str], bytes], WireReply]
 # (connection, opened?) -> None: so that stopping the server can cut keep-alive connections
 Track = Callable[[socket.socket, bool], None]
 # seconds -> True when the server is stopping (threading.Event.wait): a paced write stops too
@@ -163,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         lines = [*self._head(reply), f"Content-Length: {len(reply.body)}"]
         self.wfile.write(_joined(lines) + reply.body)
 
-    def _deliver(self, reply: Reply, delivery: Delivery) -> None:
+    def _deliver(self, reply: WireReply, delivery: Delivery) -> None:
         body = [reply.body] if delivery.filler is None else filler(delivery.filler)
         size = len(reply.body) if delivery.filler is None else delivery.filler
         lines = self._head(reply)
@@ -181,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             self.close_connection = True
 
-    def _head(self, reply: Reply) -> list[str]:
+    def _head(self, reply: WireReply) -> list[str]:
         """The status line and headers, Content-Length and the blank line still to come."""
         phrase = self.responses.get(reply.status, ("",))[0]
         lines = [f"{self.protocol_version} {reply.status} {phrase}"]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ._grants import INVALID_CLIENT, INVALID_REQUEST, GrantError, TokenService
-from ._routes import Reply
+from ._routes import WireReply
 
 REALM_PATH = "/auth/realms/runai"
 DISCOVERY_PATH = f"{REALM_PATH}/.well-known/openid-configuration"
@@ -74,7 +74,7 @@ class IdentityProvider:
         query: Mapping[str, list[str]],
         body: bytes = b"",
         content_type: str | None = None,
-    ) -> Reply:
+    ) -> WireReply:
         if path == REVOKE_PATH:
             if method != "POST":
                 return _page(405, "method not allowed", {"Allow": "POST"})
@@ -83,7 +83,7 @@ class IdentityProvider:
             return _page(405, "method not allowed", {"Allow": "GET"})
         if path == DISCOVERY_PATH:
             body = json.dumps(self.discovery()).encode()
-            return Reply(200, body, {"Content-Type": "application/json"})
+            return WireReply(200, body, {"Content-Type": "application/json"})
         return self._authorize({name: values[-1] for name, values in query.items() if values})
 
     def discovery(self) -> dict[str, object]:
@@ -102,7 +102,7 @@ class IdentityProvider:
             "authorization_response_iss_parameter_supported": True,
         }
 
-    def _authorize(self, query: Mapping[str, str]) -> Reply:
+    def _authorize(self, query: Mapping[str, str]) -> WireReply:
         redirect_uri = query.get("redirect_uri", "")
         split = urlsplit(redirect_uri)
         if split.scheme != "http" or split.hostname not in _LOOPBACK_HOSTS:
@@ -137,7 +137,7 @@ class IdentityProvider:
             back["state"] = query["state"]
         back["iss"] = self.issuer  # RFC 9207, on every answer, errors included
         separator = "&" if split.query else "?"
-        return Reply(302, b"", {"Location": f"{redirect_uri}{separator}{urlencode(back)}"})
+        return WireReply(302, b"", {"Location": f"{redirect_uri}{separator}{urlencode(back)}"})
 
     def _offline(self, query: Mapping[str, str]) -> bool:
         """Whether the code's exchange may issue a refresh token."""
@@ -146,7 +146,7 @@ class IdentityProvider:
         scopes, prompts = query.get("scope", "").split(), query.get("prompt", "").split()
         return "offline_access" in scopes and "consent" in prompts
 
-    def _revoke(self, body: bytes, content_type: str | None) -> Reply:
+    def _revoke(self, body: bytes, content_type: str | None) -> WireReply:
         """RFC 7009 for a public client: token, token_type_hint and client_id in a form; 200 for
         any token (an unknown one too, section 2.2), an error only for a bad request."""
         if (content_type or "").split(";")[0].strip().lower() != _FORM:
@@ -166,14 +166,16 @@ class IdentityProvider:
             self._service.revoke_refresh_token(token, client_id)
         except GrantError as exc:
             return _oauth2_error(400, exc.oauth2, exc.message)
-        return Reply(200, b"", {"Cache-Control": "no-store"})
+        return WireReply(200, b"", {"Cache-Control": "no-store"})
 
 
-def _oauth2_error(status: int, error: str, description: str) -> Reply:
+def _oauth2_error(status: int, error: str, description: str) -> WireReply:
     body = json.dumps({"error": error, "error_description": description}).encode()
-    return Reply(status, body, {"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return WireReply(
+        status, body, {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    )
 
 
-def _page(status: int, message: str, headers: Mapping[str, str] | None = None) -> Reply:
+def _page(status: int, message: str, headers: Mapping[str, str] | None = None) -> WireReply:
     body = f"<html><body><h1>{status}</h1><p>{message}</p></body></html>".encode()
-    return Reply(status, body, {"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+    return WireReply(status, body, {"Content-Type": "text/html; charset=utf-8", **(headers or {})})

@@ -30,7 +30,7 @@ class RefreshRefused(Exception):
 
 
 @attrs.frozen
-class Grant:
+class RefreshGrant:
     """Whom a live refresh token speaks for, and the family it belongs to."""
 
     subject: str
@@ -53,7 +53,7 @@ class RefreshTokens:
     def __init__(self, *, rotate: bool, detect_reuse: bool) -> None:
         self.rotate = rotate
         self.detect_reuse = detect_reuse
-        self._live: dict[str, Grant] = {}
+        self._live: dict[str, RefreshGrant] = {}
         self._spent: dict[str, str] = {}  # a rotated-away token -> its family
         self._revoked: set[str] = set()  # families ended by reuse or revoke()
         self.refreshed = 0  # refreshes granted
@@ -62,10 +62,10 @@ class RefreshTokens:
     def issue(self, subject: str, client_id: str | None, family: str | None = None) -> str:
         """A new live token, of `family` or of a new one."""
         token = f"fake-refresh-{secrets.token_urlsafe(24)}"
-        self._live[token] = Grant(subject, client_id, family or secrets.token_hex(8))
+        self._live[token] = RefreshGrant(subject, client_id, family or secrets.token_hex(8))
         return token
 
-    def refresh(self, token: str, client_id: str | None) -> tuple[Grant, str]:
+    def refresh(self, token: str, client_id: str | None) -> tuple[RefreshGrant, str]:
         """The grant token speaks for and the refresh token to hand back (the next of its family
         when rotating, else token itself). Raises RefreshRefused."""
         found = next((t for t in self._live if _same(token, t)), None)
@@ -86,7 +86,7 @@ class RefreshTokens:
         self._spent[found] = grant.family
         return grant, self.issue(grant.subject, grant.client_id, grant.family)
 
-    def live_grant(self, token: str) -> Grant | None:
+    def live_grant(self, token: str) -> RefreshGrant | None:
         """The grant a live token speaks for, or None (spent, revoked or unknown)."""
         return next((g for t, g in self._live.items() if _same(token, t)), None)
 

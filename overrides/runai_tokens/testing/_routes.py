@@ -38,10 +38,11 @@ _OPERATIONS: dict[str, _Handler] = {
 
 
 @attrs.frozen
-class Reply:
-    """What to send back; drop=True closes the connection without an answer, a delivery says
-    how a fault bends the way it goes out. outcome: a protected path's verdict on the bearer
-    token (OK, STALE or UNKNOWN), None for every other request."""
+class WireReply:
+    """What the HTTP layer (_http) sends back for one request; the scripted server's public
+    Reply becomes one (Reply.wire()). drop=True closes the connection without an answer, a
+    delivery says how a fault bends the way it goes out. outcome: a protected path's verdict on
+    the bearer token (OK, STALE or UNKNOWN), None for every other request."""
 
     status: int
     body: bytes = b""
@@ -51,32 +52,32 @@ class Reply:
     outcome: str | None = None
 
 
-def json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
+def json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> WireReply:
     body = json.dumps(data).encode()
-    return Reply(status, body, {"Content-Type": "application/json", **(headers or {})})
+    return WireReply(status, body, {"Content-Type": "application/json", **(headers or {})})
 
 
 def error_reply(
     status: int, message: str, details: str | None = None, headers: Mapping[str, str] | None = None
-) -> Reply:
+) -> WireReply:
     body = envelope(status, message, details)
-    return Reply(status, body, {"Content-Type": "application/json", **(headers or {})})
+    return WireReply(status, body, {"Content-Type": "application/json", **(headers or {})})
 
 
-def fault_reply(fault: Fault) -> Reply:
+def fault_reply(fault: Fault) -> WireReply:
     """The reply of a fault that replaces the answer (every kind but DELAY, TRICKLE, RESET)."""
     if fault.kind is FaultKind.DROP:
-        return Reply(0, drop=True)
+        return WireReply(0, drop=True)
     if fault.kind is FaultKind.HTML:
-        return Reply(502, HTML_502, {"Content-Type": "text/html"})
+        return WireReply(502, HTML_502, {"Content-Type": "text/html"})
     if fault.kind is FaultKind.OVERSIZED:
-        return Reply(200, headers={"Content-Type": "application/json"}, delivery=fault.delivery)
+        return WireReply(200, headers={"Content-Type": "application/json"}, delivery=fault.delivery)
     if fault.kind is FaultKind.TRUNCATED:
         # A token body cut off mid-token, so a client that prints what it could not parse leaks
         # something a test can look for. The token is signed with a throwaway key.
         token = make_jwt("fake-truncated", key=secrets.token_bytes(16))
         full = json.dumps({"accessToken": token, "idToken": token, "expiresIn": 3600}).encode()
-        return Reply(200, truncated(full), {"Content-Type": "application/json"})
+        return WireReply(200, truncated(full), {"Content-Type": "application/json"})
     headers = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = retry_after_header(fault.retry_after)
@@ -112,7 +113,7 @@ class Router:
         query: Mapping[str, list[str]],
         headers: Mapping[str, str],
         body: bytes,
-    ) -> Reply:
+    ) -> WireReply:
         if path == self.protected_path:
             if method != "GET":
                 return error_reply(405, f"method {method} not allowed", headers={"Allow": "GET"})
@@ -144,7 +145,7 @@ class Router:
 
     def _oauth2(
         self, op: Operation, query: Mapping[str, list[str]], headers: Mapping[str, str], body: bytes
-    ) -> Reply:
+    ) -> WireReply:
         """An OAuth2 token endpoint: RFC 6749 error bodies, and no caching of any answer."""
         authorization = headers.get("authorization")
         try:
@@ -173,14 +174,14 @@ class Router:
             raise GrantError(501, f"operation {op} is not implemented by FakeRunaiServer")
         return handler(self.service, request)
 
-    def _api_call(self, status: int, authorization: str | None) -> Reply:
+    def _api_call(self, status: int, authorization: str | None) -> WireReply:
         """A path of add_protected_path(): whoami's answer to any method, or `status`."""
         reply = self._whoami(authorization)
         if reply.status != 200 or status == 200:
             return reply
         return attrs.evolve(error_reply(status, f"the test's answer: {status}"), outcome=OK)
 
-    def _whoami(self, authorization: str | None) -> Reply:
+    def _whoami(self, authorization: str | None) -> WireReply:
         challenge = {"WWW-Authenticate": 'Bearer realm="runai"'}
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

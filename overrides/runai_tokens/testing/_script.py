@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from ._routes import Reply as WireReply
+from ._routes import WireReply
 from ._scripted import Reply
 
 

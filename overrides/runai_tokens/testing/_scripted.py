@@ -25,7 +25,7 @@ import attrs
 from .._generated import GRANT_PATH, GRANT_V2_PATH
 from ._faults import Delivery
 from ._http import Server, handler_class
-from ._routes import Reply as WireReply
+from ._routes import WireReply
 
 
 @attrs.frozen

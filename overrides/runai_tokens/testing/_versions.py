@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .._base_errors import InvalidArgument
+
 Version = tuple[int, int]
 
 # The first control-plane version that has each feature.
@@ -22,7 +24,7 @@ OPERATIONS_SINCE: dict[str, Version] = {"grant_token_v2": (2, 24)}
 def parse_version(version: str) -> Version:
     match = re.fullmatch(r"(\d+)\.(\d+)", version)
     if match is None or (int(match[1]), int(match[2])) < (2, 18):
-        raise ValueError(
+        raise InvalidArgument(
             f"version must look like '2.18' or '2.24' (2.18 or later), not {version!r}"
         )
     return int(match[1]), int(match[2])
@@ -38,5 +40,7 @@ def contract_versions(contract_version: str) -> tuple[str, ...]:
     first, _, last = contract_version.partition("-")
     low, high = parse_version(first), parse_version(last or first)
     if low[0] != high[0]:
-        raise ValueError(f"a contract's versions span one major version, not {contract_version!r}")
+        raise InvalidArgument(
+            f"a contract's versions span one major version, not {contract_version!r}"
+        )
     return tuple(show((low[0], minor)) for minor in range(low[1], high[1] + 1))

@@ -22,7 +22,7 @@ from ._idp import IdentityProvider
 from ._inject import FaultInjection
 from ._log import Counts, RequestLog, RequestRecord, redact_body, redact_headers, redact_query
 from ._registries import Registries
-from ._routes import Reply, Router, fault_reply
+from ._routes import Router, WireReply, fault_reply
 from ._script import GrantScript
 
 logger = logging.getLogger("runai_tokens.testing")
@@ -266,7 +266,9 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
             (self._connections.add if open else self._connections.discard)(conn)
             self._accepted += open
 
-    def _handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def _handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> WireReply:
         split = urlsplit(target)
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         router = self._router
@@ -309,7 +311,7 @@ class FakeRunaiServer(Registries, FaultInjection, GrantScript):
         query: Mapping[str, list[str]],
         headers: Mapping[str, str],
         body: bytes,
-    ) -> Reply:
+    ) -> WireReply:
         """The server's own answer: a grant (late by grant_delay, maybe held or scripted), the
         identity provider's pages, or whatever the router says."""
         if path in router.contract.paths:

@@ -1,5 +1,5 @@
 """default_credentials(): credentials found by themselves, the way google.auth.default() and
-botocore's provider chain find theirs.
+botocore's provider chain find theirs; and connect(), which uses them when given none.
 
 The order is _chain's: RUNAI_CLIENT_ID + RUNAI_CLIENT_SECRET (ClientCredentials),
 RUNAI_EXTERNAL_TOKEN (ExternalTokenCredentials), a `runai-token login` session (LoginSession: the
@@ -21,23 +21,27 @@ from __future__ import annotations
 
 import enum
 import os
+import ssl
 from collections.abc import Generator, Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
+from .. import _validate
+from .._base_errors import InvalidArgument
+from .._connect import client_for
+from .._generated import Client, is_token_path
+from .._validate import BaseUrl
+from ..auth._build import AnyCredentials
+from ..credentials import ClientCredentials, ExternalTokenCredentials, MissingCredentialsError
+from ..login._session import LoginSession
+from ..retry import RetryPolicy
 from . import _chain
-from ._cli_session import RunaiCliSession
-from ._generated import is_token_path
-from .credentials import (
-    ClientCredentials,
-    Credentials,
-    ExternalTokenCredentials,
-    LoginSession,
-    MissingCredentialsError,
-)
+from ._runai_cli import RunaiCliSession
 
 BASE_URL_VARIABLE = "RUNAI_BASE_URL"
+_DEFAULT_RETRY = RetryPolicy()
 
 
 class NotGiven(enum.Enum):
@@ -49,7 +53,66 @@ class NotGiven(enum.Enum):
 NOT_GIVEN = NotGiven.NOT_GIVEN
 
 
-def default_credentials(environ: Mapping[str, str] | None = None) -> Credentials:
+def connect(
+    base_url: str | None = None,
+    credentials: AnyCredentials | httpx.Auth | NotGiven | None = NOT_GIVEN,
+    *,
+    retry: RetryPolicy = _DEFAULT_RETRY,
+    timeout: float = 30.0,
+    verify: ssl.SSLContext | str | bool = True,
+    proxy: str | httpx.URL | httpx.Proxy | None = None,
+    limits: httpx.Limits | None = None,
+    allow_insecure_http: bool = False,
+) -> Client:
+    """A generated runai_tokens_client.Client for the control plane at base_url.
+
+    base_url: the tenant's URL (https://<tenant>.run.ai) or a self-hosted control plane's,
+    possibly with a path prefix; RUNAI_BASE_URL when None, else a runai CLI session's. credentials:
+    one of the credential classes (a TokenAuth is built for it, with the same retry, timeout,
+    verify and proxy), an httpx.Auth to use as is (a TokenAuth shared between clients, say), None
+    for no auth, or left out for default_credentials() (no auth when it finds nothing; a 401
+    then raises MissingCredentialsError saying what was tried).
+    verify: True, False, an ssl.SSLContext, or the path of a CA bundle (or a directory of them).
+    proxy: an http(s):// or socks5:// proxy URL for every request, token requests included.
+    limits: httpx.Limits for the client's connection pools (sync and async), httpx's default
+    (100 connections, 20 kept alive) when None. N threads sharing the client keep N connections
+    alive only with max_keepalive_connections of at least N; beyond it, a connection is closed
+    when its request ends and opened again by the next.
+    allow_insecure_http: with credentials, plain http is refused unless the host is loopback
+    (127.0.0.0/8, ::1, localhost); True accepts it, with an InsecureHttpWarning once per origin.
+    Without credentials plain http is fine.
+    Raises ValueError or TypeError (the same ones TokenAuth raises, see _validate) for a
+    missing or unusable base URL, timeout, retry, verify, proxy or credentials: here, never at
+    the first request.
+    """
+    # Checked here, where it enters: the credential chain and client_for take it as it is.
+    name = "base_url"
+    url: str | BaseUrl | None = None
+    if base_url is not None:
+        url = _validate.base_url(base_url)
+    elif os.environ.get(BASE_URL_VARIABLE, "").strip():
+        name = BASE_URL_VARIABLE
+        url = _validate.base_url(os.environ[BASE_URL_VARIABLE], name=name)
+    url, found = apply_defaults(url, credentials, os.environ)
+    if url is None:
+        raise InvalidArgument(
+            f"no base URL: pass connect(base_url=...) or set {BASE_URL_VARIABLE}, "
+            "e.g. https://<tenant>.run.ai"
+        )
+    return client_for(
+        url,
+        found,
+        name=name,
+        retry=retry,
+        timeout=timeout,
+        verify=verify,
+        proxy=proxy,
+        limits=limits,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+
+def default_credentials(environ: Mapping[str, str] | None = None) -> AnyCredentials:
     """The first credentials found (see the module docstring), from os.environ unless given.
 
     Raises MissingCredentialsError naming everything tried, or the half of a service account
@@ -63,7 +126,7 @@ def default_credentials(environ: Mapping[str, str] | None = None) -> Credentials
 
 def _search(
     env: Mapping[str, str], base_url: str | None = None
-) -> tuple[Credentials | None, list[str]]:
+) -> tuple[AnyCredentials | None, list[str]]:
     """The chain's first find as credentials, and what was tried before it."""
     found, tried = _chain.search(env, base_url)
     if found is None:
@@ -75,7 +138,7 @@ def _search(
     assert found.directory is not None  # a session's step always says where it is
     if found.step == _chain.LOGIN:
         # The store is opened only now: a search reads the login index, never the keyring.
-        from .login._store import open_store
+        from ..login._store import open_store
 
         store = open_store("auto", cache_dir=Path(found.directory))
         return LoginSession(found.base_url, store=store), tried
@@ -84,9 +147,9 @@ def _search(
 
 def apply_defaults(
     base_url: str | None,
-    credentials: Credentials | httpx.Auth | NotGiven | None,
+    credentials: AnyCredentials | httpx.Auth | NotGiven | None,
     environ: Mapping[str, str],
-) -> tuple[str | None, Credentials | httpx.Auth | None]:
+) -> tuple[str | None, AnyCredentials | httpx.Auth | None]:
     """connect()'s base URL and credentials once the chain has filled in what was not given."""
     if credentials is NOT_GIVEN:
         found, tried = _search(environ, base_url)
@@ -102,6 +165,8 @@ def apply_defaults(
 
 class NoCredentialsFound(httpx.Auth):
     """No auth, but a 401 outside the token operations says what was looked for."""
+
+    sends_credentials: ClassVar[bool] = False  # so plain http is fine for it (see _connect)
 
     def __init__(self, tried: list[str]) -> None:
         self.tried = tuple(tried)

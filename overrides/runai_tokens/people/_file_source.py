@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from .._cli_session import RunaiCliSession
-from .._token import Token, make_token
-from ._grant import Grants
-from ._source import TokenSource
+from .._token import FRESH, Token, make_token
+from ..auth._grant import Grants
+from ..auth._source import TokenSource
+
+if TYPE_CHECKING:
+    from .._base_errors import LoginRequiredError
+
+
+class Session(Protocol):
+    """What a fetch asks of the RunaiCliSession that made this source (_runai_cli, which imports
+    this module when asked for its source; so this one names it by what it does)."""
+
+    def access_token(self, *, wall_clock: Callable[[], float]) -> tuple[str, float]: ...
+    def login_error(self, why: str) -> LoginRequiredError: ...
 
 
 class FileTokenSource(TokenSource):
@@ -23,7 +34,7 @@ class FileTokenSource(TokenSource):
 
     def __init__(
         self,
-        session: RunaiCliSession,
+        session: Session,
         grants: Grants,
         *,
         clock: Callable[[], float],
@@ -43,12 +54,7 @@ class FileTokenSource(TokenSource):
         now = self._clock()
         access_token, left = self.session.access_token(wall_clock=self._wall_clock)
         last = self._last
-        if (
-            last is not None
-            and last.access_token == access_token
-            and not last.due(now)
-            and last.usable(now)
-        ):
+        if last is not None and last.access_token == access_token and last.state(now) is FRESH:
             raise self.session.login_error("the control plane refused the session's token")
         token = make_token(
             access_token,

@@ -31,19 +31,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from .._token import Token, make_token
+from .._flow import arun, run
+from .._token import FRESH, Token, make_token
+from ..auth._grant import REJECTED, Grants
+from ..auth._source import TokenSource, _FetchFlow
 from ..credentials import RefreshTokenCredentials
 from ..errors import ApiException
-from ..login._session import LoginSession
-from ..login._store import StoredAccess
-from ._flow import arun, run
-from ._grant import REJECTED, Grants
-from ._source import TokenSource, _FetchFlow
+from ._store import StoredAccess
 
 if TYPE_CHECKING:
-    from ..login._store import StoredLogin
+    from .._base_errors import LoginRequiredError
+    from ._refresh_lock import RefreshLock
+    from ._store import StoredLogin
+
+
+class Session(Protocol):
+    """What a fetch asks of the LoginSession that made this source (_session, which imports
+    this module when asked for its source; so this one names it by what it does)."""
+
+    def for_base_url(self, base_url: str) -> str: ...
+    def load(self, base_url: str) -> StoredLogin: ...
+    def refresh_lock(self, base_url: str) -> RefreshLock: ...
+    def keep_refreshed(self, login: StoredLogin, *, rotated: bool) -> bool: ...
+    def login_error(self, base_url: str | None, why: str) -> LoginRequiredError: ...
+
 
 # How long a caller waits for another's refresh when TokenAuth has no retry deadline to bound it.
 MAX_LOCK_WAIT = 300.0
@@ -54,7 +67,7 @@ class LoginTokenSource(TokenSource):
 
     def __init__(
         self,
-        session: LoginSession,
+        session: Session,
         base_url: str,
         grants: Grants,
         *,
@@ -154,7 +167,7 @@ class LoginTokenSource(TokenSource):
             refresh_margin=self._refresh_margin,
             random=self._random,
         )
-        if not token.usable(now) or token.due(now):
+        if token.state(now) is not FRESH:
             return None
         self._handed_out = access.token
         return token

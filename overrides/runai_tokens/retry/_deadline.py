@@ -1,11 +1,16 @@
-"""The deadline's hard stop for a sync token request: its socket is shut down when time is up.
+"""The retry deadline: the Clock it is measured on, DeadlineExceeded when it passes, and the hard
+stop of a sync token request, whose socket is shut down when time is up.
+
+Every part of the retry layer (the decisions in _attempts, the body reads in _body, the drivers
+in _transport) measures the same deadline on the same Clock, and tests replace that clock as one
+value.
 
 A blocking read only times out when no byte comes for `read` seconds; a server that sends one
 byte a second resets that clock forever. Under asyncio the attempt is simply cancelled at the
 deadline; a thread cannot be cancelled, but the socket it waits on can be shut down from another
 one, which makes its read return at once. A Cutoff does that for token requests only, on the
-time of one watchdog thread (_watchdog) that all cutoffs share: a thread started per request
-made a grant_token call cost twice the CPU of a plain POST.
+time of one watchdog thread (_watchdog) that all cutoffs share, so that a cut request costs no
+thread of its own.
 
 The socket comes from httpx's own extensions: the response's network_stream once the headers are
 in, and before that the trace extension's connect_tcp / start_tls events, which name the stream
@@ -18,16 +23,68 @@ so the request is as it was when the transport hands the response back (no copy 
 from __future__ import annotations
 
 import contextlib
+import random as _random
 import socket
 import threading
+import time
 import types
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from ._clock import DeadlineExceeded
+from .._base_errors import RunaiTokensError
+from .._value import Value
 from ._watchdog import WATCHDOG, Alarm
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    """asyncio.sleep, with asyncio imported on the first async wait: a sync program never loads
+    it, and it is a large share of connect()'s import time."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+class Clock(Value):
+    """Where RetryTransport gets its time, its waits and its jitter; tests pass a fake one.
+
+    monotonic measures the deadline; wall (Unix seconds) reads an HTTP-date Retry-After from a
+    response without a Date header; sleep and async_sleep wait between attempts; random gives
+    the jitter, in [0, 1).
+    """
+
+    __slots__ = _fields = ("monotonic", "wall", "sleep", "async_sleep", "random")
+    monotonic: Callable[[], float]
+    wall: Callable[[], float]
+    sleep: Callable[[float], object]
+    async_sleep: Callable[[float], Awaitable[object]]
+    random: Callable[[], float]
+
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], object] = time.sleep,
+        async_sleep: Callable[[float], Awaitable[object]] = _asyncio_sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self._set(monotonic, wall, sleep, async_sleep, random)
+
+    @classmethod
+    def system(cls) -> Clock:
+        """The real clocks, sleeps and random numbers."""
+        return cls()
+
+
+class DeadlineExceeded(RunaiTokensError, httpx.ReadTimeout):
+    """The retry deadline passed while an attempt was still waiting for its answer or its body.
+
+    A ReadTimeout, so code that handles httpx's timeouts handles this one; never retried.
+    """
+
+
+# --- the hard stop of a sync attempt --------------------------------------------------------------
 
 _STREAM_EVENTS = ("connect_tcp.complete", "connect_unix_socket.complete", "start_tls.complete")
 # A request whose first trace event is none of these goes over a reused connection.
@@ -37,9 +94,9 @@ _CONNECTING = ("connect_tcp.started", "connect_unix_socket.started")
 class Cutoff:
     """Shuts down the socket of one attempt (its send, then the read of its body) after
     `seconds`, unless the attempt is over by then. One alarm for both steps: they share the
-    deadline, and an alarm per step was a tenth of a grant's CPU. As a context manager it sets
-    the alarm and puts its trace hook on the request, and takes both off again; explained()
-    turns the failure a shutdown causes into DeadlineExceeded."""
+    deadline, and an alarm is CPU on every grant's path. As a context manager it sets the alarm
+    and puts its trace hook on the request, and takes both off again; explained() turns the
+    failure a shutdown causes into DeadlineExceeded."""
 
     def __init__(self, seconds: float, request: httpx.Request) -> None:
         self.request = request

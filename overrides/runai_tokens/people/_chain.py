@@ -24,43 +24,16 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ._private_files import default_cache_dir
+from .._base_errors import MissingCredentialsError
+from .._private_files import default_cache_dir
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
 
 SERVICE_ACCOUNT = "client_credentials"
 FEDERATED = "external"
 LOGIN = "login"
 RUNAI_CLI = "runai-cli"
-
-
-class MissingCredentialsError(ValueError):
-    """Credentials could not be found. Names the variable (variable), with the one set without
-    it (alongside), or everything that was tried (tried, from default_credentials()), never a
-    value. (Here, standard library only, so that the chain can raise it on a warm `get`;
-    runai_tokens and runai_tokens.credentials export it.)"""
-
-    def __init__(
-        self,
-        variable: str | None = None,
-        *,
-        tried: Sequence[str] = (),
-        alongside: str | None = None,
-    ) -> None:
-        self.variable = variable
-        self.alongside = alongside
-        self.tried = tuple(tried)
-        if variable is not None:
-            message = f"environment variable {variable} is not set (or is empty)"
-            if alongside is not None:
-                message += (
-                    f", but {alongside} is: set both for a service account, or neither to "
-                    "look for other credentials"
-                )
-        else:
-            message = "no Run:ai credentials found; tried: " + "; ".join(self.tried)
-        super().__init__(message)
 
 
 class Found:
@@ -124,7 +97,7 @@ def _login(
 ) -> Found | None:
     # Reached only without credentials in the environment: their warm `get` and their connect()
     # never read the index. A person's warm `get` does, on every kubectl call.
-    from .login import _index
+    from ..login import _index
 
     what = "a `runai-token login` session"
     url = base_url if base_url is not None else environ.get("RUNAI_BASE_URL", "").strip() or None
@@ -153,9 +126,9 @@ def _login(
 
 
 def _runai_cli(environ: Mapping[str, str], tried: list[str]) -> Found | None:
-    # Reached only when nothing else was found: importing _cli_session (and _token, _value) is
+    # Reached only when nothing else was found: importing _runai_cli (and _token, _value) is
     # then no cost worth a copy of the runai CLI's directory rule.
-    from ._cli_session import AUTH_FILE, default_config_dir
+    from ._runai_cli import AUTH_FILE, default_config_dir
 
     try:
         config_dir = default_config_dir(environ)

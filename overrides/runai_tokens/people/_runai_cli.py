@@ -7,8 +7,8 @@ session. What we do is read it again when our copy is about to expire or gets a 
 CLI may have refreshed it meanwhile; when the files hold nothing usable, the person has to run
 `runai login`, and LoginRequiredError says so.
 
-_file_source.FileTokenSource is what TokenAuth uses for it: a fetch reads the files instead of
-granting.
+Its TokenSource (token_source(), for TokenAuth) is _file_source.FileTokenSource: a fetch reads
+the files instead of granting.
 """
 
 from __future__ import annotations
@@ -19,12 +19,17 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._private_files import UntrustedFile, read_shared
-from ._token import jwt_claims
-from ._untrusted import UntrustedJsonError, header_value_problem, json_object
-from ._value import Value
+from .._base_errors import LoginRequiredError
+from .._private_files import UntrustedFile, read_shared
+from .._token import jwt_claims
+from .._untrusted import UntrustedJsonError, header_value_problem, json_object
+from .._value import Value
+
+if TYPE_CHECKING:
+    from ..auth._grant import Grants
+    from ..auth._source import TokenSource
 
 CONFIG_PATH_VARIABLE = "RUNAI_CLI_CONFIG_PATH"
 AUTH_FILE = "authentication.json"
@@ -33,13 +38,6 @@ CONFIG_FILE = "config.json"
 _MAX_FILE = 1024 * 1024
 # An exp beyond this (year ~33658) is no expiry; float() of a huge int would overflow.
 _FAR_FUTURE = 1e12
-
-
-class LoginRequiredError(RuntimeError):
-    """A person's session is missing, expired or refused: the message says which command fixes it.
-
-    Never holds a token or a file's content.
-    """
 
 
 def default_config_dir(environ: Mapping[str, str]) -> Path:
@@ -65,6 +63,7 @@ class RunaiCliSession(Value):
         self._set(default_config_dir(os.environ) if config_dir is None else Path(config_dir))
 
     since: ClassVar[str] = "2.18"
+    grants_on_v2: ClassVar[bool] = False  # never granted: the CLI owns the session
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RunaiCliSession:
@@ -101,8 +100,22 @@ class RunaiCliSession(Value):
             raise self.login_error("the session has expired")
         return token, left
 
-    def oauth2_request(self) -> None:
-        return None  # no grant at all: the CLI owns the session
+    def token_source(
+        self,
+        base_url: str,
+        grants: Grants,
+        *,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        refresh_margin: float | None,
+        wait_timeout: float | None,
+    ) -> TokenSource:
+        """TokenAuth's source: the files, read again when the token is due or refused."""
+        from ._file_source import FileTokenSource
+
+        return FileTokenSource(
+            self, grants, clock=clock, random=random, refresh_margin=refresh_margin
+        )
 
     def _read_json(self, name: str, *, required: bool) -> dict[str, Any] | None:
         # Under the cache's rules (_private_files.read_shared) and _untrusted's JSON rules: a
