@@ -35,10 +35,7 @@ from .._generated import Client, is_token_path
 from .._validate import BaseUrl
 from ..auth._build import AnyCredentials
 from ..credentials import ClientCredentials, ExternalTokenCredentials, MissingCredentialsError
-from ..login._session import LoginSession
 from ..retry import RetryPolicy
-from . import _chain
-from ._runai_cli import RunaiCliSession
 
 BASE_URL_VARIABLE = "RUNAI_BASE_URL"
 _DEFAULT_RETRY = RetryPolicy()
@@ -128,6 +125,12 @@ def _search(
     env: Mapping[str, str], base_url: str | None = None
 ) -> tuple[AnyCredentials | None, list[str]]:
     """The chain's first find as credentials, and what was tried before it."""
+    # A person's sessions load only when the chain is walked: connect() with credentials given
+    # needs none of them.
+    from ..login._session import LoginSession
+    from . import _chain
+    from ._runai_cli import RunaiCliSession
+
     found, tried = _chain.search(env, base_url)
     if found is None:
         return None, tried
@@ -154,12 +157,13 @@ def apply_defaults(
     if credentials is NOT_GIVEN:
         found, tried = _search(environ, base_url)
         credentials = found if found is not None else NoCredentialsFound(tried)
-    if (
-        base_url is None
-        and not environ.get(BASE_URL_VARIABLE, "").strip()
-        and isinstance(credentials, RunaiCliSession | LoginSession)
-    ):
-        base_url = credentials.base_url()
+    if base_url is None and not environ.get(BASE_URL_VARIABLE, "").strip():
+        # Only a person's session knows its control plane.
+        from ..login._session import LoginSession
+        from ._runai_cli import RunaiCliSession
+
+        if isinstance(credentials, RunaiCliSession | LoginSession):
+            base_url = credentials.base_url()
     return base_url, credentials
 
 
