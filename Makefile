@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 PACKAGE := runai_tokens_client
 GENERATED := generated/$(PACKAGE)
-# templates/ holds the four generator templates we change (see templates/README.md).
+# templates/ holds the five generator templates we change (see templates/README.md).
 GENERATE = openapi-python-client generate --path openapi.yaml --config generator-config.yaml \
 	--meta none --overwrite --fail-on-warning --custom-template-path templates
 

@@ -125,7 +125,7 @@ def custom_templates() -> list[str]:
 
 
 def test_every_custom_template_is_checked_for_drift() -> None:
-    checked = {"model", "endpoint_init", "package_init", "types"}
+    checked = {"client", "model", "endpoint_init", "package_init", "types"}
     ours = {name.removesuffix(".py.jinja") for name in custom_templates()}
     assert ours == checked, "a new template in templates/ needs its own test here"
 
@@ -173,10 +173,45 @@ def test_custom_package_init_template_only_adds_the_contract_version() -> None:
     assert "\nCONTRACT_VERSION = " in block and block.count("\n") == 4
 
 
-def test_custom_types_template_only_gives_unset_a_repr() -> None:
+def test_custom_types_template_gives_unset_a_repr_and_keeps_a_body_out_of_repr() -> None:
     assert unmarked_changes("types.py.jinja") == []
-    (block,) = blocks("types.py.jinja")
-    assert 'return "UNSET"' in block
+    imports, unset, response = blocks("types.py.jinja")
+    assert 'return "UNSET"' in unset
+    assert "field" in imports
+    assert response.count("field(repr=False)") == 2
+
+
+def test_custom_client_template_only_keeps_secrets_out_of_repr() -> None:
+    assert unmarked_changes("client.py.jinja") == []
+    marked = "".join(blocks("client.py.jinja"))
+    assert marked.count("repr=False") == 4  # cookies, headers, httpx_args, token
+
+
+def test_the_generated_clients_and_responses_keep_secrets_out_of_repr() -> None:
+    """A traceback that shows locals prints the client of every generated function it crossed."""
+    from http import HTTPStatus
+
+    from runai_tokens_client import AuthenticatedClient, Client
+    from runai_tokens_client.types import Response
+
+    client = AuthenticatedClient(
+        "https://tenant.example", token="fake-secret-token", cookies={"session": "fake-cookie"}
+    )
+    client.get_httpx_client()  # writes "Bearer <token>" into its headers
+    plain = Client(
+        "https://tenant.example",
+        headers={"Authorization": "Bearer fake-header"},
+        httpx_args={"auth": ("user", "fake-password")},
+    )
+    answer: Response[None] = Response(
+        HTTPStatus.OK, b'{"accessToken": "fake-body-token"}', {"x": "fake-head"}, None
+    )
+    shown = repr(client) + repr(plain) + repr(answer)
+    assert "tenant.example" in shown and "status_code=<HTTPStatus.OK: 200>" in shown
+    for secret in ("fake-secret-token", "fake-cookie", "fake-header", "fake-password"):
+        assert secret not in shown
+    assert "fake-body-token" not in shown and "fake-head" not in shown
+    client.get_httpx_client().close()
 
 
 # A block of ours: "{# runai-tokens: why #}", the lines it adds or puts in place of the
