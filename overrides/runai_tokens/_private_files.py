@@ -143,12 +143,7 @@ def read_private(directory: int, name: str, limit: int, what: str) -> bytes | No
     except FileNotFoundError:
         return None
     try:
-        data = b""
-        while chunk := os.read(fd, limit + 1 - len(data)):
-            data += chunk
-            if len(data) > limit:
-                raise UnusableCache(f"{what} is too large")
-        return data
+        return _read_capped(fd, limit, UnusableCache, what)
     finally:
         os.close(fd)
 
@@ -203,14 +198,19 @@ def read_shared(directory: str, name: str, limit: int, what: str) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise UntrustedFile(f"{what} is not a regular file")
         _check_shared(st, what)
-        data = b""
-        while chunk := os.read(fd, limit + 1 - len(data)):
-            data += chunk
-            if len(data) > limit:
-                raise UntrustedFile(f"{what} is too large")
-        return data
+        return _read_capped(fd, limit, UntrustedFile, what)
     finally:
         os.close(fd)
+
+
+def _read_capped(fd: int, limit: int, error: type[Exception], what: str) -> bytes:
+    """All of fd's content, reading one byte past limit at most; error when there is more."""
+    data = b""
+    while chunk := os.read(fd, limit + 1 - len(data)):
+        data += chunk
+        if len(data) > limit:
+            raise error(f"{what} is too large")
+    return data
 
 
 def _check_shared(st: os.stat_result, what: str) -> None:
