@@ -44,6 +44,8 @@ from runai_tokens.testing import Recorded, Reply, scripted
 from runai_tokens.testing._jwt import TEST_SIGNING_KEY, encode_jwt
 from runai_tokens.testing._scripted import is_grant
 
+from .helpers.login_kit import clear_credentials
+
 DEEP = b"[" * 100_000
 NESTED = "is nested more than 32 levels deep"
 OTHER_UID = 12345  # a user that owns nothing here
@@ -140,13 +142,7 @@ def test_a_deep_config_json_is_login_required_from_connect(
     session = write_session(tmp_path / "runai")
     (session / "config.json").write_bytes(DEEP)
     monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(session))
-    for name in (
-        "RUNAI_BASE_URL",
-        "RUNAI_CLIENT_ID",
-        "RUNAI_CLIENT_SECRET",
-        "RUNAI_EXTERNAL_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    clear_credentials(monkeypatch)
     with pytest.raises(LoginRequiredError, match=f"config.json {NESTED}.*runai login"):
         connect()
 

@@ -42,7 +42,9 @@ from runai_tokens.testing import FakeRunaiServer
 
 from .helpers import file_keyring
 from .helpers.clock import FakeClock
-from .helpers.login_kit import CLIENT_ID, SUBJECT, files_holding, log_in
+from .helpers.login_kit import CLIENT_ID, SUBJECT, files_holding, home, log_in
+
+__all__ = ["home"]  # a fixture, imported for pytest
 
 HANG_GUARD = 60.0  # a bound on waits for an event that is due; never reached when all is well
 REPO = Path(__file__).resolve().parent.parent
@@ -61,21 +63,6 @@ _refresh_lock.RefreshLock.acquire = announced
 from runai_tokens.cli import main
 sys.exit(main(sys.argv[1:]))
 """
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in (
-        "RUNAI_BASE_URL",
-        "RUNAI_CLIENT_ID",
-        "RUNAI_CLIENT_SECRET",
-        "RUNAI_EXTERNAL_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
-    monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(tmp_path / ".runai"))
-    return tmp_path
 
 
 @pytest.fixture

@@ -33,31 +33,16 @@ from .helpers.login_kit import (
     SUBJECT,
     MemoryKeyring,
     files_holding,
+    home,
     log_in,
     memory_keyring,
     readable_by_others,
 )
 from .helpers.runai_cli import jwt, write_session
 
-__all__ = ["memory_keyring"]  # a fixture, imported for pytest
+__all__ = ["home", "memory_keyring"]  # fixtures, imported for pytest
 
 LOGIN_COMMAND = "run `runai-token login`"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A person's machine: a temporary HOME whose cache holds the logins, no RUNAI_* set."""
-    for name in (
-        "RUNAI_BASE_URL",
-        "RUNAI_CLIENT_ID",
-        "RUNAI_CLIENT_SECRET",
-        "RUNAI_EXTERNAL_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
-    monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(tmp_path / ".runai"))
-    return tmp_path
 
 
 @pytest.fixture

@@ -17,6 +17,29 @@ from runai_tokens.testing import FakeRunaiServer
 
 CLIENT_ID = "runai-cli-fake"
 SUBJECT = "alice@example.com"
+# What decides which credentials a process finds (the chain), and where it sends them.
+CREDENTIAL_VARIABLES = (
+    "RUNAI_BASE_URL",
+    "RUNAI_CLIENT_ID",
+    "RUNAI_CLIENT_SECRET",
+    "RUNAI_EXTERNAL_TOKEN",
+)
+
+
+def clear_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No RUNAI_* credential or base URL in this test's environment."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A person's machine: a temporary HOME whose cache holds the logins, no RUNAI_* set."""
+    clear_credentials(monkeypatch)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
+    monkeypatch.setenv("RUNAI_CLI_CONFIG_PATH", str(tmp_path / ".runai"))
+    return tmp_path
 
 
 class MemoryKeyring(KeyringBackend):
