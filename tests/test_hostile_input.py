@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,10 +40,11 @@ from runai_tokens import (
 )
 from runai_tokens.cli import main
 from runai_tokens.testing import Recorded, Reply, scripted
-from runai_tokens.testing._jwt import TEST_SIGNING_KEY, encode_jwt
 from runai_tokens.testing._scripted import is_grant
 
+from .helpers import runai_cli
 from .helpers.login_kit import clear_credentials
+from .helpers.runai_cli import jwt
 
 DEEP = b"[" * 100_000
 NESTED = "is nested more than 32 levels deep"
@@ -58,22 +58,12 @@ def deep_jwt() -> str:
     return f"eyJhbGciOiJSUzI1NiJ9.{segment}.ZmFrZS1zaWduYXR1cmU"
 
 
-def session_token() -> str:
-    now = time.time()
-    return encode_jwt(
-        {"sub": "fake-person", "iat": int(now), "exp": int(now + 3600)}, TEST_SIGNING_KEY
-    )
-
-
 def write_session(directory: Path, url: str = "https://tenant.example") -> Path:
     """What `runai login` leaves, in a directory of the current user's that nobody else can
     write."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    encoded = base64.urlsafe_b64encode(session_token().encode()).decode().rstrip("=")
-    (directory / "authentication.json").write_text(json.dumps({"accessToken": encoded}))
-    (directory / "config.json").write_text(json.dumps({"control_plane": {"url": url}}))
-    for name in ("authentication.json", "config.json"):
-        (directory / name).chmod(0o600)
+    runai_cli.write_session(directory, jwt(3600, "fake-person"), url=url)
+    for path in (directory, directory / "authentication.json", directory / "config.json"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
     return directory
 
 
