@@ -37,10 +37,10 @@ from runai_tokens.login._exchange import AuthorizationCode, exchange
 from runai_tokens.login._pkce import METHOD, Pkce, new_state
 
 from tests.helpers.clock import FakeClock
+from tests.helpers.node import free_port
 from tests.helpers.oidc import provider
 from tests.helpers.oidc.browser import LOGIN, walk
 from tests.helpers.oidc.control_plane import ControlPlane, TokenRequest
-from tests.helpers.prism import free_port
 from tests.helpers.versions import REPO
 
 CLIENT_ID = "runai"  # the CLI's default client, public, PKCE required

@@ -14,5 +14,7 @@ conftest.py), never from another test module.
   the Prism mock server (a pytest plugin: test modules load it with pytest_plugins).
 - pipeline.py: the generator pipeline run with make.
 - oidc/: a real OpenID provider for the login interop tests.
+- node.py: what the Node.js servers (Prism, the OpenID provider) share: a free port, a wait
+  until they answer, a stop, and skipping (failing under CI) without Node.js.
 - vendoring_probe.py: a script test_vendoring runs inside its throwaway venvs.
 """

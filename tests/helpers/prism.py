@@ -11,25 +11,20 @@ Without Node.js or Prism the tests skip locally but fail under CI, which must ne
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import attrs
-import httpx
 import pytest
 
+from tests.helpers import node
+from tests.helpers.node import STARTUP_TIMEOUT
 from tests.helpers.versions import DOCUMENTS, REPO
 
 PRISM = REPO / "node_modules" / ".bin" / "prism"
-# Node.js starts Prism in about a second here; CI machines can be slower and busier.
-STARTUP_TIMEOUT = 60.0
-STOP_TIMEOUT = 5.0
 
 
 @attrs.frozen
@@ -46,35 +41,17 @@ class PrismServer:
 
 def prism_missing() -> list[str]:
     """What is missing to run Prism: Node.js, Prism itself, or nothing."""
-    missing = []
-    if shutil.which("node") is None:
-        missing.append("Node.js (node on PATH)")
-    if not PRISM.exists():
-        missing.append(f"{PRISM.relative_to(REPO)} (run `make setup`)")
-    return missing
+    return node.missing(PRISM)
 
 
 def require_prism() -> None:
     """Skip without Node.js or Prism; under CI (CI set) fail instead."""
-    missing = prism_missing()
-    if not missing:
-        return
-    reason = "the contract tests need " + " and ".join(missing)
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run them, not skip them", pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    node.require(prism_missing(), "the contract tests")
 
 
 def launch(document: Path, log: Path) -> PrismServer:
     """Start Prism without waiting for it: callers start several, then wait for each."""
-    port = free_port()
+    port = node.free_port()
     with log.open("wb") as out:
         # --errors: a request that breaks the contract is answered with an error, not a 200.
         process = subprocess.Popen(
@@ -89,20 +66,9 @@ def launch(document: Path, log: Path) -> PrismServer:
 
 def wait_until_ready(server: PrismServer, *, timeout: float = STARTUP_TIMEOUT) -> None:
     """Return once Prism answers HTTP (any status); fail with its output if it never does."""
-    deadline = time.monotonic() + timeout
-    # One client for all polls: httpx loads the CA bundle for every client it builds.
-    with httpx.Client(timeout=1.0, trust_env=False) as http:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise PrismStartError(server, f"exited with status {server.process.returncode}")
-            try:
-                http.get(f"{server.url}/")
-            except httpx.TransportError:
-                time.sleep(0.05)
-            else:
-                return
-    stop(server)
-    raise PrismStartError(server, f"did not answer within {timeout:.0f} s")
+    failure = node.not_answering(server.process, f"{server.url}/", timeout=timeout)
+    if failure is not None:
+        raise PrismStartError(server, failure)
 
 
 class PrismStartError(Exception):
@@ -115,14 +81,7 @@ class PrismStartError(Exception):
 
 
 def stop(server: PrismServer) -> None:
-    if server.process.poll() is not None:
-        return
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=STOP_TIMEOUT)
+    node.stop(server.process)
 
 
 @attrs.define

@@ -1,6 +1,6 @@
-"""Starting and stopping tests/helpers/oidc/provider.mjs, the way tests/helpers/prism.py runs
-Prism: a free port, a subprocess with its output in a log file, a wait until it answers, and a
-stop afterwards.
+"""Starting and stopping tests/helpers/oidc/provider.mjs, as tests/helpers/prism.py runs Prism
+(both through tests/helpers/node.py): a free port, a subprocess with its output in a log file,
+a wait until it answers, and a stop afterwards.
 
 The provider's issuer is a URL of the control plane in front of it (control_plane.py), which
 must therefore be listening before the provider starts. Without Node.js or oidc-provider the
@@ -11,45 +11,24 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import attrs
 import httpx
-import pytest
 
-from tests.helpers.prism import free_port
+from tests.helpers import node
+from tests.helpers.node import STARTUP_TIMEOUT
 from tests.helpers.versions import REPO
 
 SCRIPT = Path(__file__).with_name("provider.mjs")
 PACKAGE = REPO / "node_modules" / "oidc-provider" / "package.json"
-# Node.js loads oidc-provider and makes its signing keys in about half a second here.
-STARTUP_TIMEOUT = 60.0
-STOP_TIMEOUT = 5.0
-
-
-def missing() -> list[str]:
-    """What is missing to run the provider: Node.js, oidc-provider itself, or nothing."""
-    found = []
-    if shutil.which("node") is None:
-        found.append("Node.js (node on PATH)")
-    if not PACKAGE.exists():
-        found.append(f"{PACKAGE.parent.relative_to(REPO)} (run `make setup`)")
-    return found
 
 
 def require() -> None:
     """Skip without Node.js or oidc-provider; under CI (CI set) fail instead."""
-    absent = missing()
-    if not absent:
-        return
-    reason = "the OpenID interop tests need " + " and ".join(absent)
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run them, not skip them", pytrace=False)
-    pytest.skip(reason)
+    node.require(node.missing(PACKAGE), "the OpenID interop tests")
 
 
 @attrs.frozen
@@ -89,7 +68,7 @@ class ProviderStartError(Exception):
 
 def launch(issuer: str, log: Path) -> ProviderProcess:
     """Start the provider for issuer on a free port, without waiting for it."""
-    port = free_port()
+    port = node.free_port()
     env = {**os.environ, "OIDC_ISSUER": issuer, "OIDC_PORT": str(port)}
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -105,29 +84,10 @@ def launch(issuer: str, log: Path) -> ProviderProcess:
 
 def wait_until_ready(provider: ProviderProcess, *, timeout: float = STARTUP_TIMEOUT) -> None:
     """Return once the provider serves its test routes; fail with its output if it never does."""
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=1.0, trust_env=False) as http:
-        while time.monotonic() < deadline:
-            if provider.process.poll() is not None:
-                raise ProviderStartError(
-                    provider, f"exited with status {provider.process.returncode}"
-                )
-            try:
-                http.get(f"{provider.url}/_test/events")
-            except httpx.TransportError:
-                time.sleep(0.05)
-            else:
-                return
-    stop(provider)
-    raise ProviderStartError(provider, f"did not answer within {timeout:.0f} s")
+    failure = node.not_answering(provider.process, f"{provider.url}/_test/events", timeout=timeout)
+    if failure is not None:
+        raise ProviderStartError(provider, failure)
 
 
 def stop(provider: ProviderProcess) -> None:
-    if provider.process.poll() is not None:
-        return
-    provider.process.terminate()
-    try:
-        provider.process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        provider.process.kill()
-        provider.process.wait(timeout=STOP_TIMEOUT)
+    node.stop(provider.process)
