@@ -1,8 +1,9 @@
 """Value: the base of the library's small immutable classes (credentials, RetryPolicy, ...).
 
-Plain classes instead of attrs: importing attrs and defining a class with it (attrs compiles
-each class's methods from generated source) would be a large part of connect()'s start-up (the
-figures are in bench/RESULTS.md); a Value subclass costs what any class does. Each subclass
+Plain classes instead of attrs: attrs compiles each class's methods from generated source when
+the class is defined, which connect()'s start-up would pay for every credential class, policy
+and clock (the generated package's models and clients already pay it; the figures are in
+bench/RESULTS.md); a Value subclass costs what any class does. Each subclass
 names its fields once, as `__slots__ = _fields = (...)`, writes its own __init__ (its checks and
 conversions, in the open), and stores the results with _set(). What a subclass then has:
 

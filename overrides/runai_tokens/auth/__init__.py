@@ -32,7 +32,7 @@ from ..retry import RetryPolicy
 from ._build import AnyCredentials, check_endpoint, checked_arguments, grants_for, source_for
 from ._grant import TokenEndpoint
 from ._keeper import TokenKeeper
-from ._source import TokenSource
+from ._source import SourceTiming, TokenSource
 
 logger = logging.getLogger("runai_tokens.auth")
 
@@ -182,15 +182,8 @@ class TokenAuth(httpx.Auth):
             )
             return
         grants = grants_for(base_url, url, retry, timeout, token_endpoint, verify, proxy, transport)
-        self._source = source_for(
-            credentials,
-            base_url,
-            grants,
-            clock=clock,
-            random=random,
-            refresh_margin=refresh_margin,
-            wait_timeout=wait_timeout,
-        )
+        timing = SourceTiming(clock, random, refresh_margin, wait_timeout)
+        self._source = source_for(credentials, base_url, grants, timing)
         self._keeper = TokenKeeper(
             self._source, None, clock=clock, random=random, wait_timeout=wait_timeout
         )

@@ -9,7 +9,6 @@ per-request flow; the two read better each on its own.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
 
 import httpx
 
@@ -19,7 +18,7 @@ from .._validate import BaseUrl
 from ..credentials import CORE_CREDENTIALS, Credentials, GrantCredentials, StaticToken
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ._grant import TOKEN_ENDPOINTS, Grants, TokenEndpoint
-from ._source import SessionCredentials, TokenSource
+from ._source import SessionCredentials, SourceTiming, TokenSource
 
 # What TokenAuth takes: the core's credential classes, or a session's (the people layer's).
 AnyCredentials = Credentials | SessionCredentials
@@ -113,27 +112,12 @@ def source_for(
     credentials: GrantCredentials | SessionCredentials,
     base_url: str,
     grants: Grants,
-    *,
-    clock: Callable[[], float],
-    random: Callable[[], float],
-    refresh_margin: float | None,
-    wait_timeout: float | None = None,
+    timing: SourceTiming,
 ) -> TokenSource:
-    """Where tokens for credentials come from (a StaticToken has no source: it is the token).
-
-    wait_timeout bounds a login's wait for another caller's refresh of it (None: no deadline)."""
+    """Where tokens for credentials come from (a StaticToken has no source: it is the token)."""
     if isinstance(credentials, SessionCredentials):  # a session's own source
-        return credentials.token_source(
-            base_url,
-            grants,
-            clock=clock,
-            random=random,
-            refresh_margin=refresh_margin,
-            wait_timeout=wait_timeout,
-        )
-    return TokenSource(
-        credentials, grants, clock=clock, random=random, refresh_margin=refresh_margin
-    )
+        return credentials.token_source(base_url, grants, timing)
+    return TokenSource(credentials, grants, timing)
 
 
 def check_endpoint(endpoint: object, credentials: AnyCredentials) -> None:

@@ -25,6 +25,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from .._flow import arun, run
 from .._token import Token, lifetime_of, make_token
+from .._value import Value
 from ..credentials import GrantCredentials, RefreshTokenCredentials, client_id_of
 from ..errors import ApiException, RetryAfterExceedsDeadline
 from ._grant import REJECTED, Granted, Grants
@@ -33,6 +34,37 @@ logger = logging.getLogger("runai_tokens.auth")
 
 # A fetch yields the credentials to grant with and is sent what the grant brought.
 _FetchFlow = Generator[GrantCredentials, Granted, Token]
+
+
+class SourceTiming(Value):
+    """How a token source tells time and makes its tokens: TokenAuth's monotonic clock and
+    jitter, its refresh margin, and how long a fetch may wait for another caller's refresh of
+    the same session (None: no deadline)."""
+
+    __slots__ = _fields = ("clock", "random", "refresh_margin", "wait_timeout")
+    clock: Callable[[], float]
+    random: Callable[[], float]
+    refresh_margin: float | None
+    wait_timeout: float | None
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        random: Callable[[], float],
+        refresh_margin: float | None,
+        wait_timeout: float | None = None,
+    ) -> None:
+        self._set(clock, random, refresh_margin, wait_timeout)
+
+    def token(self, access_token: str, *, obtained_at: float, lifetime: float | None) -> Token:
+        """A Token obtained at obtained_at (this clock's reading), with this refresh margin."""
+        return make_token(
+            access_token,
+            obtained_at=obtained_at,
+            lifetime=lifetime,
+            refresh_margin=self.refresh_margin,
+            random=self.random,
+        )
 
 
 @runtime_checkable
@@ -46,35 +78,16 @@ class SessionCredentials(Protocol):
     since: ClassVar[str]
     grants_on_v2: ClassVar[bool]
 
-    def token_source(
-        self,
-        base_url: str,
-        grants: Grants,
-        *,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-        refresh_margin: float | None,
-        wait_timeout: float | None,
-    ) -> TokenSource:
+    def token_source(self, base_url: str, grants: Grants, timing: SourceTiming) -> TokenSource:
         """Where TokenAuth for base_url (already checked) gets its tokens."""
         ...
 
 
 class TokenSource:
-    def __init__(
-        self,
-        credentials: GrantCredentials,
-        grants: Grants,
-        *,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-        refresh_margin: float | None,
-    ) -> None:
+    def __init__(self, credentials: GrantCredentials, grants: Grants, timing: SourceTiming) -> None:
         self._credentials = credentials
         self.grants = grants
-        self._clock = clock
-        self._random = random
-        self._refresh_margin = refresh_margin
+        self._timing = timing
         self._primary = None if isinstance(credentials, RefreshTokenCredentials) else credentials
         self._refresh_token = (
             credentials.refresh_token if isinstance(credentials, RefreshTokenCredentials) else None
@@ -87,7 +100,7 @@ class TokenSource:
         return await arun(self._flow(), self.grants.agrant)
 
     def _flow(self) -> _FetchFlow:
-        started = self._clock()
+        started = self._timing.clock()
         if self._refresh_token is None:
             assert self._primary is not None  # only RefreshTokenCredentials lack one
             granted = yield self._primary
@@ -108,7 +121,7 @@ class TokenSource:
                     "refresh token %s (%s); using the primary credentials", what, describe(exc)
                 )
                 self._refresh_token = None
-                started = self._clock()
+                started = self._timing.clock()
                 granted = yield self._primary
         if granted.refresh_token is not None:
             self._refresh_token = granted.refresh_token
@@ -116,12 +129,10 @@ class TokenSource:
 
     def token(self, granted: Granted, started: float) -> Token:
         """The Token a grant brought, asked for at `started` (on our clock)."""
-        token = make_token(
+        token = self._timing.token(
             granted.access_token,
             obtained_at=started,
             lifetime=lifetime_of(granted.access_token, granted.expires_in),
-            refresh_margin=self._refresh_margin,
-            random=self._random,
         )
         logger.debug(
             "got a token (lifetime %s s, early refresh after %s s)",

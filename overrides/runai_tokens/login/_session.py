@@ -11,7 +11,6 @@ control plane refused all end in "run `runai-token login`".
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._base_errors import InvalidArgument, InvalidArgumentType, LoginRequiredError
@@ -19,7 +18,7 @@ from .._value import Value
 
 if TYPE_CHECKING:
     from ..auth._grant import Grants
-    from ..auth._source import TokenSource
+    from ..auth._source import SourceTiming, TokenSource
     from ._refresh_lock import RefreshLock
     from ._store import LoginStore, StoredLogin
 
@@ -154,28 +153,11 @@ class LoginSession(Value):
             return False
         return True
 
-    def token_source(
-        self,
-        base_url: str,
-        grants: Grants,
-        *,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-        refresh_margin: float | None,
-        wait_timeout: float | None,
-    ) -> TokenSource:
+    def token_source(self, base_url: str, grants: Grants, timing: SourceTiming) -> TokenSource:
         """TokenAuth's source: the stored login for base_url, refreshed under its lock."""
         from ._token_source import LoginTokenSource
 
-        return LoginTokenSource(
-            self,
-            base_url,
-            grants,
-            clock=clock,
-            random=random,
-            refresh_margin=refresh_margin,
-            wait_timeout=wait_timeout,
-        )
+        return LoginTokenSource(self, base_url, grants, timing)
 
     @staticmethod
     def login_error(base_url: str | None, why: str) -> LoginRequiredError:

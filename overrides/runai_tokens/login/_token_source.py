@@ -34,9 +34,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from .._flow import arun, run
-from .._token import FRESH, Token, make_token
+from .._token import FRESH, Token
 from ..auth._grant import REJECTED, Grants
-from ..auth._source import TokenSource, _FetchFlow
+from ..auth._source import SourceTiming, TokenSource, _FetchFlow
 from ..credentials import RefreshTokenCredentials
 from ..errors import ApiException
 from ._store import StoredAccess
@@ -70,21 +70,16 @@ class LoginTokenSource(TokenSource):
         session: Session,
         base_url: str,
         grants: Grants,
-        *,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-        refresh_margin: float | None,
-        wait_timeout: float | None = None,
+        timing: SourceTiming,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.session = session
         self.base_url = session.for_base_url(base_url)
         self.grants = grants
-        self._clock = clock
+        self._timing = timing
         self._wall_clock = wall_clock
-        self._random = random
-        self._refresh_margin = refresh_margin
-        self._lock_timeout = MAX_LOCK_WAIT if wait_timeout is None else wait_timeout
+        wait = timing.wait_timeout
+        self._lock_timeout = MAX_LOCK_WAIT if wait is None else wait
         self._login: StoredLogin | None = None  # ours: as last read, or rotated since
         self._stored: str | None = None  # the refresh token the store held when we last looked
         self._refused: str | None = None
@@ -113,7 +108,7 @@ class LoginTokenSource(TokenSource):
         if theirs is not None:
             return theirs
         for first_try in (True, False):
-            started, wall_started = self._clock(), self._wall_clock()
+            started, wall_started = self._timing.clock(), self._wall_clock()
             try:
                 granted = yield RefreshTokenCredentials(login.refresh_token, login.client_id)
             except ApiException as exc:
@@ -159,14 +154,8 @@ class LoginTokenSource(TokenSource):
         if access is None or access.token == self._handed_out:
             return None  # none, or the very token this source is asked to replace
         age = max(0.0, self._wall_clock() - access.obtained_at)  # a clock set back: just now
-        now = self._clock()
-        token = make_token(
-            access.token,
-            obtained_at=now - age,
-            lifetime=access.lifetime,
-            refresh_margin=self._refresh_margin,
-            random=self._random,
-        )
+        now = self._timing.clock()
+        token = self._timing.token(access.token, obtained_at=now - age, lifetime=access.lifetime)
         if token.state(now) is not FRESH:
             return None
         self._handed_out = access.token

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from .._token import FRESH, Token, make_token
+from .._token import FRESH, Token
 from ..auth._grant import Grants
-from ..auth._source import TokenSource
+from ..auth._source import SourceTiming, TokenSource
 
 if TYPE_CHECKING:
     from .._base_errors import LoginRequiredError
@@ -36,33 +36,22 @@ class FileTokenSource(TokenSource):
         self,
         session: Session,
         grants: Grants,
-        *,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-        refresh_margin: float | None,
+        timing: SourceTiming,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.session = session
         self.grants = grants  # never used to grant; TokenAuth closes it with the rest
-        self._clock = clock
-        self._random = random
-        self._refresh_margin = refresh_margin
+        self._timing = timing
         self._wall_clock = wall_clock
         self._last: Token | None = None
 
     def fetch(self) -> Token:
-        now = self._clock()
+        now = self._timing.clock()
         access_token, left = self.session.access_token(wall_clock=self._wall_clock)
         last = self._last
         if last is not None and last.access_token == access_token and last.state(now) is FRESH:
             raise self.session.login_error("the control plane refused the session's token")
-        token = make_token(
-            access_token,
-            obtained_at=now,
-            lifetime=left,
-            refresh_margin=self._refresh_margin,
-            random=self._random,
-        )
+        token = self._timing.token(access_token, obtained_at=now, lifetime=left)
         self._last = token
         return token
 

@@ -29,7 +29,7 @@ from .._value import Value
 
 if TYPE_CHECKING:
     from ..auth._grant import Grants
-    from ..auth._source import TokenSource
+    from ..auth._source import SourceTiming, TokenSource
 
 CONFIG_PATH_VARIABLE = "RUNAI_CLI_CONFIG_PATH"
 AUTH_FILE = "authentication.json"
@@ -100,22 +100,11 @@ class RunaiCliSession(Value):
             raise self.login_error("the session has expired")
         return token, left
 
-    def token_source(
-        self,
-        base_url: str,
-        grants: Grants,
-        *,
-        clock: Callable[[], float],
-        random: Callable[[], float],
-        refresh_margin: float | None,
-        wait_timeout: float | None,
-    ) -> TokenSource:
+    def token_source(self, base_url: str, grants: Grants, timing: SourceTiming) -> TokenSource:
         """TokenAuth's source: the files, read again when the token is due or refused."""
         from ._file_source import FileTokenSource
 
-        return FileTokenSource(
-            self, grants, clock=clock, random=random, refresh_margin=refresh_margin
-        )
+        return FileTokenSource(self, grants, timing)
 
     def _read_json(self, name: str, *, required: bool) -> dict[str, Any] | None:
         # Under the cache's rules (_private_files.read_shared) and _untrusted's JSON rules: a
