@@ -178,29 +178,14 @@ PAIRED_ROUNDS = 20  # as GRANT_ROUNDS: 10 left the median ratio ±0.03 from run 
 
 def overhead(calls: int = PAIRED_CALLS, rounds: int = PAIRED_ROUNDS) -> Section:
     """8b: connect()'s async client against a fixed-header AsyncClient, paired per round."""
-    from bench_paired import noise, paired, paired_section
-    from server_process import Target, server_process
+    from bench_paired import get_overhead
 
-    load_before = os.getloadavg()[0]
-    with server_process() as server:
-        token = server.call("issue_access_token", "bench-async")
-        # The token travels where a client secret would: the client process's argv.
-        ratios = paired("async-get", Target(server.url, "-", token), calls, rounds)
-    return paired_section(
-        f"8b. Async GETs: connect() against a fixed-header AsyncClient ({calls} sequential "
-        f"GETs, {rounds} paired rounds)",
-        "The same authenticated GET of the protected endpoint, FakeRunaiServer in its own "
-        "process. A: httpx.AsyncClient(base_url, headers={Authorization: Bearer ...}). B: "
-        "connect(base_url, StaticToken(...)).get_async_httpx_client(), that is TokenAuth and "
-        "RetryTransport. Each round is a fresh client process (a regular wheel install with "
-        "bytecode) that warms both up, then times A and B in 10 alternating turns each "
-        "(A B B A ...); CPU is the client process's own. Median (min to max) over the rounds; "
-        "the ratios are per round. Goals (issue 19): CPU B / A ≤ 1.10, wall B / A ≤ 1.05.",
-        ratios,
-        (1.10, 1.05),
-        [noise(load_before, rounds), "sniffio is importable in both (the `async` extra)."],
-        "get",
-        "async: ",
+    return get_overhead(
+        "async",
+        "8b. Async GETs: connect() against a fixed-header AsyncClient",
+        calls,
+        rounds,
+        ["sniffio is importable in both (the `async` extra)."],
     )
 
 

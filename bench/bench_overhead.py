@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import httpx
 from bench_clients import OAUTH2_TOKEN_PATH, SYNC, SyncClient, Unavailable, outcome_of
+from bench_paired import get_overhead as paired_get_overhead
 from bench_paired import noise, paired, paired_section
 from bench_report import Section, median_range, section
 from runai_tokens import ClientCredentials, RetryTransport, TokenAuth
@@ -247,24 +248,6 @@ GET_ROUNDS = 20
 
 def get_overhead(calls: int = GET_CALLS, rounds: int = GET_ROUNDS) -> Section:
     """4c: connect()'s sync client against a fixed-header httpx.Client, paired per round."""
-    load_before = os.getloadavg()[0]
-    with server_process() as server:
-        token = server.call("issue_access_token", "bench-sync")
-        # The token travels where a client secret would: the client process's argv.
-        ratios = paired("sync-get", Target(server.url, "-", token), calls, rounds)
-    return paired_section(
-        f"4c. Sync GETs: connect() against a fixed-header httpx.Client ({calls} sequential "
-        f"GETs, {rounds} paired rounds)",
-        "The same authenticated GET of the protected endpoint, FakeRunaiServer in its own "
-        "process. A: httpx.Client(base_url, headers={Authorization: Bearer ...}). B: "
-        "connect(base_url, StaticToken(...)).get_httpx_client(), that is TokenAuth and "
-        "RetryTransport. Each round is a fresh client process (a regular wheel install with "
-        "bytecode) that warms both up, then times A and B in 10 alternating turns each "
-        "(A B B A ...); CPU is the client process's own. Median (min to max) over the rounds; "
-        "the ratios are per round. Goals (issue 19): CPU B / A ≤ 1.10, wall B / A ≤ 1.05.",
-        ratios,
-        (1.10, 1.05),
-        [noise(load_before, rounds)],
-        "get",
-        "sync: ",
+    return paired_get_overhead(
+        "sync", "4c. Sync GETs: connect() against a fixed-header httpx.Client", calls, rounds
     )

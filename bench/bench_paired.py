@@ -112,6 +112,39 @@ def paired_section(
     return section(title, intro, header, [row], notes)
 
 
+def get_overhead(
+    mode: str, title: str, calls: int, rounds: int, notes: Sequence[str] = ()
+) -> Section:
+    """4c (mode "sync") and 8b ("async"): connect()'s client against a fixed-header httpx one."""
+    from server_process import Target, server_process  # the benchmark's side, not a client's
+
+    client, getter = (
+        ("httpx.Client", "get_httpx_client")
+        if mode == "sync"
+        else ("httpx.AsyncClient", "get_async_httpx_client")
+    )
+    load_before = os.getloadavg()[0]
+    with server_process() as server:
+        token = server.call("issue_access_token", f"bench-{mode}")
+        # The token travels where a client secret would: the client process's argv.
+        ratios = paired(f"{mode}-get", Target(server.url, "-", token), calls, rounds)
+    return paired_section(
+        f"{title} ({calls} sequential GETs, {rounds} paired rounds)",
+        "The same authenticated GET of the protected endpoint, FakeRunaiServer in its own "
+        f"process. A: {client}(base_url, headers={{Authorization: Bearer ...}}). B: "
+        f"connect(base_url, StaticToken(...)).{getter}(), that is TokenAuth and "
+        "RetryTransport. Each round is a fresh client process (a regular wheel install with "
+        "bytecode) that warms both up, then times A and B in 10 alternating turns each "
+        "(A B B A ...); CPU is the client process's own. Median (min to max) over the rounds; "
+        "the ratios are per round. Goals (issue 19): CPU B / A ≤ 1.10, wall B / A ≤ 1.05.",
+        ratios,
+        (1.10, 1.05),
+        [noise(load_before, rounds), *notes],
+        "get",
+        f"{mode}: ",
+    )
+
+
 def noise(load_before: float, rounds: int) -> str:
     return (
         f"Noise: 1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} "
