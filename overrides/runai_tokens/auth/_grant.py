@@ -47,7 +47,7 @@ TokenEndpoint = Literal["auto", "v1", "v2"]
 TOKEN_ENDPOINTS: tuple[TokenEndpoint, ...] = ("auto", "v1", "v2")
 REJECTED = frozenset({400, 401, 403})
 # What a control plane without /api/v2/token answers there.
-_NO_SUCH_ENDPOINT = frozenset({404, 405})
+NO_SUCH_ENDPOINT = frozenset({404, 405})
 _OLDEST_VERSION = "2.18"
 
 
@@ -138,7 +138,7 @@ class Grants:
             try:
                 response = yield calls.grant_token_v2(form)
             except ApiException as exc:
-                if self._has_v2 is not None or exc.status not in _NO_SUCH_ENDPOINT:
+                if self._has_v2 is not None or exc.status not in NO_SUCH_ENDPOINT:
                     raise
                 logger.info(
                     "the control plane has no /api/v2/token (%s); using /api/v1/token", exc.status

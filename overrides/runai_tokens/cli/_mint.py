@@ -18,7 +18,7 @@ from .._generated import GRANT_V2_PATH
 from .._validate import in_clear
 from ..auth import TokenAuth
 from ..auth._build import AnyCredentials
-from ..auth._grant import TokenEndpoint
+from ..auth._grant import NO_SUCH_ENDPOINT, REJECTED, TokenEndpoint
 from ..credentials import (
     AppCredentials,
     ClientCredentials,
@@ -35,10 +35,6 @@ from ..retry._rules import certificate_failure
 from ._cache_entry import CachedToken
 from ._exit import CliError, ExitCode
 from ._settings import SESSION_GRANTS, GetSettings
-
-REJECTED = frozenset({400, 401, 403})
-# What a control plane without /api/v2/token answers there (auth._grant falls back on them).
-NO_SUCH_ENDPOINT = frozenset({404, 405})
 
 
 class StatusSleep:

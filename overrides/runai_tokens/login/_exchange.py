@@ -20,15 +20,18 @@ from typing import ClassVar, Literal
 
 import httpx
 
-from .._generated import UNSET, GrantType, OAuth2GrantType, OAuth2TokenRequest, TokenRequest
+from .._generated import (
+    GRANT_V2_PATH,
+    UNSET,
+    GrantType,
+    OAuth2GrantType,
+    OAuth2TokenRequest,
+    TokenRequest,
+)
 from .._value import Value
-from ..auth._grant import Granted, Grants, TokenEndpoint
+from ..auth._grant import NO_SUCH_ENDPOINT, Granted, Grants, TokenEndpoint
 from ..retry._rules import certificate_failure
 from ._errors import TokenEndpointError
-
-V2_TOKEN_PATH = "/api/v2/token"  # noqa: S105 - a path, no secret
-# What a control plane without /api/v2/token answers there.
-_NO_SUCH_ENDPOINT = frozenset({404, 405})
 
 
 class AuthorizationCode(Value):
@@ -76,7 +79,7 @@ def exchange_endpoint(
     it cannot be asked."""
     if pinned != "auto":
         return pinned
-    url = base_url.rstrip("/") + V2_TOKEN_PATH
+    url = base_url.rstrip("/") + GRANT_V2_PATH
     try:
         response = http.post(
             url, data={"grant_type": "authorization_code"}, headers={"Accept": "application/json"}
@@ -88,7 +91,7 @@ def exchange_endpoint(
             unreachable=True,
         ) from None
     status = response.status_code
-    if status in _NO_SUCH_ENDPOINT:
+    if status in NO_SUCH_ENDPOINT:
         return "v1"
     if status == 429 or status >= 500:
         raise TokenEndpointError(
