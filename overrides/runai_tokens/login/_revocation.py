@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import httpx
 
-from .._untrusted import escape_controls
+from .._untrusted import UntrustedJsonError, escape_controls, json_object
 from .._value import Value
 from ..retry import HTTPTransports, RetryPolicy, RetryTransport
 from ..retry._rules import certificate_failure
@@ -21,6 +21,8 @@ from ._errors import DiscoveryError
 from ._store import StoredLogin
 
 _ERROR_CODE = frozenset("abcdefghijklmnopqrstuvwxyz_")
+# An RFC 6749 error answer is a few hundred bytes; a larger body is not read for its code.
+MAX_ERROR_BODY = 64 * 1024
 
 
 class Revocation(Value):
@@ -86,8 +88,8 @@ def _error_code(response: httpx.Response) -> str:
     """RFC 6749's error code of the answer, when it is one (a short lowercase word): nothing
     else of the provider's text is repeated."""
     try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError, RecursionError):
+        error = json_object(response.content, limit=MAX_ERROR_BODY).get("error")
+    except UntrustedJsonError:
         return ""
     if isinstance(error, str) and 0 < len(error) <= 40 and _ERROR_CODE.issuperset(error):
         return f": {escape_controls(error)}"
